@@ -1,0 +1,58 @@
+#pragma once
+/// The typed job configuration that `irrev run JOB.toml` executes, parsed and validated once
+/// before any work: an unknown key, a wrong type or a bad value stops with the file, line and
+/// key. Relative paths are taken from the current directory; "~" and "${VAR}" are expanded.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "irrev/models/extractor_info.hpp"
+#include "irrev/vision/face_cropper.hpp"
+
+namespace irrev::config {
+
+struct ExtractorEntry {
+  std::string name;   ///< names the templates file: templates_<name>.h5
+  std::string model;  ///< .pt or .onnx; relative names are looked up in the models folder
+  models::ExtractorInfo onnx_info;  ///< normalisation when `model` is an .onnx file
+};
+
+struct JobConfig {
+  std::string source;  ///< the job file
+  std::string out_dir = "runs/quickstart";
+  // [data]
+  std::string images;
+  std::string pairs;
+  std::string genders;
+  std::int64_t limit = 0;
+  // [models]
+  std::string models_dir;
+  // [ingest]
+  std::int64_t ingest_unit = 32;
+  vision::CropperConfig cropper;
+  // [embed]
+  std::string device = "cpu";
+  std::int64_t embed_batch = 16;
+  std::vector<ExtractorEntry> extractors;
+  // [verify]
+  std::vector<std::string> protocols{"lfw-view2"};
+
+  std::string crops_path() const { return out_dir + "/crops.h5"; }
+  std::string templates_path(const std::string& extractor) const {
+    return out_dir + "/templates_" + extractor + ".h5";
+  }
+};
+
+/// Parse and validate a job file.
+JobConfig load_job(const std::string& path);
+/// Parse and validate job text; `where` names it in messages.
+JobConfig parse_job(const std::string& text, const std::string& where);
+
+/// The folder scripts/setup.sh puts models in: $IRREV_MODELS, else
+/// ${XDG_DATA_HOME:-~/.local/share}/irrev/models.
+std::string default_models_dir();
+
+/// Expand a leading "~" and every "${VAR}" (an unset variable is an error naming it).
+std::string expand_path(const std::string& path, const std::string& where);
+
+}  // namespace irrev::config

@@ -1,0 +1,57 @@
+#pragma once
+/// Errors of the engine. Two kinds, as c10 and faiss separate them:
+///  - InputError: the user's input is wrong (a missing file, a bad key, a wrong dimension).
+///    Raised with IRREV_CHECK; the message names the file, line or key.
+///  - InternalError: an invariant of the engine broke. Raised with IRREV_ASSERT.
+/// Every message carries the source location and the MPI rank that raised it, so that the
+/// top-level handler of any rank can abort the whole job with a message that says where.
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace irrev {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
+class InternalError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// The rank that errors and log lines name; set once by dist::Communicator (-1: not under MPI).
+void set_error_rank(int rank);
+int error_rank();
+
+namespace detail {
+[[noreturn]] void throw_input_error(const char* file, int line, const std::string& message);
+[[noreturn]] void throw_internal_error(const char* file, int line, const char* condition,
+                                       const std::string& message);
+}  // namespace detail
+
+}  // namespace irrev
+
+/// Check user input: throws irrev::InputError with a fmt-formatted message.
+#define IRREV_CHECK(cond, ...)                                                      \
+  do {                                                                              \
+    if (!(cond)) ::irrev::detail::throw_input_error(__FILE__, __LINE__,             \
+                                                    ::fmt::format(__VA_ARGS__));    \
+  } while (0)
+
+/// Fail on user input unconditionally.
+#define IRREV_FAIL(...) ::irrev::detail::throw_input_error(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))
+
+/// Check an internal invariant: throws irrev::InternalError.
+#define IRREV_ASSERT(cond, ...)                                                     \
+  do {                                                                              \
+    if (!(cond)) ::irrev::detail::throw_internal_error(__FILE__, __LINE__, #cond,   \
+                                                       ::fmt::format(__VA_ARGS__)); \
+  } while (0)

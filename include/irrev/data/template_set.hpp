@@ -1,0 +1,25 @@
+#pragma once
+/// templates.h5 read back: N x D L2-normalised templates with their image tables and pairs.
+/// Component j of template i is values[i * dim + j].
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "irrev/data/dataset_tables.hpp"
+
+namespace irrev::data {
+
+struct TemplateSet {
+  std::int64_t count = 0;
+  int dim = 0;
+  std::vector<float> values;
+  ImageTable images;
+  PairList pairs;
+  std::string extractor_json;  ///< the extractor's metadata as embed stored it
+
+  const float* row(std::int64_t i) const { return values.data() + i * dim; }
+};
+
+TemplateSet read_template_set(const std::string& path);
+
+}  // namespace irrev::data

@@ -1,0 +1,48 @@
+#pragma once
+/// The engine's only view of MPI (HOUSE_STYLE 6): a non-copyable communicator that owns
+/// MPI_Init/MPI_Finalize and moves byte strings between ranks. Everything above it sends
+/// Boost.Serialization archives (see serialize.hpp), never raw MPI types.
+#include <cstdint>
+#include <string>
+
+namespace irrev::dist {
+
+class Communicator {
+ public:
+  /// Initialise MPI (a singleton launch without mpiexec works too) and set the rank that
+  /// errors and logs name.
+  Communicator(int* argc, char*** argv);
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  int rank() const { return m_rank; }
+  int size() const { return m_size; }
+  bool is_master() const { return m_rank == 0; }
+  /// Rank among the processes of the same node (chooses the GPU of a worker).
+  int local_rank() const { return m_local_rank; }
+
+  /// End the whole job with `message` printed by this rank: no other rank is left waiting.
+  [[noreturn]] void abort(int exit_code, const std::string& message) const;
+
+  void barrier() const;
+  void send(int dest, int tag, const std::string& bytes) const;
+  /// Blocking receive from `source` (any_source allowed); returns the bytes and sets the sender.
+  std::string recv(int source, int tag, int* sender = nullptr) const;
+  /// Non-blocking probe for a message of `tag` from any rank.
+  bool poll(int tag, int* sender) const;
+  /// Broadcast `bytes` from `root` to every rank.
+  void broadcast(std::string& bytes, int root) const;
+  /// Sum of a 64-bit integer over all ranks (for "did any rank fail" style agreements).
+  std::int64_t sum(std::int64_t value) const;
+
+  static constexpr int any_source = -1;
+
+ private:
+  int m_rank = 0;
+  int m_size = 1;
+  int m_local_rank = 0;
+  bool m_owns_mpi = false;
+};
+
+}  // namespace irrev::dist

@@ -1,0 +1,34 @@
+#pragma once
+/// Dynamic master/worker distribution of numbered work units.
+///
+/// Rank 0 hands out unit numbers on request and receives each unit's result; workers compute.
+/// Alone (one rank), rank 0 computes every unit itself. A unit's result must depend on the unit
+/// number only, never on the rank or the order: then any rank count gives the same output.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "irrev/dist/communicator.hpp"
+#include "irrev/dist/serialize.hpp"
+
+namespace irrev::dist {
+
+using ComputeFn = std::function<std::string(std::int64_t unit)>;
+using SinkFn = std::function<void(std::int64_t unit, const std::string& result)>;
+
+/// Run units [0, n_units): `compute` on the workers, `sink` on rank 0 as results arrive.
+/// Every rank must call it with the same n_units.
+void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
+                    const SinkFn& sink);
+
+/// Typed form: the result travels as a Boost.Serialization archive.
+template <class Result>
+void run_work_queue(const Communicator& comm, std::int64_t n_units,
+                    const std::function<Result(std::int64_t)>& compute,
+                    const std::function<void(std::int64_t, Result&&)>& sink) {
+  run_work_queue(
+      comm, n_units, [&](std::int64_t u) { return to_bytes(compute(u)); },
+      [&](std::int64_t u, const std::string& bytes) { sink(u, from_bytes<Result>(bytes)); });
+}
+
+}  // namespace irrev::dist

@@ -1,0 +1,31 @@
+#pragma once
+/// What travels with every face-recognition extractor: its input geometry and normalisation
+/// and its embedding size. Stored as JSON inside the TorchScript file (extra file
+/// "irrev/extractor.json") or beside a foreign .pt as "<model>.json".
+#include <array>
+#include <string>
+
+namespace irrev::models {
+
+struct ExtractorInfo {
+  std::string name;                 ///< e.g. "fr_feature"
+  int input_width = 112;
+  int input_height = 112;
+  std::string channel_order = "bgr";     ///< order the network takes: "bgr" or "rgb"
+  std::array<float, 3> mean{127.f, 127.f, 127.f};  ///< per channel, in the network's order
+  std::array<float, 3> std{128.f, 128.f, 128.f};
+  int embedding_size = 0;           ///< D
+  std::string source;               ///< file it was imported from
+  std::string source_sha256;        ///< checksum of that file
+
+  std::string to_json() const;
+  /// Parse; `where` names the file for error messages.
+  static ExtractorInfo from_json(const std::string& text, const std::string& where);
+  /// Check the fields a user can set (channel order, positive std, sizes).
+  void validate(const std::string& where) const;
+};
+
+/// sha256 of a file's bytes, as lowercase hex.
+std::string sha256_file(const std::string& path);
+
+}  // namespace irrev::models

@@ -1,0 +1,40 @@
+#pragma once
+/// Stage 1: a folder of photographs in LFW layout -> crops.h5 (aligned 112x112 faces, the
+/// 5 points, detection scores, gender labels, resolved pairs and a rejects table).
+/// Images are sharded over ranks in units; the file is the same for any rank count.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "irrev/data/reject.hpp"
+#include "irrev/vision/face_cropper.hpp"
+
+namespace irrev::dist {
+class Communicator;
+}
+
+namespace irrev::pipeline {
+
+struct IngestOptions {
+  std::string images_dir;
+  std::string pairs_file;   ///< optional
+  std::string genders_dir;  ///< optional: holds female_names.txt and male_names.txt
+  std::string models_dir;
+  std::string out;
+  std::int64_t unit_size = 32;  ///< images per work unit
+  std::int64_t limit = 0;       ///< when > 0, only the first `limit` images (quick runs)
+  vision::CropperConfig cropper;
+  bool progress = true;
+};
+
+struct IngestSummary {
+  std::int64_t images = 0;
+  std::int64_t crops = 0;
+  std::vector<Reject> rejects;
+  std::string to_json() const;
+};
+
+/// Run on every rank; the summary is complete on rank 0.
+IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& options);
+
+}  // namespace irrev::pipeline

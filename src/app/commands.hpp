@@ -1,0 +1,52 @@
+#pragma once
+// The subcommands of the irrev front end. Each add_* registers its options on `app` and
+// returns the action that runs it once MPI is up. Actions return the process exit code.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "irrev/models/extractor_info.hpp"
+
+namespace irrev::dist {
+class Communicator;
+}
+
+namespace irrev::app {
+
+struct Command {
+  CLI::App* sub = nullptr;
+  std::function<int(const dist::Communicator&)> run;
+  bool needs_mpi = true;  ///< false: runs without starting MPI (pure, single-process commands)
+};
+
+/// Options every command shares.
+struct GlobalOptions {
+  std::string log_level = "info";
+  std::string log_dir;  ///< one log file per rank here, when set
+  int threads = 1;      ///< compute threads per rank
+  bool no_progress = false;
+};
+
+Command add_ingest(CLI::App& app, const GlobalOptions& g);
+Command add_import_onnx(CLI::App& app, const GlobalOptions& g);
+Command add_embed(CLI::App& app, const GlobalOptions& g);
+Command add_verify(CLI::App& app, const GlobalOptions& g);
+Command add_run(CLI::App& app, const GlobalOptions& g);
+
+/// Print `text` on stdout from rank 0 only.
+void print_master(const dist::Communicator& comm, const std::string& text);
+
+/// Register --channel-order/--mean/--std for an .onnx extractor's normalisation.
+struct OnnxNormOptions {
+  std::string name;
+  std::string channel_order = "bgr";
+  std::vector<float> mean{127.f};
+  std::vector<float> std{128.f};
+};
+void add_onnx_norm_options(CLI::App& sub, OnnxNormOptions& o);
+/// Turn them into an extractor's metadata (mean and std: 1 value for all channels, or 3).
+models::ExtractorInfo to_extractor_info(const OnnxNormOptions& o);
+
+}  // namespace irrev::app

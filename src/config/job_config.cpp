@@ -1,0 +1,227 @@
+#include "irrev/config/job_config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "irrev/core/error.hpp"
+
+namespace irrev::config {
+namespace {
+
+std::string at(const std::string& where, const toml::node& node) {
+  const auto& s = node.source();
+  return fmt::format("{}:{}", where, s.begin.line);
+}
+
+/// Refuse keys the engine does not know (a typo must not silently fall back to a default).
+void only_keys(const toml::table& t, const std::string& prefix, std::set<std::string> allowed,
+               const std::string& where) {
+  for (const auto& [k, v] : t) {
+    std::string key(k.str());
+    IRREV_CHECK(allowed.count(key), "{}: unknown key '{}{}' (known here: {})", at(where, v), prefix,
+                key, fmt::join(allowed, ", "));
+  }
+}
+
+template <class T>
+void read(const toml::table& t, const std::string& key, T& out, const std::string& prefix,
+          const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  if constexpr (std::is_same_v<T, std::string>) {
+    auto v = n->value<std::string>();
+    IRREV_CHECK(v.has_value(), "{}: key '{}{}' must be a string", at(where, *n), prefix, key);
+    out = *v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    auto v = n->value<bool>();
+    IRREV_CHECK(v.has_value(), "{}: key '{}{}' must be true or false", at(where, *n), prefix, key);
+    out = *v;
+  } else if constexpr (std::is_integral_v<T>) {
+    IRREV_CHECK(n->is_integer(), "{}: key '{}{}' must be an integer", at(where, *n), prefix, key);
+    out = static_cast<T>(*n->value<std::int64_t>());
+  } else {
+    IRREV_CHECK(n->is_number(), "{}: key '{}{}' must be a number", at(where, *n), prefix, key);
+    out = static_cast<T>(*n->value<double>());
+  }
+}
+
+const toml::table* table(const toml::table& t, const std::string& key, const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return nullptr;
+  IRREV_CHECK(n->is_table(), "{}: '{}' must be a table", at(where, *n), key);
+  return n->as_table();
+}
+
+void read_floats3(const toml::table& t, const std::string& key, std::array<float, 3>& out,
+                  const std::string& prefix, const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  if (n->is_number()) {
+    out.fill(static_cast<float>(*n->value<double>()));
+    return;
+  }
+  const auto* arr = n->as_array();
+  IRREV_CHECK(arr && arr->size() == 3, "{}: key '{}{}' must be a number or 3 numbers",
+              at(where, *n), prefix, key);
+  for (std::size_t i = 0; i < 3; ++i) {
+    IRREV_CHECK((*arr)[i].is_number(), "{}: key '{}{}' must hold numbers", at(where, *n), prefix,
+                key);
+    out[i] = static_cast<float>(*(*arr)[i].value<double>());
+  }
+}
+
+}  // namespace
+
+std::string expand_path(const std::string& path, const std::string& where) {
+  std::string out;
+  std::size_t i = 0;
+  if (!path.empty() && path[0] == '~' && (path.size() == 1 || path[1] == '/')) {
+    const char* home = std::getenv("HOME");
+    IRREV_CHECK(home, "{}: path '{}' starts with ~ but HOME is not set", where, path);
+    out = home;
+    i = 1;
+  }
+  while (i < path.size()) {
+    if (path.compare(i, 2, "${") == 0) {
+      auto end = path.find('}', i);
+      IRREV_CHECK(end != std::string::npos, "{}: unclosed '${{' in path '{}'", where, path);
+      std::string var = path.substr(i + 2, end - i - 2);
+      const char* v = std::getenv(var.c_str());
+      IRREV_CHECK(v, "{}: path '{}' names environment variable '{}', which is not set", where, path,
+                  var);
+      out += v;
+      i = end + 1;
+    } else {
+      out += path[i++];
+    }
+  }
+  return out;
+}
+
+std::string default_models_dir() {
+  if (const char* m = std::getenv("IRREV_MODELS"); m && *m) return m;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/irrev/models";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/irrev/models";
+}
+
+JobConfig parse_job(const std::string& text, const std::string& where) {
+  toml::table root;
+  try {
+    root = toml::parse(text, where);
+  } catch (const toml::parse_error& e) {
+    IRREV_FAIL("{}:{}: not valid TOML: {}", where, e.source().begin.line, e.description());
+  }
+  JobConfig c;
+  c.source = where;
+  c.models_dir = default_models_dir();
+  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify"}, where);
+
+  if (const auto* t = table(root, "run", where)) {
+    only_keys(*t, "run.", {"out_dir"}, where);
+    read(*t, "out_dir", c.out_dir, "run.", where);
+  }
+  const auto* data = table(root, "data", where);
+  IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
+  only_keys(*data, "data.", {"images", "pairs", "genders", "limit"}, where);
+  read(*data, "images", c.images, "data.", where);
+  read(*data, "pairs", c.pairs, "data.", where);
+  read(*data, "genders", c.genders, "data.", where);
+  read(*data, "limit", c.limit, "data.", where);
+  IRREV_CHECK(!c.images.empty(), "{}: key 'data.images' is required", where);
+  IRREV_CHECK(c.limit >= 0, "{}: key 'data.limit' must be >= 0", where);
+  if (const auto* t = table(root, "models", where)) {
+    only_keys(*t, "models.", {"dir"}, where);
+    read(*t, "dir", c.models_dir, "models.", where);
+  }
+  if (const auto* t = table(root, "ingest", where)) {
+    only_keys(*t, "ingest.", {"unit_size", "detector", "landmarks"}, where);
+    read(*t, "unit_size", c.ingest_unit, "ingest.", where);
+    IRREV_CHECK(c.ingest_unit > 0, "{}: key 'ingest.unit_size' must be positive", where);
+    if (const auto* d = table(*t, "detector", where)) {
+      auto& dc = c.cropper.detector;
+      const std::string p = "ingest.detector.";
+      only_keys(*d, p, {"file", "width", "height", "mean", "scale", "swap_rb", "score_threshold",
+                        "nms_threshold"}, where);
+      read(*d, "file", dc.file, p, where);
+      read(*d, "width", dc.width, p, where);
+      read(*d, "height", dc.height, p, where);
+      read(*d, "mean", dc.mean, p, where);
+      read(*d, "scale", dc.scale, p, where);
+      read(*d, "swap_rb", dc.swap_rb, p, where);
+      read(*d, "score_threshold", dc.score_threshold, p, where);
+      read(*d, "nms_threshold", dc.nms_threshold, p, where);
+      IRREV_CHECK(dc.width > 0 && dc.height > 0, "{}: detector width and height must be positive",
+                  where);
+    }
+    if (const auto* l = table(*t, "landmarks", where)) {
+      const std::string p = "ingest.landmarks.";
+      only_keys(*l, p, {"file", "size", "scale"}, where);
+      read(*l, "file", c.cropper.landmarks.file, p, where);
+      read(*l, "size", c.cropper.landmarks.size, p, where);
+      read(*l, "scale", c.cropper.landmarks.scale, p, where);
+    }
+  }
+  if (const auto* t = table(root, "embed", where)) {
+    only_keys(*t, "embed.", {"device", "batch"}, where);
+    read(*t, "device", c.device, "embed.", where);
+    read(*t, "batch", c.embed_batch, "embed.", where);
+    IRREV_CHECK(c.embed_batch > 0, "{}: key 'embed.batch' must be positive", where);
+  }
+  if (const toml::node* n = root.get("extractors")) {
+    const auto* arr = n->as_array();
+    IRREV_CHECK(arr && arr->is_array_of_tables(), "{}: 'extractors' must be [[extractors]] tables",
+                at(where, *n));
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const auto& e = *(*arr)[i].as_table();
+      std::string p = fmt::format("extractors[{}].", i);
+      only_keys(e, p, {"name", "model", "channel_order", "mean", "std"}, where);
+      ExtractorEntry x;
+      read(e, "name", x.name, p, where);
+      read(e, "model", x.model, p, where);
+      read(e, "channel_order", x.onnx_info.channel_order, p, where);
+      read_floats3(e, "mean", x.onnx_info.mean, p, where);
+      read_floats3(e, "std", x.onnx_info.std, p, where);
+      IRREV_CHECK(!x.name.empty() && !x.model.empty(), "{}: keys '{}name' and '{}model' are required",
+                  at(where, e), p, p);
+      x.onnx_info.name = x.name;
+      x.onnx_info.validate(fmt::format("{} {}", where, p));
+      c.extractors.push_back(x);
+    }
+  }
+  IRREV_CHECK(!c.extractors.empty(), "{}: the job names no [[extractors]]", where);
+  if (const auto* t = table(root, "verify", where)) {
+    only_keys(*t, "verify.", {"protocols"}, where);
+    if (const toml::node* n = t->get("protocols")) {
+      const auto* arr = n->as_array();
+      IRREV_CHECK(arr, "{}: key 'verify.protocols' must be a list of strings", at(where, *n));
+      c.protocols.clear();
+      for (const auto& p : *arr) {
+        auto s = p.value<std::string>();
+        IRREV_CHECK(s && *s == "lfw-view2", "{}: verify.protocols: unknown protocol (known: lfw-view2)",
+                    at(where, p));
+        c.protocols.push_back(*s);
+      }
+    }
+  }
+  // Paths last, so that an unset variable is reported with everything else already valid.
+  c.out_dir = expand_path(c.out_dir, where + " run.out_dir");
+  c.images = expand_path(c.images, where + " data.images");
+  if (!c.pairs.empty()) c.pairs = expand_path(c.pairs, where + " data.pairs");
+  if (!c.genders.empty()) c.genders = expand_path(c.genders, where + " data.genders");
+  c.models_dir = expand_path(c.models_dir, where + " models.dir");
+  return c;
+}
+
+JobConfig load_job(const std::string& path) {
+  std::ifstream in(path);
+  IRREV_CHECK(in.good(), "job file '{}' cannot be read", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_job(ss.str(), path);
+}
+
+}  // namespace irrev::config

@@ -1,0 +1,25 @@
+#include "irrev/data/template_set.hpp"
+
+#include "irrev/core/error.hpp"
+
+namespace irrev::data {
+
+TemplateSet read_template_set(const std::string& path) {
+  h5::File f(path, h5::File::Mode::read);
+  IRREV_CHECK(f.has_attribute("schema") && f.attribute("schema") == "irrev.templates/1",
+              "'{}' is not a templates file written by 'irrev embed'", path);
+  TemplateSet t;
+  h5::Dims dims;
+  t.values = f.read<float>("templates", &dims);
+  IRREV_CHECK(dims.size() == 2, "'{}': /templates must be N x D", path);
+  t.count = static_cast<std::int64_t>(dims[0]);
+  t.dim = static_cast<int>(dims[1]);
+  t.images = read_images(f);
+  IRREV_CHECK(static_cast<std::int64_t>(t.images.size()) == t.count,
+              "'{}': {} templates but {} image rows", path, t.count, t.images.size());
+  t.pairs = read_pairs_table(f);
+  t.extractor_json = f.attribute("extractor");
+  return t;
+}
+
+}  // namespace irrev::data

@@ -1,0 +1,102 @@
+#include "irrev/dist/communicator.hpp"
+
+#include <mpi.h>
+
+#include <cstdio>
+#include <limits>
+
+#include "irrev/core/error.hpp"
+
+namespace irrev::dist {
+namespace {
+void check(int code, const char* what) {
+  if (code != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(code, text, &len);
+    IRREV_FAIL("MPI call {} failed: {}", what, std::string(text, static_cast<std::size_t>(len)));
+  }
+}
+}  // namespace
+
+Communicator::Communicator(int* argc, char*** argv) {
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  if (!initialised) {
+    int provided = 0;
+    check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    m_owns_mpi = true;
+  }
+  // Errors come back as codes so that check() can turn them into exceptions.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(MPI_COMM_WORLD, &m_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &m_size);
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node);
+  MPI_Comm_rank(node, &m_local_rank);
+  MPI_Comm_free(&node);
+  set_error_rank(m_size > 1 ? m_rank : -1);
+}
+
+Communicator::~Communicator() {
+  if (m_owns_mpi) {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Finalize();
+  }
+}
+
+void Communicator::abort(int exit_code, const std::string& message) const {
+  std::fprintf(stderr, "irrev: error: %s\n", message.c_str());
+  std::fflush(stderr);
+  if (m_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  if (m_owns_mpi) MPI_Finalize();
+  std::exit(exit_code);
+}
+
+void Communicator::barrier() const { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+
+void Communicator::send(int dest, int tag, const std::string& bytes) const {
+  IRREV_ASSERT(bytes.size() < static_cast<std::size_t>(std::numeric_limits<int>::max()),
+               "message of {} bytes is too large for one MPI send", bytes.size());
+  check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, tag,
+                 MPI_COMM_WORLD),
+        "MPI_Send");
+}
+
+std::string Communicator::recv(int source, int tag, int* sender) const {
+  MPI_Status status;
+  int src = source == any_source ? MPI_ANY_SOURCE : source;
+  check(MPI_Probe(src, tag, MPI_COMM_WORLD, &status), "MPI_Probe");
+  int count = 0;
+  MPI_Get_count(&status, MPI_BYTE, &count);
+  std::string bytes(static_cast<std::size_t>(count), '\0');
+  check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE),
+        "MPI_Recv");
+  if (sender) *sender = status.MPI_SOURCE;
+  return bytes;
+}
+
+bool Communicator::poll(int tag, int* sender) const {
+  int flag = 0;
+  MPI_Status status;
+  check(MPI_Iprobe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+  if (flag && sender) *sender = status.MPI_SOURCE;
+  return flag != 0;
+}
+
+void Communicator::broadcast(std::string& bytes, int root) const {
+  std::uint64_t n = bytes.size();
+  check(MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+  bytes.resize(n);
+  check(MPI_Bcast(bytes.data(), static_cast<int>(n), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+}
+
+std::int64_t Communicator::sum(std::int64_t value) const {
+  std::int64_t out = 0;
+  check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  return out;
+}
+
+}  // namespace irrev::dist

@@ -1,0 +1,175 @@
+#include "irrev/models/extractor.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include "extractor_impl.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/models/onnx_import.hpp"
+#ifdef IRREV_WITH_ONNX
+#include "onnx_to_torchscript.hpp"
+#endif
+
+namespace irrev::models {
+
+namespace {
+constexpr const char* kMetaFile = "irrev/extractor.json";
+
+torch::Device parse_device(const std::string& device) {
+  IRREV_CHECK(device == "cpu" || device.rfind("cuda", 0) == 0,
+              "device '{}' is not known (use cpu, cuda or cuda:N)", device);
+  torch::Device d(device);
+  if (d.is_cuda()) {
+    IRREV_CHECK(torch::cuda::is_available(),
+                "device '{}' was asked for, but this LibTorch has no CUDA device", device);
+    IRREV_CHECK(d.index() < static_cast<int>(torch::cuda::device_count()),
+                "device '{}' does not exist ({} CUDA devices)", device, torch::cuda::device_count());
+  }
+  return d;
+}
+}  // namespace
+
+torch::Tensor Extractor::Impl::preprocess(const std::uint8_t* bgr, std::int64_t n) const {
+  auto t = torch::from_blob(const_cast<std::uint8_t*>(bgr),
+                            {n, info.input_height, info.input_width, 3}, torch::kUInt8)
+               .to(device)
+               .permute({0, 3, 1, 2})
+               .to(torch::kFloat32);
+  if (info.channel_order == "rgb") t = t.flip(1);
+  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end()))
+                  .view({1, 3, 1, 1})
+                  .to(device);
+  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end()))
+                  .view({1, 3, 1, 1})
+                  .to(device);
+  return ((t - mean) / stdv).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+torch::Tensor Extractor::Impl::forward(const torch::Tensor& input) const {
+  auto out = const_cast<torch::jit::Module&>(module).forward({input}).toTensor();
+  return out.reshape({out.size(0), -1});
+}
+
+torch::Tensor Extractor::Impl::infer(const torch::Tensor& input) const {
+  if (!inference) {
+    auto copy = module.clone();
+    copy.eval();
+    inference = torch::jit::optimize_for_inference(copy);
+  }
+  auto out = inference->forward({input}).toTensor();
+  return out.reshape({out.size(0), -1});
+}
+
+Extractor::Extractor(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Extractor::~Extractor() = default;
+
+const ExtractorInfo& Extractor::info() const { return m_impl->info; }
+
+std::unique_ptr<Extractor> Extractor::load(const std::string& path, const std::string& device,
+                                           const ExtractorInfo& onnx_info) {
+  IRREV_CHECK(std::filesystem::is_regular_file(path), "extractor model '{}' does not exist",
+              path);
+  auto impl = std::make_unique<Impl>();
+  impl->device = parse_device(device);
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".onnx") {
+#ifdef IRREV_WITH_ONNX
+    impl->info = onnx_info;
+    impl->info.validate(path);
+    impl->module = detail::onnx_to_torchscript(path, impl->info);
+    impl->info.source = path;
+    impl->info.source_sha256 = sha256_file(path);
+#else
+    IRREV_FAIL("'{}': this build has no ONNX importer; import it elsewhere with "
+               "'irrev import-onnx' and pass the .pt", path);
+#endif
+  } else {
+    torch::jit::ExtraFilesMap extra{{kMetaFile, ""}};
+    try {
+      impl->module = torch::jit::load(path, torch::kCPU, extra);
+    } catch (const c10::Error& e) {
+      IRREV_FAIL("'{}' is not a TorchScript model LibTorch can load: {}", path,
+                 e.what_without_backtrace());
+    }
+    std::string meta = extra[kMetaFile];
+    if (meta.empty()) {
+      std::ifstream side(path + ".json");
+      IRREV_CHECK(side.good(),
+                  "'{}' carries no irrev metadata and has no '{}.json' beside it (give input "
+                  "size, channel_order, mean and std there)",
+                  path, path);
+      std::stringstream ss;
+      ss << side.rdbuf();
+      meta = ss.str();
+    }
+    impl->info = ExtractorInfo::from_json(meta, path);
+  }
+  impl->module.eval();
+  impl->module.to(impl->device);
+  std::unique_ptr<Extractor> ex(new Extractor(std::move(impl)));
+  if (ex->m_impl->info.embedding_size == 0) {
+    // Foreign models: find D with one blank image.
+    std::vector<std::uint8_t> blank(
+        static_cast<std::size_t>(ex->info().input_width * ex->info().input_height * 3), 127);
+    ex->m_impl->info.embedding_size = static_cast<int>(ex->forward_raw(blank.data(), 1).size());
+  }
+  return ex;
+}
+
+std::vector<float> Extractor::forward_raw(const std::uint8_t* bgr, std::int64_t n) const {
+  torch::NoGradGuard no_grad;
+  auto out = m_impl->forward(m_impl->preprocess(bgr, n)).to(torch::kCPU).contiguous();
+  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+}
+
+std::vector<float> Extractor::embed(const std::uint8_t* bgr, std::int64_t n) const {
+  torch::NoGradGuard no_grad;
+  auto out = m_impl->infer(m_impl->preprocess(bgr, n));
+  out = out / out.norm(2, 1, true).clamp_min(1e-12);
+  out = out.to(torch::kCPU).contiguous();
+  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+}
+
+void set_torch_threads(int threads) {
+  at::set_num_threads(threads);
+  // Denormal floats (the imported weights hold some) slow AVX-512 convolutions a hundredfold;
+  // flushing them to zero changes no result that a float32 threshold can see.
+  at::globalContext().setFlushDenormal(true);
+  // Inter-op threads can be set once per process only; a second call throws.
+  static bool inter_set = false;
+  if (!inter_set) {
+    at::set_num_interop_threads(1);
+    inter_set = true;
+  }
+}
+
+#ifdef IRREV_WITH_ONNX
+ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_path,
+                          ExtractorInfo info) {
+  info.validate(onnx_path);
+  auto module = detail::onnx_to_torchscript(onnx_path, info);
+  info.source = std::filesystem::path(onnx_path).filename().string();
+  info.source_sha256 = sha256_file(onnx_path);
+  {
+    torch::NoGradGuard no_grad;
+    auto out = module.forward({torch::zeros({2, 3, info.input_height, info.input_width})}).toTensor();
+    IRREV_CHECK(out.size(0) == 2, "'{}': the imported model does not keep the batch dimension",
+                onnx_path);
+    info.embedding_size = static_cast<int>(out.numel() / 2);
+  }
+  torch::jit::ExtraFilesMap extra{{kMetaFile, info.to_json()}};
+  auto parent = std::filesystem::path(out_path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  std::string tmp = out_path + ".tmp";
+  module.save(tmp, extra);
+  std::filesystem::rename(tmp, out_path);
+  return info;
+}
+#endif
+
+}  // namespace irrev::models

@@ -1,0 +1,27 @@
+#pragma once
+// Private: what an Extractor holds, for torch-using code of the engine.
+#include <torch/script.h>
+
+#include <optional>
+
+#include "irrev/models/extractor.hpp"
+
+namespace irrev::models {
+
+struct Extractor::Impl {
+  torch::jit::Module module;  ///< the network as imported: differentiable, trainable
+  /// Frozen and optimised for inference (oneDNN layouts kept between layers on the CPU);
+  /// what embed() runs. Built on first use.
+  mutable std::optional<torch::jit::Module> inference;
+  ExtractorInfo info;
+  torch::Device device{torch::kCPU};
+
+  /// uint8 HWC BGR crops -> the network's normalised NCHW float input, on the device.
+  torch::Tensor preprocess(const std::uint8_t* bgr, std::int64_t n) const;
+  /// The network on an already normalised batch (differentiable).
+  torch::Tensor forward(const torch::Tensor& input) const;
+  /// The same through the frozen inference module (no gradients).
+  torch::Tensor infer(const torch::Tensor& input) const;
+};
+
+}  // namespace irrev::models

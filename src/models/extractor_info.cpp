@@ -1,0 +1,78 @@
+#include "irrev/models/extractor_info.hpp"
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include <fstream>
+
+#include "irrev/core/error.hpp"
+
+namespace irrev::models {
+
+std::string ExtractorInfo::to_json() const {
+  nlohmann::json j = {{"name", name},
+                      {"input_width", input_width},
+                      {"input_height", input_height},
+                      {"channel_order", channel_order},
+                      {"mean", mean},
+                      {"std", std},
+                      {"embedding_size", embedding_size},
+                      {"source", source},
+                      {"source_sha256", source_sha256}};
+  return j.dump(2);
+}
+
+ExtractorInfo ExtractorInfo::from_json(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    IRREV_FAIL("extractor metadata in '{}' is not valid JSON: {}", where, e.what());
+  }
+  ExtractorInfo info;
+  try {
+    info.name = j.value("name", std::string{});
+    info.input_width = j.at("input_width").get<int>();
+    info.input_height = j.at("input_height").get<int>();
+    info.channel_order = j.at("channel_order").get<std::string>();
+    info.mean = j.at("mean").get<std::array<float, 3>>();
+    info.std = j.at("std").get<std::array<float, 3>>();
+    info.embedding_size = j.value("embedding_size", 0);
+    info.source = j.value("source", std::string{});
+    info.source_sha256 = j.value("source_sha256", std::string{});
+  } catch (const nlohmann::json::exception& e) {
+    IRREV_FAIL("extractor metadata in '{}' lacks a field or has a wrong type: {}", where, e.what());
+  }
+  info.validate(where);
+  return info;
+}
+
+void ExtractorInfo::validate(const std::string& where) const {
+  IRREV_CHECK(channel_order == "bgr" || channel_order == "rgb",
+              "extractor '{}': channel_order must be 'bgr' or 'rgb', not '{}'", where,
+              channel_order);
+  IRREV_CHECK(input_width > 0 && input_height > 0, "extractor '{}': input size {}x{} is not valid",
+              where, input_width, input_height);
+  for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);
+}
+
+std::string sha256_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  IRREV_CHECK(in.good(), "cannot read '{}' to checksum it", path);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+}  // namespace irrev::models

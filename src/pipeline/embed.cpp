@@ -1,0 +1,75 @@
+#include "irrev/pipeline/embed.hpp"
+
+#include <filesystem>
+
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/core/progress.hpp"
+#include "irrev/data/dataset_tables.hpp"
+#include "irrev/data/h5_file.hpp"
+#include "irrev/dist/work_queue.hpp"
+#include "irrev/models/extractor.hpp"
+
+namespace irrev::pipeline {
+
+EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
+  IRREV_CHECK(o.batch > 0, "embed batch size must be positive, got {}", o.batch);
+  IRREV_CHECK(std::filesystem::is_regular_file(o.model), "extractor model '{}' does not exist",
+              o.model);
+  h5::File crops(o.crops, h5::File::Mode::read);
+  IRREV_CHECK(crops.has_attribute("schema") && crops.attribute("schema") == "irrev.crops/1",
+              "'{}' is not a crops file written by 'irrev ingest'", o.crops);
+  const auto dims = crops.dims("crops");
+  IRREV_CHECK(dims.size() == 4 && dims[3] == 3, "'{}': /crops must be N x H x W x 3", o.crops);
+  const auto n = static_cast<std::int64_t>(dims[0]);
+  const std::uint64_t crop_bytes = dims[1] * dims[2] * 3;
+
+  // Every rank loads the model (the master too, to know D and to fail early on a bad model).
+  auto extractor = models::Extractor::load(o.model, o.device, o.onnx_info);
+  const auto& info = extractor->info();
+  IRREV_CHECK(static_cast<std::uint64_t>(info.input_height) == dims[1] &&
+                  static_cast<std::uint64_t>(info.input_width) == dims[2],
+              "extractor '{}' takes {}x{} input, the crops in '{}' are {}x{}", o.model,
+              info.input_width, info.input_height, o.crops, dims[2], dims[1]);
+  const int d = info.embedding_size;
+  const std::int64_t units = (n + o.batch - 1) / o.batch;
+  std::vector<float> templates(comm.is_master() ? static_cast<std::size_t>(n * d) : 0);
+  Progress progress("embed", n, comm.is_master() && o.progress);
+  if (comm.is_master())
+    spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.device);
+
+  std::vector<std::uint8_t> buffer;
+  dist::run_work_queue<std::vector<float>>(
+      comm, units,
+      [&](std::int64_t u) {
+        std::int64_t first = u * o.batch, count = std::min(o.batch, n - first);
+        buffer.resize(static_cast<std::size_t>(count) * crop_bytes);
+        crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(first),
+                        static_cast<std::uint64_t>(count), buffer.data());
+        return extractor->embed(buffer.data(), count);
+      },
+      [&](std::int64_t u, std::vector<float>&& e) {
+        std::copy(e.begin(), e.end(), templates.begin() + u * o.batch * d);
+        progress.advance(static_cast<std::int64_t>(e.size()) / d);
+      });
+  progress.finish();
+
+  EmbedSummary summary{n, d, o.model};
+  if (!comm.is_master()) return summary;
+  h5::AtomicOutput output(o.out);
+  {
+    h5::File f(output.temp_path(), h5::File::Mode::truncate);
+    f.set_attribute("schema", "irrev.templates/1");
+    f.set_attribute("extractor", info.to_json());
+    f.set_attribute("crops", o.crops);
+    f.write("templates", templates, {static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(d)});
+    data::write_images(f, data::read_images(crops));
+    if (crops.has("pairs/a")) data::write_pairs(f, data::read_pairs_table(crops));
+    data::write_rejects(f, data::read_rejects(crops));
+  }
+  output.commit();
+  spdlog::info("embed: {} templates -> '{}'", n, o.out);
+  return summary;
+}
+
+}  // namespace irrev::pipeline

@@ -1,0 +1,115 @@
+#include "irrev/pipeline/ingest.hpp"
+
+#include <boost/serialization/array.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <unordered_map>
+
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/core/progress.hpp"
+#include "irrev/data/dataset_tables.hpp"
+#include "irrev/data/h5_file.hpp"
+#include "irrev/data/lfw_layout.hpp"
+#include "irrev/dist/work_queue.hpp"
+
+namespace irrev::pipeline {
+
+std::string IngestSummary::to_json() const {
+  nlohmann::json r = nlohmann::json::array();
+  for (const auto& x : rejects) r.push_back({{"file", x.file}, {"reason", x.reason}});
+  return nlohmann::json{{"images", images}, {"crops", crops}, {"rejects", r}}.dump();
+}
+
+IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o) {
+  namespace fs = std::filesystem;
+  // Everything a user can get wrong is checked on every rank before any work starts.
+  std::vector<Reject> rejects;
+  auto images = data::scan_lfw_folder(o.images_dir, rejects);
+  if (o.limit > 0 && static_cast<std::int64_t>(images.size()) > o.limit) images.resize(static_cast<std::size_t>(o.limit));
+  vision::resolve_model(o.models_dir, o.cropper.detector.file);
+  vision::resolve_model(o.models_dir, o.cropper.landmarks.file);
+  if (!o.pairs_file.empty())
+    IRREV_CHECK(fs::is_regular_file(o.pairs_file), "pairs file '{}' does not exist", o.pairs_file);
+  data::GenderTable genders;
+  if (!o.genders_dir.empty()) genders = data::read_gender_lists(o.genders_dir, rejects);
+  IRREV_CHECK(!o.out.empty(), "no output file given for ingest");
+  IRREV_CHECK(o.unit_size > 0, "ingest unit size must be positive, got {}", o.unit_size);
+
+  cv::setNumThreads(1);  // one thread per rank; ranks are the parallelism
+  const auto n = static_cast<std::int64_t>(images.size());
+  const std::int64_t units = (n + o.unit_size - 1) / o.unit_size;
+  std::unique_ptr<vision::FaceCropper> cropper;  // built on first use: the master may not need it
+  std::vector<vision::CropResult> results(comm.is_master() ? images.size() : 0);
+  Progress progress("ingest", n, comm.is_master() && o.progress);
+  if (comm.is_master()) spdlog::info("ingest: {} images from '{}' in {} units", n, o.images_dir, units);
+
+  dist::run_work_queue<std::vector<vision::CropResult>>(
+      comm, units,
+      [&](std::int64_t u) {
+        if (!cropper) cropper = std::make_unique<vision::FaceCropper>(o.models_dir, o.cropper);
+        std::vector<vision::CropResult> out;
+        for (std::int64_t i = u * o.unit_size; i < std::min(n, (u + 1) * o.unit_size); ++i)
+          out.push_back(cropper->process_file((fs::path(o.images_dir) / images[static_cast<std::size_t>(i)].path).string()));
+        return out;
+      },
+      [&](std::int64_t u, std::vector<vision::CropResult>&& r) {
+        for (std::size_t k = 0; k < r.size(); ++k)
+          results[static_cast<std::size_t>(u * o.unit_size) + k] = std::move(r[k]);
+        progress.advance(static_cast<std::int64_t>(r.size()));
+      });
+  progress.finish();
+
+  IngestSummary summary;
+  if (!comm.is_master()) return summary;
+
+  // Rows of crops.h5 are the images with a crop, in image order.
+  data::ImageTable table;
+  std::unordered_map<std::string, std::int64_t> row_of;
+  std::vector<Reject> image_rejects;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (!results[i].ok) {
+      image_rejects.push_back({images[i].path, results[i].reason});
+      continue;
+    }
+    auto g = genders.find(images[i].name);
+    row_of[images[i].name] = static_cast<std::int64_t>(table.size());
+    table.push_back(images[i], g == genders.end() ? data::kUnknownGender : g->second);
+  }
+  rejects.insert(rejects.end(), image_rejects.begin(), image_rejects.end());
+  data::PairList pairs;
+  if (!o.pairs_file.empty()) pairs = data::read_pairs(o.pairs_file, row_of, rejects);
+
+  const auto m = static_cast<std::uint64_t>(table.size());
+  h5::AtomicOutput output(o.out);
+  {
+    h5::File f(output.temp_path(), h5::File::Mode::truncate);
+    f.set_attribute("schema", "irrev.crops/1");
+    f.set_attribute("images_dir", o.images_dir);
+    f.create("crops", h5::Type::u8, {m, vision::kCropSize, vision::kCropSize, 3}, 64);
+    std::vector<float> points, boxes, scores;
+    std::uint64_t row = 0;
+    for (const auto& r : results) {
+      if (!r.ok) continue;
+      f.write_rows("crops", h5::Type::u8, row++, 1, r.crop.data());
+      points.insert(points.end(), r.points.begin(), r.points.end());
+      boxes.insert(boxes.end(), r.box.begin(), r.box.end());
+      scores.push_back(r.score);
+    }
+    f.write("landmarks5", points, {m, 5, 2});
+    f.write("detection/box", boxes, {m, 4});
+    f.write("detection/score", scores);
+    data::write_images(f, table);
+    if (!o.pairs_file.empty()) data::write_pairs(f, pairs);
+    data::write_rejects(f, rejects);
+  }
+  output.commit();
+  summary.images = n;
+  summary.crops = static_cast<std::int64_t>(m);
+  summary.rejects = std::move(rejects);
+  spdlog::info("ingest: {} crops, {} rejects -> '{}'", summary.crops, summary.rejects.size(), o.out);
+  return summary;
+}
+
+}  // namespace irrev::pipeline

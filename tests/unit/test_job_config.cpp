@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "irrev/config/job_config.hpp"
+#include "irrev/core/error.hpp"
+
+using namespace irrev;
+
+namespace {
+const char* kValid = R"(
+[run]
+out_dir = "runs/x"
+[data]
+images = "/data/lfw"
+pairs = "/data/pairs.txt"
+limit = 10
+[ingest]
+unit_size = 16
+[ingest.detector]
+score_threshold = 0.7
+[embed]
+batch = 8
+[[extractors]]
+name = "fr_feature"
+model = "fr_feature.pt"
+[[extractors]]
+name = "mfn"
+model = "mobilefacenet-128.onnx"
+channel_order = "rgb"
+mean = 127.5
+std = [128, 128, 128]
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    config::parse_job(text, "job.toml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(JobConfig, ParsesEveryField) {
+  auto c = config::parse_job(kValid, "job.toml");
+  EXPECT_EQ(c.out_dir, "runs/x");
+  EXPECT_EQ(c.images, "/data/lfw");
+  EXPECT_EQ(c.limit, 10);
+  EXPECT_EQ(c.ingest_unit, 16);
+  EXPECT_FLOAT_EQ(c.cropper.detector.score_threshold, 0.7f);
+  EXPECT_EQ(c.cropper.detector.width, 320);  // default kept
+  EXPECT_EQ(c.embed_batch, 8);
+  ASSERT_EQ(c.extractors.size(), 2u);
+  EXPECT_EQ(c.extractors[1].onnx_info.channel_order, "rgb");
+  EXPECT_FLOAT_EQ(c.extractors[1].onnx_info.mean[2], 127.5f);
+  EXPECT_EQ(c.templates_path("mfn"), "runs/x/templates_mfn.h5");
+}
+
+TEST(JobConfig, UnknownKeyNamesKeyAndLine) {
+  std::string text = kValid;
+  text.replace(text.find("unit_size"), 9, "unti_size");
+  auto e = error_of(text);
+  EXPECT_NE(e.find("job.toml:10"), std::string::npos) << e;
+  EXPECT_NE(e.find("'ingest.unti_size'"), std::string::npos) << e;
+}
+
+TEST(JobConfig, WrongTypeNamesKey) {
+  std::string text = kValid;
+  text.replace(text.find("batch = 8"), 9, "batch = \"8\"");
+  auto e = error_of(text);
+  EXPECT_NE(e.find("'embed.batch' must be an integer"), std::string::npos) << e;
+}
+
+TEST(JobConfig, MissingRequiredPartsAreNamed) {
+  EXPECT_NE(error_of("[run]\nout_dir = \"x\"\n").find("[data]"), std::string::npos);
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\n").find("[[extractors]]"), std::string::npos);
+  EXPECT_NE(error_of("[data\n").find("not valid TOML"), std::string::npos);
+  std::string bad_order = kValid;
+  bad_order.replace(bad_order.find("\"rgb\""), 5, "\"rbg\"");
+  EXPECT_NE(error_of(bad_order).find("channel_order"), std::string::npos);
+}
+
+TEST(JobConfig, ExpandsVariablesAndRefusesUnsetOnes) {
+  ::setenv("IRREV_TEST_ROOT", "/srv/data", 1);
+  EXPECT_EQ(config::expand_path("${IRREV_TEST_ROOT}/lfw", "t"), "/srv/data/lfw");
+  ::unsetenv("IRREV_TEST_UNSET");
+  EXPECT_THROW(config::expand_path("${IRREV_TEST_UNSET}/lfw", "t"), InputError);
+}
