@@ -50,7 +50,8 @@ cmake --build "$build" --parallel "$(nproc)"
 # --- 4. import the extractors into TorchScript (needs the build) -----------------------------
 import() {  # name source.onnx channel_order mean std
   local out="$models/$1.pt"
-  if [ ! -f "$out" ] || [ "$2" -nt "$out" ]; then
+  # Re-import when the model or the importer (the binary) is newer than the .pt.
+  if [ ! -f "$out" ] || [ "$2" -nt "$out" ] || [ "$build/src/app/irrev" -nt "$out" ]; then
     log "importing $2 -> $out"
     "$build/src/app/irrev" --log-level warn import-onnx "$2" --out "$out" --name "$1" \
       --channel-order "$3" --mean "$4" --std "$5" >/dev/null

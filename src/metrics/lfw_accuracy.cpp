@@ -37,6 +37,8 @@ TenFoldAccuracy k_fold_accuracy(const std::vector<double>& scores, const std::ve
                                 const std::vector<int>& fold, int folds) {
   IRREV_CHECK(scores.size() == genuine.size() && scores.size() == fold.size(),
               "k-fold accuracy needs one label and fold per score");
+  IRREV_CHECK(folds >= 2, "k-fold accuracy needs at least 2 folds (the threshold comes from the "
+                          "other folds), got {}", folds);
   TenFoldAccuracy out;
   for (int f = 0; f < folds; ++f) {
     std::vector<double> train_s;

@@ -129,7 +129,16 @@ std::vector<float> Extractor::forward_raw(const std::uint8_t* bgr, std::int64_t 
 
 std::vector<float> Extractor::embed(const std::uint8_t* bgr, std::int64_t n) const {
   torch::NoGradGuard no_grad;
-  auto out = m_impl->infer(m_impl->preprocess(bgr, n));
+  auto input = m_impl->preprocess(bgr, n);
+  // LibTorch sends CPU convolutions of fewer than 16 images to a generic-BLAS path that is ten
+  // times slower than oneDNN; pad small batches and drop the padding's outputs.
+  constexpr std::int64_t kMinCpuBatch = 16;
+  if (m_impl->device.is_cpu() && n < kMinCpuBatch) {
+    input = torch::cat({input, input.new_zeros({kMinCpuBatch - n, input.size(1), input.size(2),
+                                                input.size(3)})})
+                .contiguous(at::MemoryFormat::ChannelsLast);
+  }
+  auto out = m_impl->infer(input).narrow(0, 0, n);
   out = out / out.norm(2, 1, true).clamp_min(1e-12);
   out = out.to(torch::kCPU).contiguous();
   return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());

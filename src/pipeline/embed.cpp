@@ -14,11 +14,11 @@ namespace irrev::pipeline {
 
 EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   IRREV_CHECK(o.batch > 0, "embed batch size must be positive, got {}", o.batch);
-  IRREV_CHECK(std::filesystem::is_regular_file(o.model), "extractor model '{}' does not exist",
-              o.model);
   h5::File crops(o.crops, h5::File::Mode::read);
   IRREV_CHECK(crops.has_attribute("schema") && crops.attribute("schema") == "irrev.crops/1",
               "'{}' is not a crops file written by 'irrev ingest'", o.crops);
+  IRREV_CHECK(std::filesystem::is_regular_file(o.model), "extractor model '{}' does not exist",
+              o.model);
   const auto dims = crops.dims("crops");
   IRREV_CHECK(dims.size() == 4 && dims[3] == 3, "'{}': /crops must be N x H x W x 3", o.crops);
   const auto n = static_cast<std::int64_t>(dims[0]);

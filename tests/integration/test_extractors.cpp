@@ -1,1 +1,193 @@
-// placeholder replaced below
+// Imported extractors against an independent implementation (OpenCV DNN) on real LFW crops.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/dnn.hpp>
+#include <unistd.h>
+
+#include "irrev/config/job_config.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/data/lfw_layout.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/models/onnx_import.hpp"
+#include "irrev/vision/face_cropper.hpp"
+#include "models/extractor_impl.hpp"
+#include <torch/cuda.h>
+
+using namespace irrev;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kLfw = IRREV_SHARED_DIR "/datasets/lfw/lfw-deepfunneled";
+const std::string kMobileFaceNet = IRREV_SHARED_DIR "/models/mobilefacenet-128.onnx";
+
+std::string models_dir() { return config::default_models_dir(); }
+
+fs::path temp_dir() {
+  auto d = fs::temp_directory_path() / ("irrev_extractors_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+/// Real crops: the first images of a few LFW subjects, through the real ingest pipeline.
+const std::vector<std::uint8_t>& real_crops(std::int64_t& n) {
+  static std::vector<std::uint8_t> crops;
+  static std::int64_t count = 0;
+  if (crops.empty()) {
+    vision::FaceCropper cropper(models_dir(), {});
+    for (const char* f : {"Aaron_Eckhart/Aaron_Eckhart_0001.jpg", "Abel_Pacheco/Abel_Pacheco_0001.jpg",
+                          "Abel_Pacheco/Abel_Pacheco_0004.jpg", "Zico/Zico_0001.jpg",
+                          "Serena_Williams/Serena_Williams_0001.jpg", "Serena_Williams/Serena_Williams_0002.jpg"}) {
+      auto r = cropper.process_file(kLfw + "/" + f);
+      EXPECT_TRUE(r.ok) << f << ": " << r.reason;
+      crops.insert(crops.end(), r.crop.begin(), r.crop.end());
+      ++count;
+    }
+  }
+  n = count;
+  return crops;
+}
+
+models::ExtractorInfo fr_feature_norm() {
+  models::ExtractorInfo info;
+  info.name = "fr_feature";
+  return info;  // BGR, (x - 127) / 128: the defaults
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  float m = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
+double cosine(const std::vector<float>& e, int d, int i, int j) {
+  double s = 0;
+  for (int k = 0; k < d; ++k) s += static_cast<double>(e[i * d + k]) * e[j * d + k];
+  return s;
+}
+}  // namespace
+
+TEST(FrFeature, ImportedModuleMatchesOpenCvDnnOnRealCrops) {
+  std::int64_t n = 0;
+  const auto& crops = real_crops(n);
+  auto pt = (temp_dir() / "fr_feature.pt").string();
+  auto info = models::import_onnx(models_dir() + "/fr_feature.onnx", pt, fr_feature_norm());
+  EXPECT_EQ(info.embedding_size, 512);
+  EXPECT_EQ(info.input_width, 112);
+  EXPECT_EQ(info.source_sha256, "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
+
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(models_dir() + "/fr_feature.onnx");
+  std::vector<float> reference;
+  for (std::int64_t i = 0; i < n; ++i) {
+    cv::Mat crop(112, 112, CV_8UC3, const_cast<std::uint8_t*>(crops.data()) + i * 112 * 112 * 3);
+    net.setInput(cv::dnn::blobFromImage(crop, 1.0 / 128, cv::Size(112, 112),
+                                        cv::Scalar(127, 127, 127), /*swapRB=*/false));
+    cv::Mat out = net.forward();
+    reference.insert(reference.end(), out.ptr<float>(), out.ptr<float>() + out.total());
+  }
+  auto ex = models::Extractor::load(pt, "cpu");
+  EXPECT_EQ(ex->info().channel_order, "bgr");
+  auto raw = ex->forward_raw(crops.data(), n);
+  EXPECT_LT(max_abs_diff(raw, reference), 1e-4f);
+
+  // The frozen inference path (what embed runs) against normalised OpenCV output.
+  for (std::int64_t i = 0; i < n; ++i) {
+    double norm = 0;
+    for (int k = 0; k < 512; ++k) norm += reference[i * 512 + k] * reference[i * 512 + k];
+    for (int k = 0; k < 512; ++k) reference[i * 512 + k] /= static_cast<float>(std::sqrt(norm));
+  }
+  auto emb = ex->embed(crops.data(), n);
+  EXPECT_LT(max_abs_diff(emb, reference), 1e-4f);
+  // Same person scores above different people.
+  EXPECT_GT(cosine(emb, 512, 1, 2), cosine(emb, 512, 0, 1));
+  EXPECT_GT(cosine(emb, 512, 4, 5), cosine(emb, 512, 3, 4));
+}
+
+TEST(FrFeature, GradientsFlowToTheInput) {
+  std::int64_t n = 0;
+  const auto& crops = real_crops(n);
+  auto ex = models::Extractor::load(models_dir() + "/fr_feature.onnx", "cpu", fr_feature_norm());
+  auto& impl = ex->impl();
+  auto input = impl.preprocess(crops.data(), 2).detach().requires_grad_(true);
+  auto out = impl.forward(input);
+  out.pow(2).sum().backward();
+  ASSERT_TRUE(input.grad().defined());
+  double g = input.grad().abs().sum().item<double>();
+  EXPECT_GT(g, 0.0);
+  EXPECT_TRUE(std::isfinite(g));
+}
+
+TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
+  ASSERT_TRUE(fs::exists(kMobileFaceNet)) << kMobileFaceNet;
+  std::int64_t n = 0;
+  const auto& crops = real_crops(n);
+  models::ExtractorInfo norm;
+  norm.name = "mobilefacenet-128";
+  norm.channel_order = "rgb";
+  norm.mean = {127.5f, 127.5f, 127.5f};
+  auto pt = (temp_dir() / "mfn.pt").string();
+  auto info = models::import_onnx(kMobileFaceNet, pt, norm);
+  EXPECT_EQ(info.embedding_size, 128);
+  auto from_pt = models::Extractor::load(pt, "cpu");
+  auto from_onnx = models::Extractor::load(kMobileFaceNet, "cpu", norm);
+  auto a = from_pt->embed(crops.data(), n);
+  auto b = from_onnx->embed(crops.data(), n);
+  ASSERT_EQ(a.size(), static_cast<std::size_t>(n * 128));
+  EXPECT_EQ(max_abs_diff(a, b), 0.0f);
+  EXPECT_GT(cosine(a, 128, 1, 2), cosine(a, 128, 0, 1));
+  EXPECT_GT(cosine(a, 128, 4, 5), cosine(a, 128, 3, 5));
+  // RGB and BGR must differ: the channel order reaches the network.
+  norm.channel_order = "bgr";
+  auto swapped = models::Extractor::load(kMobileFaceNet, "cpu", norm)->embed(crops.data(), n);
+  EXPECT_GT(max_abs_diff(a, swapped), 1e-3f);
+}
+
+TEST(OnnxImport, UnsupportedOperatorNamesOperatorAndNode) {
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.add_opset_import()->set_version(11);
+  auto* g = model.mutable_graph();
+  g->set_name("tiny");
+  auto* in = g->add_input();
+  in->set_name("input");
+  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  g->add_output()->set_name("out");
+  auto* node = g->add_node();
+  node->set_op_type("Softmax");
+  node->set_name("head_softmax");
+  node->add_input("input");
+  node->add_output("out");
+  auto path = (temp_dir() / "softmax.onnx").string();
+  {
+    std::ofstream f(path, std::ios::binary);
+    model.SerializeToOstream(&f);
+  }
+  try {
+    models::import_onnx(path, (temp_dir() / "softmax.pt").string(), {});
+    FAIL() << "imported an unsupported operator";
+  } catch (const InputError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("'Softmax'"), std::string::npos) << what;
+    EXPECT_NE(what.find("'head_softmax'"), std::string::npos) << what;
+  }
+}
+
+TEST(OnnxImport, NotAnOnnxFileIsAClearError) {
+  auto path = (temp_dir() / "garbage.onnx").string();
+  std::ofstream(path) << "this is not protobuf";
+  EXPECT_THROW(models::import_onnx(path, path + ".pt", {}), InputError);
+  EXPECT_THROW(models::Extractor::load((temp_dir() / "absent.pt").string(), "cpu"), InputError);
+}
+
+TEST(Extractor, CudaRequestWithoutCudaIsAClearError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    models::Extractor::load(models_dir() + "/fr_feature.pt", "cuda");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
+  }
+}

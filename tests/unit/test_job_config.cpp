@@ -61,7 +61,7 @@ TEST(JobConfig, UnknownKeyNamesKeyAndLine) {
   std::string text = kValid;
   text.replace(text.find("unit_size"), 9, "unti_size");
   auto e = error_of(text);
-  EXPECT_NE(e.find("job.toml:10"), std::string::npos) << e;
+  EXPECT_NE(e.find("job.toml:9:"), std::string::npos) << e;
   EXPECT_NE(e.find("'ingest.unti_size'"), std::string::npos) << e;
 }
 

@@ -68,7 +68,7 @@ TEST(LfwLayout, ResolvesEveryView2PairOfRealLfw) {
 
 TEST(LfwLayout, PairFaultsBecomeRejectsWithLineNumbers) {
   auto dir = temp_dir("pairs");
-  std::ofstream(dir / "pairs.txt") << "1 2\n"
+  std::ofstream(dir / "pairs.txt") << "1 3\n"
                                       "A 1 2\n"
                                       "A 1 9\n"           // names a missing image
                                       "B 1 A 2\n"         // impostor line where a genuine belongs
@@ -80,13 +80,15 @@ TEST(LfwLayout, PairFaultsBecomeRejectsWithLineNumbers) {
   ASSERT_EQ(pairs.pairs.size(), 1u);
   EXPECT_EQ(pairs.pairs[0].a, 0);
   EXPECT_EQ(pairs.pairs[0].b, 1);
-  ASSERT_EQ(rejects.size(), 3u);
+  ASSERT_EQ(rejects.size(), 4u);
   EXPECT_NE(rejects[0].file.find("pairs.txt:3"), std::string::npos);
   EXPECT_NE(rejects[0].reason.find("A_0009.jpg"), std::string::npos);
   EXPECT_NE(rejects[1].file.find("pairs.txt:4"), std::string::npos);
   EXPECT_NE(rejects[1].reason.find("malformed genuine"), std::string::npos);
   EXPECT_NE(rejects[2].file.find("pairs.txt:5"), std::string::npos);
   EXPECT_NE(rejects[2].reason.find("malformed impostor"), std::string::npos);
+  EXPECT_NE(rejects[3].reason.find("announces 6 pair lines, file has 4"), std::string::npos)
+      << rejects[3].reason;
 }
 
 TEST(LfwLayout, BadPairsHeaderStopsWithFileAndLine) {

@@ -1,0 +1,44 @@
+# Shared helpers of the command-line integration tests (sourced, not run).
+# Each test script is called as: script.sh IRREV_BINARY SHARED_DIR WORK_DIR
+set -euo pipefail
+IRREV="$1"
+SHARED="$2"
+WORK="$3"
+LFW="$SHARED/datasets/lfw"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+MPIEXEC="${MPIEXEC:-mpiexec}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# json FILE EXPR: evaluate a Python expression over the JSON document `d`.
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# make_subset DIR PER_FOLD FOLDS: an LFW-layout folder of the images that the first PER_FOLD
+# genuine and PER_FOLD impostor pairs of each of the first FOLDS folds name (links to the real
+# files), and a pairs file DIR.pairs.txt with those pairs in FOLDS folds.
+make_subset() {
+  local dir="$1" k="$2" folds="$3" f
+  mkdir -p "$dir"
+  {
+    echo "$folds $k"
+    for ((f = 0; f < folds; f++)); do
+      sed -n "$((2 + 600 * f)),$((1 + 600 * f + k))p" "$LFW/pairs.txt"
+      sed -n "$((302 + 600 * f)),$((301 + 600 * f + k))p" "$LFW/pairs.txt"
+    done
+  } > "$dir.pairs.txt"
+  python3 - "$dir" "$LFW/lfw-deepfunneled" "$dir.pairs.txt" <<'PY'
+import os, sys
+out, src, pairs = sys.argv[1:]
+names = set()
+for line in open(pairs).read().split("\n")[1:]:
+    t = line.split()
+    if len(t) == 3: names |= {(t[0], int(t[1])), (t[0], int(t[2]))}
+    elif len(t) == 4: names |= {(t[0], int(t[1])), (t[2], int(t[3]))}
+for person, n in names:
+    os.makedirs(os.path.join(out, person), exist_ok=True)
+    f = f"{person}_{n:04d}.jpg"
+    link = os.path.join(out, person, f)
+    if not os.path.exists(link): os.symlink(os.path.join(src, person, f), link)
+PY
+}
