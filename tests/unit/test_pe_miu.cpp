@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "../../src/match/detail/pe_miu_kernel.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/match/pe_miu_compare.hpp"
+#include "irrev/protect/pe_miu.hpp"
+#include "irrev/protect/samplers.hpp"
+
+using namespace irrev;
+
+namespace {
+/// The minimum total cost by trying all n! assignments.
+double brute_force_min(const std::vector<double>& cost, int n) {
+  std::vector<int> s(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) s[static_cast<std::size_t>(i)] = i;
+  double best = 1e300;
+  do {
+    double c = 0;
+    for (int i = 0; i < n; ++i) c += cost[static_cast<std::size_t>(i * n + s[static_cast<std::size_t>(i)])];
+    best = std::min(best, c);
+  } while (std::next_permutation(s.begin(), s.end()));
+  return best;
+}
+}  // namespace
+
+TEST(Hungarian, MatchesBruteForceOnRandomMatrices) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0, 10);
+  for (int n = 1; n <= 7; ++n) {
+    for (int trial = 0; trial < 40; ++trial) {
+      std::vector<double> cost(static_cast<std::size_t>(n * n));
+      for (auto& c : cost) c = trial % 3 == 0 ? std::floor(u(rng)) : u(rng);  // ties too
+      int sigma[32];
+      double got = match::detail::hungarian(cost.data(), n, sigma);
+      EXPECT_NEAR(got, brute_force_min(cost, n), 1e-9) << "n=" << n << " trial=" << trial;
+      std::vector<int> cols(sigma, sigma + n);
+      std::sort(cols.begin(), cols.end());
+      for (int i = 0; i < n; ++i) ASSERT_EQ(cols[static_cast<std::size_t>(i)], i);
+    }
+  }
+}
+
+TEST(PeMiu, PlainNotSquaredDistanceDecides) {
+  // Three 2-value blocks where the plain-distance assignment is the identity (total 9.162)
+  // but the squared-distance one would swap blocks 0 and 1 (total 34 against 36).
+  std::vector<float> r{3, -3, 2, 0, -1, 2};
+  std::vector<float> p{3, -2, 1, -3, -1, -3};
+  std::vector<int> sigma;
+  double s = match::pe_miu_score(r.data(), p.data(), 6, 2, &sigma);
+  EXPECT_EQ(sigma, (std::vector<int>{0, 1, 2}));
+  // cosine(r, p): 12 / sqrt(27 * 33)
+  EXPECT_NEAR(s, 12.0 / std::sqrt(27.0 * 33.0), 1e-12);
+}
+
+TEST(PeMiu, ShuffledCopyOfTheReferenceScoresOne) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> g;
+  std::vector<float> r(512);
+  for (auto& x : r) x = g(rng);
+  for (int block : {16, 32, 64, 128}) {
+    int n = protect::block_count(512, block);
+    protect::KeyedStream stream(1, static_cast<std::uint64_t>(block), 0);
+    auto perm = protect::sample_uniform(n, stream);
+    std::vector<float> shuffled(512);
+    protect::apply_blocks(r.data(), 512, block, perm, shuffled.data());
+    std::vector<int> sigma;
+    EXPECT_NEAR(match::pe_miu_score(r.data(), shuffled.data(), 512, block, &sigma), 1.0, 1e-12);
+    // Reference block i sits at the probe position where perm put it: sigma = perm^-1.
+    auto inv = protect::inverse(perm);
+    for (int i = 0; i < n; ++i) EXPECT_EQ(sigma[static_cast<std::size_t>(i)], inv[static_cast<std::size_t>(i)]);
+  }
+}
+
+TEST(PeMiu, BatchEqualsSingleAndChecksBlockSize) {
+  std::mt19937 rng(2);
+  std::normal_distribution<float> g;
+  std::vector<float> t(4 * 128);
+  for (auto& x : t) x = g(rng);
+  std::vector<std::int64_t> a{0, 1, 2, 3, 0}, b{1, 2, 3, 0, 0};
+  std::vector<double> scores(5);
+  match::pe_miu_scores(t.data(), t.data(), 128, 32, a.data(), b.data(), 5, scores.data());
+  for (int k = 0; k < 5; ++k)
+    EXPECT_EQ(scores[static_cast<std::size_t>(k)],
+              match::pe_miu_score(t.data() + a[static_cast<std::size_t>(k)] * 128,
+                                  t.data() + b[static_cast<std::size_t>(k)] * 128, 128, 32));
+  EXPECT_NEAR(scores[4], 1.0, 1e-12);
+  try {
+    match::pe_miu_score(t.data(), t.data(), 128, 48);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("block size 48 does not divide the template dimension 128"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(PeMiu, ProtectAllRecordsRankAndComplexity) {
+  std::vector<float> t(3 * 64);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
+  auto p = protect::protect_all(t.data(), 3, 64, 8, 42);
+  for (int row = 0; row < 3; ++row) {
+    protect::u128 r = (static_cast<protect::u128>(p.rank_hi[static_cast<std::size_t>(row)]) << 64) | p.rank_lo[static_cast<std::size_t>(row)];
+    auto perm = protect::unrank(r, 8);
+    EXPECT_EQ(protect::complexity(perm), p.complexity[static_cast<std::size_t>(row)]);
+    for (int i = 0; i < 8; ++i)
+      EXPECT_EQ(p.values[static_cast<std::size_t>(row * 64 + i * 8)], t[static_cast<std::size_t>(row * 64 + perm[static_cast<std::size_t>(i)] * 8)]);
+  }
+  auto again = protect::protect_all(t.data(), 3, 64, 8, 42);
+  EXPECT_EQ(again.values, p.values);
+}
