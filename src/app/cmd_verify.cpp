@@ -1,23 +1,58 @@
 // irrev verify: verification accuracy and error rates of a template set
+#include <fstream>
+
 #include "commands.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/pipeline/verify_lfw.hpp"
+#include "irrev/pipeline/verify_pe_miu.hpp"
 
 namespace irrev::app {
 
-Command add_verify(CLI::App& app, const GlobalOptions& /*g*/) {
-  auto* sub = app.add_subcommand("verify", "Verification accuracy of templates.h5");
+Command add_verify(CLI::App& app, const GlobalOptions& g) {
+  auto* sub = app.add_subcommand(
+      "verify",
+      "lfw-view2: the LFW 10-fold accuracy; error-rates: EER, FNMR at FMR and thresholds of "
+      "unprotected and PE-MIU templates on the View 2 pairs and all-vs-all");
   auto templates = std::make_shared<std::string>();
   auto protocol = std::make_shared<std::string>("lfw-view2");
   auto json = std::make_shared<bool>(false);
+  auto o = std::make_shared<pipeline::VerifyOptions>();
+  auto pairs = std::make_shared<std::string>("both");
+  auto csv = std::make_shared<std::string>();
   sub->add_option("--templates", *templates, "templates.h5 from 'irrev embed'")->required();
-  sub->add_option("--protocol", *protocol, "Evaluation protocol")
-      ->check(CLI::IsMember({"lfw-view2"}))
+  sub->add_option("--protocol", *protocol, "lfw-view2 or error-rates")
+      ->check(CLI::IsMember({"lfw-view2", "error-rates"}))
       ->capture_default_str();
+  sub->add_option("--blocks", o->blocks, "error-rates: PE-MIU block sizes (values per block)")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--pairs", *pairs, "error-rates: lfw-view2, all-vs-all or both")
+      ->check(CLI::IsMember({"lfw-view2", "all-vs-all", "both"}))
+      ->capture_default_str();
+  sub->add_option("--seed", o->seed, "error-rates: key of the PE-MIU permutations")->capture_default_str();
+  sub->add_option("--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")->capture_default_str();
+  sub->add_option("--limit", o->limit, "error-rates: all-vs-all over the first N templates (0: all)");
+  sub->add_option("--out", o->out, "error-rates: write histograms and the table to this HDF5 file");
+  sub->add_option("--csv", *csv, "error-rates: write the table as CSV to this file");
   sub->add_flag("--json", *json, "Print JSON on stdout");
-  return {sub, [templates, json](const dist::Communicator& comm) {
+  return {sub, [templates, protocol, json, o, pairs, csv, &g](const dist::Communicator& comm) {
+            if (*protocol == "error-rates") {
+              o->templates = *templates;
+              o->view2 = *pairs != "all-vs-all";
+              o->all_vs_all = *pairs != "lfw-view2";
+              o->progress = !g.no_progress;
+              auto rows = pipeline::run_verify(comm, *o);
+              if (!comm.is_master()) return 0;
+              if (!csv->empty()) {
+                std::ofstream f(*csv);
+                IRREV_CHECK(f.good(), "cannot write CSV file '{}'", *csv);
+                f << pipeline::verify_table_csv(rows);
+              }
+              print_master(comm, *json ? pipeline::verify_table_json(rows) : pipeline::verify_table_csv(rows));
+              return 0;
+            }
             if (!comm.is_master()) return 0;
             auto set = data::read_template_set(*templates);
             auto r = pipeline::verify_lfw_view2(set);

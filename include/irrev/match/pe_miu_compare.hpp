@@ -7,6 +7,19 @@
 
 namespace irrev::match {
 
+/// Many comparisons of one geometry without an allocation per pair (scratch reused).
+class PeMiuComparator {
+ public:
+  PeMiuComparator(int dim, int block);
+  double score(const float* reference, const float* probe, int* assignment = nullptr);
+  int blocks() const { return m_n; }
+
+ private:
+  int m_n, m_block;
+  std::vector<double> m_cost;
+  std::vector<float> m_transposed;
+};
+
 /// Score of one pair of `dim`-value templates cut into blocks of `block` values. When
 /// `assignment` is given it receives sigma: reference block i matched probe block sigma[i].
 double pe_miu_score(const float* reference, const float* probe, int dim, int block,

@@ -11,6 +11,7 @@
 
 namespace irrev::match {
 namespace {
+constexpr int kMaxDim = 2048;  // per-thread scratch of the transposed probe
 
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) IRREV_FAIL("CUDA {} failed: {}", what, cudaGetErrorString(e));
@@ -30,8 +31,9 @@ __global__ void pe_miu_kernel(const float* refs, const float* probes, int dim, i
   std::int64_t k = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
   if (k >= count) return;
   double cost[detail::kMaxN * detail::kMaxN];
+  float qt[kMaxDim];
   scores[k] = detail::pe_miu_score(refs + ref[k] * dim, probes + probe[k] * dim, n, block, cost,
-                                   nullptr);
+                                   qt, nullptr);
 }
 
 }  // namespace
@@ -45,6 +47,8 @@ void pe_miu_scores_cuda(const float* references, std::int64_t n_references, cons
                         std::int64_t n_probes, int dim, int block, const std::int64_t* ref,
                         const std::int64_t* probe, std::int64_t count, double* scores) {
   const int n = protect::block_count(dim, block);
+  IRREV_CHECK(dim <= kMaxDim, "the CUDA PE-MIU kernel takes templates of up to {} values, not {}",
+              kMaxDim, dim);
   IRREV_CHECK(pe_miu_cuda_available(), "PE-MIU on CUDA was asked for, but no CUDA device is present");
   if (count == 0) return;
   const auto rows_r = static_cast<std::size_t>(n_references * dim);

@@ -15,13 +15,24 @@ namespace irrev::match::detail {
 constexpr int kMaxN = 32;
 
 /// Minimum-cost assignment of an n x n cost matrix (row-major, n <= 32) by the Hungarian
-/// method with potentials, O(n^3). Sets row_to_col[i] and returns the total cost.
+/// method with potentials (shortest augmenting paths), O(n^3). Sets row_to_col[i] and returns
+/// the total cost. Rows start reduced (u[i] = min_j cost[i][j], v = 0: feasible) and each row
+/// whose minimum column is still free is matched at once, which leaves fewer augmentations.
 IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
   const double inf = 1e300;
   double u[kMaxN + 1], v[kMaxN + 1], minv[kMaxN + 1];
-  int p[kMaxN + 1], way[kMaxN + 1];
-  for (int j = 0; j <= n; ++j) u[j] = v[j] = 0, p[j] = 0, way[j] = 0;
+  int p[kMaxN + 1], way[kMaxN + 1];  // p[j]: row matched to column j (1-based, 0 = none)
+  bool matched_row[kMaxN + 1];
+  for (int j = 0; j <= n; ++j) u[j] = v[j] = 0, p[j] = 0, way[j] = 0, matched_row[j] = false;
   for (int i = 1; i <= n; ++i) {
+    int best = 1;
+    for (int j = 2; j <= n; ++j)
+      if (cost[(i - 1) * n + (j - 1)] < cost[(i - 1) * n + (best - 1)]) best = j;
+    u[i] = cost[(i - 1) * n + (best - 1)];
+    if (p[best] == 0) p[best] = i, matched_row[i] = true;
+  }
+  for (int i = 1; i <= n; ++i) {
+    if (matched_row[i]) continue;
     p[0] = i;
     int j0 = 0;
     std::uint64_t used = 0;
@@ -60,34 +71,50 @@ IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
   return total;
 }
 
-/// PE-MIU score, as the reference code computes it: cost[i][j] = ||r_i - p_j|| (plain, not
-/// squared), Hungarian assignment sigma, score = cosine(r, probe with block i := p_sigma(i)).
-/// `cost` is scratch of n * n values; `assignment` receives sigma (may be null).
-IRREV_HD inline double pe_miu_score(const float* r, const float* q, int n, int b, double* cost,
-                                    int* assignment) {
-  double rr = 0, qq = 0;
-  for (int k = 0; k < n * b; ++k) {
-    rr += static_cast<double>(r[k]) * r[k];
-    qq += static_cast<double>(q[k]) * q[k];
-  }
+/// Sum of x[k] * y[k] in double over 8 interleaved partial sums added in a fixed order:
+/// independent chains that a CPU can vectorise, and the same order on every device.
+IRREV_HD inline double dot8(const float* x, const float* y, int len) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= len; k += 8)
+    for (int l = 0; l < 8; ++l) part[l] += static_cast<double>(x[k + l]) * static_cast<double>(y[k + l]);
+  for (int l = 0; k < len; ++k, ++l) part[l] += static_cast<double>(x[k]) * static_cast<double>(y[k]);
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+/// cost[i * n + j] = ||r_i - q_j|| (plain Euclidean distance of blocks of b values).
+/// `qt` is scratch of n * b floats: q transposed to [k][j], so that the loop over the n probe
+/// blocks runs over contiguous values; each distance still sums its b terms in order k = 0..b-1.
+IRREV_HD inline void block_costs(const float* r, const float* q, int n, int b, float* qt,
+                                 double* cost) {
+  for (int j = 0; j < n; ++j)
+    for (int k = 0; k < b; ++k) qt[k * n + j] = q[j * b + k];
   for (int i = 0; i < n; ++i) {
-    for (int j = 0; j < n; ++j) {
-      double s = 0;
-      for (int k = 0; k < b; ++k) {
-        double d = static_cast<double>(r[i * b + k]) - static_cast<double>(q[j * b + k]);
-        s += d * d;
+    double s[kMaxN];
+    for (int j = 0; j < n; ++j) s[j] = 0;
+    for (int k = 0; k < b; ++k) {
+      const double rk = r[i * b + k];
+      for (int j = 0; j < n; ++j) {
+        const double d = rk - static_cast<double>(qt[k * n + j]);
+        s[j] += d * d;
       }
-      cost[i * n + j] = sqrt(s);
     }
+    for (int j = 0; j < n; ++j) cost[i * n + j] = sqrt(s[j]);
   }
+}
+
+/// PE-MIU score, as the reference code computes it: cost[i][j] = ||r_i - q_j|| (plain, not
+/// squared), Hungarian assignment sigma, score = cosine(r, probe with block i := q_sigma(i)).
+/// `cost` is scratch of n * n values and `qt` of n * b; `assignment` receives sigma (may be null).
+IRREV_HD inline double pe_miu_score(const float* r, const float* q, int n, int b, double* cost,
+                                    float* qt, int* assignment) {
+  block_costs(r, q, n, b, qt, cost);
   int local[kMaxN];
   int* sigma = assignment ? assignment : local;
   hungarian(cost, n, sigma);
   double dot = 0;
-  for (int i = 0; i < n; ++i)
-    for (int k = 0; k < b; ++k)
-      dot += static_cast<double>(r[i * b + k]) * static_cast<double>(q[sigma[i] * b + k]);
-  double norm = sqrt(rr) * sqrt(qq);
+  for (int i = 0; i < n; ++i) dot += dot8(r + i * b, q + sigma[i] * b, b);
+  const double norm = sqrt(dot8(r, r, n * b)) * sqrt(dot8(q, q, n * b));
   return norm > 0 ? dot / norm : 0.0;
 }
 

@@ -1,0 +1,205 @@
+#include "irrev/pipeline/verify_pe_miu.hpp"
+
+#include <boost/serialization/vector.hpp>
+#include <nlohmann/json.hpp>
+
+#include "../match/detail/pe_miu_kernel.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/core/progress.hpp"
+#include "irrev/data/h5_file.hpp"
+#include "irrev/data/template_set.hpp"
+#include "irrev/dist/work_queue.hpp"
+#include "irrev/match/pe_miu_compare.hpp"
+#include "irrev/metrics/score_histogram.hpp"
+#include "irrev/metrics/unlinkability.hpp"
+#include "irrev/protect/pe_miu.hpp"
+
+namespace irrev::pipeline {
+namespace {
+
+/// One protection setting: block size 0 is unprotected.
+struct Protection {
+  int block = 0;
+  std::string name() const { return block == 0 ? "unprotected" : std::to_string(block); }
+};
+
+double cosine(const float* a, const float* b, int dim) {
+  const double n = std::sqrt(match::detail::dot8(a, a, dim)) * std::sqrt(match::detail::dot8(b, b, dim));
+  return n > 0 ? match::detail::dot8(a, b, dim) / n : 0.0;
+}
+
+/// Score of reference row a (protected under its own key when p.block > 0) against probe b.
+struct Scorer {
+  const data::TemplateSet& t;
+  std::vector<protect::ProtectedTemplates> protected_sets;  // one per protection, [0] unused
+  std::vector<Protection> protections;
+  std::vector<match::PeMiuComparator> comparators;           // likewise
+
+  double score(std::size_t p, std::int64_t a, const float* probe) {
+    if (protections[p].block == 0) return cosine(t.row(a), probe, t.dim);
+    return comparators[p].score(protected_sets[p].values.data() + a * t.dim, probe);
+  }
+};
+
+VerifyRow exact_row(const std::string& protection, std::vector<double> gen, std::vector<double> imp) {
+  VerifyRow r;
+  r.protection = protection;
+  r.pairs = "lfw-view2";
+  r.genuine = static_cast<std::int64_t>(gen.size());
+  r.impostor = static_cast<std::int64_t>(imp.size());
+  metrics::ScoreSets s(std::move(gen), std::move(imp));
+  r.eer = metrics::eer_fvc2000(s);
+  r.fmr_0_1 = metrics::threshold_at_fmr(s, 0.001);
+  r.fmr_1 = metrics::threshold_at_fmr(s, 0.01);
+  return r;
+}
+
+}  // namespace
+
+std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
+  auto t = data::read_template_set(o.templates);
+  std::vector<Protection> protections{{0}};
+  for (int b : o.blocks) {
+    protect::block_count(t.dim, b);  // an InputError naming b and D when b does not divide D
+    protections.push_back({b});
+  }
+  Scorer scorer{t, {}, protections, {}};
+  scorer.protected_sets.resize(protections.size());
+  for (std::size_t p = 0; p < protections.size(); ++p) {
+    const int block = protections[p].block;
+    scorer.comparators.emplace_back(t.dim, block == 0 ? t.dim : block);
+    if (block > 0)
+      scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.seed);
+  }
+
+  std::vector<VerifyRow> rows;
+  // LFW View 2: small, exact, on rank 0.
+  if (o.view2 && comm.is_master()) {
+    IRREV_CHECK(!t.pairs.pairs.empty(), "'{}' carries no pairs for lfw-view2", o.templates);
+    for (std::size_t p = 0; p < protections.size(); ++p) {
+      std::vector<double> gen, imp, mated;
+      for (const auto& pr : t.pairs.pairs)
+        (pr.genuine ? gen : imp).push_back(scorer.score(p, pr.a, t.row(pr.b)));
+      auto row = exact_row(protections[p].name(), gen, imp);
+      if (protections[p].block > 0) {
+        // Mated: the probe side protected under a second key; non-mated: impostor pairs alike.
+        auto second = protect::protect_all(t.values.data(), t.count, t.dim, protections[p].block, o.seed + 1);
+        std::vector<double> m, nm;
+        for (const auto& pr : t.pairs.pairs)
+          (pr.genuine ? m : nm).push_back(scorer.score(p, pr.a, second.values.data() + pr.b * t.dim));
+        row.d_sys = metrics::unlinkability(m, nm).d_sys;
+      }
+      rows.push_back(row);
+    }
+  }
+
+  if (o.all_vs_all) {
+    const std::int64_t n = o.limit > 0 ? std::min(o.limit, t.count) : t.count;
+    const std::int64_t units = (n + o.unit_rows - 1) / o.unit_rows;
+    using Hists = std::vector<metrics::ScoreHistogram>;
+    Hists total(protections.size(), metrics::ScoreHistogram(-1, 1, o.bins));
+    const std::int64_t all_pairs = n * (n - 1) / 2;
+    Progress progress("verify all-vs-all pairs", all_pairs, comm.is_master() && o.progress);
+    if (comm.is_master())
+      spdlog::info("verify: {} all-vs-all pairs x {} protections in {} units", all_pairs, protections.size(), units);
+    dist::run_work_queue<Hists>(
+        comm, units,
+        [&](std::int64_t u) {
+          Hists h(protections.size(), metrics::ScoreHistogram(-1, 1, o.bins));
+          for (std::int64_t a = u * o.unit_rows; a < std::min(n, (u + 1) * o.unit_rows); ++a) {
+            for (std::int64_t b = a + 1; b < n; ++b) {
+              const bool genuine = t.images.subjects[static_cast<std::size_t>(a)] == t.images.subjects[static_cast<std::size_t>(b)];
+              for (std::size_t p = 0; p < protections.size(); ++p) {
+                double s = scorer.score(p, a, t.row(b));
+                genuine ? h[p].add_genuine(s) : h[p].add_impostor(s);
+              }
+            }
+          }
+          return h;
+        },
+        [&](std::int64_t u, Hists&& h) {
+          for (std::size_t p = 0; p < h.size(); ++p) total[p].merge(h[p]);
+          std::int64_t first = u * o.unit_rows, last = std::min(n, (u + 1) * o.unit_rows);
+          // Pairs of rows [first, last): sum of (n - 1 - a).
+          progress.advance((last - first) * (n - 1) - (first + last - 1) * (last - first) / 2);
+        });
+    progress.finish();
+    if (comm.is_master()) {
+      for (std::size_t p = 0; p < protections.size(); ++p) {
+        VerifyRow r;
+        r.protection = protections[p].name();
+        r.pairs = "all-vs-all";
+        r.genuine = total[p].genuine_count();
+        r.impostor = total[p].impostor_count();
+        IRREV_CHECK(r.genuine > 0 && r.impostor > 0, "all-vs-all over {} templates has no genuine or no impostor pair", n);
+        r.eer = total[p].eer();
+        r.fmr_0_1 = total[p].threshold_at_fmr(0.001);
+        r.fmr_1 = total[p].threshold_at_fmr(0.01);
+        r.threshold_resolution = total[p].width();
+        rows.push_back(r);
+      }
+      if (!o.out.empty()) {
+        h5::AtomicOutput output(o.out);
+        {
+          h5::File f(output.temp_path(), h5::File::Mode::truncate);
+          f.set_attribute("schema", "irrev.verify/1");
+          f.set_attribute("templates", o.templates);
+          f.set_attribute("extractor", t.extractor_json);
+          f.set_attribute("seed", std::to_string(o.seed));
+          f.set_attribute("table_json", verify_table_json(rows));
+          for (std::size_t p = 0; p < protections.size(); ++p) {
+            std::string g = "all_vs_all/" + protections[p].name();
+            auto to_i64 = [](const std::vector<std::uint64_t>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
+            f.write(g + "/histogram_genuine", to_i64(total[p].genuine()));
+            f.write(g + "/histogram_impostor", to_i64(total[p].impostor()));
+          }
+        }
+        output.commit();
+      }
+    }
+  }
+  return rows;
+}
+
+std::string verify_table_csv(const std::vector<VerifyRow>& rows) {
+  std::string out =
+      "protection,pairs,genuine,impostor,eer,eer_low,eer_high,eer_threshold,fnmr_fmr0.1,"
+      "threshold_fmr0.1,false_matches_fmr0.1,fnmr_fmr1,threshold_fmr1,false_matches_fmr1,"
+      "threshold_resolution,d_sys\n";
+  for (const auto& r : rows) {
+    out += fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.6f},{:.6f},{},{:g},{}\n",
+                       r.protection, r.pairs, r.genuine, r.impostor, r.eer.eer, r.eer.low,
+                       r.eer.high, r.eer.threshold, r.fmr_0_1.fnmr, r.fmr_0_1.threshold,
+                       r.fmr_0_1.false_matches, r.fmr_1.fnmr, r.fmr_1.threshold,
+                       r.fmr_1.false_matches, r.threshold_resolution,
+                       r.d_sys >= 0 ? fmt::format("{:.6f}", r.d_sys) : std::string{});
+  }
+  return out;
+}
+
+std::string verify_table_json(const std::vector<VerifyRow>& rows) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (const auto& r : rows) {
+    nlohmann::ordered_json j{{"protection", r.protection},
+                             {"pairs", r.pairs},
+                             {"genuine", r.genuine},
+                             {"impostor", r.impostor},
+                             {"eer", r.eer.eer},
+                             {"eer_low", r.eer.low},
+                             {"eer_high", r.eer.high},
+                             {"eer_threshold", r.eer.threshold},
+                             {"fnmr_fmr0.1", r.fmr_0_1.fnmr},
+                             {"threshold_fmr0.1", r.fmr_0_1.threshold},
+                             {"false_matches_fmr0.1", r.fmr_0_1.false_matches},
+                             {"fnmr_fmr1", r.fmr_1.fnmr},
+                             {"threshold_fmr1", r.fmr_1.threshold},
+                             {"false_matches_fmr1", r.fmr_1.false_matches},
+                             {"threshold_resolution", r.threshold_resolution}};
+    if (r.d_sys >= 0) j["d_sys"] = r.d_sys;
+    a.push_back(j);
+  }
+  return a.dump();
+}
+
+}  // namespace irrev::pipeline
