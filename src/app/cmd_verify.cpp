@@ -35,6 +35,7 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")->capture_default_str();
   sub->add_option("--limit", o->limit, "error-rates: all-vs-all over the first N templates (0: all)");
   sub->add_option("--out", o->out, "error-rates: write histograms and the table to this HDF5 file");
+  sub->add_option("--scores", o->scores_dir, "error-rates: write the View 2 scores as text files here");
   sub->add_option("--csv", *csv, "error-rates: write the table as CSV to this file");
   sub->add_flag("--json", *json, "Print JSON on stdout");
   return {sub, [templates, protocol, json, o, pairs, csv, &g](const dist::Communicator& comm) {

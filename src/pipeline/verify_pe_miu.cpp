@@ -1,6 +1,8 @@
 #include "irrev/pipeline/verify_pe_miu.hpp"
 
 #include <boost/serialization/vector.hpp>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "../match/detail/pe_miu_kernel.hpp"
@@ -55,6 +57,13 @@ VerifyRow exact_row(const std::string& protection, std::vector<double> gen, std:
   return r;
 }
 
+void write_scores(const std::string& path, const std::vector<double>& scores) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream f(path);
+  IRREV_CHECK(f.good(), "cannot write score file '{}'", path);
+  for (double s : scores) f << fmt::format("{:.17g}\n", s);
+}
+
 }  // namespace
 
 std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
@@ -81,6 +90,10 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
       std::vector<double> gen, imp, mated;
       for (const auto& pr : t.pairs.pairs)
         (pr.genuine ? gen : imp).push_back(scorer.score(p, pr.a, t.row(pr.b)));
+      if (!o.scores_dir.empty()) {
+        write_scores(o.scores_dir + "/" + protections[p].name() + "_genuine.txt", gen);
+        write_scores(o.scores_dir + "/" + protections[p].name() + "_impostor.txt", imp);
+      }
       auto row = exact_row(protections[p].name(), gen, imp);
       if (protections[p].block > 0) {
         // Mated: the probe side protected under a second key; non-mated: impostor pairs alike.
