@@ -36,6 +36,7 @@ Command add_verify(CLI::App& app, const GlobalOptions& g);
 Command add_run(CLI::App& app, const GlobalOptions& g);
 Command add_metrics(CLI::App& app, const GlobalOptions& g);
 Command add_plan(CLI::App& app, const GlobalOptions& g);
+Command add_protect(CLI::App& app, const GlobalOptions& g);
 
 /// Print `text` on stdout from rank 0 only.
 void print_master(const dist::Communicator& comm, const std::string& text);

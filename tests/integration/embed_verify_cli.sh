@@ -36,4 +36,20 @@ python3 -c "import sys; sys.exit(0 if $acc >= 0.95 else 1)" || fail "mobilefacen
 "$IRREV" --no-progress run "$WORK/job.toml" > "$WORK/run2.json" 2> "$WORK/run2.log"
 grep -q "ingest: .* is up to date, skipped" "$WORK/run2.log" || fail "second run did not skip ingest"
 grep -q "embed: .* is up to date, skipped" "$WORK/run2.log" || fail "second run did not skip embed"
-echo "embed_verify_cli: fr_feature and mobilefacenet-128 verified, identical for 1 and 3 ranks"
+
+
+# PE-MIU protection of the same templates: permutations, ranks and complexities stored with them.
+"$IRREV" protect --templates "$WORK/t1.h5" --block 64 --seed 5 --out "$WORK/p.h5" > "$WORK/p.json"
+h5ls -r "$WORK/p.h5" > "$WORK/p.txt"
+grep -q "^/templates .*{$(json "$WORK/embed.json" "d['templates']"), 512}" "$WORK/p.txt" || fail "protected shape"
+grep -q "^/permutation/blocks .*, 8}" "$WORK/p.txt" || fail "permutation shape"
+h5dump -d /permutation/complexity "$WORK/p.h5" | grep -q "DATA" || fail "complexity missing"
+"$IRREV" protect --templates "$WORK/t1.h5" --block 64 --seed 5 --out "$WORK/p2.h5" > /dev/null
+h5diff "$WORK/p.h5" "$WORK/p2.h5" > /dev/null || fail "protect is not deterministic for a seed"
+set +e
+"$IRREV" protect --templates "$WORK/t1.h5" --block 48 --out "$WORK/p3.h5" 2> "$WORK/p3.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "block size 48 does not divide the template dimension 512" "$WORK/p3.err" \
+  || fail "block 48: exit $rc, $(cat "$WORK/p3.err")"
+echo "embed_verify_cli: fr_feature and mobilefacenet-128 verified and protected, identical for 1 and 3 ranks"

@@ -14,6 +14,7 @@
 #include "irrev/models/onnx_import.hpp"
 #include "irrev/vision/face_cropper.hpp"
 #include "models/extractor_impl.hpp"
+#include "models/onnx_to_torchscript.hpp"
 #include <torch/cuda.h>
 
 using namespace irrev;
@@ -190,4 +191,21 @@ TEST(Extractor, CudaRequestWithoutCudaIsAClearError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
   }
+}
+
+TEST(Extractor, ForeignTorchScriptLoadsWithSidecarMetadata) {
+  // A TorchScript file without irrev's metadata (as PyTorch users save ArcFace) plus a JSON
+  // beside it: the network comes from the real fr_feature import.
+  std::int64_t n = 0;
+  const auto& crops = real_crops(n);
+  models::ExtractorInfo info = fr_feature_norm();
+  auto module = models::detail::onnx_to_torchscript(models_dir() + "/fr_feature.onnx", info);
+  auto pt = (temp_dir() / "foreign.pt").string();
+  module.save(pt);
+  EXPECT_THROW(models::Extractor::load(pt, "cpu"), InputError);  // no metadata anywhere
+  std::ofstream(pt + ".json") << info.to_json();
+  auto foreign = models::Extractor::load(pt, "cpu");
+  EXPECT_EQ(foreign->embedding_size(), 512);  // found by a forward pass
+  auto reference = models::Extractor::load(models_dir() + "/fr_feature.pt", "cpu");
+  EXPECT_EQ(max_abs_diff(foreign->embed(crops.data(), n), reference->embed(crops.data(), n)), 0.0f);
 }

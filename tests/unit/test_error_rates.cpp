@@ -99,3 +99,19 @@ TEST(Unlinkability, IdenticalDistributionsAreUnlinkableDisjointOnesFullyLinkable
   EXPECT_LT(unlinkability(m, nm).d_sys, 0.05);
   EXPECT_NEAR(unlinkability(far, nm).d_sys, 1.0, 0.02);
 }
+
+TEST(ErrorRates, DetCurveRunsFromAllAcceptedToAllRejected) {
+  auto s = small();
+  auto det = det_curve(s, 100);
+  ASSERT_EQ(det.size(), 10u);
+  EXPECT_DOUBLE_EQ(det.front().fmr, 1.0);
+  EXPECT_DOUBLE_EQ(det.front().fnmr, 0.0);
+  EXPECT_DOUBLE_EQ(det.back().fmr, 0.0);
+  EXPECT_DOUBLE_EQ(det.back().fnmr, 1.0);
+  for (std::size_t i = 1; i < det.size(); ++i) {
+    EXPECT_LE(det[i].fmr, det[i - 1].fmr);
+    EXPECT_GE(det[i].fnmr, det[i - 1].fnmr);
+  }
+  EXPECT_NEAR(probit(0.5), 0.0, 1e-12);
+  EXPECT_LT(probit(0.0), -6.0);  // clamped, finite
+}
