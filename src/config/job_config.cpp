@@ -194,18 +194,32 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   IRREV_CHECK(!c.extractors.empty(), "{}: the job names no [[extractors]]", where);
   if (const auto* t = table(root, "verify", where)) {
-    only_keys(*t, "verify.", {"protocols"}, where);
+    only_keys(*t, "verify.", {"protocols", "blocks", "pairs", "seed"}, where);
     if (const toml::node* n = t->get("protocols")) {
       const auto* arr = n->as_array();
       IRREV_CHECK(arr, "{}: key 'verify.protocols' must be a list of strings", at(where, *n));
       c.protocols.clear();
       for (const auto& p : *arr) {
         auto s = p.value<std::string>();
-        IRREV_CHECK(s && *s == "lfw-view2", "{}: verify.protocols: unknown protocol (known: lfw-view2)",
-                    at(where, p));
+        IRREV_CHECK(s && (*s == "lfw-view2" || *s == "error-rates"),
+                    "{}: verify.protocols: unknown protocol (known: lfw-view2, error-rates)", at(where, p));
         c.protocols.push_back(*s);
       }
     }
+    if (const toml::node* n = t->get("blocks")) {
+      const auto* arr = n->as_array();
+      IRREV_CHECK(arr, "{}: key 'verify.blocks' must be a list of block sizes", at(where, *n));
+      c.verify_blocks.clear();
+      for (const auto& b : *arr) {
+        IRREV_CHECK(b.is_integer() && *b.value<std::int64_t>() > 0,
+                    "{}: verify.blocks: block sizes are positive integers", at(where, b));
+        c.verify_blocks.push_back(static_cast<int>(*b.value<std::int64_t>()));
+      }
+    }
+    read(*t, "pairs", c.verify_pairs, "verify.", where);
+    IRREV_CHECK(c.verify_pairs == "lfw-view2" || c.verify_pairs == "all-vs-all" || c.verify_pairs == "both",
+                "{}: key 'verify.pairs' must be lfw-view2, all-vs-all or both", where);
+    read(*t, "seed", c.seed, "verify.", where);
   }
   // Paths last, so that an unset variable is reported with everything else already valid.
   c.out_dir = expand_path(c.out_dir, where + " run.out_dir");

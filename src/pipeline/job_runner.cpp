@@ -1,6 +1,8 @@
 #include "irrev/pipeline/job_runner.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
@@ -11,6 +13,7 @@
 #include "irrev/pipeline/embed.hpp"
 #include "irrev/pipeline/ingest.hpp"
 #include "irrev/pipeline/verify_lfw.hpp"
+#include "irrev/pipeline/verify_pe_miu.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
@@ -104,6 +107,37 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
       if (comm.is_master()) stamp(templates, ekey);
     } else if (comm.is_master()) {
       spdlog::info("embed: '{}' is up to date, skipped", templates);
+    }
+    const bool error_rates = std::find(job.protocols.begin(), job.protocols.end(), "error-rates") != job.protocols.end();
+    if (error_rates) {
+      // Only the block sizes this extractor's D admits (128-D takes 16, 32, 64, 128; 512-D too).
+      const int dim = comm.is_master() ? data::read_template_set(templates).dim : 0;
+      std::string d = std::to_string(dim);
+      comm.broadcast(d, 0);
+      VerifyOptions vo;
+      vo.templates = templates;
+      vo.blocks.clear();
+      for (int b : job.verify_blocks)
+        if (std::stoi(d) % b == 0) vo.blocks.push_back(b);
+      vo.view2 = job.verify_pairs != "all-vs-all";
+      vo.all_vs_all = job.verify_pairs != "lfw-view2";
+      vo.seed = job.seed;
+      vo.out = job.verify_path(e.name);
+      vo.progress = options.progress;
+      std::string vkey = nlohmann::json{{"templates", ekey}, {"blocks", vo.blocks},
+                                        {"pairs", job.verify_pairs}, {"seed", job.seed}}.dump();
+      if (agree(options.force || !up_to_date(vo.out, vkey) || !vo.all_vs_all)) {
+        auto rows = run_verify(comm, vo);
+        if (comm.is_master()) {
+          if (vo.all_vs_all) stamp(vo.out, vkey);
+          std::ofstream(job.out_dir + "/verify_" + e.name + ".csv") << verify_table_csv(rows);
+          summary["verify"][e.name] = nlohmann::json::parse(verify_table_json(rows));
+        }
+      } else if (comm.is_master()) {
+        spdlog::info("verify: '{}' is up to date, skipped", vo.out);
+        h5::File f(vo.out, h5::File::Mode::read);
+        summary["verify"][e.name] = nlohmann::json::parse(f.attribute("table_json"));
+      }
     }
     if (comm.is_master()) {
       auto set = data::read_template_set(templates);

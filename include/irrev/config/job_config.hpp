@@ -35,7 +35,13 @@ struct JobConfig {
   std::int64_t embed_batch = 16;
   std::vector<ExtractorEntry> extractors;
   // [verify]
-  std::vector<std::string> protocols{"lfw-view2"};
+  std::vector<std::string> protocols{"lfw-view2"};  ///< lfw-view2 and/or error-rates
+  std::vector<int> verify_blocks{16, 32, 64, 128};  ///< error-rates: those that divide D
+  std::string verify_pairs = "both";                ///< error-rates: lfw-view2, all-vs-all, both
+  std::uint64_t seed = 2021;                         ///< key of the PE-MIU permutations
+  std::string verify_path(const std::string& extractor) const {
+    return out_dir + "/verify_" + extractor + ".h5";
+  }
 
   std::string crops_path() const { return out_dir + "/crops.h5"; }
   std::string templates_path(const std::string& extractor) const {
