@@ -1,5 +1,7 @@
 #include "irrev/match/pe_miu_compare.hpp"
 
+#include <cmath>
+
 #include "detail/pe_miu_kernel.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/protect/pe_miu.hpp"
@@ -14,6 +16,14 @@ __attribute__((target_clones("avx512f", "avx2", "default")))
 double score_pair(const float* r, const float* q, int n, int b, double* cost, float* qt, int* sigma) {
   return detail::pe_miu_score(r, q, n, b, cost, qt, sigma);
 }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+double score_prepared_pair(const float* r, double rn, const float* q, const float* qt, double qn,
+                           int n, int b, double* cost) {
+  return detail::pe_miu_score_prepared(r, rn, q, qt, qn, n, b, cost, nullptr);
+}
 }  // namespace
 
 PeMiuComparator::PeMiuComparator(int dim, int block)
@@ -24,6 +34,21 @@ PeMiuComparator::PeMiuComparator(int dim, int block)
 
 double PeMiuComparator::score(const float* reference, const float* probe, int* assignment) {
   return score_pair(reference, probe, m_n, m_block, m_cost.data(), m_transposed.data(), assignment);
+}
+
+double PeMiuComparator::norm(const float* x) const {
+  return std::sqrt(detail::dot8(x, x, m_n * m_block));
+}
+
+void PeMiuComparator::transpose(const float* probe, float* transposed) const {
+  detail::transpose_blocks(probe, m_n, m_block, transposed);
+}
+
+double PeMiuComparator::score_prepared(const float* reference, double reference_norm,
+                                       const float* probe, const float* probe_transposed,
+                                       double probe_norm) {
+  return score_prepared_pair(reference, reference_norm, probe, probe_transposed, probe_norm, m_n,
+                             m_block, m_cost.data());
 }
 
 double pe_miu_score(const float* reference, const float* probe, int dim, int block,

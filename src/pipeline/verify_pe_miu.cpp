@@ -37,10 +37,37 @@ struct Scorer {
   std::vector<protect::ProtectedTemplates> protected_sets;  // one per protection, [0] unused
   std::vector<Protection> protections;
   std::vector<match::PeMiuComparator> comparators;           // likewise
+  // Per protection, prepared once: the unprotected probes' blocks transposed and their norms,
+  // and the protected references' norms (all-vs-all compares each template many times).
+  std::vector<std::vector<float>> probe_transposed;
+  std::vector<std::vector<double>> probe_norm, reference_norm;
 
   double score(std::size_t p, std::int64_t a, const float* probe) {
     if (protections[p].block == 0) return cosine(t.row(a), probe, t.dim);
     return comparators[p].score(protected_sets[p].values.data() + a * t.dim, probe);
+  }
+
+  void prepare() {
+    probe_transposed.resize(protections.size());
+    probe_norm.resize(protections.size());
+    reference_norm.resize(protections.size());
+    for (std::size_t p = 1; p < protections.size(); ++p) {
+      auto& c = comparators[p];
+      probe_transposed[p].resize(t.values.size());
+      for (std::int64_t i = 0; i < t.count; ++i) {
+        c.transpose(t.row(i), probe_transposed[p].data() + i * t.dim);
+        probe_norm[p].push_back(c.norm(t.row(i)));
+        reference_norm[p].push_back(c.norm(protected_sets[p].values.data() + i * t.dim));
+      }
+    }
+  }
+
+  /// score(p, a, t.row(b)), through the prepared data.
+  double score_rows(std::size_t p, std::int64_t a, std::int64_t b) {
+    if (protections[p].block == 0) return cosine(t.row(a), t.row(b), t.dim);
+    return comparators[p].score_prepared(
+        protected_sets[p].values.data() + a * t.dim, reference_norm[p][static_cast<std::size_t>(a)],
+        t.row(b), probe_transposed[p].data() + b * t.dim, probe_norm[p][static_cast<std::size_t>(b)]);
   }
 };
 
@@ -113,6 +140,7 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
     using Hists = std::vector<metrics::ScoreHistogram>;
     Hists total(protections.size(), metrics::ScoreHistogram(-1, 1, o.bins));
     const std::int64_t all_pairs = n * (n - 1) / 2;
+    scorer.prepare();
     Progress progress("verify all-vs-all pairs", all_pairs, comm.is_master() && o.progress);
     if (comm.is_master())
       spdlog::info("verify: {} all-vs-all pairs x {} protections in {} units", all_pairs, protections.size(), units);
@@ -124,7 +152,7 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
             for (std::int64_t b = a + 1; b < n; ++b) {
               const bool genuine = t.images.subjects[static_cast<std::size_t>(a)] == t.images.subjects[static_cast<std::size_t>(b)];
               for (std::size_t p = 0; p < protections.size(); ++p) {
-                double s = scorer.score(p, a, t.row(b));
+                double s = scorer.score_rows(p, a, b);
                 genuine ? h[p].add_genuine(s) : h[p].add_impostor(s);
               }
             }

@@ -111,3 +111,18 @@ TEST(PeMiu, ProtectAllRecordsRankAndComplexity) {
   auto again = protect::protect_all(t.data(), 3, 64, 8, 42);
   EXPECT_EQ(again.values, p.values);
 }
+
+TEST(PeMiu, PreparedProbeGivesTheSameScoreBitForBit) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> g;
+  std::vector<float> r(512), q(512), qt(512);
+  for (auto& x : r) x = g(rng);
+  for (auto& x : q) x = g(rng);
+  for (int block : {16, 64, 512}) {
+    match::PeMiuComparator c(512, block);
+    c.transpose(q.data(), qt.data());
+    EXPECT_EQ(c.score_prepared(r.data(), c.norm(r.data()), q.data(), qt.data(), c.norm(q.data())),
+              c.score(r.data(), q.data()))
+        << block;
+  }
+}

@@ -14,6 +14,13 @@ class PeMiuComparator {
   double score(const float* reference, const float* probe, int* assignment = nullptr);
   int blocks() const { return m_n; }
 
+  /// For many comparisons against the same templates: a template's norm and its blocks
+  /// transposed (`transposed` holds dim values), computed once. Same scores as score().
+  double norm(const float* x) const;
+  void transpose(const float* probe, float* transposed) const;
+  double score_prepared(const float* reference, double reference_norm, const float* probe,
+                        const float* probe_transposed, double probe_norm);
+
  private:
   int m_n, m_block;
   std::vector<double> m_cost;

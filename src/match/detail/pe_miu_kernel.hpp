@@ -82,13 +82,16 @@ IRREV_HD inline double dot8(const float* x, const float* y, int len) {
   return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
-/// cost[i * n + j] = ||r_i - q_j|| (plain Euclidean distance of blocks of b values).
-/// `qt` is scratch of n * b floats: q transposed to [k][j], so that the loop over the n probe
-/// blocks runs over contiguous values; each distance still sums its b terms in order k = 0..b-1.
-IRREV_HD inline void block_costs(const float* r, const float* q, int n, int b, float* qt,
-                                 double* cost) {
+/// qt[k * n + j] = q[j * b + k]: the probe's blocks side by side, so that the loop over the n
+/// probe blocks in block_costs() runs over contiguous values.
+IRREV_HD inline void transpose_blocks(const float* q, int n, int b, float* qt) {
   for (int j = 0; j < n; ++j)
     for (int k = 0; k < b; ++k) qt[k * n + j] = q[j * b + k];
+}
+
+/// cost[i * n + j] = ||r_i - q_j|| (plain Euclidean distance of blocks of b values), from the
+/// transposed probe; each distance sums its b terms in order k = 0..b-1.
+IRREV_HD inline void block_costs(const float* r, const float* qt, int n, int b, double* cost) {
   for (int i = 0; i < n; ++i) {
     double s[kMaxN];
     for (int j = 0; j < n; ++j) s[j] = 0;
@@ -103,19 +106,29 @@ IRREV_HD inline void block_costs(const float* r, const float* q, int n, int b, f
   }
 }
 
-/// PE-MIU score, as the reference code computes it: cost[i][j] = ||r_i - q_j|| (plain, not
-/// squared), Hungarian assignment sigma, score = cosine(r, probe with block i := q_sigma(i)).
-/// `cost` is scratch of n * n values and `qt` of n * b; `assignment` receives sigma (may be null).
-IRREV_HD inline double pe_miu_score(const float* r, const float* q, int n, int b, double* cost,
-                                    float* qt, int* assignment) {
-  block_costs(r, q, n, b, qt, cost);
+/// The PE-MIU score with the probe prepared once for many references: `qt` its transposed
+/// blocks, `r_norm` and `q_norm` the norms sqrt(dot8(x, x, n * b)).
+IRREV_HD inline double pe_miu_score_prepared(const float* r, double r_norm, const float* q,
+                                             const float* qt, double q_norm, int n, int b,
+                                             double* cost, int* assignment) {
+  block_costs(r, qt, n, b, cost);
   int local[kMaxN];
   int* sigma = assignment ? assignment : local;
   hungarian(cost, n, sigma);
   double dot = 0;
   for (int i = 0; i < n; ++i) dot += dot8(r + i * b, q + sigma[i] * b, b);
-  const double norm = sqrt(dot8(r, r, n * b)) * sqrt(dot8(q, q, n * b));
+  const double norm = r_norm * q_norm;
   return norm > 0 ? dot / norm : 0.0;
+}
+
+/// PE-MIU score, as the reference code computes it: cost[i][j] = ||r_i - q_j|| (plain, not
+/// squared), Hungarian assignment sigma, score = cosine(r, probe with block i := q_sigma(i)).
+/// `cost` is scratch of n * n values and `qt` of n * b; `assignment` receives sigma (may be null).
+IRREV_HD inline double pe_miu_score(const float* r, const float* q, int n, int b, double* cost,
+                                    float* qt, int* assignment) {
+  transpose_blocks(q, n, b, qt);
+  return pe_miu_score_prepared(r, sqrt(dot8(r, r, n * b)), q, qt, sqrt(dot8(q, q, n * b)), n, b,
+                               cost, assignment);
 }
 
 }  // namespace irrev::match::detail
