@@ -36,6 +36,7 @@ fs::path temp_dir() {
 const std::vector<std::uint8_t>& real_crops(std::int64_t& n) {
   static std::vector<std::uint8_t> crops;
   static std::int64_t count = 0;
+  IRREV_CHECK(fs::is_directory(kLfw), "real LFW images are needed at '{}' (set IRREV_SHARED_DIR)", kLfw);
   if (crops.empty()) {
     vision::FaceCropper cropper(models_dir(), {});
     for (const char* f : {"Aaron_Eckhart/Aaron_Eckhart_0001.jpg", "Abel_Pacheco/Abel_Pacheco_0001.jpg",
