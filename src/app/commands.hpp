@@ -37,6 +37,7 @@ Command add_run(CLI::App& app, const GlobalOptions& g);
 Command add_metrics(CLI::App& app, const GlobalOptions& g);
 Command add_plan(CLI::App& app, const GlobalOptions& g);
 Command add_protect(CLI::App& app, const GlobalOptions& g);
+Command add_train_inverter(CLI::App& app, const GlobalOptions& g);
 
 /// Print `text` on stdout from rank 0 only.
 void print_master(const dist::Communicator& comm, const std::string& text);

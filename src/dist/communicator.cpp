@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -91,6 +92,15 @@ void Communicator::broadcast(std::string& bytes, int root) const {
   check(MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
   bytes.resize(n);
   check(MPI_Bcast(bytes.data(), static_cast<int>(n), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+}
+
+void Communicator::sum_in_place(float* values, std::int64_t count) const {
+  const std::int64_t chunk = 1 << 28;  // MPI counts are ints
+  for (std::int64_t first = 0; first < count; first += chunk) {
+    check(MPI_Allreduce(MPI_IN_PLACE, values + first, static_cast<int>(std::min(chunk, count - first)),
+                        MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
+          "MPI_Allreduce");
+  }
 }
 
 std::int64_t Communicator::sum(std::int64_t value) const {

@@ -87,3 +87,28 @@ TEST(JobConfig, ExpandsVariablesAndRefusesUnsetOnes) {
   ::unsetenv("IRREV_TEST_UNSET");
   EXPECT_THROW(config::expand_path("${IRREV_TEST_UNSET}/lfw", "t"), InputError);
 }
+
+#include "irrev/data/identity_split.hpp"
+#include "irrev/models/inverter_config.hpp"
+
+TEST(InverterConfig, RoundTripsAndChecksTheGeometry) {
+  auto q = models::InverterTrainingConfig::quick_cpu();
+  auto back = models::InverterTrainingConfig::from_json(q.to_json(), "test");
+  EXPECT_EQ(back.to_json(), q.to_json());
+  EXPECT_EQ(back.generator.output_size(), 64);
+  models::InverterTrainingConfig ref;
+  EXPECT_NO_THROW(ref.validate());  // 4, 8, 16, 30, 58, 112 by stride-2 transposed convolutions
+  ref.generator.stage_sizes = {4, 8, 17, 30, 58, 112};
+  EXPECT_THROW(ref.validate(), InputError);
+  ref = models::InverterTrainingConfig{};
+  ref.id_loss = "l1";
+  EXPECT_THROW(ref.validate(), InputError);
+}
+
+TEST(IdentitySplit, DeterministicAndNearTheShare) {
+  int eval = 0;
+  for (int i = 0; i < 10000; ++i) eval += data::is_evaluation_subject("person_" + std::to_string(i), 2021, 0.25);
+  EXPECT_NEAR(eval / 10000.0, 0.25, 0.02);
+  EXPECT_EQ(data::subject_hash01("Aaron_Eckhart", 7), data::subject_hash01("Aaron_Eckhart", 7));
+  EXPECT_NE(data::subject_hash01("Aaron_Eckhart", 7), data::subject_hash01("Aaron_Eckhart", 8));
+}

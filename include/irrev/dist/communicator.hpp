@@ -33,6 +33,8 @@ class Communicator {
   bool poll(int tag, int* sender) const;
   /// Broadcast `bytes` from `root` to every rank.
   void broadcast(std::string& bytes, int root) const;
+  /// In-place element-wise sum over all ranks (gradient all-reduce of data-parallel training).
+  void sum_in_place(float* values, std::int64_t count) const;
   /// Sum of a 64-bit integer over all ranks (for "did any rank fail" style agreements).
   std::int64_t sum(std::int64_t value) const;
 

@@ -1,0 +1,45 @@
+#pragma once
+/// A trained inversion network: templates in, face images out. Its file (a LibTorch archive)
+/// carries the generator's weights and its provenance: configuration, template size, the
+/// extractor it was trained through, and every training identity (so that an attack on an
+/// identity it saw can be refused).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "irrev/models/inverter_config.hpp"
+
+namespace irrev::models {
+
+struct InverterInfo {
+  InverterTrainingConfig config;
+  int template_dim = 0;
+  std::string extractor_json;            ///< the extractor's metadata (name, checksum, ...)
+  std::vector<std::string> training_subjects;
+  int epochs_done = 0;
+
+  std::string to_json() const;
+  static InverterInfo from_json(const std::string& text, const std::string& where);
+};
+
+class Inverter {
+ public:
+  static std::unique_ptr<Inverter> load(const std::string& path, const std::string& device);
+  ~Inverter();
+  const InverterInfo& info() const;
+  int output_size() const { return info().config.generator.output_size(); }
+  /// n templates of D values -> n RGB images in [0, 1], S x S, channel-major:
+  /// value (c, y, x) of image i is out[((i * 3 + c) * S + y) * S + x].
+  std::vector<float> invert(const float* templates, std::int64_t n) const;
+  bool saw_subject(const std::string& subject) const;
+
+  struct Impl;
+  Impl& impl() const { return *m_impl; }
+
+ private:
+  explicit Inverter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace irrev::models

@@ -1,0 +1,49 @@
+#pragma once
+/// Configuration of the inversion network (the attacker) and of its training. The defaults
+/// are the reference study's (PROTOCOL.md); quick_cpu() is a smaller variant that trains on a
+/// 2-core CPU in minutes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace irrev::models {
+
+struct GeneratorConfig {
+  /// Output size of each stage; the first stage starts from the template as a 1x1 map.
+  std::vector<int> stage_sizes{4, 8, 16, 30, 58, 112};
+  std::vector<int> channels{512, 256, 128, 64, 32, 16};
+  int residual_convs = 3;  ///< 3x3 conv + batch norm + ReLU per stage, as a residual
+  /// "transposed": transposed convolutions (the reference); "resize": a linear layer to the
+  /// first stage, then nearest resize + 3x3 conv per stage (4x faster on CPUs).
+  std::string upsample = "transposed";
+
+  int output_size() const { return stage_sizes.back(); }
+  void validate() const;
+};
+
+struct InverterTrainingConfig {
+  GeneratorConfig generator;
+  double mse_weight = 1.0;
+  double ssim_weight = 0.1;        ///< times (1 - SSIM)
+  double id_weight = 0.005;
+  std::string id_loss = "mse";     ///< "mse" of embeddings (reference) or "cosine": 1 - cos
+  double learning_rate = 1e-3;
+  int halve_every = 10;            ///< epochs between learning-rate halvings
+  int batch = 32;
+  int epochs = 100;
+  double max_minutes = 0;          ///< stop after the epoch that passes this (0: no limit)
+  std::uint64_t seed = 2021;
+  double eval_share = 0.25;        ///< share of subjects held out as evaluation identities
+  double validation_share = 0.05;  ///< share of training subjects for the validation loss
+  std::string device = "cpu";
+  bool bf16 = false;               ///< autocast to bfloat16 (CUDA, or CPUs with bf16 units)
+
+  /// A generator and schedule that train a usable inverter on 2 CPU cores in 10 minutes:
+  /// 64-px output, channels 256..16, one residual conv, resize upsampling, no identity loss.
+  static InverterTrainingConfig quick_cpu();
+  std::string to_json() const;
+  static InverterTrainingConfig from_json(const std::string& text, const std::string& where);
+  void validate() const;
+};
+
+}  // namespace irrev::models

@@ -1,0 +1,30 @@
+#pragma once
+/// `irrev train-inverter`: train the attacker's inversion network on the templates of the
+/// training identities (disjoint from the evaluation identities), through the frozen extractor
+/// for the identity loss. Checkpoints every epoch and resumes after a kill with the same
+/// weights; validation loss, a sample grid PNG (originals above reconstructions) and a loss
+/// row per epoch; at the end the type-I RSR on unprotected evaluation templates.
+#include <string>
+
+#include "irrev/models/inverter_config.hpp"
+
+namespace irrev::dist {
+class Communicator;
+}
+
+namespace irrev::pipeline {
+
+struct TrainInverterOptions {
+  std::string crops;
+  std::string templates;   ///< from the same crops, by the extractor below
+  std::string extractor;   ///< .pt (the ID loss and the RSR re-embed through it)
+  std::string out_dir;     ///< inverter.pt, checkpoint/, samples/, losses.csv
+  std::string thresholds;  ///< verify.h5 whose unprotected rows give the FMR thresholds (optional)
+  models::InverterTrainingConfig config;
+  bool progress = true;
+};
+
+/// Runs on every rank (data-parallel, gradients all-reduced); returns the summary JSON on rank 0.
+std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& options);
+
+}  // namespace irrev::pipeline

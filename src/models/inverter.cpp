@@ -1,0 +1,81 @@
+#include "irrev/models/inverter.hpp"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "inverter_impl.hpp"
+#include "irrev/core/error.hpp"
+
+namespace irrev::models {
+
+std::string InverterInfo::to_json() const {
+  return nlohmann::json{{"config", nlohmann::json::parse(config.to_json())},
+                        {"template_dim", template_dim},
+                        {"extractor", extractor_json},
+                        {"training_subjects", training_subjects},
+                        {"epochs_done", epochs_done}}
+      .dump();
+}
+
+InverterInfo InverterInfo::from_json(const std::string& text, const std::string& where) {
+  InverterInfo i;
+  try {
+    auto j = nlohmann::json::parse(text);
+    i.config = InverterTrainingConfig::from_json(j.at("config").dump(), where);
+    i.template_dim = j.at("template_dim").get<int>();
+    i.extractor_json = j.at("extractor").get<std::string>();
+    i.training_subjects = j.at("training_subjects").get<std::vector<std::string>>();
+    i.epochs_done = j.at("epochs_done").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    IRREV_FAIL("'{}' carries no valid inverter metadata: {}", where, e.what());
+  }
+  return i;
+}
+
+void save_inverter(const std::string& path, Generator& generator, const InverterInfo& info) {
+  torch::serialize::OutputArchive archive;
+  generator->save(archive);
+  archive.write("irrev_meta", c10::IValue(info.to_json()));
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  archive.save_to(path + ".tmp");
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+Inverter::Inverter(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Inverter::~Inverter() = default;
+const InverterInfo& Inverter::info() const { return m_impl->info; }
+
+std::unique_ptr<Inverter> Inverter::load(const std::string& path, const std::string& device) {
+  IRREV_CHECK(std::filesystem::is_regular_file(path), "inverter model '{}' does not exist", path);
+  auto impl = std::make_unique<Impl>();
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    IRREV_FAIL("'{}' is not an inverter file: {}", path, e.what_without_backtrace());
+  }
+  c10::IValue meta;
+  IRREV_CHECK(archive.try_read("irrev_meta", meta) && meta.isString(),
+              "'{}' is a LibTorch archive without irrev inverter metadata", path);
+  impl->info = InverterInfo::from_json(meta.toStringRef(), path);
+  impl->generator = Generator(impl->info.template_dim, impl->info.config.generator);
+  impl->generator->load(archive);
+  impl->generator->eval();
+  impl->device = torch::Device(device);
+  impl->generator->to(impl->device);
+  impl->seen.insert(impl->info.training_subjects.begin(), impl->info.training_subjects.end());
+  return std::unique_ptr<Inverter>(new Inverter(std::move(impl)));
+}
+
+std::vector<float> Inverter::invert(const float* templates, std::int64_t n) const {
+  torch::NoGradGuard no_grad;
+  auto z = torch::from_blob(const_cast<float*>(templates), {n, m_impl->info.template_dim}, torch::kFloat32)
+               .to(m_impl->device);
+  auto img = m_impl->generator->forward(z).to(torch::kCPU).contiguous();
+  return std::vector<float>(img.data_ptr<float>(), img.data_ptr<float>() + img.numel());
+}
+
+bool Inverter::saw_subject(const std::string& subject) const { return m_impl->seen.count(subject) > 0; }
+
+}  // namespace irrev::models

@@ -1,0 +1,20 @@
+#pragma once
+// Private: what an Inverter holds, and how its file is written.
+#include <unordered_set>
+
+#include "generator.hpp"
+#include "irrev/models/inverter.hpp"
+
+namespace irrev::models {
+
+struct Inverter::Impl {
+  InverterInfo info;
+  Generator generator{nullptr};
+  torch::Device device{torch::kCPU};
+  std::unordered_set<std::string> seen;
+};
+
+/// Write the generator's weights and `info` to `path` (through a temporary file).
+void save_inverter(const std::string& path, Generator& generator, const InverterInfo& info);
+
+}  // namespace irrev::models

@@ -1,0 +1,335 @@
+#include "irrev/pipeline/train_inverter.hpp"
+
+#include <ATen/autocast_mode.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
+
+#include "../models/extractor_impl.hpp"
+#include "../models/inverter_impl.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/core/progress.hpp"
+#include "irrev/data/h5_file.hpp"
+#include "irrev/data/identity_split.hpp"
+#include "irrev/data/template_set.hpp"
+#include "irrev/dist/communicator.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/protect/keyed_stream.hpp"
+
+namespace irrev::pipeline {
+namespace fs = std::filesystem;
+namespace F = torch::nn::functional;
+
+namespace {
+
+/// Rows of crops.h5 -> RGB float images in [0, 1] at `size`, N x 3 x size x size.
+torch::Tensor load_targets(const h5::File& crops, const std::vector<std::int64_t>& rows, int size) {
+  const auto dims = crops.dims("crops");
+  const auto bytes = dims[1] * dims[2] * 3;
+  std::vector<std::uint8_t> buf(bytes);
+  std::vector<torch::Tensor> out;
+  for (std::size_t first = 0; first < rows.size(); first += 256) {
+    std::size_t count = std::min<std::size_t>(256, rows.size() - first);
+    auto chunk = torch::empty({static_cast<int64_t>(count), static_cast<int64_t>(dims[1]),
+                               static_cast<int64_t>(dims[2]), 3}, torch::kUInt8);
+    for (std::size_t k = 0; k < count; ++k)
+      crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(rows[first + k]), 1,
+                      chunk.data_ptr<std::uint8_t>() + k * bytes);
+    auto t = chunk.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0).flip(1);  // BGR -> RGB
+    if (t.size(2) != size)
+      t = F::interpolate(t, F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kArea));
+    out.push_back(t.contiguous());
+  }
+  return torch::cat(out);
+}
+
+/// Reconstructions (RGB [0, 1]) -> the extractor's normalised input, differentiably.
+torch::Tensor to_extractor_input(const torch::Tensor& rgb, const models::ExtractorInfo& info) {
+  auto x = rgb;
+  if (x.size(2) != info.input_height || x.size(3) != info.input_width)
+    x = F::interpolate(x, F::InterpolateFuncOptions()
+                              .size(std::vector<int64_t>{info.input_height, info.input_width})
+                              .mode(torch::kBilinear)
+                              .align_corners(false));
+  x = x * 255.0;
+  if (info.channel_order == "bgr") x = x.flip(1);
+  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end()), x.options()).view({1, 3, 1, 1});
+  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end()), x.options()).view({1, 3, 1, 1});
+  return (x - mean) / stdv;
+}
+
+/// A permutation of 0..n-1 keyed by (seed, epoch): the order of an epoch, whoever computes it.
+std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, int epoch) {
+  std::vector<std::int64_t> p(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
+  protect::KeyedStream s(seed, 0xE90C0000ull + static_cast<std::uint64_t>(epoch), 0);
+  for (std::int64_t i = n - 1; i > 0; --i)
+    std::swap(p[static_cast<std::size_t>(i)], p[s.below(static_cast<std::uint32_t>(i + 1))]);
+  return p;
+}
+
+/// Originals (top row) above reconstructions (bottom row), as a BGR PNG.
+void write_grid(const std::string& path, const torch::Tensor& originals, const torch::Tensor& recon) {
+  auto both = torch::cat({torch::cat(originals.unbind(0), 2), torch::cat(recon.unbind(0), 2)}, 1);  // 3 x 2S x kS
+  auto img = both.flip(0).permute({1, 2, 0}).mul(255).clamp(0, 255).to(torch::kUInt8).contiguous();
+  cv::Mat m(static_cast<int>(img.size(0)), static_cast<int>(img.size(1)), CV_8UC3, img.data_ptr<std::uint8_t>());
+  fs::create_directories(fs::path(path).parent_path());
+  IRREV_CHECK(cv::imwrite(path, m), "cannot write sample grid '{}'", path);
+}
+
+struct Thresholds {
+  double fmr_0_1 = NAN, fmr_1 = NAN;
+  std::string source;
+};
+
+Thresholds read_thresholds(const std::string& path) {
+  Thresholds t;
+  if (path.empty()) return t;
+  h5::File f(path, h5::File::Mode::read);
+  auto table = nlohmann::json::parse(f.attribute("table_json"));
+  for (const char* pairs : {"all-vs-all", "lfw-view2"}) {
+    for (const auto& row : table) {
+      if (row.at("protection") == "unprotected" && row.at("pairs") == pairs) {
+        t.fmr_0_1 = row.at("threshold_fmr0.1").get<double>();
+        t.fmr_1 = row.at("threshold_fmr1").get<double>();
+        t.source = fmt::format("{} ({} unprotected, {} impostors)", path, pairs, row.at("impostor").get<std::int64_t>());
+        return t;
+      }
+    }
+  }
+  IRREV_FAIL("'{}' has no unprotected row to take thresholds from", path);
+}
+
+}  // namespace
+
+std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
+  const auto& cfg = o.config;
+  cfg.validate();
+  auto set = data::read_template_set(o.templates);
+  h5::File crops(o.crops, h5::File::Mode::read);
+  auto crop_names = crops.read_strings("images/name");
+  IRREV_CHECK(crop_names == set.images.names, "'{}' and '{}' do not hold the same images in the same order",
+              o.templates, o.crops);
+  auto extractor = models::Extractor::load(o.extractor, cfg.device);
+  const auto& xinfo = extractor->info();
+  IRREV_CHECK(xinfo.embedding_size == set.dim, "extractor '{}' gives {}-D templates, '{}' holds {}-D",
+              o.extractor, xinfo.embedding_size, o.templates, set.dim);
+  const Thresholds thresholds = read_thresholds(o.thresholds);
+
+  // The identity split: evaluation subjects never reach training.
+  std::vector<std::int64_t> train, val, eval;
+  std::set<std::string> training_subjects, eval_seen;
+  for (std::int64_t i = 0; i < set.count; ++i) {
+    const auto& s = set.images.subjects[static_cast<std::size_t>(i)];
+    if (data::is_evaluation_subject(s, cfg.seed, cfg.eval_share)) {
+      if (eval_seen.insert(s).second) eval.push_back(i);  // one image per evaluation subject
+      continue;
+    }
+    training_subjects.insert(s);
+    (data::subject_hash01(s, cfg.seed + 1) < cfg.validation_share ? val : train).push_back(i);
+  }
+  IRREV_CHECK(!train.empty() && !eval.empty(), "the identity split leaves no training or no evaluation images");
+  const int size = cfg.generator.output_size();
+  torch::Device device(cfg.device);
+  auto targets = load_targets(crops, train, size);
+  auto val_targets = load_targets(crops, val, size);
+  auto all_templates = torch::from_blob(set.values.data(), {set.count, set.dim}, torch::kFloat32);
+  auto index = [](const std::vector<std::int64_t>& v) { return torch::tensor(v, torch::kInt64); };
+  auto train_z = all_templates.index_select(0, index(train));
+  auto val_z = val.empty() ? torch::empty({0, set.dim}) : all_templates.index_select(0, index(val));
+
+  torch::manual_seed(cfg.seed);
+  models::Generator gen(set.dim, cfg.generator);
+  gen->to(device);
+  torch::optim::Adam opt(gen->parameters(), torch::optim::AdamOptions(cfg.learning_rate));
+  auto& xi = extractor->impl();
+
+  // Resume from the last finished epoch when the checkpoint was made by the same training.
+  const fs::path out(o.out_dir), ckpt = out / "checkpoint";
+  // The number of epochs and the time limit may grow between runs: a schedule can be extended.
+  auto keyed = nlohmann::json::parse(cfg.to_json());
+  keyed.erase("epochs");
+  keyed.erase("max_minutes");
+  const std::string key = nlohmann::json{{"config", keyed}, {"templates", o.templates},
+                                         {"extractor", xinfo.to_json()}, {"ranks", comm.size()}}.dump();
+  int start_epoch = 0;
+  nlohmann::json history = nlohmann::json::array();
+  if (fs::exists(ckpt / "state.json")) {
+    std::ifstream f(ckpt / "state.json");
+    auto state = nlohmann::json::parse(f);
+    IRREV_CHECK(state.at("key") == key,
+                "'{}' holds a checkpoint of another training (configuration, data or rank count differ); "
+                "remove it or choose another output folder", ckpt.string());
+    torch::load(gen, (ckpt / "generator.pt").string());
+    torch::load(opt, (ckpt / "optimizer.pt").string());
+    start_epoch = state.at("epoch").get<int>() + 1;
+    history = state.at("history");
+    if (comm.is_master()) spdlog::info("train-inverter: resuming after epoch {}", start_epoch);
+  }
+  if (comm.is_master())
+    spdlog::info("train-inverter: {} training, {} validation, {} evaluation images ({} training identities); "
+                 "{}-px output on {}", train.size(), val.size(), eval.size(), training_subjects.size(), size, cfg.device);
+
+  auto loss_of = [&](const torch::Tensor& recon, const torch::Tensor& x, const torch::Tensor& z) {
+    auto mse = F::mse_loss(recon, x);
+    auto ss = 1.0 - models::ssim(recon, x);
+    torch::Tensor id = torch::zeros({}, recon.options());
+    if (cfg.id_weight != 0) {  // the extractor forward and backward is the dearest part
+      auto emb = xi.forward(to_extractor_input(recon, xinfo));
+      emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+      id = cfg.id_loss == "mse" ? F::mse_loss(emb, z) : (1.0 - (emb * z).sum(1)).mean();
+    }
+    return std::array<torch::Tensor, 4>{cfg.mse_weight * mse + cfg.ssim_weight * ss + cfg.id_weight * id, mse, ss, id};
+  };
+
+  const auto t_start = std::chrono::steady_clock::now();
+  const auto n_train = static_cast<std::int64_t>(train.size());
+  const std::int64_t batches = n_train / cfg.batch;  // the last partial batch is dropped
+  int epoch = start_epoch;
+  for (; epoch < cfg.epochs; ++epoch) {
+    const double lr = cfg.learning_rate * std::pow(0.5, epoch / cfg.halve_every);
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+    auto order = epoch_order(n_train, cfg.seed, epoch);
+    gen->train();
+    double sum_loss = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    Progress progress(fmt::format("epoch {}", epoch + 1), batches, comm.is_master() && o.progress);
+    for (std::int64_t b = 0; b < batches; ++b) {
+      // Each rank takes its slice of the global batch; gradients are averaged over ranks.
+      const std::int64_t per = cfg.batch / comm.size(), first = b * cfg.batch + comm.rank() * per;
+      std::vector<std::int64_t> rows(order.begin() + first, order.begin() + first + per);
+      auto idx = index(rows);
+      auto x = targets.index_select(0, idx).to(device), z = train_z.index_select(0, idx).to(device);
+      std::array<torch::Tensor, 4> l;
+      {
+        if (cfg.bf16) {
+          if (device.is_cpu()) {
+            at::autocast::set_cpu_enabled(true);
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+          } else {
+            at::autocast::set_enabled(true);
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+          }
+        }
+        auto recon = gen->forward(z).to(torch::kFloat32);
+        if (cfg.bf16) {
+          at::autocast::set_cpu_enabled(false);
+          at::autocast::set_enabled(false);
+          at::autocast::clear_cache();
+        }
+        l = loss_of(recon, x, z);
+      }
+      opt.zero_grad();
+      l[0].backward();
+      if (comm.size() > 1) {
+        for (auto& p : gen->parameters()) {
+          auto g = p.grad().to(torch::kCPU).contiguous();
+          comm.sum_in_place(g.data_ptr<float>(), g.numel());
+          p.mutable_grad().copy_(g.div_(comm.size()));
+        }
+      }
+      opt.step();
+      sum_loss += l[0].item<double>();
+      progress.advance(1);
+    }
+    progress.finish();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Validation loss, the sample grid and the checkpoint: rank 0.
+    double val_loss = NAN;
+    if (comm.is_master()) {
+      gen->eval();
+      torch::NoGradGuard no_grad;
+      if (!val.empty()) {
+        double s = 0;
+        std::int64_t n = 0;
+        for (std::int64_t f = 0; f < val_targets.size(0); f += 64) {
+          auto x = val_targets.narrow(0, f, std::min<std::int64_t>(64, val_targets.size(0) - f)).to(device);
+          auto z = val_z.narrow(0, f, x.size(0)).to(device);
+          s += loss_of(gen->forward(z), x, z)[0].item<double>() * static_cast<double>(x.size(0));
+          n += x.size(0);
+        }
+        val_loss = s / static_cast<double>(n);
+        const auto k = std::min<std::int64_t>(8, val_targets.size(0));
+        write_grid((out / "samples" / fmt::format("epoch_{:03}.png", epoch + 1)).string(),
+                   val_targets.narrow(0, 0, k), gen->forward(val_z.narrow(0, 0, k).to(device)).to(torch::kCPU));
+      }
+      const double rate = static_cast<double>(batches * cfg.batch) / secs;
+      history.push_back({{"epoch", epoch + 1}, {"lr", lr}, {"train_loss", sum_loss / static_cast<double>(batches)},
+                         {"val_loss", val_loss}, {"seconds", secs}, {"samples_per_second", rate}});
+      spdlog::info("train-inverter: epoch {} loss {:.5f} validation {:.5f} ({:.0f} samples/s)", epoch + 1,
+                   sum_loss / static_cast<double>(batches), val_loss, rate);
+      const fs::path tmp = out / "checkpoint.tmp";
+      fs::remove_all(tmp);
+      fs::create_directories(tmp);
+      torch::save(gen, (tmp / "generator.pt").string());
+      torch::save(opt, (tmp / "optimizer.pt").string());
+      std::ofstream(tmp / "state.json") << nlohmann::json{{"key", key}, {"epoch", epoch}, {"history", history}}.dump();
+      fs::remove_all(ckpt);
+      fs::rename(tmp, ckpt);
+      std::ofstream csv(out / "losses.csv");
+      csv << "epoch,lr,train_loss,val_loss,seconds,samples_per_second\n";
+      for (const auto& h : history)
+        csv << fmt::format("{},{},{},{},{},{}\n", h["epoch"].get<int>(), h["lr"].get<double>(),
+                           h["train_loss"].get<double>(), h["val_loss"].is_null() ? NAN : h["val_loss"].get<double>(),
+                           h["seconds"].get<double>(), h["samples_per_second"].get<double>());
+    }
+    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() / 60;
+    std::string stop = cfg.max_minutes > 0 && minutes >= cfg.max_minutes ? "1" : "0";
+    comm.broadcast(stop, 0);  // every rank stops after the same epoch
+    if (stop == "1") {
+      ++epoch;
+      break;
+    }
+  }
+
+  if (!comm.is_master()) return "{}";
+  models::InverterInfo info;
+  info.config = cfg;
+  info.template_dim = set.dim;
+  info.extractor_json = xinfo.to_json();
+  info.training_subjects.assign(training_subjects.begin(), training_subjects.end());
+  info.epochs_done = std::min(epoch, cfg.epochs);
+  const std::string model = (out / "inverter.pt").string();
+  models::save_inverter(model, gen, info);
+
+  // Type-I attack on unprotected evaluation templates: reconstruct, re-embed, compare.
+  gen->eval();
+  torch::NoGradGuard no_grad;
+  std::vector<double> scores;
+  auto eval_z = all_templates.index_select(0, index(eval));
+  for (std::int64_t f = 0; f < eval_z.size(0); f += 64) {
+    auto z = eval_z.narrow(0, f, std::min<std::int64_t>(64, eval_z.size(0) - f)).to(device);
+    auto emb = xi.forward(to_extractor_input(gen->forward(z), xinfo));
+    emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+    auto cos = (emb * z).sum(1).to(torch::kCPU).to(torch::kFloat64).contiguous();
+    scores.insert(scores.end(), cos.data_ptr<double>(), cos.data_ptr<double>() + cos.numel());
+  }
+  double mean = 0;
+  for (double s : scores) mean += s / static_cast<double>(scores.size());
+  nlohmann::json summary{{"model", model},
+                         {"epochs", info.epochs_done},
+                         {"training_images", train.size()},
+                         {"validation_images", val.size()},
+                         {"evaluation_templates", eval.size()},
+                         {"training_identities", training_subjects.size()},
+                         {"mean_type1_score", mean},
+                         {"history", history}};
+  if (!std::isnan(thresholds.fmr_0_1)) {
+    auto rsr = [&](double t) {
+      std::int64_t k = 0;
+      for (double s : scores) k += s >= t;
+      return static_cast<double>(k) / static_cast<double>(scores.size());
+    };
+    summary["type1_rsr"] = {{"fmr0.001", rsr(thresholds.fmr_0_1)}, {"fmr0.01", rsr(thresholds.fmr_1)}};
+    summary["thresholds"] = {{"fmr0.001", thresholds.fmr_0_1}, {"fmr0.01", thresholds.fmr_1}, {"source", thresholds.source}};
+  }
+  return summary.dump(2);
+}
+
+}  // namespace irrev::pipeline

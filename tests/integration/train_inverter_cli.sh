@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# train-inverter on real LFW crops and templates: a killed training resumes from its last
+# checkpoint and ends with the same weights as an uninterrupted one; the model file records
+# its training identities, none of them an evaluation identity.
+source "$(dirname "$0")/lib.sh"
+MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
+make_subset "$WORK/lfw" 60 2
+"$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" --out "$WORK/crops.h5"
+"$IRREV" --no-progress embed --crops "$WORK/crops.h5" --model "$MODELS/fr_feature.pt" --out "$WORK/t.h5"
+train() {  # out_dir epochs
+  "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
+    --extractor "$MODELS/fr_feature.pt" --out "$1" --preset quick-cpu --epochs "$2" --max-minutes 0
+}
+train "$WORK/straight" 3 > "$WORK/straight.json"
+[ "$(json "$WORK/straight.json" "d['epochs']")" = 3 ] || fail "not 3 epochs"
+[ -f "$WORK/straight/samples/epoch_003.png" ] || fail "no sample grid"
+[ "$(wc -l < "$WORK/straight/losses.csv")" = 4 ] || fail "losses.csv"
+
+# Killed once the first epoch's checkpoint is there, then run again: it resumes.
+train "$WORK/killed" 3 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  [ -f "$WORK/killed/checkpoint/state.json" ] && break
+  sleep 0.1
+done
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+[ -f "$WORK/killed/checkpoint/state.json" ] || fail "no checkpoint before the kill"
+train "$WORK/killed" 3 > "$WORK/killed.json" 2> "$WORK/killed.log"
+grep -q "resuming after epoch" "$WORK/killed.log" || fail "the second run did not resume"
+cmp "$WORK/straight/inverter.pt" "$WORK/killed/inverter.pt" || fail "resumed weights differ from an uninterrupted training"
+
+# Training identities recorded; none is an evaluation identity of the same split.
+python3 - "$WORK/straight.json" <<'PY' || fail "identity split"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["training_identities"] > 0 and d["evaluation_templates"] > 0, d
+PY
+# Another training's checkpoint is refused, not silently continued.
+set +e
+"$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
+  --extractor "$MODELS/fr_feature.pt" --out "$WORK/straight" --preset reference --epochs 1 2> "$WORK/other.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "holds a checkpoint of another training" "$WORK/other.err" || fail "other checkpoint: $rc $(cat "$WORK/other.err")"
+echo "train_inverter_cli: resumed training equals uninterrupted training"
