@@ -3,6 +3,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "detail/onnx_net.hpp"
 #include "irrev/core/error.hpp"
 
 namespace irrev::vision {
@@ -15,12 +16,7 @@ struct FaceDetector::Impl {
 FaceDetector::FaceDetector(const std::string& model_path, const DetectorConfig& config)
     : m_impl(std::make_unique<Impl>()) {
   m_impl->config = config;
-  try {
-    m_impl->net = cv::dnn::readNetFromONNX(model_path);
-  } catch (const cv::Exception& e) {
-    IRREV_FAIL("cannot load face detector '{}': {}", model_path, e.what());
-  }
-  IRREV_CHECK(!m_impl->net.empty(), "face detector '{}' is empty", model_path);
+  m_impl->net = detail::load_onnx_net(model_path, "face detector");
 }
 
 FaceDetector::~FaceDetector() = default;

@@ -4,6 +4,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "detail/onnx_net.hpp"
 #include "irrev/core/error.hpp"
 
 namespace irrev::vision {
@@ -16,12 +17,7 @@ struct LandmarkModel::Impl {
 LandmarkModel::LandmarkModel(const std::string& model_path, const LandmarkConfig& config)
     : m_impl(std::make_unique<Impl>()) {
   m_impl->config = config;
-  try {
-    m_impl->net = cv::dnn::readNetFromONNX(model_path);
-  } catch (const cv::Exception& e) {
-    IRREV_FAIL("cannot load landmark model '{}': {}", model_path, e.what());
-  }
-  IRREV_CHECK(!m_impl->net.empty(), "landmark model '{}' is empty", model_path);
+  m_impl->net = detail::load_onnx_net(model_path, "landmark model");
 }
 
 LandmarkModel::~LandmarkModel() = default;
