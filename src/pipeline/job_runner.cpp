@@ -111,14 +111,18 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
     const bool error_rates = std::find(job.protocols.begin(), job.protocols.end(), "error-rates") != job.protocols.end();
     if (error_rates) {
       // Only the block sizes this extractor's D admits (128-D takes 16, 32, 64, 128; 512-D too).
-      const int dim = comm.is_master() ? data::read_template_set(templates).dim : 0;
-      std::string d = std::to_string(dim);
+      // Rank 0 reads D from the file's shape and broadcasts it: the broadcast also holds the
+      // other ranks until rank 0 has written the templates.
+      std::string d = comm.is_master()
+                          ? std::to_string(h5::File(templates, h5::File::Mode::read).dims("templates").at(1))
+                          : std::string{};
       comm.broadcast(d, 0);
+      const auto dim = std::stoull(d);
       VerifyOptions vo;
       vo.templates = templates;
       vo.blocks.clear();
       for (int b : job.verify_blocks)
-        if (std::stoi(d) % b == 0) vo.blocks.push_back(b);
+        if (dim % static_cast<std::uint64_t>(b) == 0) vo.blocks.push_back(b);
       vo.view2 = job.verify_pairs != "all-vs-all";
       vo.all_vs_all = job.verify_pairs != "lfw-view2";
       vo.seed = job.seed;

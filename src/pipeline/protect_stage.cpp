@@ -12,13 +12,11 @@ std::int64_t run_protect(const ProtectOptions& o) {
   auto p = protect::protect_all(t.values.data(), t.count, t.dim, o.block, o.seed);
   std::vector<std::uint8_t> perms;
   std::vector<std::string> ranks;
-  std::vector<std::int32_t> complexity(p.complexity.begin(), p.complexity.end());
-  for (std::int64_t i = 0; i < t.count; ++i) {
-    protect::u128 r = (static_cast<protect::u128>(p.rank_hi[static_cast<std::size_t>(i)]) << 64) |
-                      p.rank_lo[static_cast<std::size_t>(i)];
-    auto perm = protect::unrank(r, n);
+  std::vector<std::int32_t> complexity;
+  for (const auto& perm : p.permutations) {
     perms.insert(perms.end(), perm.begin(), perm.end());
-    ranks.push_back(protect::to_decimal(r));
+    ranks.push_back(protect::to_decimal(protect::rank(perm)));
+    complexity.push_back(protect::complexity(perm));
   }
   h5::AtomicOutput output(o.out);
   {

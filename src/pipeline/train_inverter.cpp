@@ -176,13 +176,17 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
     spdlog::info("train-inverter: {} training, {} validation, {} evaluation images ({} training identities); "
                  "{}-px output on {}", train.size(), val.size(), eval.size(), training_subjects.size(), size, cfg.device);
 
+  // Reconstructions through the extractor: L2-normalised embeddings, differentiable.
+  auto embed_recon = [&](const torch::Tensor& recon) {
+    auto emb = xi.forward(to_extractor_input(recon, xinfo));
+    return emb / emb.norm(2, 1, true).clamp_min(1e-12);
+  };
   auto loss_of = [&](const torch::Tensor& recon, const torch::Tensor& x, const torch::Tensor& z) {
     auto mse = F::mse_loss(recon, x);
     auto ss = 1.0 - models::ssim(recon, x);
     torch::Tensor id = torch::zeros({}, recon.options());
     if (cfg.id_weight != 0) {  // the extractor forward and backward is the dearest part
-      auto emb = xi.forward(to_extractor_input(recon, xinfo));
-      emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+      auto emb = embed_recon(recon);
       id = cfg.id_loss == "mse" ? F::mse_loss(emb, z) : (1.0 - (emb * z).sum(1)).mean();
     }
     return std::array<torch::Tensor, 4>{cfg.mse_weight * mse + cfg.ssim_weight * ss + cfg.id_weight * id, mse, ss, id};
@@ -305,8 +309,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   auto eval_z = all_templates.index_select(0, index(eval));
   for (std::int64_t f = 0; f < eval_z.size(0); f += 64) {
     auto z = eval_z.narrow(0, f, std::min<std::int64_t>(64, eval_z.size(0) - f)).to(device);
-    auto emb = xi.forward(to_extractor_input(gen->forward(z), xinfo));
-    emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+    auto emb = embed_recon(gen->forward(z));
     auto cos = (emb * z).sum(1).to(torch::kCPU).to(torch::kFloat64).contiguous();
     scores.insert(scores.end(), cos.data_ptr<double>(), cos.data_ptr<double>() + cos.numel());
   }

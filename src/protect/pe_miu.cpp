@@ -35,10 +35,7 @@ ProtectedTemplates protect_all(const float* templates, std::int64_t count, int d
     KeyedStream stream(seed, static_cast<std::uint64_t>(t), 0);
     Permutation p = sample_uniform(n, stream);
     apply_blocks(templates + t * dim, dim, block, p, out.values.data() + t * dim);
-    u128 r = rank(p);
-    out.rank_lo.push_back(static_cast<std::uint64_t>(r));
-    out.rank_hi.push_back(static_cast<std::uint64_t>(r >> 64));
-    out.complexity.push_back(static_cast<std::uint8_t>(complexity(p)));
+    out.permutations.push_back(std::move(p));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 """An independent, brute-force reading of the error-rate definitions of PROTOCOL.md, in plain
 Python (no numpy), to check `irrev metrics` against. Usage: error_rates_reference.py GEN IMP
 prints JSON with the same keys as `irrev metrics --json`."""
+import bisect
 import json
 import math
 import sys
@@ -26,24 +27,10 @@ def main():
     gs, is_ = sorted(gen), sorted(imp)
 
     def fmr(t):  # impostors >= t
-        lo, hi = 0, ni
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if is_[mid] < t:
-                lo = mid + 1
-            else:
-                hi = mid
-        return (ni - lo) / ni
+        return (ni - bisect.bisect_left(is_, t)) / ni
 
     def fnmr(t):  # genuine < t
-        lo, hi = 0, ng
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if gs[mid] < t:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo / ng
+        return bisect.bisect_left(gs, t) / ng
 
     rates = [(t, fmr(t), fnmr(t)) for t in cands]
     # FVC2000 / pyeer: first t with FMR - FNMR <= 0, and the one before it.

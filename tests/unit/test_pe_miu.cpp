@@ -97,19 +97,22 @@ TEST(PeMiu, BatchEqualsSingleAndChecksBlockSize) {
   }
 }
 
-TEST(PeMiu, ProtectAllRecordsRankAndComplexity) {
+TEST(PeMiu, ProtectAllRecordsThePermutationOfEveryRow) {
   std::vector<float> t(3 * 64);
   for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
   auto p = protect::protect_all(t.data(), 3, 64, 8, 42);
+  ASSERT_EQ(p.permutations.size(), 3u);
   for (int row = 0; row < 3; ++row) {
-    protect::u128 r = (static_cast<protect::u128>(p.rank_hi[static_cast<std::size_t>(row)]) << 64) | p.rank_lo[static_cast<std::size_t>(row)];
-    auto perm = protect::unrank(r, 8);
-    EXPECT_EQ(protect::complexity(perm), p.complexity[static_cast<std::size_t>(row)]);
+    const auto& perm = p.permutations[static_cast<std::size_t>(row)];
+    ASSERT_TRUE(protect::is_permutation(perm));
+    ASSERT_EQ(perm.size(), 8u);
+    EXPECT_EQ(protect::unrank(protect::rank(perm), 8), perm);
     for (int i = 0; i < 8; ++i)
       EXPECT_EQ(p.values[static_cast<std::size_t>(row * 64 + i * 8)], t[static_cast<std::size_t>(row * 64 + perm[static_cast<std::size_t>(i)] * 8)]);
   }
   auto again = protect::protect_all(t.data(), 3, 64, 8, 42);
   EXPECT_EQ(again.values, p.values);
+  EXPECT_EQ(again.permutations, p.permutations);
 }
 
 TEST(PeMiu, PreparedProbeGivesTheSameScoreBitForBit) {
