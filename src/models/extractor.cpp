@@ -19,6 +19,7 @@ namespace irrev::models {
 
 namespace {
 constexpr const char* kMetaFile = "irrev/extractor.json";
+}  // namespace
 
 torch::Device parse_device(const std::string& device) {
   IRREV_CHECK(device == "cpu" || device.rfind("cuda", 0) == 0,
@@ -32,7 +33,6 @@ torch::Device parse_device(const std::string& device) {
   }
   return d;
 }
-}  // namespace
 
 torch::Tensor Extractor::Impl::preprocess(const std::uint8_t* bgr, std::int64_t n) const {
   auto t = torch::from_blob(const_cast<std::uint8_t*>(bgr),
@@ -48,6 +48,17 @@ torch::Tensor Extractor::Impl::preprocess(const std::uint8_t* bgr, std::int64_t 
                   .view({1, 3, 1, 1})
                   .to(device);
   return ((t - mean) / stdv).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+torch::Tensor Extractor::Impl::from_rgb(const torch::Tensor& rgb) const {
+  auto x = rgb;
+  if (x.size(2) != info.input_height || x.size(3) != info.input_width)
+    x = torch::upsample_bilinear2d(x, std::vector<int64_t>{info.input_height, info.input_width}, false);
+  x = x * 255.0;
+  if (info.channel_order == "bgr") x = x.flip(1);
+  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
+  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
+  return (x - mean) / stdv;
 }
 
 torch::Tensor Extractor::Impl::forward(const torch::Tensor& input) const {

@@ -18,10 +18,16 @@ struct Extractor::Impl {
 
   /// uint8 HWC BGR crops -> the network's normalised NCHW float input, on the device.
   torch::Tensor preprocess(const std::uint8_t* bgr, std::int64_t n) const;
+  /// RGB images in [0, 1] (N x 3 x S x S, any S) -> the network's normalised input at its own
+  /// size (bilinear resize), differentiably: how reconstructions are re-embedded.
+  torch::Tensor from_rgb(const torch::Tensor& rgb) const;
   /// The network on an already normalised batch (differentiable).
   torch::Tensor forward(const torch::Tensor& input) const;
   /// The same through the frozen inference module (no gradients).
   torch::Tensor infer(const torch::Tensor& input) const;
 };
+
+/// "cpu", "cuda" or "cuda:N", checked against the devices this LibTorch sees.
+torch::Device parse_device(const std::string& device);
 
 }  // namespace irrev::models

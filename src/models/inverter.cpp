@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "extractor_impl.hpp"
 #include "inverter_impl.hpp"
 #include "irrev/core/error.hpp"
 
@@ -62,8 +63,9 @@ std::unique_ptr<Inverter> Inverter::load(const std::string& path, const std::str
   impl->generator = Generator(impl->info.template_dim, impl->info.config.generator);
   impl->generator->load(archive);
   impl->generator->eval();
-  impl->device = torch::Device(device);
-  impl->generator->to(impl->device);
+  impl->device = parse_device(device);
+  impl->folded.emplace(*impl->generator);
+  impl->folded->to(impl->device, torch::kFloat32);
   impl->seen.insert(impl->info.training_subjects.begin(), impl->info.training_subjects.end());
   return std::unique_ptr<Inverter>(new Inverter(std::move(impl)));
 }
@@ -72,7 +74,7 @@ std::vector<float> Inverter::invert(const float* templates, std::int64_t n) cons
   torch::NoGradGuard no_grad;
   auto z = torch::from_blob(const_cast<float*>(templates), {n, m_impl->info.template_dim}, torch::kFloat32)
                .to(m_impl->device);
-  auto img = m_impl->generator->forward(z).to(torch::kCPU).contiguous();
+  auto img = m_impl->folded->forward(z).to(torch::kCPU).contiguous();
   return std::vector<float>(img.data_ptr<float>(), img.data_ptr<float>() + img.numel());
 }
 

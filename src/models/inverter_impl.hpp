@@ -1,7 +1,9 @@
 #pragma once
 // Private: what an Inverter holds, and how its file is written.
+#include <optional>
 #include <unordered_set>
 
+#include "folded_generator.hpp"
 #include "generator.hpp"
 #include "irrev/models/inverter.hpp"
 
@@ -10,6 +12,8 @@ namespace irrev::models {
 struct Inverter::Impl {
   InverterInfo info;
   Generator generator{nullptr};
+  /// The same network with batch norm folded: what inference runs.
+  std::optional<FoldedGenerator> folded;
   torch::Device device{torch::kCPU};
   std::unordered_set<std::string> seen;
 };

@@ -1,7 +1,5 @@
 #include "irrev/pipeline/train_inverter.hpp"
 
-#include <ATen/autocast_mode.h>
-
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
+#include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
 #include "irrev/core/error.hpp"
@@ -20,6 +19,7 @@
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/pipeline/thresholds.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 
 namespace irrev::pipeline {
@@ -49,21 +49,6 @@ torch::Tensor load_targets(const h5::File& crops, const std::vector<std::int64_t
   return torch::cat(out);
 }
 
-/// Reconstructions (RGB [0, 1]) -> the extractor's normalised input, differentiably.
-torch::Tensor to_extractor_input(const torch::Tensor& rgb, const models::ExtractorInfo& info) {
-  auto x = rgb;
-  if (x.size(2) != info.input_height || x.size(3) != info.input_width)
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{info.input_height, info.input_width})
-                              .mode(torch::kBilinear)
-                              .align_corners(false));
-  x = x * 255.0;
-  if (info.channel_order == "bgr") x = x.flip(1);
-  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end()), x.options()).view({1, 3, 1, 1});
-  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end()), x.options()).view({1, 3, 1, 1});
-  return (x - mean) / stdv;
-}
-
 /// A permutation of 0..n-1 keyed by (seed, epoch): the order of an epoch, whoever computes it.
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, int epoch) {
   std::vector<std::int64_t> p(static_cast<std::size_t>(n));
@@ -83,29 +68,6 @@ void write_grid(const std::string& path, const torch::Tensor& originals, const t
   IRREV_CHECK(cv::imwrite(path, m), "cannot write sample grid '{}'", path);
 }
 
-struct Thresholds {
-  double fmr_0_1 = NAN, fmr_1 = NAN;
-  std::string source;
-};
-
-Thresholds read_thresholds(const std::string& path) {
-  Thresholds t;
-  if (path.empty()) return t;
-  h5::File f(path, h5::File::Mode::read);
-  auto table = nlohmann::json::parse(f.attribute("table_json"));
-  for (const char* pairs : {"all-vs-all", "lfw-view2"}) {
-    for (const auto& row : table) {
-      if (row.at("protection") == "unprotected" && row.at("pairs") == pairs) {
-        t.fmr_0_1 = row.at("threshold_fmr0.1").get<double>();
-        t.fmr_1 = row.at("threshold_fmr1").get<double>();
-        t.source = fmt::format("{} ({} unprotected, {} impostors)", path, pairs, row.at("impostor").get<std::int64_t>());
-        return t;
-      }
-    }
-  }
-  IRREV_FAIL("'{}' has no unprotected row to take thresholds from", path);
-}
-
 }  // namespace
 
 std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
@@ -120,7 +82,8 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   const auto& xinfo = extractor->info();
   IRREV_CHECK(xinfo.embedding_size == set.dim, "extractor '{}' gives {}-D templates, '{}' holds {}-D",
               o.extractor, xinfo.embedding_size, o.templates, set.dim);
-  const Thresholds thresholds = read_thresholds(o.thresholds);
+  Thresholds thresholds;
+  if (!o.thresholds.empty()) thresholds = read_thresholds(o.thresholds);
 
   // The identity split: evaluation subjects never reach training.
   std::vector<std::int64_t> train, val, eval;
@@ -178,7 +141,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
 
   // Reconstructions through the extractor: L2-normalised embeddings, differentiable.
   auto embed_recon = [&](const torch::Tensor& recon) {
-    auto emb = xi.forward(to_extractor_input(recon, xinfo));
+    auto emb = xi.forward(xi.from_rgb(recon));
     return emb / emb.norm(2, 1, true).clamp_min(1e-12);
   };
   auto loss_of = [&](const torch::Tensor& recon, const torch::Tensor& x, const torch::Tensor& z) {
@@ -212,20 +175,10 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
       auto x = targets.index_select(0, idx).to(device), z = train_z.index_select(0, idx).to(device);
       std::array<torch::Tensor, 4> l;
       {
-        if (cfg.bf16) {
-          if (device.is_cpu()) {
-            at::autocast::set_cpu_enabled(true);
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-          } else {
-            at::autocast::set_enabled(true);
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-          }
-        }
-        auto recon = gen->forward(z).to(torch::kFloat32);
-        if (cfg.bf16) {
-          at::autocast::set_cpu_enabled(false);
-          at::autocast::set_enabled(false);
-          at::autocast::clear_cache();
+        torch::Tensor recon;
+        {
+          models::AutocastGuard autocast(cfg.bf16, device);
+          recon = gen->forward(z).to(torch::kFloat32);
         }
         l = loss_of(recon, x, z);
       }
@@ -323,7 +276,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
                          {"training_identities", training_subjects.size()},
                          {"mean_type1_score", mean},
                          {"history", history}};
-  if (!std::isnan(thresholds.fmr_0_1)) {
+  if (!o.thresholds.empty()) {
     auto rsr = [&](double t) {
       std::int64_t k = 0;
       for (double s : scores) k += s >= t;

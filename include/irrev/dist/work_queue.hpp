@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/serialize.hpp"
@@ -15,6 +16,24 @@ namespace irrev::dist {
 
 using ComputeFn = std::function<std::string(std::int64_t unit)>;
 using SinkFn = std::function<void(std::int64_t unit, const std::string& result)>;
+
+/// What a resumable queue needs beyond compute and sink (all used on rank 0 only).
+struct QueueControl {
+  std::vector<std::uint8_t> done;  ///< units finished before (from a checkpoint): skipped
+  /// Saves the state of every result sunk so far: called at most every
+  /// `checkpoint_seconds`, and when a stop is honoured.
+  std::function<void()> checkpoint;
+  double checkpoint_seconds = 60;
+  /// True when the job must stop handing out work (a signal, a time budget).
+  std::function<bool()> stop_requested;
+};
+
+enum class QueueOutcome { complete, stopped };
+
+/// Run the units that are not done; every rank returns the same outcome. On a stop, rank 0
+/// hands out nothing more, waits for the units in flight, sinks them and checkpoints.
+QueueOutcome run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
+                            const SinkFn& sink, const QueueControl& control);
 
 /// Run units [0, n_units): `compute` on the workers, `sink` on rank 0 as results arrive.
 /// Every rank must call it with the same n_units.

@@ -1,0 +1,60 @@
+#pragma once
+/// The per-shard attack (no MPI here): permute the templates' blocks, invert, re-embed,
+/// compare with the references, count successes and histogram scores. It runs on the device
+/// its models were loaded on; inputs stay there between units.
+///
+/// Batches are fixed: one batch is `batch` consecutive templates under one permutation, padded
+/// to `batch` rows, so a sample's score never depends on how the work was cut into units.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "irrev/attack/attack_plan.hpp"
+#include "irrev/attack/attack_tally.hpp"
+
+namespace irrev::models {
+class Inverter;
+class Extractor;
+}  // namespace irrev::models
+
+namespace irrev::attack {
+
+struct AttackInputs {
+  int dim = 0;
+  std::vector<float> templates;           ///< T x D: attacked templates = type-I references
+  std::vector<float> second;              ///< T x D: type-II references (zeros where none)
+  std::vector<std::uint8_t> has_second;   ///< T flags
+  double threshold_fmr01 = 0, threshold_fmr1 = 0;
+  std::int64_t count() const { return dim > 0 ? static_cast<std::int64_t>(templates.size()) / dim : 0; }
+};
+
+struct PipelineOptions {
+  int batch = 32;
+  std::string precision = "fp32";  ///< "fp32" or "bf16" (autocast, fp32 accumulation)
+};
+
+class AttackPipeline {
+ public:
+  AttackPipeline(const models::Inverter& inverter, const models::Extractor& extractor, const AttackInputs& inputs,
+                 const PipelineOptions& options);
+  ~AttackPipeline();
+  AttackPipeline(const AttackPipeline&) = delete;
+  AttackPipeline& operator=(const AttackPipeline&) = delete;
+
+  /// Plan entries [first, first + entries) x templates [t0, t1); t0 must be a multiple of the batch.
+  UnitResult run(const Plan& plan, int plan_index, std::int64_t first, std::int64_t entries, std::int64_t t0,
+                 std::int64_t t1) const;
+
+  /// Type-I and type-II cosine scores of templates [t0, t0 + n) under `p` (n <= batch), for
+  /// checks and benchmarks: 2 x n values, type I first.
+  std::vector<float> scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
+
+  const PipelineOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace irrev::attack

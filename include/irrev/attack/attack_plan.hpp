@@ -1,0 +1,46 @@
+#pragma once
+/// Which block permutations an attack tries: the permutation side of the work (the template
+/// side is the template selection). A plan is a numbered list of permutations, grouped by
+/// complexity; entry i is the same on every rank, for any rank count or unit size.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "irrev/protect/permutation.hpp"
+
+namespace irrev::attack {
+
+struct PlanSpec {
+  int blocks = 8;                    ///< n: the template is cut into n blocks of D / n values
+  /// "exhaustive": all n! in rank order (n <= 10); "stratified": up to `per_complexity`
+  /// distinct uniform draws per complexity (all of them where fewer exist); "fixed-seed": one
+  /// permutation per complexity, as the reference study; "uniform": `samples` draws of PE-MIU's
+  /// own uniform distribution.
+  std::string kind = "exhaustive";
+  int per_complexity = 8;
+  std::int64_t samples = 1000;
+  std::uint64_t seed = 2021;
+
+  /// "b8-exhaustive", "b8-stratified", ...: names the plan in files and tables.
+  std::string name() const;
+  /// Throws an InputError naming `where` on a bad value (or a block count D does not admit).
+  void validate(int dim, const std::string& where) const;
+  std::string to_json() const;
+};
+
+struct Plan {
+  PlanSpec spec;
+  std::vector<protect::Permutation> permutations;
+  std::vector<int> complexity;  ///< of entry i
+
+  std::int64_t size() const { return static_cast<std::int64_t>(permutations.size()); }
+};
+
+/// Build the plan's entries (deterministic in the spec).
+Plan make_plan(const PlanSpec& spec);
+
+/// Share of all n! permutations with complexity k: N(n, k) / n!, the weight of RSR_k in the
+/// expected RSR under real (uniform) PE-MIU.
+double uniform_weight(int n, int k);
+
+}  // namespace irrev::attack

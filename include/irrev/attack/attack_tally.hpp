@@ -1,0 +1,64 @@
+#pragma once
+/// The raw statistics of an attack (DESIGN: reduce counts, never means). A work unit's result
+/// is a UnitResult; the master adds them into one PlanTally per plan. Every number in the RSR
+/// tables derives from these integers, so any split of the work gives the same tables.
+#include <cstdint>
+#include <vector>
+
+namespace irrev::attack {
+
+/// What is counted per plan entry (permutation).
+enum Outcome : int {
+  kTriedType1 = 0,  ///< templates attacked
+  kTriedType2,      ///< of those, templates with a type-II reference (another image)
+  kType1Fmr01,      ///< type-I score >= threshold at FMR 0.1 %
+  kType1Fmr1,       ///< ... at FMR 1 %
+  kType2Fmr01,
+  kType2Fmr1,
+  kOutcomes
+};
+
+/// Score histograms per complexity and type: bins over [-1, 1].
+constexpr int kScoreBins = 200;
+inline int score_bin(double s) {
+  double x = (s + 1.0) * 0.5 * kScoreBins;
+  if (!(x >= 0)) return 0;
+  return x >= kScoreBins ? kScoreBins - 1 : static_cast<int>(x);
+}
+
+/// One work unit's result: plan entries [first, first + entries) on one shard of templates.
+struct UnitResult {
+  std::int32_t plan = 0;
+  std::int64_t first = 0;
+  std::int64_t entries = 0;
+  std::vector<std::int64_t> counts;  ///< entries x kOutcomes
+  /// Sparse histogram increments: key = (complexity * 2 + type) * kScoreBins + bin, type 0 = I.
+  std::vector<std::uint32_t> hist_keys;
+  std::vector<std::uint32_t> hist_counts;
+
+  void add_score(int complexity, int type, double score);
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar & plan & first & entries & counts & hist_keys & hist_counts;
+  }
+};
+
+/// The merged statistics of one plan.
+struct PlanTally {
+  int blocks = 0;
+  std::vector<std::int64_t> counts;      ///< plan entries x kOutcomes
+  std::vector<std::int64_t> histograms;  ///< (blocks + 1) x 2 x kScoreBins
+
+  PlanTally() = default;
+  PlanTally(int blocks, std::int64_t entries);
+  std::int64_t entries() const { return static_cast<std::int64_t>(counts.size()) / kOutcomes; }
+  std::int64_t count(std::int64_t entry, Outcome o) const { return counts[static_cast<std::size_t>(entry * kOutcomes + o)]; }
+  std::int64_t* histogram(int complexity, int type) {
+    return histograms.data() + (static_cast<std::size_t>(complexity) * 2 + static_cast<std::size_t>(type)) * kScoreBins;
+  }
+  /// Add a unit's result (an InternalError if it does not fit this plan).
+  void add(const UnitResult& unit);
+};
+
+}  // namespace irrev::attack

@@ -1,0 +1,53 @@
+#pragma once
+/// `irrev attack`: the main job. Rank 0 cuts the plans x the template selection into work
+/// units, hands them out, merges the workers' counts and checkpoints them (HDF5, atomic); the
+/// workers run the per-shard attack. A killed or signalled job continues from its checkpoint
+/// with the same command; the final counts do not depend on ranks, unit size or resumes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "irrev/attack/attack_plan.hpp"
+#include "irrev/attack/template_selection.hpp"
+
+namespace irrev::dist {
+class Communicator;
+}
+
+namespace irrev::pipeline {
+
+struct AttackOptions {
+  std::string templates;   ///< templates.h5 (unprotected)
+  std::string crops;       ///< crops.h5 of the same images (detection scores choose the image per subject)
+  std::string extractor;   ///< the extractor the templates came from (.pt): re-embeds reconstructions
+  std::string inverter;    ///< inverter.pt trained through that extractor
+  std::string thresholds;  ///< verify.h5 of that extractor (unprotected impostor scores)
+  std::string out;         ///< attack.h5; the checkpoint is written beside it
+  std::vector<attack::PlanSpec> plans;
+  attack::SelectionSpec selection;
+  /// The identity split of the selection; < 0: the inverter's own (from its file).
+  std::int64_t split_seed = -1;
+  double eval_share = -1;
+  std::int64_t templates_per_unit = 64;  ///< a multiple of batch
+  std::int64_t entries_per_unit = 4;     ///< permutations per unit
+  int batch = 32;
+  std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
+  std::string precision = "fp32";
+  double checkpoint_seconds = 60;
+  bool progress = true;
+};
+
+struct AttackOutcome {
+  bool complete = false;
+  std::string summary_json;  ///< rank 0: tables (complete) or the checkpoint state (stopped)
+};
+
+AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& options);
+
+/// The checkpoint file of an attack writing `out`.
+std::string attack_checkpoint_path(const std::string& out);
+
+/// `irrev status`: the state of every attack (finished, running or resumable) in a run folder.
+std::string attack_status_json(const std::string& run_dir);
+
+}  // namespace irrev::pipeline

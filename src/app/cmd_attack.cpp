@@ -1,0 +1,61 @@
+// irrev attack: the distributed inversion attack over a permutation plan
+#include "commands.hpp"
+#include "irrev/attack/plan_text.hpp"
+#include "irrev/dist/communicator.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/pipeline/attack_stage.hpp"
+
+namespace irrev::app {
+
+Command add_attack(CLI::App& app, const GlobalOptions& g) {
+  auto* sub = app.add_subcommand("attack", "Invert PE-MIU protected templates over a permutation plan (the main job)");
+  auto o = std::make_shared<pipeline::AttackOptions>();
+  auto plans = std::make_shared<std::vector<std::string>>();
+  auto seed = std::make_shared<std::uint64_t>(2021);
+  auto all_subjects = std::make_shared<bool>(false);
+  auto unbalanced = std::make_shared<bool>(false);
+  sub->add_option("--templates", o->templates, "templates.h5 (unprotected)")->required();
+  sub->add_option("--crops", o->crops, "crops.h5 of the same images")->required();
+  sub->add_option("--extractor", o->extractor, "The extractor (.pt) that made the templates")->required();
+  sub->add_option("--inverter", o->inverter, "inverter.pt from train-inverter")->required();
+  sub->add_option("--thresholds", o->thresholds, "verify.h5 of the same extractor (error-rates protocol)")->required();
+  sub->add_option("--out", o->out, "attack.h5 to write (its checkpoint goes beside it)")->required();
+  sub->add_option("--plan", *plans, "BLOCKS:KIND[:N], repeatable: 8:exhaustive, 8:stratified:16, 16:uniform:5000, 8:fixed-seed")
+      ->required();
+  sub->add_option("--seed", *seed, "Key of the plans' random draws")->capture_default_str();
+  sub->add_option("--max-templates", o->selection.max_templates, "Attack at most this many templates (0: all)");
+  sub->add_option("--split-seed", o->split_seed, "Identity split seed (default: the inverter's own)");
+  sub->add_option("--eval-share", o->eval_share, "Share of subjects on the evaluation side (default: the inverter's)");
+  sub->add_flag("--all-subjects", *all_subjects, "Select from every subject, not only the evaluation identities");
+  sub->add_flag("--no-gender-balance", *unbalanced, "Do not balance female and male subjects");
+  sub->add_option("--batch", o->batch, "Templates per forward pass")->capture_default_str();
+  sub->add_option("--templates-per-unit", o->templates_per_unit, "Templates per work unit (a multiple of --batch)")
+      ->capture_default_str();
+  sub->add_option("--permutations-per-unit", o->entries_per_unit, "Permutations per work unit")->capture_default_str();
+  sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
+  sub->add_option("--precision", o->precision, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
+  sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
+  return {sub, [=, &g](const dist::Communicator& comm) {
+            for (const auto& p : *plans) o->plans.push_back(attack::parse_plan(p, *seed, "--plan"));
+            if (*all_subjects) o->selection.subjects = "all";
+            o->selection.gender_balanced = !*unbalanced;
+
+            models::set_torch_threads(g.threads);
+            o->progress = !g.no_progress;
+            auto r = pipeline::run_attack(comm, *o);
+            print_master(comm, r.summary_json);
+            return 0;
+          }};
+}
+
+Command add_status(CLI::App& app, const GlobalOptions&) {
+  auto* sub = app.add_subcommand("status", "State of the attacks in a run folder (running, resumable or complete)");
+  auto dir = std::make_shared<std::string>();
+  sub->add_option("run_dir", *dir, "The run folder")->required();
+  return {sub, [dir](const dist::Communicator& comm) {
+            print_master(comm, pipeline::attack_status_json(*dir));
+            return 0;
+          }};
+}
+
+}  // namespace irrev::app

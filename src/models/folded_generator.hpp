@@ -1,0 +1,42 @@
+#pragma once
+// Private: the generator for inference, with every batch norm folded into the convolution (or
+// linear layer) before it. Same outputs as the eval-mode generator (to float rounding), fewer
+// passes over memory, and the weights can be cast once to bf16 for the attack's fast path.
+#include <optional>
+
+#include "generator.hpp"
+
+namespace irrev::models {
+
+struct FoldedConv {
+  torch::Tensor weight, bias;
+  int stride = 1, padding = 1;
+  bool transposed = false;
+  torch::Tensor forward(const torch::Tensor& x) const;
+};
+
+class FoldedGenerator {
+ public:
+  /// Folds the running statistics of `generator` (its eval-mode behaviour).
+  explicit FoldedGenerator(GeneratorImpl& generator);
+  /// z: N x D templates -> N x 3 x S x S RGB in [0, 1], float32 whatever the weights' type.
+  torch::Tensor forward(const torch::Tensor& z) const;
+  /// Move the weights to `device` and cast them to `dtype` (float32 or bfloat16).
+  void to(const torch::Device& device, torch::ScalarType dtype);
+  torch::ScalarType dtype() const { return m_dtype; }
+
+ private:
+  struct Stage {
+    int resize_to = 0;  ///< > 0: nearest resize to this size before `up`
+    std::optional<FoldedConv> up;
+    std::vector<FoldedConv> residual;
+  };
+  GeneratorConfig m_config;
+  int m_dim = 0;
+  torch::Tensor m_first_w, m_first_b;  // linear (resize) or 1x1 -> s0 transposed conv
+  std::vector<Stage> m_stages;
+  FoldedConv m_to_rgb;
+  torch::ScalarType m_dtype = torch::kFloat32;
+};
+
+}  // namespace irrev::models

@@ -1,0 +1,394 @@
+#include "irrev/pipeline/attack_stage.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/attack/attack_tally.hpp"
+#include "irrev/attack/rsr_summary.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/core/progress.hpp"
+#include "irrev/data/h5_file.hpp"
+#include "irrev/data/template_set.hpp"
+#include "irrev/dist/communicator.hpp"
+#include "irrev/dist/stop_signal.hpp"
+#include "irrev/dist/work_queue.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/models/inverter.hpp"
+#include "irrev/pipeline/thresholds.hpp"
+
+namespace irrev::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Unit {
+  int plan;
+  std::int64_t first, entries, t0, t1;
+};
+
+std::vector<Unit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
+                            std::int64_t per_templates) {
+  std::vector<Unit> units;
+  for (std::size_t p = 0; p < plans.size(); ++p)
+    for (std::int64_t e = 0; e < plans[p].size(); e += per_entries)
+      for (std::int64_t t = 0; t < templates; t += per_templates)
+        units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
+                         std::min(t + per_templates, templates)});
+  return units;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string device_for_rank(const std::string& device, const dist::Communicator& comm) {
+  if (device != "cuda") return device;
+  // Rank 0 is the master; workers on a node take its GPUs round-robin by local rank.
+  return "cuda:" + std::to_string(std::max(0, comm.local_rank() - (comm.size() > 1 ? 1 : 0)));
+}
+
+struct State {
+  std::vector<attack::PlanTally> tallies;
+  std::vector<std::uint8_t> done;
+  std::int64_t samples_done = 0;
+};
+
+void write_state(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
+                 const State& s, const std::string& status, std::int64_t samples_total) {
+  h5::AtomicOutput out(path);
+  {
+    h5::File f(out.temp_path(), h5::File::Mode::truncate);
+    f.set_attribute("key", key);
+    f.set_attribute("status", status);
+    f.set_attribute("updated", utc_now());
+    std::int64_t units_done = 0;
+    for (auto d : s.done) units_done += d;
+    f.set_attribute("progress", json{{"units_done", units_done}, {"units_total", s.done.size()},
+                                     {"samples_done", s.samples_done}, {"samples_total", samples_total}}
+                                    .dump());
+    f.write("done", s.done);
+    for (std::size_t p = 0; p < plans.size(); ++p) {
+      const std::string g = "plans/" + plans[p].spec.name();
+      f.write(g + "/counts", s.tallies[p].counts,
+              {static_cast<std::uint64_t>(plans[p].size()), static_cast<std::uint64_t>(attack::kOutcomes)});
+      f.write(g + "/histograms", s.tallies[p].histograms,
+              {static_cast<std::uint64_t>(s.tallies[p].histograms.size() / attack::kScoreBins),
+               static_cast<std::uint64_t>(attack::kScoreBins)});
+    }
+  }
+  out.commit();
+}
+
+/// Which parts of two attack keys differ, for the refusal message.
+std::string key_difference(const std::string& a, const std::string& b) {
+  auto ja = json::parse(a), jb = json::parse(b);
+  std::vector<std::string> diff;
+  for (const auto& [k, v] : ja.items())
+    if (!jb.contains(k) || jb[k] != v) diff.push_back(k);
+  return fmt::format("{}", fmt::join(diff, ", "));
+}
+
+json rows_json(const std::vector<attack::RsrRow>& rows) {
+  json out = json::array();
+  for (const auto& r : rows)
+    out.push_back({{"blocks", r.blocks}, {"complexity", r.complexity}, {"type", r.type == 1 ? "I" : "II"},
+                   {"fmr", r.fmr}, {"mean", r.mean}, {"min", r.min}, {"median", r.median}, {"max", r.max},
+                   {"std", r.std}, {"ci95", {r.ci_low, r.ci_high}}, {"permutations", r.permutations},
+                   {"templates", r.templates}});
+  return out;
+}
+
+}  // namespace
+
+std::string attack_checkpoint_path(const std::string& out) {
+  auto p = fs::path(out);
+  return (p.parent_path() / (p.stem().string() + ".checkpoint.h5")).string();
+}
+
+AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o) {
+  const auto t_start = std::chrono::steady_clock::now();
+  IRREV_CHECK(!o.plans.empty(), "the attack names no plan");
+  IRREV_CHECK(o.batch >= 1 && o.templates_per_unit >= 1 && o.templates_per_unit % o.batch == 0,
+              "templates_per_unit ({}) must be a positive multiple of the batch ({}): batches never straddle units",
+              o.templates_per_unit, o.batch);
+  IRREV_CHECK(o.entries_per_unit >= 1, "permutations per unit must be positive");
+  // Every rank derives the same inputs, selection and plans from the files.
+  auto set = data::read_template_set(o.templates);
+  std::vector<float> det_scores;
+  {
+    h5::File crops(o.crops, h5::File::Mode::read);
+    IRREV_CHECK(crops.read_strings("images/name") == set.images.names,
+                "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
+    det_scores = crops.read<float>("detection/score");
+  }
+  IRREV_CHECK(fs::is_regular_file(o.inverter), "inverter '{}' does not exist (run train-inverter first)", o.inverter);
+  const Thresholds thr = read_thresholds(o.thresholds);
+  std::vector<attack::Plan> plans;
+  for (const auto& spec : o.plans) {
+    spec.validate(set.dim, "attack plan " + spec.name());
+    for (const auto& p : plans)
+      IRREV_CHECK(p.spec.name() != spec.name(), "two attack plans are both named '{}'", spec.name());
+    plans.push_back(attack::make_plan(spec));
+  }
+  // Models: workers compute; the master of a multi-rank job only schedules and merges.
+  const bool computes = comm.size() == 1 || !comm.is_master();
+  const std::string device = device_for_rank(o.device, comm);
+  auto inverter = models::Inverter::load(o.inverter, computes ? device : "cpu");
+  const auto& iinfo = inverter->info();
+  IRREV_CHECK(iinfo.template_dim == set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D", o.inverter,
+              iinfo.template_dim, o.templates, set.dim);
+  IRREV_CHECK(json::parse(iinfo.extractor_json) == json::parse(set.extractor_json),
+              "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
+              o.templates);
+  const std::string extractor_sha = models::sha256_file(o.extractor);
+
+  attack::SelectionSpec sel = o.selection;
+  sel.split_seed = o.split_seed >= 0 ? static_cast<std::uint64_t>(o.split_seed) : iinfo.config.seed;
+  sel.eval_share = o.eval_share >= 0 ? o.eval_share : iinfo.config.eval_share;
+  const auto chosen = attack::select_templates(set.images, det_scores, sel);
+  // The attacker must never have seen an identity it is evaluated on.
+  std::vector<std::string> seen;
+  for (auto row : chosen.rows) {
+    const auto& s = set.images.subjects[static_cast<std::size_t>(row)];
+    if (inverter->saw_subject(s)) seen.push_back(s);
+  }
+  IRREV_CHECK(seen.empty(),
+              "inverter '{}' was trained on {} of the {} identities this attack evaluates (first: '{}'); train it on "
+              "an identity split that keeps them out (same split seed and eval_share) or select other templates",
+              o.inverter, seen.size(), chosen.rows.size(), seen.front());
+
+  attack::AttackInputs in;
+  in.dim = set.dim;
+  const auto n_t = static_cast<std::int64_t>(chosen.rows.size());
+  in.templates.resize(static_cast<std::size_t>(n_t * set.dim));
+  in.second.assign(in.templates.size(), 0.f);
+  in.has_second.assign(static_cast<std::size_t>(n_t), 0);
+  std::int64_t with_second = 0;
+  for (std::int64_t i = 0; i < n_t; ++i) {
+    const auto r = chosen.rows[static_cast<std::size_t>(i)], r2 = chosen.second_rows[static_cast<std::size_t>(i)];
+    std::copy_n(set.row(r), set.dim, in.templates.data() + i * set.dim);
+    if (r2 >= 0) {
+      std::copy_n(set.row(r2), set.dim, in.second.data() + i * set.dim);
+      in.has_second[static_cast<std::size_t>(i)] = 1;
+      ++with_second;
+    }
+  }
+  in.threshold_fmr01 = thr.fmr_0_1;
+  in.threshold_fmr1 = thr.fmr_1;
+
+  const auto units = cut_units(plans, n_t, o.entries_per_unit, o.templates_per_unit);
+  std::int64_t samples_total = 0;
+  for (const auto& p : plans) samples_total += p.size() * n_t;
+
+  json plan_specs = json::array();
+  for (const auto& p : plans) plan_specs.push_back(json::parse(p.spec.to_json()));
+  const std::string device_kind = o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu";
+  const std::string key = json{{"plans", plan_specs},
+                               {"selection", json::parse(sel.to_json())},
+                               {"templates", {{"file", fs::absolute(o.templates).string()}, {"count", set.count},
+                                              {"extractor", set.extractor_json}}},
+                               {"inverter", models::sha256_file(o.inverter)},
+                               {"extractor", extractor_sha},
+                               {"thresholds", {thr.fmr_0_1, thr.fmr_1}},
+                               {"unit", {o.entries_per_unit, o.templates_per_unit}},
+                               {"batch", o.batch},
+                               {"precision", o.precision},
+                               {"device", device_kind}}
+                              .dump();
+
+  const std::string ckpt = attack_checkpoint_path(o.out);
+  State state;
+  std::string resumed = "no";
+  if (comm.is_master()) {
+    for (const auto& p : plans) state.tallies.emplace_back(p.spec.blocks, p.size());
+    state.done.assign(units.size(), 0);
+    if (fs::exists(ckpt)) {
+      h5::File f(ckpt, h5::File::Mode::read);
+      const std::string old = f.attribute("key");
+      IRREV_CHECK(old == key,
+                  "'{}' is the checkpoint of a different attack (it differs in: {}); remove it to start over, or "
+                  "run the attack it belongs to",
+                  ckpt, key_difference(key, old));
+      state.done = f.read<std::uint8_t>("done");
+      for (std::size_t p = 0; p < plans.size(); ++p) {
+        const std::string g = "plans/" + plans[p].spec.name();
+        state.tallies[p].counts = f.read<std::int64_t>(g + "/counts");
+        state.tallies[p].histograms = f.read<std::int64_t>(g + "/histograms");
+      }
+      std::int64_t k = 0;
+      for (std::size_t u = 0; u < units.size(); ++u)
+        if (state.done[u]) {
+          ++k;
+          state.samples_done += units[u].entries * (units[u].t1 - units[u].t0);
+        }
+      resumed = fmt::format("{} of {} units from {}", k, units.size(), ckpt);
+      spdlog::info("attack: resuming: {}", resumed);
+    }
+    spdlog::info("attack: {} templates ({} female, {} male, {} with a second image), {} plans, {} units, {} samples; "
+                 "thresholds {:.4f} / {:.4f} from {}",
+                 n_t, chosen.female, chosen.male, with_second, plans.size(), units.size(), samples_total, thr.fmr_0_1,
+                 thr.fmr_1, thr.source);
+  }
+
+  std::unique_ptr<models::Extractor> extractor;
+  std::unique_ptr<attack::AttackPipeline> pipeline;
+  if (computes) {
+    extractor = models::Extractor::load(o.extractor, device);
+    IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(set.extractor_json),
+                "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
+    pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in,
+                                                        attack::PipelineOptions{o.batch, o.precision});
+  }
+
+  const std::int64_t samples_before = state.samples_done;
+  dist::install_stop_handlers();
+  dist::QueueControl control;
+  Progress progress("attack", samples_total - state.samples_done, comm.is_master() && o.progress);
+  if (comm.is_master()) {
+    control.done = state.done;
+    control.checkpoint_seconds = o.checkpoint_seconds;
+    control.checkpoint = [&] { write_state(ckpt, key, plans, state, "running", samples_total); };
+    control.stop_requested = [] { return dist::stop_signal() != 0; };
+  }
+  const auto outcome = dist::run_work_queue(
+      comm, static_cast<std::int64_t>(units.size()),
+      [&](std::int64_t u) {
+        const auto& x = units[static_cast<std::size_t>(u)];
+        return dist::to_bytes(pipeline->run(plans[static_cast<std::size_t>(x.plan)], x.plan, x.first, x.entries, x.t0, x.t1));
+      },
+      [&](std::int64_t u, const std::string& bytes) {
+        const auto r = dist::from_bytes<attack::UnitResult>(bytes);
+        state.tallies[static_cast<std::size_t>(r.plan)].add(r);
+        state.done[static_cast<std::size_t>(u)] = 1;
+        const auto& x = units[static_cast<std::size_t>(u)];
+        state.samples_done += x.entries * (x.t1 - x.t0);
+        progress.advance(x.entries * (x.t1 - x.t0));
+      },
+      control);
+  progress.finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+
+  AttackOutcome result;
+  result.complete = outcome == dist::QueueOutcome::complete;
+  if (!comm.is_master()) return result;
+  if (!result.complete) {
+    write_state(ckpt, key, plans, state, fmt::format("resumable (stopped by signal {})", dist::stop_signal()),
+                samples_total);
+    spdlog::warn("attack: stopped by signal {}; state saved in '{}': run the same command to continue",
+                 dist::stop_signal(), ckpt);
+    result.summary_json = json{{"status", "resumable"}, {"checkpoint", ckpt}, {"samples_done", state.samples_done},
+                               {"samples_total", samples_total}}
+                              .dump(2);
+    return result;
+  }
+
+  // Results: per-entry counts and RSR, tables, the expected RSR under uniform PE-MIU.
+  json summary{{"status", "complete"},
+               {"out", o.out},
+               {"templates", n_t},
+               {"templates_with_second_image", with_second},
+               {"female", chosen.female},
+               {"male", chosen.male},
+               {"thresholds", {{"fmr0.001", thr.fmr_0_1}, {"fmr0.01", thr.fmr_1}, {"source", thr.source},
+                               {"impostor_scores", thr.impostors}}},
+               {"ranks", comm.size()},
+               {"device", o.device},
+               {"precision", o.precision},
+               {"resumed", resumed},
+               {"seconds", secs},
+               {"samples", samples_total},
+               {"samples_per_second", static_cast<double>(samples_total - samples_before) / secs},
+               {"rsr", json::array()},
+               {"expected_rsr_uniform", json::array()},
+               {"unprotected_rsr", json::array()}};
+  h5::AtomicOutput out(o.out);
+  {
+    h5::File f(out.temp_path(), h5::File::Mode::truncate);
+    f.set_attribute("key", key);
+    f.set_attribute("schema", "irrev attack 1");
+    std::vector<std::int64_t> rows(chosen.rows.begin(), chosen.rows.end()), second(chosen.second_rows.begin(), chosen.second_rows.end());
+    f.write("selection/row", rows);
+    f.write("selection/second_row", second);
+    std::vector<std::string> names;
+    for (auto r : chosen.rows) names.push_back(set.images.names[static_cast<std::size_t>(r)]);
+    f.write_strings("selection/name", names);
+    for (std::size_t p = 0; p < plans.size(); ++p) {
+      const auto& plan = plans[p];
+      const auto& tally = state.tallies[p];
+      const std::string g = "plans/" + plan.spec.name();
+      const auto n = static_cast<std::uint64_t>(plan.spec.blocks);
+      std::vector<std::uint8_t> perms;
+      std::vector<std::string> ranks;
+      for (const auto& q : plan.permutations) {
+        perms.insert(perms.end(), q.begin(), q.end());
+        ranks.push_back(protect::to_decimal(protect::rank(q)));
+      }
+      f.write(g + "/permutation", perms, {static_cast<std::uint64_t>(plan.size()), n});
+      f.write_strings(g + "/rank", ranks);
+      std::vector<std::int32_t> ks(plan.complexity.begin(), plan.complexity.end());
+      f.write(g + "/complexity", ks);
+      f.write(g + "/counts", tally.counts, {static_cast<std::uint64_t>(plan.size()), static_cast<std::uint64_t>(attack::kOutcomes)});
+      std::vector<double> rsr;
+      for (auto hit : {attack::kType1Fmr01, attack::kType1Fmr1, attack::kType2Fmr01, attack::kType2Fmr1}) {
+        auto v = attack::entry_rsr(tally, hit);
+        rsr.insert(rsr.end(), v.begin(), v.end());
+      }
+      f.write(g + "/rsr", rsr, {4, static_cast<std::uint64_t>(plan.size())});
+      f.write(g + "/histograms", tally.histograms,
+              {static_cast<std::uint64_t>(tally.histograms.size() / attack::kScoreBins), static_cast<std::uint64_t>(attack::kScoreBins)});
+      const auto rows_k = attack::rsr_by_complexity(plan, tally);
+      const auto expected = attack::expected_rsr_uniform(plan, rows_k);
+      for (auto& r : rows_json(rows_k)) {
+        r["plan"] = plan.spec.name();
+        summary["rsr"].push_back(r);
+        if (r["complexity"] == 0) summary["unprotected_rsr"].push_back(r);
+      }
+      for (const auto& e : expected)
+        summary["expected_rsr_uniform"].push_back({{"blocks", e.blocks}, {"plan", plan.spec.name()},
+                                                   {"type", e.type == 1 ? "I" : "II"}, {"fmr", e.fmr},
+                                                   {"value", e.value}, {"method", e.method}});
+    }
+    f.set_attribute("summary_json", summary.dump());
+  }
+  out.commit();
+  fs::remove(ckpt);
+  spdlog::info("attack: {} samples in {:.1f} s ({:.1f}/s) -> '{}'", samples_total, secs,
+               static_cast<double>(samples_total - samples_before) / secs, o.out);
+  result.summary_json = summary.dump(2);
+  return result;
+}
+
+std::string attack_status_json(const std::string& run_dir) {
+  IRREV_CHECK(fs::is_directory(run_dir), "run folder '{}' does not exist", run_dir);
+  json out = json::array();
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(run_dir))
+    if (e.path().extension() == ".h5") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    const std::string name = p.filename().string();
+    const bool is_ckpt = name.size() > 14 && name.compare(name.size() - 14, 14, ".checkpoint.h5") == 0;
+    h5::File f(p.string(), h5::File::Mode::read);
+    if (!is_ckpt && !(f.has_attribute("schema") && f.attribute("schema") == "irrev attack 1")) continue;
+    if (is_ckpt) {
+      auto prog = json::parse(f.attribute("progress"));
+      out.push_back({{"file", p.string()}, {"status", f.attribute("status")}, {"updated", f.attribute("updated")},
+                     {"units_done", prog["units_done"]}, {"units_total", prog["units_total"]},
+                     {"samples_done", prog["samples_done"]}, {"samples_total", prog["samples_total"]}});
+    } else if (f.has_attribute("summary_json")) {
+      auto s = json::parse(f.attribute("summary_json"));
+      out.push_back({{"file", p.string()}, {"status", "complete"}, {"samples", s["samples"]}, {"seconds", s["seconds"]}});
+    }
+  }
+  return json{{"run_dir", run_dir}, {"attacks", out}}.dump(2);
+}
+
+}  // namespace irrev::pipeline

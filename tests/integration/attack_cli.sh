@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# irrev attack on real LFW templates with a real (small) inverter, launched with mpiexec:
+# 1 rank, 3 ranks with another unit size, 3 ranks killed with SIGKILL and resumed, and 3 ranks
+# stopped with SIGUSR1 and resumed all end with the same counts and histograms. A checkpoint
+# of another attack and an inverter that saw an evaluation identity are refused.
+source "$(dirname "$0")/lib.sh"
+MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
+make_subset "$WORK/lfw" 100 2
+"$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \
+  --genders "$LFW" --out "$WORK/crops.h5"
+"$IRREV" --no-progress embed --crops "$WORK/crops.h5" --model "$MODELS/fr_feature.pt" --out "$WORK/t.h5"
+"$IRREV" --no-progress verify --templates "$WORK/t.h5" --protocol error-rates --pairs all-vs-all \
+  --blocks 64 --out "$WORK/verify.h5" > /dev/null
+"$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
+  --extractor "$MODELS/fr_feature.pt" --out "$WORK/inv" --preset quick-cpu --epochs 2 > /dev/null
+
+attack() {  # ranks out [extra options...]
+  local n="$1" out="$2"
+  shift 2
+  "$MPIEXEC" --oversubscribe -n "$n" "$IRREV" --no-progress attack --templates "$WORK/t.h5" \
+    --crops "$WORK/crops.h5" --extractor "$MODELS/fr_feature.pt" --inverter "$WORK/inv/inverter.pt" \
+    --thresholds "$WORK/verify.h5" --out "$out" --plan 4:exhaustive --plan 8:stratified:1 \
+    --max-templates 32 --batch 16 "$@"
+}
+same() {  # a.h5 b.h5: identical counts and histograms of every plan
+  for d in b4-exhaustive/counts b4-exhaustive/histograms b8-stratified/counts b8-stratified/histograms; do
+    h5diff "$1" "$2" "/plans/$d" > /dev/null || fail "$2 differs from $1 in /plans/$d"
+  done
+}
+wait_for_units() {  # checkpoint: until it records at least one finished unit
+  for _ in $(seq 1200); do
+    if [ -f "$1" ] && h5dump -a progress "$1" 2> /dev/null | grep -q '"units_done":[1-9]'; then return 0; fi
+    sleep 0.1
+  done
+  fail "no checkpoint with a finished unit in $1"
+}
+
+attack 1 "$WORK/np1.h5" --templates-per-unit 32 --permutations-per-unit 5 > "$WORK/np1.json"
+[ "$(json "$WORK/np1.json" "d['status']")" = complete ] || fail "np1 did not complete"
+# (24 + 8) permutations x 32 templates.
+[ "$(json "$WORK/np1.json" "d['samples']")" = 1024 ] || fail "samples: $(json "$WORK/np1.json" "d['samples']")"
+json "$WORK/np1.json" "[r for r in d['rsr'] if r['complexity']==0 and r['type']=='I' and r['fmr']==0.01][0]['templates']" | grep -qx 32 \
+  || fail "unprotected RSR row"
+attack 3 "$WORK/np3.h5" --templates-per-unit 16 --permutations-per-unit 3 > /dev/null
+same "$WORK/np1.h5" "$WORK/np3.h5"
+
+# SIGKILL every process of the job once a unit is checkpointed; the same command resumes.
+attack 3 "$WORK/killed.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 > /dev/null 2>&1 &
+wait_for_units "$WORK/killed.checkpoint.h5"
+pkill -9 -f "$WORK/killed.h5" || true
+wait || true
+[ ! -f "$WORK/killed.h5" ] || fail "the killed job finished before the kill; nothing was tested"
+attack 3 "$WORK/killed.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 \
+  > "$WORK/killed.json" 2> "$WORK/killed.log"
+grep -q "resuming" "$WORK/killed.log" || fail "the killed job did not resume"
+same "$WORK/np1.h5" "$WORK/killed.h5"
+
+# SIGUSR1 to mpiexec (as SLURM's --signal does): exit 0, resumable, then continued.
+attack 3 "$WORK/usr1.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 \
+  > "$WORK/usr1.json" 2> "$WORK/usr1.log" &
+pid=$!
+wait_for_units "$WORK/usr1.checkpoint.h5"
+pkill -USR1 -f "$WORK/usr1.h5"  # mpiexec and its ranks, as scancel --signal does
+wait "$pid" || fail "a signalled attack must exit 0"
+[ "$(json "$WORK/usr1.json" "d['status']")" = resumable ] || fail "not resumable: $(cat "$WORK/usr1.json")"
+"$IRREV" status "$WORK" > "$WORK/status.json"
+python3 - "$WORK/status.json" <<'PY' || fail "irrev status: $(cat "$WORK/status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [a for a in d["attacks"] if a["file"].endswith("usr1.checkpoint.h5")][0]
+assert s["status"].startswith("resumable") and 0 < s["units_done"] < s["units_total"], s
+assert any(a["status"] == "complete" and a["file"].endswith("np1.h5") for a in d["attacks"]), d
+PY
+# Another plan against that checkpoint is refused, naming what differs.
+set +e
+attack 2 "$WORK/usr1.h5" --plan 8:fixed-seed > /dev/null 2> "$WORK/other.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "checkpoint of a different attack (it differs in: plans" "$WORK/other.err" \
+  || fail "other plan on a checkpoint: rc $rc: $(cat "$WORK/other.err")"
+attack 2 "$WORK/usr1.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 > /dev/null 2>&1
+same "$WORK/np1.h5" "$WORK/usr1.h5"
+
+# An inverter that saw identities of the evaluation set is refused (another split seed puts
+# some of its training identities on the evaluation side).
+set +e
+attack 1 "$WORK/refused.h5" --split-seed 7 > /dev/null 2> "$WORK/refused.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "was trained on [0-9]* of the [0-9]* identities this attack evaluates" "$WORK/refused.err" \
+  || fail "seen identities: rc $rc: $(cat "$WORK/refused.err")"
+echo "attack_cli: np1 = np3 = killed+resumed = signalled+resumed; foreign checkpoint and seen identities refused"
