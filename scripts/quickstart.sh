@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the quickstart job (jobs/quickstart.toml) on this machine's cores:
-# all of LFW -> crops -> fr_feature templates -> LFW 10-fold accuracy, in runs/quickstart/.
+# all of LFW -> crops -> fr_feature templates -> LFW accuracy and thresholds -> quick inverter ->
+# the attack over 8 and 4 blocks -> the RSR table, in runs/quickstart/ (about 20 min on 2 cores).
 # LFW comes from $IRREV_LFW, else ../shared/datasets/lfw, else its public download.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,7 +9,9 @@ bash "$here/scripts/setup.sh"
 lfw="${IRREV_LFW:-$here/../shared/datasets/lfw}"
 if [ -d "$lfw/lfw-deepfunneled" ]; then
   export IRREV_LFW_IMAGES="$lfw/lfw-deepfunneled" IRREV_LFW_PAIRS="$lfw/pairs.txt" IRREV_LFW_GENDERS="$lfw"
+  echo "quickstart: LFW from the local copy $lfw" >&2
 else
+  echo "quickstart: no local LFW at $lfw; downloading it (checksummed) into the cache" >&2
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/irrev/lfw"
   export IRREV_LFW_IMAGES="$("$here/scripts/fetch_lfw.sh" "$cache")" IRREV_LFW_PAIRS="$cache/pairs.txt" IRREV_LFW_GENDERS=""
 fi

@@ -1,24 +1,36 @@
 // irrev run: the stages a job file names, skipping those that are up to date
+#include <filesystem>
+
 #include "commands.hpp"
 #include "irrev/config/job_config.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/job_runner.hpp"
+#include "irrev/pipeline/run_summary.hpp"
 
 namespace irrev::app {
 
 Command add_run(CLI::App& app, const GlobalOptions& g) {
   auto* sub = app.add_subcommand("run", "Run the stages of a job file (TOML)");
   auto job = std::make_shared<std::string>();
+  auto run_dir = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
   auto opts = std::make_shared<pipeline::RunOptions>();
   sub->add_option("job", *job, "Job file, e.g. jobs/quickstart.toml")->required();
+  sub->add_option("--run-dir", *run_dir, "Output folder (instead of the job's run.out_dir)");
   sub->add_flag("--force", opts->force, "Rerun stages whose outputs are up to date");
-  return {sub, [job, opts, &g](const dist::Communicator& comm) {
+  sub->add_flag("--json", *json, "Print the whole summary as JSON instead of the RSR table");
+  return {sub, [=, &g](const dist::Communicator& comm) {
             // The whole job file is validated before any stage starts.
             auto config = config::load_job(*job);
+            if (!run_dir->empty()) config.out_dir = *run_dir;
             models::set_torch_threads(g.threads);
             opts->progress = !g.no_progress;
-            print_master(comm, pipeline::run_job(comm, config, *opts));
+            const std::string summary = pipeline::run_job(comm, config, *opts);
+            if (!comm.is_master()) return 0;
+            std::filesystem::create_directories(config.out_dir);
+            const std::string table = pipeline::write_run_summary(config.out_dir, summary);
+            print_master(comm, *json || table.empty() ? summary : table);
             return 0;
           }};
 }

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
+
 #include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
@@ -98,6 +100,7 @@ std::vector<float> AttackPipeline::scores(const protect::Permutation& p, std::in
 UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t first, std::int64_t entries,
                                std::int64_t t0, std::int64_t t1) const {
   const auto& m = *m_impl;
+  const auto t_start = std::chrono::steady_clock::now();
   const int batch = m.options.batch;
   IRREV_ASSERT(t0 % batch == 0 && t0 >= 0 && t1 <= m.count && t0 < t1, "template shard [{}, {}) is not batch-aligned",
                t0, t1);
@@ -132,6 +135,7 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
       }
     }
   }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return r;
 }
 

@@ -1,11 +1,13 @@
 #include "irrev/config/job_config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "irrev/attack/plan_text.hpp"
 #include "irrev/core/error.hpp"
 
 namespace irrev::config {
@@ -118,11 +120,13 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   JobConfig c;
   c.source = where;
   c.models_dir = default_models_dir();
-  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify"}, where);
+  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack"},
+            where);
 
   if (const auto* t = table(root, "run", where)) {
-    only_keys(*t, "run.", {"out_dir"}, where);
+    only_keys(*t, "run.", {"out_dir", "work_dir"}, where);
     read(*t, "out_dir", c.out_dir, "run.", where);
+    read(*t, "work_dir", c.work_dir, "run.", where);
   }
   const auto* data = table(root, "data", where);
   IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
@@ -221,8 +225,74 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
                 "{}: key 'verify.pairs' must be lfw-view2, all-vs-all or both", where);
     read(*t, "seed", c.seed, "verify.", where);
   }
+  if (const auto* t = table(root, "train_inverter", where)) {
+    const std::string p = "train_inverter.";
+    only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "batch",
+                      "learning_rate", "seed", "eval_share"}, where);
+    c.train_inverter = true;
+    read(*t, "preset", c.inverter_preset, p, where);
+    IRREV_CHECK(c.inverter_preset == "quick-cpu" || c.inverter_preset == "reference",
+                "{}: key 'train_inverter.preset' must be quick-cpu or reference", where);
+    auto& ic = c.inverter;
+    ic = c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
+    read(*t, "epochs", ic.epochs, p, where);
+    read(*t, "max_minutes", ic.max_minutes, p, where);
+    read(*t, "device", ic.device, p, where);
+    read(*t, "bf16", ic.bf16, p, where);
+    read(*t, "id_loss", ic.id_loss, p, where);
+    read(*t, "id_weight", ic.id_weight, p, where);
+    read(*t, "batch", ic.batch, p, where);
+    read(*t, "learning_rate", ic.learning_rate, p, where);
+    read(*t, "seed", ic.seed, p, where);
+    read(*t, "eval_share", ic.eval_share, p, where);
+    try {
+      ic.validate();
+    } catch (const Error& e) {
+      IRREV_FAIL("{}: [train_inverter]: {}", where, e.what());
+    }
+  }
+  if (const auto* t = table(root, "attack", where)) {
+    const std::string p = "attack.";
+    only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
+                      "permutations_per_unit", "device", "precision", "checkpoint_seconds"}, where);
+    c.attack = true;
+    std::uint64_t seed = 2021;
+    read(*t, "seed", seed, p, where);
+    const toml::node* n = t->get("plans");
+    IRREV_CHECK(n && n->as_array() && !n->as_array()->empty(),
+                "{}: key 'attack.plans' is required: a list such as [\"8:stratified:8\", \"4:exhaustive\"]", where);
+    for (const auto& e : *n->as_array()) {
+      auto text = e.value<std::string>();
+      IRREV_CHECK(text.has_value(), "{}: attack.plans holds strings such as \"8:exhaustive\"", at(where, e));
+      c.attack_plans.push_back(attack::parse_plan(*text, seed, at(where, e) + " attack.plans"));
+    }
+    auto& sel = c.attack_selection;
+    sel.seed = seed;
+    read(*t, "max_templates", sel.max_templates, p, where);
+    read(*t, "subjects", sel.subjects, p, where);
+    read(*t, "gender_balanced", sel.gender_balanced, p, where);
+    sel.validate(where + " [attack]");
+    read(*t, "batch", c.attack_batch, p, where);
+    read(*t, "templates_per_unit", c.attack_templates_per_unit, p, where);
+    read(*t, "permutations_per_unit", c.attack_permutations_per_unit, p, where);
+    read(*t, "device", c.attack_device, p, where);
+    read(*t, "precision", c.attack_precision, p, where);
+    read(*t, "checkpoint_seconds", c.attack_checkpoint_seconds, p, where);
+    IRREV_CHECK(c.attack_batch > 0 && c.attack_templates_per_unit > 0 && c.attack_templates_per_unit % c.attack_batch == 0,
+                "{}: attack.templates_per_unit ({}) must be a positive multiple of attack.batch ({})", where,
+                c.attack_templates_per_unit, c.attack_batch);
+    IRREV_CHECK(c.attack_permutations_per_unit > 0, "{}: attack.permutations_per_unit must be positive", where);
+    IRREV_CHECK(c.attack_precision == "fp32" || c.attack_precision == "bf16",
+                "{}: attack.precision must be fp32 or bf16", where);
+    IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
+                    c.verify_pairs != "lfw-view2",
+                "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
+                "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
+    IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);
+  }
   // Paths last, so that an unset variable is reported with everything else already valid.
   c.out_dir = expand_path(c.out_dir, where + " run.out_dir");
+  if (!c.work_dir.empty()) c.work_dir = expand_path(c.work_dir, where + " run.work_dir");
   c.images = expand_path(c.images, where + " data.images");
   if (!c.pairs.empty()) c.pairs = expand_path(c.pairs, where + " data.pairs");
   if (!c.genders.empty()) c.genders = expand_path(c.genders, where + " data.genders");

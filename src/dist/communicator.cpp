@@ -4,12 +4,26 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <chrono>
+#include <cstring>
 #include <limits>
+#include <thread>
 
 #include "irrev/core/error.hpp"
 
 namespace irrev::dist {
 namespace {
+static_assert(sizeof(MPI_Comm) <= sizeof(std::intptr_t), "an MPI_Comm must fit the opaque handle");
+MPI_Comm as_comm(std::intptr_t h) {
+  MPI_Comm c;
+  std::memcpy(&c, &h, sizeof c);
+  return c;
+}
+std::intptr_t as_handle(MPI_Comm c) {
+  std::intptr_t h = 0;
+  std::memcpy(&h, &c, sizeof c);
+  return h;
+}
 void check(int code, const char* what) {
   if (code != MPI_SUCCESS) {
     char text[MPI_MAX_ERROR_STRING];
@@ -36,10 +50,48 @@ Communicator::Communicator(int* argc, char*** argv) {
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &m_local_rank);
   MPI_Comm_free(&node);
+  // The index of this worker among the workers of its node (rank 0 is the master when there
+  // are workers): worker w of a node takes GPU w.
+  MPI_Comm workers;
+  const bool is_master_rank = m_rank == 0 && m_size > 1;
+  MPI_Comm_split_type(MPI_COMM_WORLD, is_master_rank ? MPI_UNDEFINED : MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL,
+                      &workers);
+  if (workers != MPI_COMM_NULL) {
+    MPI_Comm_rank(workers, &m_local_worker);
+    MPI_Comm_free(&workers);
+  }
   set_error_rank(m_size > 1 ? m_rank : -1);
+  m_comm = as_handle(MPI_COMM_WORLD);
+}
+
+Communicator::Communicator(std::intptr_t comm, int local_rank) : m_comm(comm), m_local_rank(local_rank), m_owns_comm(true) {
+  MPI_Comm_rank(as_comm(comm), &m_rank);
+  MPI_Comm_size(as_comm(comm), &m_size);
+}
+
+std::unique_ptr<Communicator> Communicator::split(int color) const {
+  MPI_Comm sub;
+  check(MPI_Comm_split(as_comm(m_comm), color, m_rank, &sub), "MPI_Comm_split");
+  MPI_Comm_set_errhandler(sub, MPI_ERRORS_RETURN);
+  return std::unique_ptr<Communicator>(new Communicator(as_handle(sub), m_local_rank));
+}
+
+std::string Communicator::recv_idle(int source, int tag) const {
+  // Probe with a sleep: a blocking receive in Open MPI spins a whole core.
+  int flag = 0;
+  MPI_Status status;
+  while (true) {
+    check(MPI_Iprobe(source, tag, as_comm(m_comm), &flag, &status), "MPI_Iprobe");
+    if (flag) return recv(source, tag);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Communicator::~Communicator() {
+  if (m_owns_comm) {
+    MPI_Comm c = as_comm(m_comm);
+    MPI_Comm_free(&c);
+  }
   if (m_owns_mpi) {
     int finalized = 0;
     MPI_Finalized(&finalized);
@@ -55,24 +107,24 @@ void Communicator::abort(int exit_code, const std::string& message) const {
   std::exit(exit_code);
 }
 
-void Communicator::barrier() const { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+void Communicator::barrier() const { check(MPI_Barrier(as_comm(m_comm)), "MPI_Barrier"); }
 
 void Communicator::send(int dest, int tag, const std::string& bytes) const {
   IRREV_ASSERT(bytes.size() < static_cast<std::size_t>(std::numeric_limits<int>::max()),
                "message of {} bytes is too large for one MPI send", bytes.size());
   check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, tag,
-                 MPI_COMM_WORLD),
+                 as_comm(m_comm)),
         "MPI_Send");
 }
 
 std::string Communicator::recv(int source, int tag, int* sender) const {
   MPI_Status status;
   int src = source == any_source ? MPI_ANY_SOURCE : source;
-  check(MPI_Probe(src, tag, MPI_COMM_WORLD, &status), "MPI_Probe");
+  check(MPI_Probe(src, tag, as_comm(m_comm), &status), "MPI_Probe");
   int count = 0;
   MPI_Get_count(&status, MPI_BYTE, &count);
   std::string bytes(static_cast<std::size_t>(count), '\0');
-  check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, MPI_COMM_WORLD,
+  check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, as_comm(m_comm),
                  MPI_STATUS_IGNORE),
         "MPI_Recv");
   if (sender) *sender = status.MPI_SOURCE;
@@ -82,30 +134,30 @@ std::string Communicator::recv(int source, int tag, int* sender) const {
 bool Communicator::poll(int tag, int* sender) const {
   int flag = 0;
   MPI_Status status;
-  check(MPI_Iprobe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+  check(MPI_Iprobe(MPI_ANY_SOURCE, tag, as_comm(m_comm), &flag, &status), "MPI_Iprobe");
   if (flag && sender) *sender = status.MPI_SOURCE;
   return flag != 0;
 }
 
 void Communicator::broadcast(std::string& bytes, int root) const {
   std::uint64_t n = bytes.size();
-  check(MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+  check(MPI_Bcast(&n, 1, MPI_UINT64_T, root, as_comm(m_comm)), "MPI_Bcast");
   bytes.resize(n);
-  check(MPI_Bcast(bytes.data(), static_cast<int>(n), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+  check(MPI_Bcast(bytes.data(), static_cast<int>(n), MPI_BYTE, root, as_comm(m_comm)), "MPI_Bcast");
 }
 
 void Communicator::sum_in_place(float* values, std::int64_t count) const {
   const std::int64_t chunk = 1 << 28;  // MPI counts are ints
   for (std::int64_t first = 0; first < count; first += chunk) {
     check(MPI_Allreduce(MPI_IN_PLACE, values + first, static_cast<int>(std::min(chunk, count - first)),
-                        MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
+                        MPI_FLOAT, MPI_SUM, as_comm(m_comm)),
           "MPI_Allreduce");
   }
 }
 
 std::int64_t Communicator::sum(std::int64_t value) const {
   std::int64_t out = 0;
-  check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, as_comm(m_comm)), "MPI_Allreduce");
   return out;
 }
 

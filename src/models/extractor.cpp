@@ -76,6 +76,8 @@ torch::Tensor Extractor::Impl::infer(const torch::Tensor& input) const {
   return out.reshape({out.size(0), -1});
 }
 
+int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
 Extractor::Extractor(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Extractor::~Extractor() = default;
 

@@ -51,8 +51,11 @@ std::string utc_now() {
 
 std::string device_for_rank(const std::string& device, const dist::Communicator& comm) {
   if (device != "cuda") return device;
-  // Rank 0 is the master; workers on a node take its GPUs round-robin by local rank.
-  return "cuda:" + std::to_string(std::max(0, comm.local_rank() - (comm.size() > 1 ? 1 : 0)));
+  // Worker w of a node takes its GPU w (modulo the GPUs it sees: one when SLURM binds a GPU
+  // per task through CUDA_VISIBLE_DEVICES).
+  const int gpus = models::cuda_device_count();
+  IRREV_CHECK(gpus > 0, "device 'cuda' was asked for, but this LibTorch sees no CUDA device");
+  return "cuda:" + std::to_string(comm.local_worker() % gpus);
 }
 
 struct State {
@@ -249,13 +252,22 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   }
 
   const std::int64_t samples_before = state.samples_done;
+  // The master's own cost per unit (receive, merge; checkpoints are timed separately) against
+  // the workers' compute per unit: the overhead figure of the schedule.
+  double master_seconds = 0, compute_seconds = 0, checkpoint_seconds = 0;
+  std::int64_t units_run = 0, checkpoints = 0;
   dist::install_stop_handlers();
   dist::QueueControl control;
   Progress progress("attack", samples_total - state.samples_done, comm.is_master() && o.progress);
   if (comm.is_master()) {
     control.done = state.done;
     control.checkpoint_seconds = o.checkpoint_seconds;
-    control.checkpoint = [&] { write_state(ckpt, key, plans, state, "running", samples_total); };
+    control.checkpoint = [&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      write_state(ckpt, key, plans, state, "running", samples_total);
+      checkpoint_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      ++checkpoints;
+    };
     control.stop_requested = [] { return dist::stop_signal() != 0; };
   }
   const auto outcome = dist::run_work_queue(
@@ -265,12 +277,16 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
         return dist::to_bytes(pipeline->run(plans[static_cast<std::size_t>(x.plan)], x.plan, x.first, x.entries, x.t0, x.t1));
       },
       [&](std::int64_t u, const std::string& bytes) {
+        const auto t0 = std::chrono::steady_clock::now();
         const auto r = dist::from_bytes<attack::UnitResult>(bytes);
+        compute_seconds += r.seconds;
+        ++units_run;
         state.tallies[static_cast<std::size_t>(r.plan)].add(r);
         state.done[static_cast<std::size_t>(u)] = 1;
         const auto& x = units[static_cast<std::size_t>(u)];
         state.samples_done += x.entries * (x.t1 - x.t0);
         progress.advance(x.entries * (x.t1 - x.t0));
+        master_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       },
       control);
   progress.finish();
@@ -306,6 +322,12 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                {"seconds", secs},
                {"samples", samples_total},
                {"samples_per_second", static_cast<double>(samples_total - samples_before) / secs},
+               {"units", units.size()},
+               {"units_run", units_run},
+               {"unit_compute_seconds_mean", units_run ? compute_seconds / static_cast<double>(units_run) : 0.0},
+               {"master_seconds_per_unit", units_run ? master_seconds / static_cast<double>(units_run) : 0.0},
+               {"checkpoints", checkpoints},
+               {"checkpoint_seconds_total", checkpoint_seconds},
                {"rsr", json::array()},
                {"expected_rsr_uniform", json::array()},
                {"unprotected_rsr", json::array()}};

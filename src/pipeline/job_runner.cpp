@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
@@ -10,8 +11,10 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/pipeline/attack_stage.hpp"
 #include "irrev/pipeline/embed.hpp"
 #include "irrev/pipeline/ingest.hpp"
+#include "irrev/pipeline/train_inverter.hpp"
 #include "irrev/pipeline/verify_lfw.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
 
@@ -29,6 +32,14 @@ bool up_to_date(const std::string& path, const std::string& key) {
 }
 
 namespace {
+// train-inverter's output is a LibTorch archive: its stage key lives in a file beside it.
+bool inverter_up_to_date(const std::string& dir, const std::string& key) {
+  std::ifstream f(dir + "/stage_key.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return f.good() && fs::exists(dir + "/inverter.pt") && ss.str() == key;
+}
+
 void stamp(const std::string& path, const std::string& key) {
   h5::File f(path, h5::File::Mode::read_write);
   f.set_attribute("stage_key", key);
@@ -53,7 +64,11 @@ std::string model_path(const config::JobConfig& j, const config::ExtractorEntry&
 
 std::string run_job(const dist::Communicator& comm, const config::JobConfig& job,
                     const RunOptions& options) {
-  nlohmann::json summary{{"job", job.source}, {"out_dir", job.out_dir}};
+  nlohmann::json summary{{"job", job.source}, {"out_dir", job.out_dir}, {"work_dir", job.stage_dir()}};
+  if (comm.is_master()) {
+    fs::create_directories(job.out_dir);
+    fs::create_directories(job.stage_dir());
+  }
   // Decisions are taken on rank 0 and broadcast: ranks must agree on which stages run.
   auto agree = [&](bool value) {
     std::string b = value ? "1" : "0";
@@ -108,6 +123,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
     } else if (comm.is_master()) {
       spdlog::info("embed: '{}' is up to date, skipped", templates);
     }
+    std::string vkey;
     const bool error_rates = std::find(job.protocols.begin(), job.protocols.end(), "error-rates") != job.protocols.end();
     if (error_rates) {
       // Only the block sizes this extractor's D admits (128-D takes 16, 32, 64, 128; 512-D too).
@@ -128,13 +144,13 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
       vo.seed = job.seed;
       vo.out = job.verify_path(e.name);
       vo.progress = options.progress;
-      std::string vkey = nlohmann::json{{"templates", ekey}, {"blocks", vo.blocks},
+      vkey = nlohmann::json{{"templates", ekey}, {"blocks", vo.blocks},
                                         {"pairs", job.verify_pairs}, {"seed", job.seed}}.dump();
       if (agree(options.force || !up_to_date(vo.out, vkey) || !vo.all_vs_all)) {
         auto rows = run_verify(comm, vo);
         if (comm.is_master()) {
           if (vo.all_vs_all) stamp(vo.out, vkey);
-          std::ofstream(job.out_dir + "/verify_" + e.name + ".csv") << verify_table_csv(rows);
+          std::ofstream(job.stage_dir() + "/verify_" + e.name + ".csv") << verify_table_csv(rows);
           summary["verify"][e.name] = nlohmann::json::parse(verify_table_json(rows));
         }
       } else if (comm.is_master()) {
@@ -156,7 +172,98 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
       }
       summary["extractors"][e.name] = v;
     }
+
+    if (job.train_inverter) {
+      const std::string dir = job.inverter_dir(e.name);
+      auto cfg = nlohmann::json::parse(job.inverter.to_json());
+      cfg.erase("max_minutes");  // a time limit does not change what was trained, once trained
+      const std::string tkey = nlohmann::json{{"templates", ekey}, {"verify", vkey}, {"config", cfg}}.dump();
+      if (agree(options.force || !inverter_up_to_date(dir, tkey))) {
+        TrainInverterOptions to;
+        to.crops = crops;
+        to.templates = templates;
+        to.extractor = model;
+        to.out_dir = dir;
+        to.thresholds = vkey.empty() ? std::string{} : job.verify_path(e.name);
+        to.config = job.inverter;
+        to.progress = options.progress;
+        // The workers train data-parallel; the master of a multi-rank job waits without
+        // spinning, so that its core goes to them.
+        const int trainers = comm.size() > 1 ? comm.size() - 1 : 1;
+        IRREV_CHECK(to.config.batch % trainers == 0, "{}: train_inverter.batch {} does not split over {} training ranks",
+                    job.source, to.config.batch, trainers);
+        std::string s;
+        if (comm.size() == 1) {
+          s = run_train_inverter(comm, to);
+        } else {
+          auto workers = comm.split(comm.is_master() ? 0 : 1);
+          constexpr int kTagTrained = 301;
+          if (comm.is_master()) {
+            s = comm.recv_idle(1, kTagTrained);
+          } else {
+            s = run_train_inverter(*workers, to);
+            if (workers->is_master()) comm.send(0, kTagTrained, s);
+          }
+        }
+        if (comm.is_master()) {
+          std::ofstream(dir + "/stage_key.json") << tkey;
+          summary["train_inverter"][e.name] = nlohmann::json::parse(s);
+        }
+      } else if (comm.is_master()) {
+        spdlog::info("train-inverter: '{}/inverter.pt' is up to date, skipped", dir);
+        summary["train_inverter"][e.name] = "up to date";
+      }
+      if (job.attack) {
+        AttackOptions ao;
+        ao.templates = templates;
+        ao.crops = crops;
+        ao.extractor = model;
+        ao.inverter = dir + "/inverter.pt";
+        ao.thresholds = job.verify_path(e.name);
+        ao.out = job.attack_path(e.name);
+        ao.plans = job.attack_plans;
+        ao.selection = job.attack_selection;
+        if (job.genders.empty() && ao.selection.gender_balanced) {
+          if (comm.is_master())
+            spdlog::warn("attack: no gender lists (data.genders), so the template set is not gender-balanced");
+          ao.selection.gender_balanced = false;
+        }
+        ao.templates_per_unit = job.attack_templates_per_unit;
+        ao.entries_per_unit = job.attack_permutations_per_unit;
+        ao.batch = job.attack_batch;
+        ao.device = job.attack_device;
+        ao.precision = job.attack_precision;
+        ao.checkpoint_seconds = job.attack_checkpoint_seconds;
+        ao.progress = options.progress;
+        nlohmann::json plans = nlohmann::json::array();
+        for (const auto& p : job.attack_plans) plans.push_back(nlohmann::json::parse(p.to_json()));
+        const std::string akey = nlohmann::json{{"inverter", tkey}, {"plans", plans},
+                                                {"selection", nlohmann::json::parse(job.attack_selection.to_json())},
+                                                {"unit", {ao.entries_per_unit, ao.templates_per_unit}},
+                                                {"batch", ao.batch}, {"device", ao.device}, {"precision", ao.precision}}
+                                     .dump();
+        if (agree(options.force || !up_to_date(ao.out, akey))) {
+          auto r = run_attack(comm, ao);
+          if (!r.complete) {  // stopped by a signal: the job ends here, resumable
+            if (comm.is_master()) {
+              summary["status"] = "resumable";
+              summary["attack"][e.name] = nlohmann::json::parse(r.summary_json);
+            }
+            return summary.dump(2);
+          }
+          if (comm.is_master()) {
+            stamp(ao.out, akey);
+            summary["attack"][e.name] = nlohmann::json::parse(r.summary_json);
+          }
+        } else if (comm.is_master()) {
+          spdlog::info("attack: '{}' is up to date, skipped", ao.out);
+          h5::File f(ao.out, h5::File::Mode::read);
+          summary["attack"][e.name] = nlohmann::json::parse(f.attribute("summary_json"));
+        }
+      }
+    }
   }
+  summary["status"] = "complete";
   return summary.dump(2);
 }
 

@@ -21,6 +21,7 @@
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 #include "irrev/protect/keyed_stream.hpp"
+#include "irrev/report/gnuplot.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
@@ -221,6 +222,16 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
                          {"val_loss", val_loss}, {"seconds", secs}, {"samples_per_second", rate}});
       spdlog::info("train-inverter: epoch {} loss {:.5f} validation {:.5f} ({:.0f} samples/s)", epoch + 1,
                    sum_loss / static_cast<double>(batches), val_loss, rate);
+      // The best epoch so far by validation loss (history survives resumes, so does this).
+      if (cfg.keep == "best" && !std::isnan(val_loss)) {
+        double best = INFINITY;
+        for (const auto& h : history)
+          if (h["epoch"].get<int>() <= epoch && h["val_loss"].is_number()) best = std::min(best, h["val_loss"].get<double>());
+        if (val_loss <= best) {
+          torch::save(gen, (out / "best_generator.pt.tmp").string());
+          fs::rename(out / "best_generator.pt.tmp", out / "best_generator.pt");
+        }
+      }
       const fs::path tmp = out / "checkpoint.tmp";
       fs::remove_all(tmp);
       fs::create_directories(tmp);
@@ -235,6 +246,13 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
         csv << fmt::format("{},{},{},{},{},{}\n", h["epoch"].get<int>(), h["lr"].get<double>(),
                            h["train_loss"].get<double>(), h["val_loss"].is_null() ? NAN : h["val_loss"].get<double>(),
                            h["seconds"].get<double>(), h["samples_per_second"].get<double>());
+      csv.close();
+      if (report::gnuplot_available())
+        report::plot_training_curves((out / "losses.csv").string(), (out / "training_curves.png").string(),
+                                     fmt::format("inverter training ({} {}-px, {} identities)", xinfo.name, size,
+                                                 training_subjects.size()));
+      else if (epoch == start_epoch)
+        spdlog::warn("train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
     }
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() / 60;
     std::string stop = cfg.max_minutes > 0 && minutes >= cfg.max_minutes ? "1" : "0";
@@ -246,6 +264,16 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   }
 
   if (!comm.is_master()) return "{}";
+  int best_epoch = 0;
+  if (cfg.keep == "best" && fs::exists(out / "best_generator.pt")) {
+    torch::load(gen, (out / "best_generator.pt").string());
+    double best = INFINITY;
+    for (const auto& h : history)
+      if (h["val_loss"].is_number() && h["val_loss"].get<double>() < best) {
+        best = h["val_loss"].get<double>();
+        best_epoch = h["epoch"].get<int>();
+      }
+  }
   models::InverterInfo info;
   info.config = cfg;
   info.template_dim = set.dim;
@@ -270,6 +298,8 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   for (double s : scores) mean += s / static_cast<double>(scores.size());
   nlohmann::json summary{{"model", model},
                          {"epochs", info.epochs_done},
+                         {"kept", cfg.keep == "best" ? fmt::format("epoch {} (lowest validation loss)", best_epoch)
+                                                     : std::string("last epoch")},
                          {"training_images", train.size()},
                          {"validation_images", val.size()},
                          {"evaluation_templates", eval.size()},

@@ -32,7 +32,7 @@ model = "mobilefacenet-128.pt"
 protocols = ["lfw-view2", "error-rates"]
 blocks = [16, 32, 48]
 TOML
-"$MPIEXEC" --oversubscribe -n 2 "$IRREV" --no-progress run "$WORK/job.toml" > "$WORK/run1.json"
+"$MPIEXEC" --oversubscribe -n 2 "$IRREV" --no-progress run --json "$WORK/job.toml" > "$WORK/run1.json"
 acc=$(json "$WORK/run1.json" "d['extractors']['mobilefacenet-128']['lfw_10fold_accuracy']")
 python3 -c "import sys; sys.exit(0 if $acc >= 0.95 else 1)" || fail "mobilefacenet-128 accuracy $acc < 0.95"
 [ "$(json "$WORK/run1.json" "d['extractors']['mobilefacenet-128']['dim']")" = 128 ] || fail "not 128-D"
@@ -41,7 +41,7 @@ rows=$(json "$WORK/run1.json" "[r['protection'] + '/' + r['pairs'] for r in d['v
 [ "$rows" = "['unprotected/lfw-view2', '16/lfw-view2', '32/lfw-view2', 'unprotected/all-vs-all', '16/all-vs-all', '32/all-vs-all']" ] \
   || fail "verify rows: $rows"
 [ -f "$WORK/run/verify_mobilefacenet-128.csv" ] || fail "no verify CSV"
-"$IRREV" --no-progress run "$WORK/job.toml" > "$WORK/run2.json" 2> "$WORK/run2.log"
+"$IRREV" --no-progress run --json "$WORK/job.toml" > "$WORK/run2.json" 2> "$WORK/run2.log"
 grep -q "verify: .* is up to date, skipped" "$WORK/run2.log" || fail "second run did not skip verify"
 cmp <(json "$WORK/run1.json" "d['verify']") <(json "$WORK/run2.json" "d['verify']") || fail "verify table changed"
 grep -q "ingest: .* is up to date, skipped" "$WORK/run2.log" || fail "second run did not skip ingest"

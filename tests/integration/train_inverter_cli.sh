@@ -15,6 +15,8 @@ train "$WORK/straight" 3 > "$WORK/straight.json"
 [ "$(json "$WORK/straight.json" "d['epochs']")" = 3 ] || fail "not 3 epochs"
 [ -f "$WORK/straight/samples/epoch_003.png" ] || fail "no sample grid"
 [ "$(wc -l < "$WORK/straight/losses.csv")" = 4 ] || fail "losses.csv"
+python3 -c "import sys; assert open(sys.argv[1], 'rb').read(8) == b'\x89PNG\r\n\x1a\n'" \
+  "$WORK/straight/training_curves.png" || fail "no training_curves.png"
 
 # Killed once the first epoch's checkpoint is there, then run again: it resumes.
 train "$WORK/killed" 3 > /dev/null 2>&1 &

@@ -35,12 +35,13 @@ struct UnitResult {
   /// Sparse histogram increments: key = (complexity * 2 + type) * kScoreBins + bin, type 0 = I.
   std::vector<std::uint32_t> hist_keys;
   std::vector<std::uint32_t> hist_counts;
+  double seconds = 0;  ///< the worker's compute time (for the overhead figures, not a result)
 
   void add_score(int complexity, int type, double score);
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & plan & first & entries & counts & hist_keys & hist_counts;
+    ar & plan & first & entries & counts & hist_keys & hist_counts & seconds;
   }
 };
 

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "irrev/attack/attack_plan.hpp"
+#include "irrev/attack/template_selection.hpp"
 #include "irrev/models/extractor_info.hpp"
+#include "irrev/models/inverter_config.hpp"
 #include "irrev/vision/face_cropper.hpp"
 
 namespace irrev::config {
@@ -20,6 +23,10 @@ struct ExtractorEntry {
 struct JobConfig {
   std::string source;  ///< the job file
   std::string out_dir = "runs/quickstart";
+  /// Where the stages before the attack keep their outputs (crops, templates, verify, the
+  /// inverter); empty: out_dir. Sweep tasks share one, each with its own out_dir.
+  std::string work_dir;
+  const std::string& stage_dir() const { return work_dir.empty() ? out_dir : work_dir; }
   // [data]
   std::string images;
   std::string pairs;
@@ -40,12 +47,30 @@ struct JobConfig {
   std::string verify_pairs = "both";                ///< error-rates: lfw-view2, all-vs-all, both
   std::uint64_t seed = 2021;                         ///< key of the PE-MIU permutations
   std::string verify_path(const std::string& extractor) const {
-    return out_dir + "/verify_" + extractor + ".h5";
+    return stage_dir() + "/verify_" + extractor + ".h5";
   }
 
-  std::string crops_path() const { return out_dir + "/crops.h5"; }
+  // [train_inverter]: present = the stage runs, one inverter per extractor
+  bool train_inverter = false;
+  std::string inverter_preset = "quick-cpu";
+  models::InverterTrainingConfig inverter;  ///< the preset with the job's overrides
+  std::string inverter_dir(const std::string& extractor) const { return stage_dir() + "/inverter_" + extractor; }
+
+  // [attack]: present = the stage runs, for every extractor
+  bool attack = false;
+  std::vector<attack::PlanSpec> attack_plans;
+  attack::SelectionSpec attack_selection;
+  std::int64_t attack_templates_per_unit = 64;
+  std::int64_t attack_permutations_per_unit = 4;
+  int attack_batch = 32;
+  std::string attack_device = "cpu";
+  std::string attack_precision = "fp32";
+  double attack_checkpoint_seconds = 60;
+  std::string attack_path(const std::string& extractor) const { return out_dir + "/attack_" + extractor + ".h5"; }
+
+  std::string crops_path() const { return stage_dir() + "/crops.h5"; }
   std::string templates_path(const std::string& extractor) const {
-    return out_dir + "/templates_" + extractor + ".h5";
+    return stage_dir() + "/templates_" + extractor + ".h5";
   }
 };
 

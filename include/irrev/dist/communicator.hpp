@@ -3,6 +3,7 @@
 /// MPI_Init/MPI_Finalize and moves byte strings between ranks. Everything above it sends
 /// Boost.Serialization archives (see serialize.hpp), never raw MPI types.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace irrev::dist {
@@ -16,11 +17,16 @@ class Communicator {
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
 
+  /// A communicator of the ranks that pass the same `color` (collective over this one).
+  std::unique_ptr<Communicator> split(int color) const;
+
   int rank() const { return m_rank; }
   int size() const { return m_size; }
   bool is_master() const { return m_rank == 0; }
   /// Rank among the processes of the same node (chooses the GPU of a worker).
   int local_rank() const { return m_local_rank; }
+  /// Index of this worker among the workers on its node (0 for the master): its GPU.
+  int local_worker() const { return m_local_worker; }
 
   /// End the whole job with `message` printed by this rank: no other rank is left waiting.
   [[noreturn]] void abort(int exit_code, const std::string& message) const;
@@ -29,6 +35,9 @@ class Communicator {
   void send(int dest, int tag, const std::string& bytes) const;
   /// Blocking receive from `source` (any_source allowed); returns the bytes and sets the sender.
   std::string recv(int source, int tag, int* sender = nullptr) const;
+  /// Receive from `source`, sleeping between probes: for a rank that only waits, so that it
+  /// leaves its core to the ranks that compute.
+  std::string recv_idle(int source, int tag) const;
   /// Non-blocking probe for a message of `tag` from any rank.
   bool poll(int tag, int* sender) const;
   /// Broadcast `bytes` from `root` to every rank.
@@ -41,9 +50,13 @@ class Communicator {
   static constexpr int any_source = -1;
 
  private:
+  Communicator(std::intptr_t comm, int local_rank);
+  std::intptr_t m_comm = 0;  ///< the MPI_Comm, opaque here so that mpi.h stays out of headers
+  bool m_owns_comm = false;
   int m_rank = 0;
   int m_size = 1;
   int m_local_rank = 0;
+  int m_local_worker = 0;
   bool m_owns_mpi = false;
 };
 

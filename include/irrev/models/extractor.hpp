@@ -37,6 +37,9 @@ class Extractor {
   std::unique_ptr<Impl> m_impl;
 };
 
+/// CUDA devices this LibTorch sees (0 in a CPU-only build).
+int cuda_device_count();
+
 /// Threads LibTorch may use in this process (one per rank is the rule under MPI).
 void set_torch_threads(int threads);
 

@@ -37,6 +37,9 @@ struct InverterTrainingConfig {
   double validation_share = 0.05;  ///< share of training subjects for the validation loss
   std::string device = "cpu";
   bool bf16 = false;               ///< autocast to bfloat16 (CUDA, or CPUs with bf16 units)
+  /// "last": the weights after the last epoch; "best": those of the epoch with the lowest
+  /// validation loss (a small generator overfits LFW-sized training sets within a few epochs).
+  std::string keep = "last";
 
   /// A generator and schedule that train a usable inverter on 2 CPU cores in 10 minutes:
   /// 64-px output, channels 256..16, one residual conv, resize upsampling, no identity loss.

@@ -1,0 +1,18 @@
+#pragma once
+/// Plots are drawn by gnuplot (Debian's gnuplot-nox, installed by scripts/setup.sh) from data
+/// files the engine writes: the engine writes the script, gnuplot renders the PNG.
+#include <string>
+
+namespace irrev::report {
+
+/// True when a gnuplot executable is on PATH.
+bool gnuplot_available();
+
+/// Write `script` beside `png` (as png + ".gp") and render it; the script must `set output`
+/// to `png`. An Error naming the script when gnuplot fails or writes nothing.
+void render_gnuplot(const std::string& script, const std::string& png);
+
+/// Training curves of an inverter: losses.csv (epoch,lr,train_loss,val_loss,...) -> PNG.
+void plot_training_curves(const std::string& losses_csv, const std::string& png, const std::string& title);
+
+}  // namespace irrev::report

@@ -1,0 +1,46 @@
+#include "irrev/report/gnuplot.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "irrev/core/error.hpp"
+
+namespace irrev::report {
+namespace fs = std::filesystem;
+
+bool gnuplot_available() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
+
+void render_gnuplot(const std::string& script, const std::string& png) {
+  const std::string gp = png + ".gp";
+  {
+    std::ofstream f(gp);
+    f << script;
+    IRREV_CHECK(f.good(), "cannot write gnuplot script '{}'", gp);
+  }
+  fs::remove(png);
+  const std::string cmd = "gnuplot '" + gp + "' 2> '" + gp + ".log'";
+  const int rc = std::system(cmd.c_str());
+  IRREV_CHECK(rc == 0 && fs::exists(png) && fs::file_size(png) > 0,
+              "gnuplot failed on '{}' (exit {}); its messages are in '{}.log'", gp, rc, gp);
+  fs::remove(gp + ".log");
+}
+
+void plot_training_curves(const std::string& csv, const std::string& png, const std::string& title) {
+  // Columns of losses.csv: epoch, lr, train_loss, val_loss, seconds, samples_per_second.
+  render_gnuplot(fmt::format(R"(set terminal pngcairo size 900,560 font ",11"
+set output '{}'
+set datafile separator ','
+set title "{}"
+set xlabel 'epoch'
+set ylabel 'loss = MSE + 0.1 (1 - SSIM) + w_{{ID}} ID  (unitless)'
+set grid
+set key top right
+plot '{}' using 1:3 skip 1 with linespoints pt 7 ps 0.6 title 'training', \
+     '' using 1:4 skip 1 with linespoints pt 5 ps 0.6 title 'validation'
+)",
+                             png, title, csv),
+                 png);
+}
+
+}  // namespace irrev::report

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# sbatch slurm/one_node_cpu.sbatch with 2 ranks (master + 1 worker): the whole job, from images
+# to the RSR table, completes under SLURM with srun --mpi=pmix.
+source "$(dirname "$0")/slurm_lib.sh"
+id=$(submit --ntasks=2 --output="$WORK/submit-%j.out" slurm/one_node_cpu.sbatch "$WORK/job.toml" "$WORK/run")
+slurm_wait "$id" 900
+[ "$(json "$WORK/run/summary.json" "d['status']")" = complete ] || fail "not complete: $(cat "$WORK"/submit-*.out)"
+[ -f "$WORK/run/attack_fr_feature.h5" ] || fail "no attack.h5"
+json "$WORK/run/summary.json" "len(d['rsr']) > 0 and d['job']['attack']['fr_feature']['ranks'] == 2" | grep -qx True \
+  || fail "summary: $(head -c 2000 "$WORK/run/summary.json")"
+grep -q "RSR (%) by permutation complexity" "$WORK"/submit-"$id".out || fail "no RSR table in the job output"
+echo "submit_attack: 2-rank job $id complete"
