@@ -33,7 +33,8 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_option("--permutations-per-unit", o->entries_per_unit, "Permutations per work unit")->capture_default_str();
   sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
-  sub->add_option("--precision", o->precision, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
+  sub->add_option("--precision", o->precision, "fp32, bf16 (generator) or bf16-all (generator and re-embedding)")
+      ->check(CLI::IsMember({"fp32", "bf16", "bf16-all"}))->capture_default_str();
   sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {
             for (const auto& p : *plans) o->plans.push_back(attack::parse_plan(p, *seed, "--plan"));

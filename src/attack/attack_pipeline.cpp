@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 #include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
@@ -15,6 +16,8 @@ namespace irrev::attack {
 
 struct AttackPipeline::Impl {
   const models::Inverter::Impl* inverter = nullptr;
+  /// The inverter's folded generator, in the pipeline's precision (bf16 weights for bf16).
+  std::optional<models::FoldedGenerator> generator;
   const models::Extractor::Impl* extractor = nullptr;
   PipelineOptions options;
   torch::Device device{torch::kCPU};
@@ -22,7 +25,8 @@ struct AttackPipeline::Impl {
   std::int64_t count = 0;
   int dim = 0;
   double t01 = 0, t1 = 0;
-  bool bf16 = false;
+  bool bf16 = false;            // the generator in bf16
+  bool bf16_extractor = false;  // the re-embedding too (faster; cosines move by up to ~1e-2)
 
   /// Scores of one fixed-size batch: 2 x batch (type I, type II), float64 on the host.
   torch::Tensor batch_scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
@@ -38,8 +42,8 @@ struct AttackPipeline::Impl {
     torch::Tensor emb;
     {
       torch::NoGradGuard no_grad;
-      auto recon = inverter->folded->forward(z);
-      if (bf16) {
+      auto recon = generator->forward(z);
+      if (bf16_extractor) {
         models::AutocastGuard autocast(true, device);
         emb = extractor->forward(extractor->from_rgb(recon)).to(torch::kFloat32);
       } else {
@@ -59,8 +63,8 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
     : m_impl(std::make_unique<Impl>()) {
   auto& m = *m_impl;
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
-  IRREV_CHECK(options.precision == "fp32" || options.precision == "bf16",
-              "attack precision must be fp32 or bf16, got '{}'", options.precision);
+  IRREV_CHECK(options.precision == "fp32" || options.precision == "bf16" || options.precision == "bf16-all",
+              "attack precision must be fp32, bf16 or bf16-all, got '{}'", options.precision);
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);
   IRREV_CHECK(extractor.embedding_size() == in.dim, "the extractor gives {}-D embeddings, the attacked templates are {}-D",
@@ -74,7 +78,10 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   m.count = in.count();
   m.t01 = in.threshold_fmr01;
   m.t1 = in.threshold_fmr1;
-  m.bf16 = options.precision == "bf16";
+  m.bf16 = options.precision != "fp32";
+  m.bf16_extractor = options.precision == "bf16-all";
+  m.generator = *m.inverter->folded;
+  m.generator->to(m.device, m.bf16 ? torch::kBFloat16 : torch::kFloat32);
   auto host = [&](const std::vector<float>& v) {
     return torch::from_blob(const_cast<float*>(v.data()), {m.count, m.dim}, torch::kFloat32).clone().to(m.device);
   };

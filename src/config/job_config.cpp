@@ -282,8 +282,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
                 "{}: attack.templates_per_unit ({}) must be a positive multiple of attack.batch ({})", where,
                 c.attack_templates_per_unit, c.attack_batch);
     IRREV_CHECK(c.attack_permutations_per_unit > 0, "{}: attack.permutations_per_unit must be positive", where);
-    IRREV_CHECK(c.attack_precision == "fp32" || c.attack_precision == "bf16",
-                "{}: attack.precision must be fp32 or bf16", where);
+    IRREV_CHECK(c.attack_precision == "fp32" || c.attack_precision == "bf16" || c.attack_precision == "bf16-all",
+                "{}: attack.precision must be fp32, bf16 or bf16-all", where);
     IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
                     c.verify_pairs != "lfw-view2",
                 "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "

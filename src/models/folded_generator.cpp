@@ -12,24 +12,46 @@ std::pair<torch::Tensor, torch::Tensor> bn_affine(const nn::BatchNorm2dImpl& bn)
   return {scale, bn.bias - bn.running_mean * scale};
 }
 
-FoldedConv fold(const torch::Tensor& weight, const torch::Tensor& bias, const nn::BatchNorm2dImpl& bn,
-                bool transposed, int stride, int padding) {
+FoldedConv fold(const torch::Tensor& weight, const torch::Tensor& bias, const nn::BatchNorm2dImpl& bn) {
   auto [scale, shift] = bn_affine(bn);
   FoldedConv f;
-  // Output channels are dimension 0 of a convolution's weight, dimension 1 of a transposed one's.
-  f.weight = transposed ? weight * scale.view({1, -1, 1, 1}) : weight * scale.view({-1, 1, 1, 1});
+  f.weight = weight * scale.view({-1, 1, 1, 1});
   f.bias = (bias.defined() ? bias * scale : torch::zeros_like(scale)) + shift;
-  f.transposed = transposed;
-  f.stride = stride;
-  f.padding = padding;
+  return f;
+}
+
+/// A stride-2 4x4 transposed convolution (weight C_in x C_out x 4 x 4, padding p) with its batch
+/// norm, as a sub-pixel convolution. Output pixel (2m + a, 2n + b) of the uncropped transposed
+/// convolution is sum over c, s, t of x[c, m - s, n - t] W[c, o, a + 2s, b + 2t]: on the input
+/// padded by one, a 2x2 correlation with K_ab[o, c, u, v] = W[c, o, a + 2 (1 - u), b + 2 (1 - v)];
+/// channel 4 o + 2 a + b is what pixel_shuffle(2) puts at that pixel. Cropping p per side gives
+/// the padded transposed convolution.
+FoldedConv fold_transposed(const torch::Tensor& weight, const nn::BatchNorm2dImpl& bn, int padding) {
+  IRREV_ASSERT(weight.size(2) == 4 && weight.size(3) == 4, "sub-pixel folding needs 4x4 kernels");
+  auto [scale, shift] = bn_affine(bn);
+  auto w = weight * scale.view({1, -1, 1, 1});  // C_in x C_out x 4 x 4
+  const int64_t cin = w.size(0), cout = w.size(1);
+  auto k = torch::empty({cout, 2, 2, cin, 2, 2}, w.options());  // o, a, b, c, u, v
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b)
+      for (int u = 0; u < 2; ++u)
+        for (int v = 0; v < 2; ++v)
+          k.select(1, a).select(1, b).select(2, u).select(2, v).copy_(w.select(2, a + 2 * (1 - u)).select(2, b + 2 * (1 - v)).t());
+  FoldedConv f;
+  f.weight = k.reshape({cout * 4, cin, 2, 2}).contiguous();
+  f.bias = shift.repeat_interleave(4);
+  f.padding = 1;
+  f.crop = padding;
   return f;
 }
 
 }  // namespace
 
 torch::Tensor FoldedConv::forward(const torch::Tensor& x) const {
-  return transposed ? torch::conv_transpose2d(x, weight, bias, stride, padding)
-                    : torch::conv2d(x, weight, bias, stride, padding);
+  auto y = torch::conv2d(x, weight, bias, 1, padding);
+  if (crop < 0) return y;
+  y = torch::pixel_shuffle(y, 2);
+  return y.narrow(2, crop, y.size(2) - 2 * crop).narrow(3, crop, y.size(3) - 2 * crop);
 }
 
 FoldedGenerator::FoldedGenerator(GeneratorImpl& g) : m_config(g.config), m_dim(g.template_dim) {
@@ -43,8 +65,10 @@ FoldedGenerator::FoldedGenerator(GeneratorImpl& g) : m_config(g.config), m_dim(g
     m_first_w = g.to_first->weight * s.view({-1, 1});
     m_first_b = g.to_first->bias * s + t;
   } else {
-    m_first_w = g.first_up->weight * scale0.view({1, -1, 1, 1});
-    m_first_b = shift0;
+    // 1x1 -> s0 x s0 with a kernel of s0: a linear layer to C0 x s0 x s0 values.
+    auto w = g.first_up->weight * scale0.view({1, -1, 1, 1});  // D x C0 x s0 x s0
+    m_first_w = w.permute({1, 2, 3, 0}).reshape({-1, w.size(0)}).contiguous();
+    m_first_b = shift0.repeat_interleave(static_cast<int64_t>(c.stage_sizes[0]) * c.stage_sizes[0]);
   }
   auto residual_of = [&](Residual& r) {
     std::vector<FoldedConv> out;
@@ -53,7 +77,7 @@ FoldedGenerator::FoldedGenerator(GeneratorImpl& g) : m_config(g.config), m_dim(g
       auto* conv = body.ptr(i)->as<nn::Conv2d>();
       auto* bn = body.ptr(i + 1)->as<nn::BatchNorm2d>();
       IRREV_ASSERT(conv && bn, "unexpected residual layout in the generator");
-      out.push_back(fold(conv->weight, conv->bias, *bn, false, 1, 1));
+      out.push_back(fold(conv->weight, conv->bias, *bn));
     }
     return out;
   };
@@ -66,14 +90,14 @@ FoldedGenerator::FoldedGenerator(GeneratorImpl& g) : m_config(g.config), m_dim(g
       auto* conv = up.ptr(1)->as<nn::Conv2d>();
       auto* bn = up.ptr(2)->as<nn::BatchNorm2d>();
       IRREV_ASSERT(conv && bn, "unexpected upsampling layout in the generator");
-      st.up = fold(conv->weight, conv->bias, *bn, false, 1, 1);
+      st.up = fold(conv->weight, conv->bias, *bn);
     } else {
       auto* conv = up.ptr(0)->as<nn::ConvTranspose2d>();
       auto* bn = up.ptr(1)->as<nn::BatchNorm2d>();
       IRREV_ASSERT(conv && bn, "unexpected upsampling layout in the generator");
       // The padding the generator chose for this stage (see GeneratorImpl).
       const int pad = (2 * (c.stage_sizes[i] - 1) + 4 - c.stage_sizes[i + 1]) / 2;
-      st.up = fold(conv->weight, conv->bias, *bn, true, 2, pad);
+      st.up = fold_transposed(conv->weight, *bn, pad);
     }
     st.residual = residual_of(g.residuals[i + 1]);
     m_stages.push_back(std::move(st));
@@ -107,10 +131,11 @@ torch::Tensor FoldedGenerator::forward(const torch::Tensor& z_in) const {
   torch::NoGradGuard no_grad;
   const auto z = z_in.to(m_dtype);
   const int64_t n = z.size(0), c0 = m_config.channels[0], s0 = m_config.stage_sizes[0];
-  torch::Tensor x = m_config.upsample == "resize"
-                        ? torch::linear(z, m_first_w, m_first_b).view({n, c0, s0, s0})
-                        : torch::conv_transpose2d(z.view({n, m_dim, 1, 1}), m_first_w, m_first_b);
-  x = torch::relu(x);
+  // Both first stages are a linear layer to C0 x s0 x s0 once folded.
+  // Channels-last: oneDNN's convolutions work in NHWC and skip a reorder per layer (measured
+  // on 2 cores: 49 -> 53 samples/s in fp32, 59 -> 107 in bf16, reference generator).
+  torch::Tensor x = torch::relu(torch::linear(z, m_first_w, m_first_b).view({n, c0, s0, s0}))
+                        .contiguous(at::MemoryFormat::ChannelsLast);
   for (const auto& st : m_stages) {
     if (st.resize_to > 0)
       x = torch::upsample_nearest2d(x, std::vector<int64_t>{st.resize_to, st.resize_to});
