@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
                                         add_embed(app, g), add_verify(app, g), add_run(app, g),
                                         add_metrics(app, g), add_plan(app, g), add_protect(app, g),
                                         add_train_inverter(app, g), add_attack(app, g),
-                                        add_status(app, g)};
+                                        add_status(app, g), add_gender(app, g),
+                                        add_report(app, g)};
   CLI11_PARSE(app, argc, argv);
 
   dist::Communicator comm(&argc, &argv);

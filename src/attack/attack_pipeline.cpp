@@ -28,8 +28,9 @@ struct AttackPipeline::Impl {
   bool bf16 = false;            // the generator in bf16
   bool bf16_extractor = false;  // the re-embedding too (faster; cosines move by up to ~1e-2)
 
-  /// Scores of one fixed-size batch: 2 x batch (type I, type II), float64 on the host.
-  torch::Tensor batch_scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
+  /// Re-embedded reconstructions of templates [t0, t0 + n) under `p`, computed as one padded
+  /// batch: n x D, L2-normalised, on the device.
+  torch::Tensor batch_embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
     const int blocks = static_cast<int>(p.size());
     const int b = dim / blocks;
     std::vector<std::int64_t> cols(static_cast<std::size_t>(dim));
@@ -51,7 +52,12 @@ struct AttackPipeline::Impl {
       }
     }
     emb = emb.narrow(0, 0, n);
-    emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+    return emb / emb.norm(2, 1, true).clamp_min(1e-12);
+  }
+
+  /// Scores of one fixed-size batch: 2 x n (type I, type II), float64 on the host.
+  torch::Tensor batch_scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
+    auto emb = batch_embeddings(p, t0, n);
     auto s1 = (emb * templates.narrow(0, t0, n)).sum(1);
     auto s2 = (emb * second.narrow(0, t0, n)).sum(1);
     return torch::stack({s1, s2}).to(torch::kCPU, torch::kFloat64);
@@ -102,6 +108,14 @@ std::vector<float> AttackPipeline::scores(const protect::Permutation& p, std::in
               m_impl->count, m_impl->options.batch);
   auto s = m_impl->batch_scores(p, t0, n).to(torch::kFloat32).contiguous();
   return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+}
+
+std::vector<float> AttackPipeline::embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
+  IRREV_CHECK(n >= 1 && n <= m_impl->options.batch && t0 >= 0 && t0 + n <= m_impl->count,
+              "templates [{}, {}) are not a batch of this attack ({} templates, batch {})", t0, t0 + n,
+              m_impl->count, m_impl->options.batch);
+  auto e = m_impl->batch_embeddings(p, t0, n).to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
 }
 
 UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t first, std::int64_t entries,

@@ -120,7 +120,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   JobConfig c;
   c.source = where;
   c.models_dir = default_models_dir();
-  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack"},
+  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack",
+                        "gender"},
             where);
 
   if (const auto* t = table(root, "run", where)) {
@@ -289,6 +290,26 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
                 "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
                 "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
     IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);
+  }
+  if (const auto* t = table(root, "gender", where)) {
+    const std::string p = "gender.";
+    only_keys(*t, p, {"blocks", "max_templates", "folds"}, where);
+    c.gender = true;
+    if (const toml::node* n = t->get("blocks")) {
+      const auto* arr = n->as_array();
+      IRREV_CHECK(arr, "{}: key 'gender.blocks' must be a list of block sizes", at(where, *n));
+      c.gender_blocks.clear();
+      for (const auto& b : *arr) {
+        IRREV_CHECK(b.is_integer() && *b.value<std::int64_t>() > 0, "{}: gender.blocks: block sizes are positive integers",
+                    at(where, b));
+        c.gender_blocks.push_back(static_cast<int>(*b.value<std::int64_t>()));
+      }
+    }
+    read(*t, "max_templates", c.gender_max_templates, p, where);
+    read(*t, "folds", c.gender_folds, p, where);
+    IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",
+                where);
+    IRREV_CHECK(!c.genders.empty(), "{}: [gender] needs the gender lists: set data.genders", where);
   }
   // Paths last, so that an unset variable is reported with everything else already valid.
   c.out_dir = expand_path(c.out_dir, where + " run.out_dir");

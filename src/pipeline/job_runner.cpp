@@ -13,6 +13,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/pipeline/attack_stage.hpp"
 #include "irrev/pipeline/embed.hpp"
+#include "irrev/pipeline/gender_stage.hpp"
 #include "irrev/pipeline/ingest.hpp"
 #include "irrev/pipeline/train_inverter.hpp"
 #include "irrev/pipeline/verify_lfw.hpp"
@@ -260,6 +261,47 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
           h5::File f(ao.out, h5::File::Mode::read);
           summary["attack"][e.name] = nlohmann::json::parse(f.attribute("summary_json"));
         }
+      }
+    }
+  }
+  if (job.gender) {
+    for (const auto& e : job.extractors) {
+      GenderOptions go;
+      go.templates = job.templates_path(e.name);
+      go.crops = crops;
+      go.blocks = job.gender_blocks;
+      go.max_templates = job.gender_max_templates;
+      go.folds = job.gender_folds;
+      go.seed = job.seed;
+      go.device = job.device;
+      go.progress = options.progress;
+      if (job.train_inverter) {
+        go.inverter = job.inverter_dir(e.name) + "/inverter.pt";
+        go.extractor = model_path(job, e);
+      }
+      go.out_csv = job.out_dir + "/gender_" + e.name + ".csv";
+      const std::string path = job.gender_path(e.name);
+      const std::string gkey =
+          nlohmann::json{{"templates", h5::File(go.templates, h5::File::Mode::read).attribute("stage_key")},
+                         {"inverter", go.inverter.empty() ? "" : models::sha256_file(go.inverter)},
+                         {"blocks", go.blocks}, {"max", go.max_templates}, {"folds", go.folds}, {"seed", go.seed}}
+              .dump();
+      bool fresh = false;
+      if (comm.is_master() && std::filesystem::exists(path)) {
+        std::ifstream f(path);
+        auto j = nlohmann::json::parse(f, nullptr, false);
+        fresh = !j.is_discarded() && j.value("key", "") == gkey;
+      }
+      if (agree(options.force || !fresh)) {
+        auto r = run_gender(comm, go);
+        if (comm.is_master()) {
+          std::ofstream(path) << nlohmann::json{{"key", gkey}, {"result", nlohmann::json::parse(r)}}.dump(2);
+          summary["gender"][e.name] = nlohmann::json::parse(r);
+        }
+      } else if (comm.is_master()) {
+        spdlog::info("gender: '{}' is up to date, skipped", path);
+        std::ifstream f(path);
+        summary["gender"][e.name] = nlohmann::json::parse(f)["result"];
       }
     }
   }

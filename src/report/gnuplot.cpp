@@ -28,12 +28,12 @@ void render_gnuplot(const std::string& script, const std::string& png) {
 
 void plot_training_curves(const std::string& csv, const std::string& png, const std::string& title) {
   // Columns of losses.csv: epoch, lr, train_loss, val_loss, seconds, samples_per_second.
-  render_gnuplot(fmt::format(R"(set terminal pngcairo size 900,560 font ",11"
+  render_gnuplot(fmt::format(R"(set terminal pngcairo noenhanced size 900,560 font ",11"
 set output '{}'
 set datafile separator ','
 set title "{}"
 set xlabel 'epoch'
-set ylabel 'loss = MSE + 0.1 (1 - SSIM) + w_{{ID}} ID  (unitless)'
+set ylabel 'loss = MSE + 0.1 (1 - SSIM) + w_ID ID  (unitless)'
 set grid
 set key top right
 plot '{}' using 1:3 skip 1 with linespoints pt 7 ps 0.6 title 'training', \

@@ -62,4 +62,11 @@ rc=$?
 set -e
 [ "$rc" = 2 ] && grep -q "block size 48 does not divide the template dimension 512" "$WORK/p3.err" \
   || fail "block 48: exit $rc, $(cat "$WORK/p3.err")"
+# A run folder without the later stages: the report refuses it and names each missing stage.
+set +e
+"$IRREV" report "$WORK/run" 2> "$WORK/report.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "missing stages: train-inverter (inverter_mobilefacenet-128/inverter.pt); attack (attack_mobilefacenet-128.h5); gender (gender_mobilefacenet-128.csv)" "$WORK/report.err" \
+  || fail "report on an incomplete run: exit $rc, $(cat "$WORK/report.err")"
 echo "embed_verify_cli: fr_feature and mobilefacenet-128 verified and protected, identical for 1 and 3 ranks"

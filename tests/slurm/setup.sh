@@ -43,6 +43,9 @@ batch = 16
 templates_per_unit = 16
 permutations_per_unit = 2
 checkpoint_seconds = 0
+[gender]
+blocks = [64]
+folds = 5
 TOML
 slurm_start "$WORK/slurm"
 echo "local SLURM up in $WORK/slurm"

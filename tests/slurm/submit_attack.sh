@@ -9,4 +9,11 @@ slurm_wait "$id" 900
 json "$WORK/run/summary.json" "len(d['rsr']) > 0 and d['job']['attack']['fr_feature']['ranks'] == 2" | grep -qx True \
   || fail "summary: $(head -c 2000 "$WORK/run/summary.json")"
 grep -q "RSR (%) by permutation complexity" "$WORK"/submit-"$id".out || fail "no RSR table in the job output"
-echo "submit_attack: 2-rank job $id complete"
+# The report of that run folder: Markdown and every picture.
+"$IRREV" report "$WORK/run" --reference "$SHARED/reference" > /dev/null || fail "irrev report failed"
+for f in report.md det_fr_feature.png rsr_fr_feature_b4-exhaustive.png rsr_fr_feature_b8-stratified.png \
+         spread_fr_feature_b4-exhaustive.png reconstructions_fr_feature.png training_curves_fr_feature.png gender_fr_feature.csv; do
+  [ -s "$WORK/run/report/$f" ] || fail "report: no $f"
+done
+grep -q "Gender prediction" "$WORK/run/report/report.md" || fail "report without the gender table"
+echo "submit_attack: 2-rank job $id complete, report written"

@@ -52,6 +52,10 @@ class AttackPipeline {
   /// checks and benchmarks: 2 x n values, type I first.
   std::vector<float> scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
 
+  /// The re-embedded reconstructions themselves (n x D, L2-normalised), for analyses of what
+  /// the reconstructions still carry (gender).
+  std::vector<float> embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
+
   const PipelineOptions& options() const;
 
  private:

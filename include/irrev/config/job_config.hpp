@@ -68,6 +68,13 @@ struct JobConfig {
   double attack_checkpoint_seconds = 60;
   std::string attack_path(const std::string& extractor) const { return out_dir + "/attack_" + extractor + ".h5"; }
 
+  // [gender]: present = the stage runs, for every extractor
+  bool gender = false;
+  std::vector<int> gender_blocks{16, 32, 64, 128};
+  std::int64_t gender_max_templates = 0;
+  int gender_folds = 10;
+  std::string gender_path(const std::string& extractor) const { return out_dir + "/gender_" + extractor + ".json"; }
+
   std::string crops_path() const { return stage_dir() + "/crops.h5"; }
   std::string templates_path(const std::string& extractor) const {
     return stage_dir() + "/templates_" + extractor + ".h5";

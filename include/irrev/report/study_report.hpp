@@ -1,0 +1,19 @@
+#pragma once
+/// `irrev report RUN_DIR`: one Markdown report (RUN_DIR/report/report.md) with a CSV for every
+/// table and gnuplot PNGs: the verification table, DET curves, RSR against complexity with
+/// confidence bands, the spread of RSR across the permutations of each complexity, the expected
+/// RSR under uniform PE-MIU, the gender table, unlinkability, training curves and
+/// reconstructions at rising complexity; each table beside the reference study's numbers.
+#include <string>
+
+namespace irrev::report {
+
+struct ReportOptions {
+  std::string run_dir;
+  std::string reference_dir;  ///< the reference study's CSVs (../shared/reference); empty: none
+};
+
+/// Writes the report; returns its path. An InputError listing every missing stage output.
+std::string write_report(const ReportOptions& options);
+
+}  // namespace irrev::report

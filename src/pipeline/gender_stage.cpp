@@ -1,0 +1,143 @@
+#include "irrev/pipeline/gender_stage.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/attack/template_selection.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/core/progress.hpp"
+#include "irrev/data/h5_file.hpp"
+#include "irrev/data/template_set.hpp"
+#include "irrev/dist/communicator.hpp"
+#include "irrev/dist/work_queue.hpp"
+#include "irrev/metrics/svm_eval.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/models/inverter.hpp"
+#include "irrev/protect/pe_miu.hpp"
+
+namespace irrev::pipeline {
+using nlohmann::json;
+
+namespace {
+const char* const kKernels[] = {"poly", "rbf", "sigmoid"};
+
+/// Reconstruct each template with the inverter and re-embed it with the extractor, exactly as
+/// the attack does for complexity 0 (the identity permutation).
+std::vector<float> reembedded(const std::vector<float>& templates, int dim, const GenderOptions& o) {
+  auto inv = models::Inverter::load(o.inverter, o.device);
+  auto ext = models::Extractor::load(o.extractor, o.device);
+  attack::AttackInputs in;
+  in.dim = dim;
+  in.templates = templates;
+  in.second.assign(templates.size(), 0.f);
+  in.has_second.assign(templates.size() / static_cast<std::size_t>(dim), 0);
+  attack::AttackPipeline pipe(*inv, *ext, in, attack::PipelineOptions{32, "fp32"});
+  const auto n = in.count();
+  const auto identity = protect::identity(1);
+  std::vector<float> out;
+  for (std::int64_t first = 0; first < n; first += 32) {
+    auto e = pipe.embeddings(identity, first, std::min<std::int64_t>(32, n - first));
+    out.insert(out.end(), e.begin(), e.end());
+  }
+  return out;
+}
+}  // namespace
+
+std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
+  IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
+  IRREV_CHECK(o.folds >= 2, "gender: at least 2 folds, got {}", o.folds);
+  auto set = data::read_template_set(o.templates);
+  std::vector<float> det;
+  {
+    h5::File crops(o.crops, h5::File::Mode::read);
+    IRREV_CHECK(crops.read_strings("images/name") == set.images.names,
+                "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
+    det = crops.read<float>("detection/score");
+  }
+  attack::SelectionSpec spec;
+  spec.gender_balanced = true;
+  spec.max_templates = o.max_templates;
+  spec.seed = o.seed;
+  spec.subjects = "all";
+  if (!o.inverter.empty()) {
+    // Reconstructions are judged on identities the inverter never saw: its evaluation side.
+    auto inv = models::Inverter::load(o.inverter, "cpu");
+    spec.subjects = "evaluation";
+    spec.split_seed = inv->info().config.seed;
+    spec.eval_share = inv->info().config.eval_share;
+  }
+  const auto sel = attack::select_templates(set.images, det, spec);
+  const auto n = static_cast<std::int64_t>(sel.rows.size());
+  const int d = set.dim;
+  std::vector<float> base(static_cast<std::size_t>(n * d));
+  std::vector<int> labels;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto r = sel.rows[static_cast<std::size_t>(i)];
+    std::copy_n(set.row(r), d, base.data() + i * d);
+    labels.push_back(set.images.genders[static_cast<std::size_t>(r)]);
+  }
+  // The protections, in table order; every rank builds the same inputs.
+  std::vector<std::string> names{"unprotected"};
+  std::vector<std::vector<float>> inputs{base};
+  for (int b : o.blocks) {
+    if (d % b != 0 || d / b < 2 || d / b > protect::kMaxBlocks) continue;
+    names.push_back(std::to_string(b));
+    inputs.push_back(protect::protect_all(base.data(), n, d, b, o.seed).values);
+  }
+  if (!o.inverter.empty()) {
+    names.push_back("reconstructed");
+    inputs.push_back(reembedded(base, d, o));
+  }
+  const auto folds = metrics::stratified_folds(labels, o.folds, o.seed);
+  const std::int64_t per_protection = 3 * o.folds;
+  const auto units = static_cast<std::int64_t>(inputs.size()) * per_protection;
+  if (comm.is_master())
+    spdlog::info("gender: {} templates ({} female, {} male; {} subjects without a label left out), {} protections x 3 "
+                 "kernels x {} folds", n, sel.female, sel.male, sel.unlabelled_subjects, inputs.size(), o.folds);
+  std::vector<double> acc(static_cast<std::size_t>(units), NAN);
+  Progress progress("gender", units, comm.is_master() && o.progress);
+  dist::run_work_queue<double>(
+      comm, units,
+      [&](std::int64_t u) {
+        const auto p = static_cast<std::size_t>(u / per_protection);
+        const auto k = static_cast<std::size_t>((u % per_protection) / o.folds);
+        const int f = static_cast<int>(u % o.folds);
+        return metrics::svm_fold_accuracy(inputs[p].data(), n, d, labels, folds, f, kKernels[k]);
+      },
+      [&](std::int64_t u, double&& a) {
+        acc[static_cast<std::size_t>(u)] = a;
+        progress.advance(1);
+      });
+  progress.finish();
+  if (!comm.is_master()) return "{}";
+  json rows = json::array();
+  std::string csv = "protection,poly,poly_std,rbf,rbf_std,sigmoid,sigmoid_std\n";
+  for (std::size_t p = 0; p < inputs.size(); ++p) {
+    json row{{"protection", names[p]}, {"templates", n}};
+    csv += names[p];
+    for (std::size_t k = 0; k < 3; ++k) {
+      double sum = 0, sq = 0;
+      for (int f = 0; f < o.folds; ++f) sum += acc[p * static_cast<std::size_t>(per_protection) + k * static_cast<std::size_t>(o.folds) + static_cast<std::size_t>(f)];
+      const double mean = sum / o.folds;
+      for (int f = 0; f < o.folds; ++f) {
+        const double a = acc[p * static_cast<std::size_t>(per_protection) + k * static_cast<std::size_t>(o.folds) + static_cast<std::size_t>(f)];
+        sq += (a - mean) * (a - mean);
+      }
+      const double sd = std::sqrt(sq / o.folds);  // numpy's std, as scikit-learn reports it
+      row[kKernels[k]] = mean;
+      row[std::string(kKernels[k]) + "_std"] = sd;
+      csv += fmt::format(",{:.4f},{:.4f}", mean, sd);
+    }
+    csv += "\n";
+    rows.push_back(row);
+  }
+  if (!o.out_csv.empty()) std::ofstream(o.out_csv) << csv;
+  return json{{"templates", n}, {"female", sel.female}, {"male", sel.male}, {"folds", o.folds},
+              {"unlabelled_subjects", sel.unlabelled_subjects}, {"rows", rows}}
+      .dump(2);
+}
+
+}  // namespace irrev::pipeline
