@@ -188,6 +188,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         to.thresholds = vkey.empty() ? std::string{} : job.verify_path(e.name);
         to.config = job.inverter;
         to.progress = options.progress;
+        to.replace_foreign_checkpoint = true;
         // The workers train data-parallel; the master of a multi-rank job waits without
         // spinning, so that its core goes to them.
         const int trainers = comm.size() > 1 ? comm.size() - 1 : 1;

@@ -124,6 +124,16 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
                                          {"extractor", xinfo.to_json()}, {"ranks", comm.size()}}.dump();
   int start_epoch = 0;
   nlohmann::json history = nlohmann::json::array();
+  if (fs::exists(ckpt / "state.json") && o.replace_foreign_checkpoint) {
+    std::ifstream f(ckpt / "state.json");
+    if (nlohmann::json::parse(f).at("key") != key) {
+      if (comm.is_master())
+        spdlog::warn("train-inverter: '{}' holds a checkpoint of another training; starting over", ckpt.string());
+      comm.barrier();  // every rank has read it before rank 0 removes it
+      if (comm.is_master()) fs::remove_all(ckpt);
+      comm.barrier();
+    }
+  }
   if (fs::exists(ckpt / "state.json")) {
     std::ifstream f(ckpt / "state.json");
     auto state = nlohmann::json::parse(f);

@@ -15,6 +15,7 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/metrics/error_rates.hpp"
+#include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/report/gnuplot.hpp"
@@ -48,6 +49,26 @@ std::string csv_to_markdown(const std::string& csv) {
       out += "\n";
       first = false;
     }
+  }
+  return out;
+}
+
+/// The header and the rows of a CSV whose column `column` equals one of `values`.
+std::string csv_rows_where(const std::string& csv, const std::string& column, const std::set<std::string>& values) {
+  std::stringstream in(csv);
+  std::string header, line, out;
+  std::getline(in, header);
+  std::vector<std::string> names;
+  std::stringstream hs(header);
+  for (std::string c; std::getline(hs, c, ',');) names.push_back(c);
+  const auto at = std::find(names.begin(), names.end(), column) - names.begin();
+  out = header + "\n";
+  while (std::getline(in, line)) {
+    std::stringstream ls(line);
+    std::string cell;
+    for (long i = 0; i <= at && std::getline(ls, cell, ','); ++i) {
+    }
+    if (values.count(cell)) out += line + "\n";
   }
   return out;
 }
@@ -325,10 +346,40 @@ std::string write_report(const ReportOptions& o) {
         md += fmt::format("| {} | {} | {} % | {:.2f} % |\n", x["plan"].get<std::string>(), x["type"].get<std::string>(),
                           100 * x["fmr"].get<double>(), 100 * x["value"].get<double>());
     md += "\n";
+    {
+      std::ofstream ex(dir / ("expected_rsr_" + e + ".csv"));
+      ex << "plan,type,fmr,rsr\n";
+      for (const auto& x : summary["expected_rsr_uniform"])
+        if (x["extractor"] == e)
+          ex << fmt::format("{},{},{},{:.6f}\n", x["plan"].get<std::string>(), x["type"].get<std::string>(),
+                            x["fmr"].get<double>(), x["value"].get<double>());
+    }
+    const bool reference = !o.reference_dir.empty() && fs::exists(fs::path(o.reference_dir) / "paper_rsr_by_complexity.csv");
+    if (reference) {
+      // The reference study cut 512-D templates into blocks of 32, 64, 128 values: the rows of
+      // the same block size as each plan here, where one exists.
+      std::set<std::string> sizes;
+      const int dim = job["extractors"][e]["dim"].get<int>();
+      for (const auto& r : summary["rsr"])
+        if (r["extractor"] == e) sizes.insert(std::to_string(dim / r["blocks"].get<int>()));
+      const auto ref = csv_rows_where(read_text(fs::path(o.reference_dir) / "paper_rsr_by_complexity.csv"), "block_size", sizes);
+      if (std::count(ref.begin(), ref.end(), '\n') > 1)
+        md += fmt::format("Reference study, same values per block ({}; its block_size is values per block, RSR in %, "
+                          "one fixed permutation per complexity, ArcFace/ElasticFace, thresholds from 3,000 View 2 "
+                          "impostors):\n\n{}\n",
+                          fmt::join(sizes, ", "), csv_to_markdown(ref));
+    }
     // Gender.
     const std::string gcsv = read_text(run / ("gender_" + e + ".csv"));
     fs::copy_file(run / ("gender_" + e + ".csv"), dir / ("gender_" + e + ".csv"), fs::copy_options::overwrite_existing);
     md += "### Gender prediction (SVM accuracy, 10-fold, gender-balanced; chance 0.5)\n\n" + csv_to_markdown(gcsv) + "\n";
+    if (reference) {
+      const std::string stand_in = e == "fr_feature" ? "ArcFace" : "ElasticFace";
+      md += fmt::format("Reference study, {} (the model {} stands in for here; protection = values per block):\n\n{}\n",
+                        stand_in, e,
+                        csv_to_markdown(csv_rows_where(read_text(fs::path(o.reference_dir) / "paper_gender_svm.csv"), "model",
+                                                       {stand_in})));
+    }
     const auto grid = reconstruction_grid(run, work, e, dir);
     md += fmt::format("Reconstructions (left: the aligned crop; then the inverter's output for its template protected "
                       "by one permutation of each complexity P):\n\n![reconstructions]({})\n\n",
@@ -345,7 +396,25 @@ std::string write_report(const ReportOptions& o) {
           csv_to_markdown(read_text(fs::path(o.reference_dir) / "paper_rsr_by_complexity.csv")) + "\nGender SVM accuracy:\n\n" +
           csv_to_markdown(read_text(fs::path(o.reference_dir) / "paper_gender_svm.csv")) + "\n";
   }
-  md += "## RSR tables of this run\n\n" + csv_to_markdown(read_text(run / "rsr_detail.csv")) + "\n";
+  md += "## How the numbers were obtained\n\n";
+  for (const auto& e : extractors) {
+    h5::File t((work / ("templates_" + e + ".h5")).string(), h5::File::Mode::read);
+    auto x = json::parse(t.attribute("extractor"));
+    const fs::path inv = work / ("inverter_" + e) / "inverter.pt";
+    const auto& a = job["attack"][e];
+    std::set<std::string> plan_names;
+    for (const auto& r : a["rsr"]) plan_names.insert(r["plan"].get<std::string>());
+    std::string plans;
+    for (const auto& p : plan_names) plans += p + " ";
+    md += fmt::format("- {}: extractor source `{}` sha256 `{}`; inverter `{}` sha256 `{}` ({}); attack plans {}on {} "
+                      "templates, {} ranks, device {}, precision {}, {:.0f} s; thresholds from {} impostor scores ({}).\n",
+                      e, x.value("source", ""), x.value("source_sha256", ""), inv.string(), models::sha256_file(inv.string()),
+                      job["train_inverter"][e].is_object() ? job["train_inverter"][e].value("kept", "") : "up to date",
+                      plans, a["templates"].get<int>(), a["ranks"].get<int>(), a["device"].get<std::string>(),
+                      a["precision"].get<std::string>(), a["seconds"].get<double>(),
+                      a["thresholds"]["impostor_scores"].get<std::int64_t>(), a["thresholds"]["source"].get<std::string>());
+  }
+  md += "\n## RSR tables of this run\n\n" + csv_to_markdown(read_text(run / "rsr_detail.csv")) + "\n";
   const fs::path out = dir / "report.md";
   std::ofstream(out) << md;
   return out.string();

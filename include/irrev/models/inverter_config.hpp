@@ -38,7 +38,8 @@ struct InverterTrainingConfig {
   std::string device = "cpu";
   bool bf16 = false;               ///< autocast to bfloat16 (CUDA, or CPUs with bf16 units)
   /// "last": the weights after the last epoch; "best": those of the epoch with the lowest
-  /// validation loss (a small generator overfits LFW-sized training sets within a few epochs).
+  /// validation loss (MSE + SSIM on held-out faces; note that it need not be the epoch whose
+  /// reconstructions are best recognised).
   std::string keep = "last";
 
   /// A generator and schedule that train a usable inverter on 2 CPU cores in 10 minutes:

@@ -22,6 +22,9 @@ struct TrainInverterOptions {
   std::string thresholds;  ///< verify.h5 whose unprotected rows give the FMR thresholds (optional)
   models::InverterTrainingConfig config;
   bool progress = true;
+  /// A checkpoint of another training in out_dir: an error (false), or discarded with a warning
+  /// (true; `irrev run` owns its inverter folders and retrains when the configuration changed).
+  bool replace_foreign_checkpoint = false;
 };
 
 /// Runs on every rank (data-parallel, gradients all-reduced); returns the summary JSON on rank 0.
