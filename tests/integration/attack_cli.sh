@@ -89,4 +89,13 @@ rc=$?
 set -e
 [ "$rc" = 2 ] && grep -q "was trained on [0-9]* of the [0-9]* identities this attack evaluates" "$WORK/refused.err" \
   || fail "seen identities: rc $rc: $(cat "$WORK/refused.err")"
+# Gender SVM folds over ranks: the same table from 1 and 3 ranks.
+gender() {  # ranks out.json
+  "$MPIEXEC" --oversubscribe -n "$1" "$IRREV" --no-progress gender --templates "$WORK/t.h5" --crops "$WORK/crops.h5" \
+    --blocks 64,128 --folds 5 > "$2"
+}
+gender 1 "$WORK/gender1.json"
+gender 3 "$WORK/gender3.json"
+cmp "$WORK/gender1.json" "$WORK/gender3.json" || fail "gender table differs between 1 and 3 ranks"
+[ "$(json "$WORK/gender1.json" "len(d['rows'])")" = 3 ] || fail "gender rows: $(cat "$WORK/gender1.json")"
 echo "attack_cli: np1 = np3 = killed+resumed = signalled+resumed; foreign checkpoint and seen identities refused"
