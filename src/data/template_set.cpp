@@ -22,4 +22,12 @@ TemplateSet read_template_set(const std::string& path) {
   return t;
 }
 
+std::vector<float> read_detection_scores(const std::string& crops_path, const TemplateSet& set,
+                                         const std::string& templates_path) {
+  h5::File crops(crops_path, h5::File::Mode::read);
+  IRREV_CHECK(crops.read_strings("images/name") == set.images.names,
+              "'{}' and '{}' do not hold the same images in the same order", templates_path, crops_path);
+  return crops.read<float>("detection/score");
+}
+
 }  // namespace irrev::data

@@ -125,13 +125,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   IRREV_CHECK(o.entries_per_unit >= 1, "permutations per unit must be positive");
   // Every rank derives the same inputs, selection and plans from the files.
   auto set = data::read_template_set(o.templates);
-  std::vector<float> det_scores;
-  {
-    h5::File crops(o.crops, h5::File::Mode::read);
-    IRREV_CHECK(crops.read_strings("images/name") == set.images.names,
-                "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
-    det_scores = crops.read<float>("detection/score");
-  }
+  const auto det_scores = data::read_detection_scores(o.crops, set, o.templates);
   IRREV_CHECK(fs::is_regular_file(o.inverter), "inverter '{}' does not exist (run train-inverter first)", o.inverter);
   const Thresholds thr = read_thresholds(o.thresholds);
   std::vector<attack::Plan> plans;

@@ -50,13 +50,7 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
   IRREV_CHECK(o.folds >= 2, "gender: at least 2 folds, got {}", o.folds);
   auto set = data::read_template_set(o.templates);
-  std::vector<float> det;
-  {
-    h5::File crops(o.crops, h5::File::Mode::read);
-    IRREV_CHECK(crops.read_strings("images/name") == set.images.names,
-                "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
-    det = crops.read<float>("detection/score");
-  }
+  const auto det = data::read_detection_scores(o.crops, set, o.templates);
   attack::SelectionSpec spec;
   spec.gender_balanced = true;
   spec.max_templates = o.max_templates;

@@ -22,4 +22,9 @@ struct TemplateSet {
 
 TemplateSet read_template_set(const std::string& path);
 
+/// The detector score of each template's image (crops.h5 /detection/score), after checking that
+/// the crops file holds the same images in the same order as `set` (read from templates_path).
+std::vector<float> read_detection_scores(const std::string& crops_path, const TemplateSet& set,
+                                         const std::string& templates_path);
+
 }  // namespace irrev::data
