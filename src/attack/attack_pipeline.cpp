@@ -55,6 +55,13 @@ struct AttackPipeline::Impl {
     return emb / emb.norm(2, 1, true).clamp_min(1e-12);
   }
 
+  /// For the public per-batch calls: [t0, t0 + n) must be one batch of this attack's templates.
+  void check_batch(std::int64_t t0, std::int64_t n) const {
+    IRREV_CHECK(n >= 1 && n <= options.batch && t0 >= 0 && t0 + n <= count,
+                "templates [{}, {}) are not a batch of this attack ({} templates, batch {})", t0, t0 + n, count,
+                options.batch);
+  }
+
   /// Scores of one fixed-size batch: 2 x n (type I, type II), float64 on the host.
   torch::Tensor batch_scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
     auto emb = batch_embeddings(p, t0, n);
@@ -103,17 +110,13 @@ AttackPipeline::~AttackPipeline() = default;
 const PipelineOptions& AttackPipeline::options() const { return m_impl->options; }
 
 std::vector<float> AttackPipeline::scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
-  IRREV_CHECK(n >= 1 && n <= m_impl->options.batch && t0 >= 0 && t0 + n <= m_impl->count,
-              "templates [{}, {}) are not a batch of this attack ({} templates, batch {})", t0, t0 + n,
-              m_impl->count, m_impl->options.batch);
+  m_impl->check_batch(t0, n);
   auto s = m_impl->batch_scores(p, t0, n).to(torch::kFloat32).contiguous();
   return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
 }
 
 std::vector<float> AttackPipeline::embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
-  IRREV_CHECK(n >= 1 && n <= m_impl->options.batch && t0 >= 0 && t0 + n <= m_impl->count,
-              "templates [{}, {}) are not a batch of this attack ({} templates, batch {})", t0, t0 + n,
-              m_impl->count, m_impl->options.batch);
+  m_impl->check_batch(t0, n);
   auto e = m_impl->batch_embeddings(p, t0, n).to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
 }

@@ -75,6 +75,21 @@ void read_floats3(const toml::table& t, const std::string& key, std::array<float
   }
 }
 
+/// `<prefix>blocks`, a list of positive block sizes (values per block), when the table has it.
+void read_block_sizes(const toml::table& t, const std::string& prefix, std::vector<int>& out,
+                      const std::string& where) {
+  const toml::node* n = t.get("blocks");
+  if (!n) return;
+  const auto* arr = n->as_array();
+  IRREV_CHECK(arr, "{}: key '{}blocks' must be a list of block sizes", at(where, *n), prefix);
+  out.clear();
+  for (const auto& b : *arr) {
+    IRREV_CHECK(b.is_integer() && *b.value<std::int64_t>() > 0, "{}: {}blocks: block sizes are positive integers",
+                at(where, b), prefix);
+    out.push_back(static_cast<int>(*b.value<std::int64_t>()));
+  }
+}
+
 }  // namespace
 
 std::string expand_path(const std::string& path, const std::string& where) {
@@ -211,16 +226,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
         c.protocols.push_back(*s);
       }
     }
-    if (const toml::node* n = t->get("blocks")) {
-      const auto* arr = n->as_array();
-      IRREV_CHECK(arr, "{}: key 'verify.blocks' must be a list of block sizes", at(where, *n));
-      c.verify_blocks.clear();
-      for (const auto& b : *arr) {
-        IRREV_CHECK(b.is_integer() && *b.value<std::int64_t>() > 0,
-                    "{}: verify.blocks: block sizes are positive integers", at(where, b));
-        c.verify_blocks.push_back(static_cast<int>(*b.value<std::int64_t>()));
-      }
-    }
+    read_block_sizes(*t, "verify.", c.verify_blocks, where);
     read(*t, "pairs", c.verify_pairs, "verify.", where);
     IRREV_CHECK(c.verify_pairs == "lfw-view2" || c.verify_pairs == "all-vs-all" || c.verify_pairs == "both",
                 "{}: key 'verify.pairs' must be lfw-view2, all-vs-all or both", where);
@@ -295,16 +301,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     const std::string p = "gender.";
     only_keys(*t, p, {"blocks", "max_templates", "folds"}, where);
     c.gender = true;
-    if (const toml::node* n = t->get("blocks")) {
-      const auto* arr = n->as_array();
-      IRREV_CHECK(arr, "{}: key 'gender.blocks' must be a list of block sizes", at(where, *n));
-      c.gender_blocks.clear();
-      for (const auto& b : *arr) {
-        IRREV_CHECK(b.is_integer() && *b.value<std::int64_t>() > 0, "{}: gender.blocks: block sizes are positive integers",
-                    at(where, b));
-        c.gender_blocks.push_back(static_cast<int>(*b.value<std::int64_t>()));
-      }
-    }
+    read_block_sizes(*t, "gender.", c.gender_blocks, where);
     read(*t, "max_templates", c.gender_max_templates, p, where);
     read(*t, "folds", c.gender_folds, p, where);
     IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",

@@ -26,15 +26,15 @@ const char* const kKernels[] = {"poly", "rbf", "sigmoid"};
 
 /// Reconstruct each template with the inverter and re-embed it with the extractor, exactly as
 /// the attack does for complexity 0 (the identity permutation).
-std::vector<float> reembedded(const std::vector<float>& templates, int dim, const GenderOptions& o) {
-  auto inv = models::Inverter::load(o.inverter, o.device);
+std::vector<float> reembedded(const std::vector<float>& templates, int dim, const models::Inverter& inv,
+                              const GenderOptions& o) {
   auto ext = models::Extractor::load(o.extractor, o.device);
   attack::AttackInputs in;
   in.dim = dim;
   in.templates = templates;
   in.second.assign(templates.size(), 0.f);
   in.has_second.assign(templates.size() / static_cast<std::size_t>(dim), 0);
-  attack::AttackPipeline pipe(*inv, *ext, in, attack::PipelineOptions{32, "fp32"});
+  attack::AttackPipeline pipe(inv, *ext, in, attack::PipelineOptions{32, "fp32"});
   const auto n = in.count();
   const auto identity = protect::identity(1);
   std::vector<float> out;
@@ -56,9 +56,10 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   spec.max_templates = o.max_templates;
   spec.seed = o.seed;
   spec.subjects = "all";
+  std::unique_ptr<models::Inverter> inv;
   if (!o.inverter.empty()) {
     // Reconstructions are judged on identities the inverter never saw: its evaluation side.
-    auto inv = models::Inverter::load(o.inverter, "cpu");
+    inv = models::Inverter::load(o.inverter, o.device);
     spec.subjects = "evaluation";
     spec.split_seed = inv->info().config.seed;
     spec.eval_share = inv->info().config.eval_share;
@@ -83,7 +84,7 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   }
   if (!o.inverter.empty()) {
     names.push_back("reconstructed");
-    inputs.push_back(reembedded(base, d, o));
+    inputs.push_back(reembedded(base, d, *inv, o));
   }
   const auto folds = metrics::stratified_folds(labels, o.folds, o.seed);
   const std::int64_t per_protection = 3 * o.folds;
