@@ -13,9 +13,13 @@ done
 scancel --signal=USR1 "$id"
 # Requeued jobs wait about two minutes before they are eligible again; the test lets it start now.
 # Done when the requeued run has written a complete summary.
+# Only after it has been pending for 5 s: started at once, the requeued job met the revoked
+# credential of its first run ("Killing non-startable batch job: Job credential revoked").
+pending=0
 for _ in $(seq 1200); do
   state=$(squeue -h -j "$id" -o %T 2> /dev/null || true)
-  if [ "$state" = PENDING ]; then scontrol update JobId="$id" StartTime=now 2> /dev/null || true; fi
+  if [ "$state" = PENDING ]; then pending=$((pending + 1)); else pending=0; fi
+  if [ "$pending" = 10 ]; then scontrol update JobId="$id" StartTime=now 2> /dev/null || true; fi
   grep -q '"status": "complete"' "$WORK/requeued/summary.json" 2> /dev/null && [ -z "$state" ] && break
   sleep 0.5
 done
