@@ -16,7 +16,7 @@ Command add_import_onnx(CLI::App& app, const GlobalOptions& /*g*/) {
   sub->add_option("model", *in, "ONNX model file")->required();
   sub->add_option("--out", *out, "Output TorchScript file")->required();
   add_onnx_norm_options(*sub, *norm);
-  return {sub, [in, out, norm](const dist::Communicator& comm) {
+  return {sub, [in, out, norm](const dist::Communicator& comm) -> int {
 #ifdef IRREV_WITH_ONNX
             auto info = to_extractor_info(*norm);
             if (info.name.empty()) info.name = std::filesystem::path(*in).stem().string();

@@ -1,7 +1,9 @@
 #include "irrev/metrics/svm_eval.hpp"
 
 #include <algorithm>
+#ifdef IRREV_WITH_OPENCV
 #include <opencv2/ml.hpp>
+#endif
 
 #include "irrev/core/error.hpp"
 #include "irrev/protect/keyed_stream.hpp"
@@ -39,6 +41,7 @@ std::vector<int> stratified_folds(const std::vector<int>& labels, int k, std::ui
   return folds;
 }
 
+#ifdef IRREV_WITH_OPENCV
 double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vector<int>& labels,
                          const std::vector<int>& folds, int fold, const std::string& kernel) {
   IRREV_CHECK(kernel == "poly" || kernel == "rbf" || kernel == "sigmoid", "SVM kernel '{}' is unknown (poly, rbf, sigmoid)",
@@ -68,5 +71,11 @@ double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vecto
   }
   return static_cast<double>(right) / static_cast<double>(test.size());
 }
+#else
+double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vector<int>& labels,
+                         const std::vector<int>& folds, int fold, const std::string& kernel) {
+  IRREV_FAIL("the gender SVM needs OpenCV's ml module: this build has none (configure with IRREV_WITH_OPENCV=ON)");
+}
+#endif
 
 }  // namespace irrev::metrics

@@ -3,7 +3,9 @@
 #include <boost/serialization/array.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#ifdef IRREV_WITH_OPENCV
 #include <opencv2/core.hpp>
+#endif
 #include <unordered_map>
 
 #include "irrev/core/error.hpp"
@@ -22,6 +24,7 @@ std::string IngestSummary::to_json() const {
   return nlohmann::json{{"images", images}, {"crops", crops}, {"rejects", r}}.dump();
 }
 
+#ifdef IRREV_WITH_OPENCV
 IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o) {
   namespace fs = std::filesystem;
   // Everything a user can get wrong is checked on every rank before any work starts.
@@ -111,5 +114,11 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   spdlog::info("ingest: {} crops, {} rejects -> '{}'", summary.crops, summary.rejects.size(), o.out);
   return summary;
 }
+#else
+IngestSummary run_ingest(const dist::Communicator&, const IngestOptions& o) {
+  IRREV_FAIL("ingest of '{}': this build has no OpenCV (configure with IRREV_WITH_OPENCV=ON); "
+             "make crops.h5 on a machine that has it", o.images_dir);
+}
+#endif
 
 }  // namespace irrev::pipeline

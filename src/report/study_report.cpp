@@ -7,11 +7,14 @@
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
+#ifdef IRREV_WITH_OPENCV
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#endif
 #include <sstream>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/metrics/error_rates.hpp"
@@ -220,6 +223,7 @@ plot '{}' index 0 using 1:2:3:4:5 with candlesticks whiskerbars lc 1 title 'FMR 
   }
 }
 
+#ifdef IRREV_WITH_OPENCV
 /// Originals (left column) and their reconstructions from templates protected at rising
 /// complexity (one permutation per complexity of the plan with the most blocks), 4 subjects.
 fs::path reconstruction_grid(const fs::path& run, const fs::path& work, const std::string& ext, const fs::path& dir) {
@@ -280,6 +284,13 @@ fs::path reconstruction_grid(const fs::path& run, const fs::path& work, const st
   IRREV_CHECK(cv::imwrite(png.string(), grid), "cannot write '{}'", png.string());
   return png;
 }
+#else
+/// Without OpenCV the report leaves the grid out (and says so).
+fs::path reconstruction_grid(const fs::path&, const fs::path&, const std::string& ext, const fs::path&) {
+  spdlog::warn("report: this build has no OpenCV, so no reconstructions_{}.png", ext);
+  return {};
+}
+#endif
 
 }  // namespace
 
@@ -381,7 +392,8 @@ std::string write_report(const ReportOptions& o) {
                                                        {stand_in})));
     }
     const auto grid = reconstruction_grid(run, work, e, dir);
-    md += fmt::format("Reconstructions (left: the aligned crop; then the inverter's output for its template protected "
+    if (!grid.empty())
+      md += fmt::format("Reconstructions (left: the aligned crop; then the inverter's output for its template protected "
                       "by one permutation of each complexity P):\n\n![reconstructions]({})\n\n",
                       grid.filename().string());
     // Inverter.
