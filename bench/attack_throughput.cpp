@@ -1,12 +1,18 @@
-// Attack throughput: attacked samples/s (permute -> invert -> re-embed -> compare) of a trained
-// inverter and an extractor on real templates, one line per configuration.
+// Attack throughput: attacked samples/s (permute -> invert -> re-embed -> compare -> count) of a
+// trained inverter and an extractor on real templates, one line per configuration.
 //   attack_throughput --inverter inverter.pt --extractor fr_feature.pt --templates t.h5
-//                     [--device cpu|cuda] [--batch 16 32 64] [--precision fp32 bf16] [--eager]
-//                     [--threads 2] [--seconds 10] [--thresholds verify.h5] [--json]
-// --eager adds the plain LibTorch path (batch-norm generator in eval mode, unfrozen extractor,
-// fp32) as the baseline. --json runs only the device's best configuration and prints
-// {"samples_per_second", "precision", "batch", "threads"}. The accuracy guard compares every
-// bf16 score with the fp32 one on the same samples.
+//                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all]
+//                     [--graph 0 1] [--eager] [--threads 2] [--seconds 10]
+//                     [--thresholds verify.h5] [--guard-device cpu] [--guard-templates 512] [--json]
+// The tuned path is timed as the attack runs it: AttackPipeline::run over units of 4 batches,
+// counted on the device. --eager adds the plain LibTorch path (batch-norm generator in eval
+// mode, unfrozen extractor, fp32, scores read back per batch) as the baseline. --json runs only
+// the device's best configuration and prints {"samples_per_second", "precision", "batch",
+// "threads", ...}.
+// The accuracy guard: every configuration's scores on --guard-templates templates, each under
+// permutations of complexity 0, 2, 4 and 8, against fp32 on --guard-device (the CPU reference
+// when it is "cpu"): the largest per-sample cosine difference, and with --thresholds the RSR
+// difference in percentage points and the number of flipped decisions.
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
@@ -14,8 +20,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
+#include <memory>
 
 #include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/core/error.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
@@ -29,119 +37,182 @@ using namespace irrev;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-attack::AttackInputs inputs(const data::TemplateSet& set, std::int64_t n) {
+attack::AttackInputs inputs(const data::TemplateSet& set, std::int64_t n, const pipeline::Thresholds& t) {
   attack::AttackInputs in;
   in.dim = set.dim;
   n = std::min(n, set.count);
   in.templates.assign(set.values.begin(), set.values.begin() + n * set.dim);
   in.second = in.templates;  // type II against the same rows: the cost is what is measured
   in.has_second.assign(static_cast<std::size_t>(n), 1);
+  in.threshold_fmr01 = t.fmr_0_1;
+  in.threshold_fmr1 = t.fmr_1;
   return in;
 }
 
-/// Samples/s of `step(t0)` (one batch from template t0) over about `seconds`.
+/// Samples/s of `step()` (which attacks `per_step` samples) over about `seconds`.
 template <class Step>
-double measure(std::int64_t batch, std::int64_t templates, double seconds, const Step& step) {
-  step(0);  // warm-up: first-call allocations, oneDNN primitive creation, cuDNN autotuning
+double measure(std::int64_t per_step, double seconds, const Step& step) {
+  step();  // warm-up: first-call allocations, oneDNN primitives, cuDNN plans, graph capture
   std::int64_t done = 0;
   const auto t0 = Clock::now();
   double s = 0;
-  for (std::int64_t i = 0; s < seconds; ++i) {
-    step((i * batch) % (templates - batch + 1));
-    done += batch;
+  while (s < seconds) {
+    step();
+    done += per_step;
     s = std::chrono::duration<double>(Clock::now() - t0).count();
   }
   return static_cast<double>(done) / s;
+}
+
+/// The guard's permutations: one each of complexity 0, 2, 4 and 8 blocks of 8.
+std::vector<protect::Permutation> guard_permutations() {
+  std::vector<protect::Permutation> out;
+  protect::KeyedStream s(2021, 0, 0);
+  for (int k : {0, 2, 4, 8}) out.push_back(protect::sample_with_complexity(8, k, s));
+  return out;
+}
+
+/// Type-I scores of the guard's samples (templates x permutations), template-major per permutation.
+std::vector<float> guard_scores(const attack::AttackPipeline& pipe, std::int64_t templates) {
+  std::vector<float> out;
+  const int b = pipe.options().batch;
+  for (const auto& p : guard_permutations())
+    for (std::int64_t t0 = 0; t0 < templates; t0 += b) {
+      const auto n = std::min<std::int64_t>(b, templates - t0);
+      auto s = pipe.scores(p, t0, n);
+      out.insert(out.end(), s.begin(), s.begin() + n);
+    }
+  return out;
+}
+
+std::string guard_line(const std::vector<float>& s, const std::vector<float>& ref, const pipeline::Thresholds* t) {
+  double worst = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(s[i] - ref[i])));
+  std::string line = fmt::format(" guard: max_abs_cos_diff={:.5f} samples={}", worst, s.size());
+  if (t) {
+    for (double thr : {t->fmr_0_1, t->fmr_1}) {
+      long hits = 0, ref_hits = 0, flips = 0;
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        hits += s[i] >= thr;
+        ref_hits += ref[i] >= thr;
+        flips += (s[i] >= thr) != (ref[i] >= thr);
+      }
+      line += fmt::format(" rsr_diff_pp@{}={:+.3f} flips={}", thr == t->fmr_0_1 ? "fmr0.1" : "fmr1",
+                          100.0 * static_cast<double>(hits - ref_hits) / static_cast<double>(s.size()), flips);
+    }
+  }
+  return line;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"attack throughput on real templates"};
-  std::string inverter_path, extractor_path, templates_path, device = "cpu", thresholds;
-  std::vector<int> batches{32};
+  std::string inverter_path, extractor_path, templates_path, device = "cpu", thresholds, guard_device;
+  std::vector<int> batches, graphs;
   std::vector<std::string> precisions{"fp32", "bf16", "bf16-all"};
   int threads = 1;
+  std::int64_t guard_templates = 512;
   double seconds = 10;
   bool eager = false, json = false;
   app.add_option("--inverter", inverter_path)->required();
   app.add_option("--extractor", extractor_path)->required();
   app.add_option("--templates", templates_path)->required();
   app.add_option("--device", device);
-  app.add_option("--batch", batches);
+  app.add_option("--batch", batches, "default: 32 on the CPU, 1024 on CUDA");
   app.add_option("--precision", precisions);
+  app.add_option("--graph", graphs, "CUDA graph replay off/on (0 1); default 0 on the CPU, 0 1 on CUDA");
   app.add_option("--threads", threads);
   app.add_option("--seconds", seconds, "time per configuration");
-  app.add_option("--thresholds", thresholds, "verify.h5: count decisions that bf16 flips");
+  app.add_option("--thresholds", thresholds, "verify.h5: RSR difference and flipped decisions in the guard");
+  app.add_option("--guard-device", guard_device, "device of the fp32 reference (default: --device; 'cpu': the CPU reference)");
+  app.add_option("--guard-templates", guard_templates, "templates in the guard (each under 4 permutations; 0: no guard)");
   app.add_flag("--eager", eager, "also the plain LibTorch eager fp32 path");
   app.add_flag("--json", json, "only the device's best configuration, as JSON");
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // every line out at once, also into a file cut off by a timeout
 
+  const bool cuda = device.rfind("cuda", 0) == 0;
+  if (batches.empty()) batches = {cuda ? 1024 : 32};
+  if (graphs.empty()) graphs = cuda ? std::vector<int>{0, 1} : std::vector<int>{0};
+  if (guard_device.empty()) guard_device = device;
+  if (json) {
+    // The best configuration measured on each kind of device that keeps the accuracy guard
+    // (figures in the notes).
+    precisions = {"bf16"};
+    batches = {cuda ? 1024 : 32};
+    graphs = {cuda ? 1 : 0};
+    guard_templates = 0;
+  }
   models::set_torch_threads(threads);
   auto set = data::read_template_set(templates_path);
+  pipeline::Thresholds thr{0.3, 0.25};  // without --thresholds only the cost matters, not the counts
+  if (!thresholds.empty()) thr = pipeline::read_thresholds(thresholds);
   auto inverter = models::Inverter::load(inverter_path, device);
   auto extractor = models::Extractor::load(extractor_path, device);
   const auto perm = [&] {
     protect::KeyedStream s(2021, 0, 0);
     return protect::sample_with_complexity(8, 8, s);
   }();
-  if (json) {
-    // The best configuration found on each kind of device that keeps the accuracy guard.
-    precisions = {"bf16"};
-    batches = {device == "cpu" ? 32 : 1024};
+  attack::Plan plan;
+  plan.spec.blocks = 8;
+  plan.permutations = {perm};
+  plan.complexity = {8};
+
+  // The fp32 reference of the guard, once, on the guard's device.
+  guard_templates = std::min(guard_templates, set.count);
+  std::vector<float> reference;
+  if (guard_templates > 0) {
+    auto gin = inputs(set, guard_templates, thr);
+    std::unique_ptr<models::Inverter> ginv;
+    std::unique_ptr<models::Extractor> gext;
+    if (guard_device != device) {
+      ginv = models::Inverter::load(inverter_path, guard_device);
+      gext = models::Extractor::load(extractor_path, guard_device);
+    }
+    const auto t0 = Clock::now();
+    attack::AttackPipeline ref(ginv ? *ginv : *inverter, gext ? *gext : *extractor, gin,
+                               attack::PipelineOptions{64, "fp32", false});
+    reference = guard_scores(ref, guard_templates);
+    std::printf("guard reference: fp32 on %s, %zu samples in %.1f s\n", guard_device.c_str(), reference.size(),
+                std::chrono::duration<double>(Clock::now() - t0).count());
   }
+
   for (int b : batches) {
-    auto in = inputs(set, std::max<std::int64_t>(4 * b, 256));
-    const auto templates = in.count();
+    auto in = inputs(set, std::max<std::int64_t>(4 * b, guard_templates), thr);
+    IRREV_CHECK(in.count() >= b, "--templates has {} templates, fewer than one batch of {}", in.count(), b);
+    const std::int64_t unit = std::min<std::int64_t>(4, in.count() / b) * b;  // up to 4 batches per timed call
     if (eager && !json) {
       // The baseline: the generator with its batch norms, the extractor as imported, fp32.
       auto& gen = inverter->impl().generator;
       gen->to(extractor->impl().device);
-      auto z = torch::from_blob(in.templates.data(), {templates, in.dim}, torch::kFloat32).to(extractor->impl().device);
-      const double rate = measure(b, templates, seconds, [&](std::int64_t t0) {
+      auto z = torch::from_blob(in.templates.data(), {in.count(), in.dim}, torch::kFloat32).to(extractor->impl().device);
+      std::int64_t t0 = 0;
+      const double rate = measure(b, seconds, [&] {
         torch::NoGradGuard no_grad;
         auto x = z.narrow(0, t0, b);
         auto emb = extractor->impl().forward(extractor->impl().from_rgb(gen->forward(x)));
         emb = emb / emb.norm(2, 1, true);
         (emb * x).sum(1).to(torch::kCPU);
+        t0 = (t0 + b) % (unit - b + 1);
       });
-      std::printf("attack path=eager device=%s precision=fp32 batch=%d threads=%d samples_per_s=%.1f\n", device.c_str(), b,
-                  threads, rate);
+      std::printf("attack path=eager device=%s precision=fp32 batch=%d graph=0 threads=%d samples_per_s=%.1f\n",
+                  device.c_str(), b, threads, rate);
     }
-    std::vector<float> reference;  // fp32 scores of the guard's samples
-    for (const auto& prec : precisions) {
-      attack::AttackPipeline pipe(*inverter, *extractor, in, attack::PipelineOptions{b, prec});
-      const double rate = measure(b, templates, seconds, [&](std::int64_t t0) { pipe.scores(perm, t0, b); });
-      if (json) {
-        std::printf("{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, \"device\": \"%s\"}\n",
-                    rate, prec.c_str(), b, threads, device.c_str());
-        continue;
-      }
-      // The accuracy guard: the same 4 batches under every complexity-8 permutation above.
-      std::vector<float> scores;
-      for (std::int64_t t0 = 0; t0 + b <= templates && t0 < 4 * b; t0 += b) {
-        auto s = pipe.scores(perm, t0, b);
-        scores.insert(scores.end(), s.begin(), s.begin() + b);  // type I
-      }
-      std::string guard;
-      if (prec == "fp32") {
-        reference = scores;
-      } else if (!reference.empty()) {
-        double worst = 0;
-        int flips = 0;
-        pipeline::Thresholds t;
-        if (!thresholds.empty()) t = pipeline::read_thresholds(thresholds);
-        for (std::size_t i = 0; i < scores.size(); ++i) {
-          worst = std::max(worst, static_cast<double>(std::fabs(scores[i] - reference[i])));
-          if (!thresholds.empty())
-            flips += ((scores[i] >= t.fmr_0_1) != (reference[i] >= t.fmr_0_1)) + ((scores[i] >= t.fmr_1) != (reference[i] >= t.fmr_1));
+    for (const auto& prec : precisions)
+      for (int g : graphs) {
+        attack::AttackPipeline pipe(*inverter, *extractor, in, attack::PipelineOptions{b, prec, g != 0});
+        const double rate = measure(unit, seconds, [&] { pipe.run(plan, 0, 0, 1, 0, unit); });
+        if (json) {
+          std::printf("{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, "
+                      "\"device\": \"%s\", \"cuda_graph\": %s}\n",
+                      rate, prec.c_str(), b, threads, device.c_str(), g ? "true" : "false");
+          continue;
         }
-        guard = thresholds.empty() ? fmt::format(" max_abs_cos_diff_vs_fp32={:.5f} samples={}", worst, scores.size())
-                                   : fmt::format(" max_abs_cos_diff_vs_fp32={:.5f} decision_flips={}/{}", worst, flips,
-                                                 2 * scores.size());
+        const std::string guard =
+            reference.empty() ? "" : guard_line(guard_scores(pipe, guard_templates), reference, thresholds.empty() ? nullptr : &thr);
+        std::printf("attack path=tuned device=%s precision=%s batch=%d graph=%d threads=%d samples_per_s=%.1f%s\n",
+                    device.c_str(), prec.c_str(), b, g, threads, rate, guard.c_str());
       }
-      std::printf("attack path=tuned device=%s precision=%s batch=%d threads=%d samples_per_s=%.1f%s\n", device.c_str(),
-                  prec.c_str(), b, threads, rate, guard.c_str());
-    }
   }
   return 0;
 }

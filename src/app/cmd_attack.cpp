@@ -35,6 +35,7 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
   sub->add_option("--precision", o->precision, "fp32, bf16 (generator) or bf16-all (generator and re-embedding)")
       ->check(CLI::IsMember({"fp32", "bf16", "bf16-all"}))->capture_default_str();
+  sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
   sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {
             for (const auto& p : *plans) o->plans.push_back(attack::parse_plan(p, *seed, "--plan"));

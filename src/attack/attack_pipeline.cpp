@@ -5,14 +5,30 @@
 #include <chrono>
 #include <optional>
 
+#ifdef IRREV_TORCH_CUDA
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
 #include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 
 namespace irrev::attack {
+
+#ifdef IRREV_TORCH_CUDA
+/// The generator and the re-embedding of one fixed-shape batch, captured once as a CUDA graph
+/// and replayed: one launch instead of a hundred-odd kernel launches per batch.
+struct ForwardGraph {
+  at::cuda::CUDAGraph graph;
+  torch::Tensor in, out;  ///< static buffers the graph reads and writes
+};
+#endif
 
 struct AttackPipeline::Impl {
   const models::Inverter::Impl* inverter = nullptr;
@@ -22,37 +38,98 @@ struct AttackPipeline::Impl {
   PipelineOptions options;
   torch::Device device{torch::kCPU};
   torch::Tensor templates, second, has_second;  // on the device
+  torch::Tensor thresholds;                     // {FMR 0.1 %, FMR 1 %}, float64, on the device
   std::int64_t count = 0;
   int dim = 0;
   double t01 = 0, t1 = 0;
   bool bf16 = false;            // the generator in bf16
   bool bf16_extractor = false;  // the re-embedding too (faster; cosines move by up to ~1e-2)
+#ifdef IRREV_TORCH_CUDA
+  mutable std::unique_ptr<ForwardGraph> graph;
+  mutable bool graph_failed = false;
+#endif
 
-  /// Re-embedded reconstructions of templates [t0, t0 + n) under `p`, computed as one padded
-  /// batch: n x D, L2-normalised, on the device.
-  torch::Tensor batch_embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
+  /// Column indices that apply `p` to a D-value template: block i of the result is block p[i].
+  std::vector<std::int64_t> block_columns(const protect::Permutation& p) const {
     const int blocks = static_cast<int>(p.size());
     const int b = dim / blocks;
     std::vector<std::int64_t> cols(static_cast<std::size_t>(dim));
     for (int i = 0; i < blocks; ++i)
       for (int j = 0; j < b; ++j) cols[static_cast<std::size_t>(i * b + j)] = static_cast<std::int64_t>(p[static_cast<std::size_t>(i)]) * b + j;
-    auto index = torch::tensor(cols, torch::kInt64).to(device);
-    auto z = templates.narrow(0, t0, n).index_select(1, index);
-    if (n < options.batch)  // pad with zero templates: the batch shape never changes
-      z = torch::cat({z, torch::zeros({options.batch - n, dim}, z.options())});
-    torch::Tensor emb;
-    {
-      torch::NoGradGuard no_grad;
-      auto recon = generator->forward(z);
-      if (bf16_extractor) {
-        models::AutocastGuard autocast(true, device);
-        emb = extractor->forward(extractor->from_rgb(recon)).to(torch::kFloat32);
-      } else {
-        emb = extractor->infer(extractor->from_rgb(recon));
+    return cols;
+  }
+
+  /// Generator and extractor on one full batch (batch x D on the device) -> batch x D embeddings.
+  torch::Tensor forward_eager(const torch::Tensor& z) const {
+    torch::NoGradGuard no_grad;
+    auto recon = generator->forward(z);
+    if (bf16_extractor) {
+      models::AutocastGuard autocast(true, device);
+      return extractor->forward(extractor->from_rgb(recon)).to(torch::kFloat32);
+    }
+    return extractor->infer(extractor->from_rgb(recon));
+  }
+
+  torch::Tensor forward(const torch::Tensor& z) const {
+#ifdef IRREV_TORCH_CUDA
+    // bf16-all runs under autocast, whose weight-cast cache must not live inside a graph.
+    if (options.cuda_graph && device.is_cuda() && !bf16_extractor && !graph_failed) {
+      if (!graph) capture(z);
+      if (graph) {
+        graph->in.copy_(z);
+        graph->graph.replay();
+        return graph->out;
       }
     }
-    emb = emb.narrow(0, 0, n);
+#endif
+    return forward_eager(z);
+  }
+
+#ifdef IRREV_TORCH_CUDA
+  /// Warm up on a side stream (cuDNN plans, the TorchScript executor's profiling runs happen
+  /// there, outside the capture), then capture one forward. A model that cannot be captured
+  /// leaves the pipeline on the eager path, with a warning.
+  void capture(const torch::Tensor& z) const {
+    auto g = std::make_unique<ForwardGraph>();
+    try {
+      g->in = z.clone();
+      torch::cuda::synchronize(device.index());  // the side stream reads what this one wrote
+      auto side = at::cuda::getStreamFromPool(false, device.index());
+      {
+        c10::cuda::CUDAStreamGuard on_side(side);
+        for (int i = 0; i < 3; ++i) g->out = forward_eager(g->in);
+      }
+      torch::cuda::synchronize(device.index());
+      {
+        c10::cuda::CUDAStreamGuard on_side(side);
+        g->graph.capture_begin();
+        g->out = forward_eager(g->in);
+        g->graph.capture_end();
+      }
+      torch::cuda::synchronize(device.index());
+      graph = std::move(g);
+    } catch (const std::exception& e) {
+      graph_failed = true;
+      spdlog::warn("attack: the forward pass could not be captured as a CUDA graph, running it eagerly ({})", e.what());
+    }
+  }
+#endif
+
+  /// Re-embedded reconstructions of the templates `rows` (n <= batch rows of `source`) whose
+  /// blocks are rearranged by the column index `cols`, computed as one padded batch: n x D,
+  /// L2-normalised, on the device.
+  torch::Tensor embed_rows(const torch::Tensor& rows, const torch::Tensor& cols) const {
+    const auto n = rows.size(0);
+    auto z = rows.index_select(1, cols);
+    if (n < options.batch)  // pad with zero templates: the batch shape never changes
+      z = torch::cat({z, torch::zeros({options.batch - n, dim}, z.options())});
+    auto emb = forward(z).narrow(0, 0, n);
     return emb / emb.norm(2, 1, true).clamp_min(1e-12);
+  }
+
+  torch::Tensor batch_embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
+    auto cols = torch::tensor(block_columns(p), torch::kInt64).to(device);
+    return embed_rows(templates.narrow(0, t0, n), cols);
   }
 
   /// For the public per-batch calls: [t0, t0 + n) must be one batch of this attack's templates.
@@ -62,12 +139,11 @@ struct AttackPipeline::Impl {
                 options.batch);
   }
 
-  /// Scores of one fixed-size batch: 2 x n (type I, type II), float64 on the host.
-  torch::Tensor batch_scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
-    auto emb = batch_embeddings(p, t0, n);
+  /// Scores of one fixed-size batch: 2 x n (type I, type II), float32 on the device.
+  torch::Tensor scores_of(const torch::Tensor& emb, std::int64_t t0, std::int64_t n) const {
     auto s1 = (emb * templates.narrow(0, t0, n)).sum(1);
     auto s2 = (emb * second.narrow(0, t0, n)).sum(1);
-    return torch::stack({s1, s2}).to(torch::kCPU, torch::kFloat64);
+    return torch::stack({s1, s2});
   }
 };
 
@@ -102,16 +178,26 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   m.second = host(in.second);
   m.has_second = torch::from_blob(const_cast<std::uint8_t*>(in.has_second.data()), {m.count}, torch::kUInt8)
                      .clone()
+                     .to(m.device)
                      .to(torch::kBool);
+  m.thresholds = torch::tensor(std::vector<double>{m.t01, m.t1}, torch::kFloat64).to(m.device);
 }
 
 AttackPipeline::~AttackPipeline() = default;
 
 const PipelineOptions& AttackPipeline::options() const { return m_impl->options; }
 
+bool AttackPipeline::cuda_graph_active() const {
+#ifdef IRREV_TORCH_CUDA
+  return m_impl->graph != nullptr;
+#else
+  return false;
+#endif
+}
+
 std::vector<float> AttackPipeline::scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
   m_impl->check_batch(t0, n);
-  auto s = m_impl->batch_scores(p, t0, n).to(torch::kFloat32).contiguous();
+  auto s = m_impl->scores_of(m_impl->batch_embeddings(p, t0, n), t0, n).to(torch::kCPU).contiguous();
   return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
 }
 
@@ -129,36 +215,51 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
   IRREV_ASSERT(t0 % batch == 0 && t0 >= 0 && t1 <= m.count && t0 < t1, "template shard [{}, {}) is not batch-aligned",
                t0, t1);
   IRREV_ASSERT(first >= 0 && first + entries <= plan.size(), "plan entries out of range");
+  // Everything is counted on the device and read back once per unit, so that the host never
+  // waits on a batch and a GPU stays busy. Counts and histogram bins are integers: the order of
+  // the additions cannot change them, and scores are compared in float64 exactly as on the host.
+  std::vector<std::int64_t> cols;
+  cols.reserve(static_cast<std::size_t>(entries * m.dim));
+  for (std::int64_t e = 0; e < entries; ++e) {
+    auto c = m.block_columns(plan.permutations[static_cast<std::size_t>(first + e)]);
+    cols.insert(cols.end(), c.begin(), c.end());
+  }
+  const auto index = torch::tensor(cols, torch::kInt64).view({entries, m.dim}).to(m.device);
+  const int blocks = plan.spec.blocks;
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(m.device);
+  auto counts = torch::zeros({entries, kOutcomes}, i64);
+  auto hist = torch::zeros({static_cast<std::int64_t>(blocks + 1) * 2 * kScoreBins}, i64);
+  for (std::int64_t e = 0; e < entries; ++e) {
+    const int k = plan.complexity[static_cast<std::size_t>(first + e)];
+    const auto cols_e = index.select(0, e);
+    for (std::int64_t b0 = t0; b0 < t1; b0 += batch) {
+      const std::int64_t n = std::min<std::int64_t>(batch, t1 - b0);
+      auto s = m.scores_of(m.embed_rows(m.templates.narrow(0, b0, n), cols_e), b0, n).to(torch::kFloat64);  // 2 x n
+      auto valid = torch::stack({torch::ones({n}, m.has_second.options()), m.has_second.narrow(0, b0, n)});  // 2 x n
+      auto hit = s.unsqueeze(1) >= m.thresholds.view({1, 2, 1});  // 2 types x 2 FMRs x n
+      hit = hit.logical_and(valid.unsqueeze(1));
+      auto per = torch::cat({valid.sum(1), hit.sum(2).flatten()});  // tried I, II; I@0.1, I@1, II@0.1, II@1
+      counts.select(0, e).add_(per);
+      // score_bin on the device: floor((s + 1) / 2 * bins), NaN to bin 0, clamped to the last.
+      auto x = (s + 1.0) * 0.5 * static_cast<double>(kScoreBins);
+      auto bin = torch::where(x >= 0, x.floor(), torch::zeros_like(x)).clamp_max(kScoreBins - 1).to(torch::kInt64);
+      auto key = bin + (torch::arange(2, i64).view({2, 1}) + 2 * k) * kScoreBins;
+      hist.add_(torch::bincount(key.masked_select(valid), {}, hist.size(0)));
+    }
+  }
   UnitResult r;
   r.plan = plan_index;
   r.first = first;
   r.entries = entries;
-  r.counts.assign(static_cast<std::size_t>(entries) * kOutcomes, 0);
-  auto has2 = m.has_second.narrow(0, t0, t1 - t0);
-  const auto* has2p = has2.data_ptr<bool>();
-  for (std::int64_t e = 0; e < entries; ++e) {
-    const auto& p = plan.permutations[static_cast<std::size_t>(first + e)];
-    const int k = plan.complexity[static_cast<std::size_t>(first + e)];
-    auto* c = r.counts.data() + e * kOutcomes;
-    for (std::int64_t b0 = t0; b0 < t1; b0 += batch) {
-      const std::int64_t n = std::min<std::int64_t>(batch, t1 - b0);
-      auto s = m.batch_scores(p, b0, n).contiguous();
-      const double* s1 = s.data_ptr<double>();
-      const double* s2 = s1 + n;
-      for (std::int64_t i = 0; i < n; ++i) {
-        c[kTriedType1] += 1;
-        c[kType1Fmr01] += s1[i] >= m.t01;
-        c[kType1Fmr1] += s1[i] >= m.t1;
-        r.add_score(k, 0, s1[i]);
-        if (has2p[b0 - t0 + i]) {
-          c[kTriedType2] += 1;
-          c[kType2Fmr01] += s2[i] >= m.t01;
-          c[kType2Fmr1] += s2[i] >= m.t1;
-          r.add_score(k, 1, s2[i]);
-        }
-      }
+  auto c = counts.to(torch::kCPU).contiguous();
+  r.counts.assign(c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel());
+  auto h = hist.to(torch::kCPU).contiguous();
+  const auto* hp = h.data_ptr<std::int64_t>();
+  for (std::int64_t key = 0; key < h.numel(); ++key)
+    if (hp[key] > 0) {
+      r.hist_keys.push_back(static_cast<std::uint32_t>(key));
+      r.hist_counts.push_back(static_cast<std::uint32_t>(hp[key]));
     }
-  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return r;
 }

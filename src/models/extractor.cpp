@@ -56,9 +56,11 @@ torch::Tensor Extractor::Impl::from_rgb(const torch::Tensor& rgb) const {
     x = torch::upsample_bilinear2d(x, std::vector<int64_t>{info.input_height, info.input_width}, false);
   x = x * 255.0;
   if (info.channel_order == "bgr") x = x.flip(1);
-  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
-  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
-  return (x - mean) / stdv;
+  if (!rgb_mean.defined() || rgb_mean.device() != x.device() || rgb_mean.scalar_type() != x.scalar_type()) {
+    rgb_mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
+    rgb_std = torch::tensor(std::vector<float>(info.std.begin(), info.std.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
+  }
+  return (x - rgb_mean) / rgb_std;
 }
 
 torch::Tensor Extractor::Impl::forward(const torch::Tensor& input) const {

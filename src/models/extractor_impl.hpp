@@ -15,6 +15,10 @@ struct Extractor::Impl {
   mutable std::optional<torch::jit::Module> inference;
   ExtractorInfo info;
   torch::Device device{torch::kCPU};
+  /// from_rgb's per-channel mean and spread, kept on the device in the input's type: rebuilding
+  /// them per call copies from the host every batch, which stalls a CUDA stream and which a
+  /// CUDA graph cannot capture.
+  mutable torch::Tensor rgb_mean, rgb_std;
 
   /// uint8 HWC BGR crops -> the network's normalised NCHW float input, on the device.
   torch::Tensor preprocess(const std::uint8_t* bgr, std::int64_t n) const;

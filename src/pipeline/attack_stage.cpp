@@ -242,7 +242,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
     pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in,
-                                                        attack::PipelineOptions{o.batch, o.precision});
+                                                        attack::PipelineOptions{o.batch, o.precision, o.cuda_graph});
   }
 
   const std::int64_t samples_before = state.samples_done;

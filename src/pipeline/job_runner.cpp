@@ -235,6 +235,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         ao.batch = job.attack_batch;
         ao.device = job.attack_device;
         ao.precision = job.attack_precision;
+        ao.cuda_graph = job.attack_cuda_graph;
         ao.checkpoint_seconds = job.attack_checkpoint_seconds;
         ao.progress = options.progress;
         nlohmann::json plans = nlohmann::json::array();

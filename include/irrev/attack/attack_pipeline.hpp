@@ -34,6 +34,9 @@ struct PipelineOptions {
   /// "fp32"; "bf16": the generator in bf16 (fp32 accumulation), the re-embedding in fp32, so that
   /// the score that decides success stays within ~5e-3 of fp32; "bf16-all": the extractor too.
   std::string precision = "fp32";
+  /// On CUDA: capture the generator and re-embedding of one batch as a CUDA graph and replay
+  /// it (same kernels, same results, fewer launches); ignored on the CPU.
+  bool cuda_graph = false;
 };
 
 class AttackPipeline {
@@ -57,6 +60,8 @@ class AttackPipeline {
   std::vector<float> embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
 
   const PipelineOptions& options() const;
+  /// True once the forward pass has been captured and is replayed as a CUDA graph.
+  bool cuda_graph_active() const;
 
  private:
   struct Impl;

@@ -65,6 +65,7 @@ struct JobConfig {
   int attack_batch = 32;
   std::string attack_device = "cpu";
   std::string attack_precision = "fp32";
+  bool attack_cuda_graph = false;
   double attack_checkpoint_seconds = 60;
   std::string attack_path(const std::string& extractor) const { return out_dir + "/attack_" + extractor + ".h5"; }
 

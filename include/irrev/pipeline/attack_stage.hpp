@@ -33,6 +33,7 @@ struct AttackOptions {
   int batch = 32;
   std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
   std::string precision = "fp32";
+  bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
   double checkpoint_seconds = 60;
   bool progress = true;
 };

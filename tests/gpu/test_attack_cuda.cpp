@@ -1,0 +1,184 @@
+// The attack pipeline on CUDA against the fp32 CPU reference, with real models: a trained
+// inverter, its extractor, templates and the thresholds of verify. The files are named by
+// IRREV_TEST_INVERTER, IRREV_TEST_EXTRACTOR, IRREV_TEST_TEMPLATES and IRREV_TEST_THRESHOLDS
+// (scripts/device/gpu_run.sh sets them to what it has just trained); each test says why it is
+// skipped where they are unset or no CUDA device is present. The on-device counting is also
+// checked on the CPU, where every build can run it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/data/template_set.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/models/inverter.hpp"
+#include "irrev/pipeline/thresholds.hpp"
+#include "irrev/protect/keyed_stream.hpp"
+#include "irrev/protect/samplers.hpp"
+
+using namespace irrev;
+
+namespace {
+struct Files {
+  std::string inverter, extractor, templates, thresholds;
+  bool present() const { return !inverter.empty() && !extractor.empty() && !templates.empty() && !thresholds.empty(); }
+};
+Files files() {
+  auto env = [](const char* k) { const char* v = std::getenv(k); return std::string(v ? v : ""); };
+  return {env("IRREV_TEST_INVERTER"), env("IRREV_TEST_EXTRACTOR"), env("IRREV_TEST_TEMPLATES"), env("IRREV_TEST_THRESHOLDS")};
+}
+
+constexpr std::int64_t kTemplates = 192;
+
+attack::AttackInputs inputs(const Files& f) {
+  auto set = data::read_template_set(f.templates);
+  auto t = pipeline::read_thresholds(f.thresholds);
+  attack::AttackInputs in;
+  in.dim = set.dim;
+  const auto n = std::min<std::int64_t>(kTemplates, set.count);
+  in.templates.assign(set.values.begin(), set.values.begin() + n * set.dim);
+  // Type II against the next template (another image, usually of someone else), one in three without.
+  in.second.assign(in.templates.size(), 0.f);
+  in.has_second.assign(static_cast<std::size_t>(n), 0);
+  for (std::int64_t i = 0; i < n; ++i)
+    if (i % 3 != 2) {
+      std::copy_n(set.row((i + 1) % n), set.dim, in.second.begin() + i * set.dim);
+      in.has_second[static_cast<std::size_t>(i)] = 1;
+    }
+  in.threshold_fmr01 = t.fmr_0_1;
+  in.threshold_fmr1 = t.fmr_1;
+  return in;
+}
+
+attack::Plan plan() {
+  attack::Plan p;
+  p.spec.blocks = 8;
+  protect::KeyedStream s(2021, 0, 0);
+  for (int k : {0, 2, 4, 8}) {
+    p.permutations.push_back(protect::sample_with_complexity(8, k, s));
+    p.complexity.push_back(k);
+  }
+  return p;
+}
+
+/// Type-I and type-II scores of every template under every plan entry, from the per-batch API:
+/// per entry, n type-I scores then n type-II scores, whatever the pipeline's batch.
+std::vector<float> all_scores(const attack::AttackPipeline& pipe, const attack::Plan& p, std::int64_t n) {
+  std::vector<float> out;
+  const int b = pipe.options().batch;
+  for (const auto& perm : p.permutations) {
+    std::vector<float> type1, type2;
+    for (std::int64_t t0 = 0; t0 < n; t0 += b) {
+      const auto m = std::min<std::int64_t>(b, n - t0);
+      auto s = pipe.scores(perm, t0, m);
+      type1.insert(type1.end(), s.begin(), s.begin() + m);
+      type2.insert(type2.end(), s.begin() + m, s.end());
+    }
+    out.insert(out.end(), type1.begin(), type1.end());
+    out.insert(out.end(), type2.begin(), type2.end());
+  }
+  return out;
+}
+
+void expect_counts_match_scores(const std::string& device, const std::string& precision, bool graph) {
+  const auto f = files();
+  auto in = inputs(f);
+  auto inv = models::Inverter::load(f.inverter, device);
+  auto ext = models::Extractor::load(f.extractor, device);
+  const int batch = 64;
+  attack::AttackPipeline pipe(*inv, *ext, in, attack::PipelineOptions{batch, precision, graph});
+  const auto p = plan();
+  const auto n = in.count();
+  auto r = pipe.run(p, 0, 0, p.size(), 0, n);
+  // The same decisions counted on the host from the per-batch scores.
+  for (std::int64_t e = 0; e < p.size(); ++e) {
+    std::vector<std::int64_t> want(attack::kOutcomes, 0);
+    for (std::int64_t t0 = 0; t0 < n; t0 += batch) {
+      const auto m = std::min<std::int64_t>(batch, n - t0);
+      auto s = pipe.scores(p.permutations[static_cast<std::size_t>(e)], t0, m);
+      for (std::int64_t i = 0; i < m; ++i) {
+        const double s1 = s[static_cast<std::size_t>(i)], s2 = s[static_cast<std::size_t>(m + i)];
+        want[attack::kTriedType1] += 1;
+        want[attack::kType1Fmr01] += s1 >= in.threshold_fmr01;
+        want[attack::kType1Fmr1] += s1 >= in.threshold_fmr1;
+        if (in.has_second[static_cast<std::size_t>(t0 + i)]) {
+          want[attack::kTriedType2] += 1;
+          want[attack::kType2Fmr01] += s2 >= in.threshold_fmr01;
+          want[attack::kType2Fmr1] += s2 >= in.threshold_fmr1;
+        }
+      }
+    }
+    for (int o = 0; o < attack::kOutcomes; ++o)
+      EXPECT_EQ(r.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)], want[static_cast<std::size_t>(o)])
+          << device << " " << precision << " entry " << e << " outcome " << o;
+  }
+  std::int64_t in_histograms = 0;
+  for (auto c : r.hist_counts) in_histograms += c;
+  std::int64_t tried = 0;
+  for (std::int64_t e = 0; e < p.size(); ++e)
+    tried += r.counts[static_cast<std::size_t>(e * attack::kOutcomes + attack::kTriedType1)] +
+             r.counts[static_cast<std::size_t>(e * attack::kOutcomes + attack::kTriedType2)];
+  EXPECT_EQ(in_histograms, tried) << "every attacked sample lands in one histogram bin";
+}
+
+bool have_cuda() { return models::cuda_device_count() > 0; }
+}  // namespace
+
+TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
+  if (!files().present()) GTEST_SKIP() << "IRREV_TEST_INVERTER/EXTRACTOR/TEMPLATES/THRESHOLDS are not set";
+  expect_counts_match_scores("cpu", "fp32", false);
+}
+
+TEST(AttackDeviceCounting, MatchesTheHostOnCuda) {
+  if (!files().present()) GTEST_SKIP() << "IRREV_TEST_INVERTER/EXTRACTOR/TEMPLATES/THRESHOLDS are not set";
+  if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
+  expect_counts_match_scores("cuda", "bf16", false);
+  expect_counts_match_scores("cuda", "bf16", true);
+}
+
+TEST(AttackCuda, Bf16StaysWithinTheGuardOfTheFp32CpuReference) {
+  if (!files().present()) GTEST_SKIP() << "IRREV_TEST_INVERTER/EXTRACTOR/TEMPLATES/THRESHOLDS are not set";
+  if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
+  const auto f = files();
+  auto in = inputs(f);
+  const auto p = plan();
+  auto cpu_inv = models::Inverter::load(f.inverter, "cpu");
+  auto cpu_ext = models::Extractor::load(f.extractor, "cpu");
+  const auto ref = all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, "fp32", false}), p, in.count());
+  auto inv = models::Inverter::load(f.inverter, "cuda");
+  auto ext = models::Extractor::load(f.extractor, "cuda");
+  for (const std::string prec : {"fp32", "bf16"}) {
+    const auto got = all_scores(attack::AttackPipeline(*inv, *ext, in, {256, prec, false}), p, in.count());
+    ASSERT_EQ(got.size(), ref.size());
+    double worst = 0;
+    for (double t : {in.threshold_fmr01, in.threshold_fmr1}) {
+      long diff = 0;
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - ref[i]));
+        diff += static_cast<long>(got[i] >= t) - static_cast<long>(ref[i] >= t);
+      }
+      EXPECT_LE(std::fabs(100.0 * static_cast<double>(diff) / static_cast<double>(got.size())), 0.5)
+          << prec << ": RSR moved by more than 0.5 percentage points at threshold " << t;
+    }
+    EXPECT_LE(worst, 1e-2) << prec << ": a per-sample cosine moved by more than 1e-2";
+    std::printf("[guard] cuda %s vs cpu fp32: max |cos diff| %.5f over %zu scores\n", prec.c_str(), worst, got.size());
+  }
+}
+
+TEST(AttackCuda, GraphReplayGivesTheEagerScores) {
+  if (!files().present()) GTEST_SKIP() << "IRREV_TEST_INVERTER/EXTRACTOR/TEMPLATES/THRESHOLDS are not set";
+  if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
+  const auto f = files();
+  auto in = inputs(f);
+  auto inv = models::Inverter::load(f.inverter, "cuda");
+  auto ext = models::Extractor::load(f.extractor, "cuda");
+  const auto p = plan();
+  attack::AttackPipeline eager(*inv, *ext, in, {64, "bf16", false});
+  attack::AttackPipeline graph(*inv, *ext, in, {64, "bf16", true});
+  const auto a = all_scores(eager, p, in.count());
+  const auto b = all_scores(graph, p, in.count());
+  ASSERT_TRUE(graph.cuda_graph_active()) << "the forward pass was not captured (see the warning above)";
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "score " << i;
+}
