@@ -32,6 +32,9 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--config", *config_file, "A JSON configuration (as inverter.pt records it) instead of a preset");
   sub->add_option("--epochs", *epochs, "Override the number of epochs");
   sub->add_option("--max-minutes", *minutes, "Stop after the epoch that passes this many minutes (0: none)");
+  sub->add_option("--checkpoint-every", o->checkpoint_every, "Checkpoint after every this many epochs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--device", *device, "cpu, cuda or cuda:N");
   sub->add_option("--id-loss", *id_loss, "mse (reference) or cosine")->check(CLI::IsMember({"mse", "cosine"}));
   sub->add_flag("--bf16", *bf16, "bfloat16 autocast");

@@ -28,6 +28,10 @@ done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 [ -f "$WORK/killed/checkpoint/state.json" ] || fail "no checkpoint before the kill"
+# As if the kill had come between the two renames of a checkpoint rotation: only the previous
+# checkpoint is left, under its old name, and the resume must find it there.
+rm -rf "$WORK/killed/checkpoint.old" "$WORK/killed/checkpoint.tmp"
+mv "$WORK/killed/checkpoint" "$WORK/killed/checkpoint.old"
 train "$WORK/killed" 3 > "$WORK/killed.json" 2> "$WORK/killed.log"
 grep -q "resuming after epoch" "$WORK/killed.log" || fail "the second run did not resume"
 cmp "$WORK/straight/inverter.pt" "$WORK/killed/inverter.pt" || fail "resumed weights differ from an uninterrupted training"

@@ -22,6 +22,10 @@ struct TrainInverterOptions {
   std::string thresholds;  ///< verify.h5 whose unprotected rows give the FMR thresholds (optional)
   models::InverterTrainingConfig config;
   bool progress = true;
+  /// Checkpoint after every this many epochs (1: every epoch). Larger on fast GPUs, where an
+  /// epoch of LFW takes seconds and the reference model's checkpoint (weights and Adam's
+  /// moments, ~200 MB) would take a sizeable share of them.
+  int checkpoint_every = 1;
   /// A checkpoint of another training in out_dir: an error (false), or discarded with a warning
   /// (true; `irrev run` owns its inverter folders and retrains when the configuration changed).
   bool replace_foreign_checkpoint = false;
