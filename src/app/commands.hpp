@@ -42,6 +42,7 @@ Command add_attack(CLI::App& app, const GlobalOptions& g);
 Command add_status(CLI::App& app, const GlobalOptions& g);
 Command add_gender(CLI::App& app, const GlobalOptions& g);
 Command add_report(CLI::App& app, const GlobalOptions& g);
+Command add_unshuffle(CLI::App& app, const GlobalOptions& g);
 
 /// Print `text` on stdout from rank 0 only.
 void print_master(const dist::Communicator& comm, const std::string& text);

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
                                         add_metrics(app, g), add_plan(app, g), add_protect(app, g),
                                         add_train_inverter(app, g), add_attack(app, g),
                                         add_status(app, g), add_gender(app, g),
-                                        add_report(app, g)};
+                                        add_report(app, g), add_unshuffle(app, g)};
   CLI11_PARSE(app, argc, argv);
 
   dist::Communicator comm(&argc, &argv);

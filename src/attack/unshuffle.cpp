@@ -1,0 +1,217 @@
+#include "irrev/attack/unshuffle.hpp"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "irrev/core/error.hpp"
+#include "irrev/protect/keyed_stream.hpp"
+#include "irrev/protect/pe_miu.hpp"
+#include "irrev/protect/samplers.hpp"
+
+namespace irrev::attack {
+
+std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n) {
+  IRREV_CHECK(n >= 1 && cost.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(n),
+              "assignment: a {}x{} matrix needs {} costs, got {}", n, n, n * n, cost.size());
+  const double inf = std::numeric_limits<double>::infinity();
+  // Rows and columns 1..n; u, v are the dual potentials, way[j] the previous column on the
+  // alternating path, match[j] the row matched to column j (0: none).
+  std::vector<double> u(static_cast<std::size_t>(n) + 1, 0), v(static_cast<std::size_t>(n) + 1, 0);
+  std::vector<int> match(static_cast<std::size_t>(n) + 1, 0), way(static_cast<std::size_t>(n) + 1, 0);
+  auto c = [&](int r, int col) { return cost[static_cast<std::size_t>(r - 1) * n + static_cast<std::size_t>(col - 1)]; };
+  for (int r = 1; r <= n; ++r) {
+    match[0] = r;
+    int j0 = 0;
+    std::vector<double> minv(static_cast<std::size_t>(n) + 1, inf);
+    std::vector<char> used(static_cast<std::size_t>(n) + 1, 0);
+    do {
+      used[static_cast<std::size_t>(j0)] = 1;
+      const int r0 = match[static_cast<std::size_t>(j0)];
+      double delta = inf;
+      int j1 = 0;
+      for (int j = 1; j <= n; ++j) {
+        if (used[static_cast<std::size_t>(j)]) continue;
+        const double cur = c(r0, j) - u[static_cast<std::size_t>(r0)] - v[static_cast<std::size_t>(j)];
+        if (cur < minv[static_cast<std::size_t>(j)]) {
+          minv[static_cast<std::size_t>(j)] = cur;
+          way[static_cast<std::size_t>(j)] = j0;
+        }
+        if (minv[static_cast<std::size_t>(j)] < delta) {
+          delta = minv[static_cast<std::size_t>(j)];
+          j1 = j;
+        }
+      }
+      for (int j = 0; j <= n; ++j) {
+        if (used[static_cast<std::size_t>(j)]) {
+          u[static_cast<std::size_t>(match[static_cast<std::size_t>(j)])] += delta;
+          v[static_cast<std::size_t>(j)] -= delta;
+        } else {
+          minv[static_cast<std::size_t>(j)] -= delta;
+        }
+      }
+      j0 = j1;
+    } while (match[static_cast<std::size_t>(j0)] != 0);
+    do {  // flip the alternating path
+      const int j1 = way[static_cast<std::size_t>(j0)];
+      match[static_cast<std::size_t>(j0)] = match[static_cast<std::size_t>(j1)];
+      j0 = j1;
+    } while (j0 != 0);
+  }
+  std::vector<int> column(static_cast<std::size_t>(n));
+  for (int j = 1; j <= n; ++j) column[static_cast<std::size_t>(match[static_cast<std::size_t>(j)] - 1)] = j - 1;
+  return column;
+}
+
+BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, int dim, int blocks) {
+  IRREV_CHECK(rows >= 2, "block-position model: needs at least 2 training templates, got {}", rows);
+  IRREV_CHECK(blocks >= 2 && blocks <= protect::kMaxBlocks && dim % blocks == 0,
+              "block-position model: {} values cannot be cut into {} blocks (2..{})", dim, blocks, protect::kMaxBlocks);
+  BlockPositionModel m;
+  m.m_dim = dim;
+  m.m_blocks = blocks;
+  m.m_mean.assign(static_cast<std::size_t>(dim), 0);
+  std::vector<double> sq(static_cast<std::size_t>(dim), 0);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (int d = 0; d < dim; ++d) m.m_mean[static_cast<std::size_t>(d)] += x[r * dim + d];
+  for (auto& v : m.m_mean) v /= static_cast<double>(rows);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (int d = 0; d < dim; ++d) {
+      const double e = x[r * dim + d] - m.m_mean[static_cast<std::size_t>(d)];
+      sq[static_cast<std::size_t>(d)] += e * e;
+    }
+  m.m_inv_var.resize(static_cast<std::size_t>(dim));
+  m.m_log_sd_sum.assign(static_cast<std::size_t>(blocks), 0);
+  const int b = dim / blocks;
+  for (int d = 0; d < dim; ++d) {
+    // A floor on the variance keeps a constant dimension from dominating every score.
+    const double var = std::max(sq[static_cast<std::size_t>(d)] / static_cast<double>(rows - 1), 1e-12);
+    m.m_inv_var[static_cast<std::size_t>(d)] = 1.0 / var;
+    m.m_log_sd_sum[static_cast<std::size_t>(d / b)] += 0.5 * std::log(var);
+  }
+  return m;
+}
+
+std::vector<double> BlockPositionModel::scores(const float* z) const {
+  const int n = m_blocks, b = m_dim / m_blocks;
+  std::vector<double> s(static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      double ll = -m_log_sd_sum[static_cast<std::size_t>(j)];
+      for (int t = 0; t < b; ++t) {
+        const auto d = static_cast<std::size_t>(j * b + t);
+        const double e = z[i * b + t] - m_mean[d];
+        ll -= 0.5 * e * e * m_inv_var[d];
+      }
+      s[static_cast<std::size_t>(i * n + j)] = ll;
+    }
+  return s;
+}
+
+protect::Permutation BlockPositionModel::recover(const float* z) const {
+  auto s = scores(z);
+  for (auto& v : s) v = -v;
+  const auto col = min_cost_assignment(s, m_blocks);
+  protect::Permutation p(static_cast<std::size_t>(m_blocks));
+  for (int i = 0; i < m_blocks; ++i) p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(col[static_cast<std::size_t>(i)]);
+  return p;
+}
+
+UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,
+                                    int uniform, int per_complexity, std::uint64_t seed) {
+  IRREV_CHECK(rows >= 1 && uniform >= 1 && per_complexity >= 0,
+              "unshuffle evaluation needs templates and at least one uniform permutation per template");
+  const int n = model.blocks(), dim = model.dim(), b = dim / n;
+  UnshuffleMetrics m;
+  m.blocks = n;
+  m.templates = rows;
+  m.chance = 1.0 / n;
+  m.exact_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
+  m.estimated_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
+  m.samples_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
+  std::vector<float> prot(static_cast<std::size_t>(dim));
+  // Positions still wrong after recovering p from the protected template.
+  auto wrong_after = [&](std::int64_t r, const protect::Permutation& p, protect::Permutation& q) {
+    protect::apply_blocks(templates + r * dim, dim, b, p, prot.data());
+    q = model.recover(prot.data());
+    int wrong = 0;
+    for (int i = 0; i < n; ++i) wrong += q[static_cast<std::size_t>(i)] != p[static_cast<std::size_t>(i)];
+    return wrong;
+  };
+  std::int64_t right_positions = 0, exact = 0, displaced = 0, k_exact = 0, k_abs = 0, stratified = 0;
+  // Per-template accuracies: the draws of one template are not independent of each other (the
+  // model sends a given block's content to the same place whatever the permutation), so the
+  // interval is over templates, not over positions.
+  double acc_sum = 0, acc_sq = 0;
+  protect::Permutation q;
+  const auto ks = protect::complexities(n);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    protect::KeyedStream stream(seed, 0x0B5E0000ull, static_cast<std::uint64_t>(r));
+    std::int64_t right_here = 0;
+    for (int s = 0; s < uniform; ++s) {
+      const int wrong = wrong_after(r, protect::sample_uniform(n, stream), q);
+      right_here += n - wrong;
+      displaced += wrong;
+      exact += wrong == 0;
+      ++m.samples;
+    }
+    right_positions += right_here;
+    const double acc = static_cast<double>(right_here) / (static_cast<double>(uniform) * n);
+    acc_sum += acc;
+    acc_sq += acc * acc;
+    for (int k : ks)
+      for (int s = 0; s < per_complexity; ++s) {
+        const int wrong = wrong_after(r, protect::sample_with_complexity(n, k, stream), q);
+        const int est = estimated_complexity(q);
+        k_exact += est == k;
+        k_abs += std::abs(est - k);
+        m.exact_by_complexity[static_cast<std::size_t>(k)] += wrong == 0;
+        m.estimated_by_complexity[static_cast<std::size_t>(k)] += est;
+        ++m.samples_by_complexity[static_cast<std::size_t>(k)];
+        ++stratified;
+      }
+  }
+  const auto samples = static_cast<double>(m.samples);
+  m.position_accuracy = static_cast<double>(right_positions) / (samples * n);
+  const double rows_d = static_cast<double>(rows), mean = acc_sum / rows_d;
+  const double sd = rows > 1 ? std::sqrt(std::max(0.0, (acc_sq - rows_d * mean * mean) / (rows_d - 1))) : 0;
+  const double half = 1.959964 * sd / std::sqrt(rows_d);
+  m.position_ci_low = mean - half;
+  m.position_ci_high = mean + half;
+  m.chance_level = m.chance >= m.position_ci_low && m.chance <= m.position_ci_high;
+  m.exact_rate = static_cast<double>(exact) / samples;
+  m.mean_displaced_after = static_cast<double>(displaced) / samples;
+  if (stratified > 0) {
+    m.complexity_exact_rate = static_cast<double>(k_exact) / static_cast<double>(stratified);
+    m.complexity_mean_abs_error = static_cast<double>(k_abs) / static_cast<double>(stratified);
+  }
+  for (std::size_t k = 0; k < m.samples_by_complexity.size(); ++k)
+    if (m.samples_by_complexity[k] > 0) {
+      m.exact_by_complexity[k] /= static_cast<double>(m.samples_by_complexity[k]);
+      m.estimated_by_complexity[k] /= static_cast<double>(m.samples_by_complexity[k]);
+    }
+  return m;
+}
+
+std::string UnshuffleMetrics::to_json() const {
+  nlohmann::ordered_json by_k = nlohmann::json::array();
+  for (std::size_t k = 0; k < samples_by_complexity.size(); ++k)
+    if (samples_by_complexity[k] > 0)
+      by_k.push_back({{"complexity", k}, {"samples", samples_by_complexity[k]}, {"exact_rate", exact_by_complexity[k]},
+                      {"mean_estimated_complexity", estimated_by_complexity[k]}});
+  return nlohmann::ordered_json{{"blocks", blocks},
+                                {"templates", templates},
+                                {"samples", samples},
+                                {"position_accuracy", position_accuracy},
+                                {"position_accuracy_ci95", {position_ci_low, position_ci_high}},
+                                {"chance", chance},
+                                {"chance_level", chance_level},
+                                {"exact_permutation_rate", exact_rate},
+                                {"mean_displaced_after", mean_displaced_after},
+                                {"complexity_estimate_exact_rate", complexity_exact_rate},
+                                {"complexity_estimate_mean_abs_error", complexity_mean_abs_error},
+                                {"by_complexity", by_k}}
+      .dump();
+}
+
+}  // namespace irrev::attack
