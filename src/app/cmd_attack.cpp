@@ -35,6 +35,10 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
   sub->add_option("--precision", o->precision, "fp32, bf16 (generator) or bf16-all (generator and re-embedding)")
       ->check(CLI::IsMember({"fp32", "bf16", "bf16-all"}))->capture_default_str();
+  sub->add_flag("--unshuffle", o->unshuffle,
+                "Recover the block order with a block-position model before inverting (no second sample)");
+  sub->add_option("--targeted", o->targeted_max_complexity,
+                  "Also count the targeted attack on templates estimated at this complexity or below");
   sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
   sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {

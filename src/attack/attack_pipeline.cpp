@@ -18,6 +18,7 @@
 #include "irrev/core/log.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
+#include "irrev/protect/pe_miu.hpp"
 
 namespace irrev::attack {
 
@@ -38,6 +39,7 @@ struct AttackPipeline::Impl {
   PipelineOptions options;
   torch::Device device{torch::kCPU};
   torch::Tensor templates, second, has_second;  // on the device
+  std::vector<float> host_templates;            // for the block-order recovery, on the host
   torch::Tensor thresholds;                     // {FMR 0.1 %, FMR 1 %}, float64, on the device
   std::int64_t count = 0;
   int dim = 0;
@@ -57,6 +59,41 @@ struct AttackPipeline::Impl {
     for (int i = 0; i < blocks; ++i)
       for (int j = 0; j < b; ++j) cols[static_cast<std::size_t>(i * b + j)] = static_cast<std::int64_t>(p[static_cast<std::size_t>(i)]) * b + j;
     return cols;
+  }
+
+  const BlockPositionModel* position_model(int blocks) const {
+    for (const auto& m : options.position_models)
+      if (m.blocks() == blocks) return &m;
+    return nullptr;
+  }
+
+  /// The recovery step for rows [b0, b0 + n) protected by `p`: each row's estimated complexity
+  /// decides whether it is selected, and with `unshuffle` its columns are put back in the order
+  /// the model finds (row-wise gather index, n x D); otherwise `cols` is returned as it is.
+  torch::Tensor recover_rows(const BlockPositionModel& model, const protect::Permutation& p, std::int64_t b0,
+                             std::int64_t n, const torch::Tensor& cols, torch::Tensor& selected) const {
+    const int blocks = static_cast<int>(p.size()), b = dim / blocks;
+    std::vector<float> prot(static_cast<std::size_t>(dim));
+    std::vector<std::int64_t> idx(options.unshuffle ? static_cast<std::size_t>(n * dim) : 0);
+    std::vector<std::uint8_t> sel(static_cast<std::size_t>(n), 0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      protect::apply_blocks(host_templates.data() + (b0 + i) * dim, dim, b, p, prot.data());
+      const auto q = model.recover(prot.data());
+      sel[static_cast<std::size_t>(i)] =
+          options.targeted_max_complexity >= 0 && estimated_complexity(q) <= options.targeted_max_complexity;
+      if (!options.unshuffle) continue;
+      // Position q[i] of the unshuffled template takes the block at position i, which is
+      // original block p[i]: position j holds original block p[q^-1[j]].
+      const auto qi = protect::inverse(q);
+      for (int j = 0; j < blocks; ++j)
+        for (int t = 0; t < b; ++t)
+          idx[static_cast<std::size_t>(i * dim + j * b + t)] =
+              static_cast<std::int64_t>(p[qi[static_cast<std::size_t>(j)]]) * b + t;
+    }
+    // clone(): from_blob borrows the vectors, which end with this call.
+    selected = torch::from_blob(sel.data(), {n}, torch::kUInt8).clone().to(device).to(torch::kBool);
+    if (!options.unshuffle) return cols;
+    return torch::from_blob(idx.data(), {n, dim}, torch::kInt64).clone().to(device);
   }
 
   /// Generator and extractor on one full batch (batch x D on the device) -> batch x D embeddings.
@@ -120,7 +157,8 @@ struct AttackPipeline::Impl {
   /// L2-normalised, on the device.
   torch::Tensor embed_rows(const torch::Tensor& rows, const torch::Tensor& cols) const {
     const auto n = rows.size(0);
-    auto z = rows.index_select(1, cols);
+    // One permutation for the batch (1-D columns), or one per row after recovery (n x D).
+    auto z = cols.dim() == 1 ? rows.index_select(1, cols) : rows.gather(1, cols);
     if (n < options.batch)  // pad with zero templates: the batch shape never changes
       z = torch::cat({z, torch::zeros({options.batch - n, dim}, z.options())});
     auto emb = forward(z).narrow(0, 0, n);
@@ -175,6 +213,9 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
     return torch::from_blob(const_cast<float*>(v.data()), {m.count, m.dim}, torch::kFloat32).clone().to(m.device);
   };
   m.templates = host(in.templates);
+  m.host_templates = in.templates;
+  if (options.unshuffle || options.targeted_max_complexity >= 0)
+    IRREV_CHECK(!options.position_models.empty(), "the unshuffled and targeted attacks need a block-position model");
   m.second = host(in.second);
   m.has_second = torch::from_blob(const_cast<std::uint8_t*>(in.has_second.data()), {m.count}, torch::kUInt8)
                      .clone()
@@ -229,16 +270,24 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(m.device);
   auto counts = torch::zeros({entries, kOutcomes}, i64);
   auto hist = torch::zeros({static_cast<std::int64_t>(blocks + 1) * 2 * kScoreBins}, i64);
+  const bool recovers = m.options.unshuffle || m.options.targeted_max_complexity >= 0;
+  const BlockPositionModel* model = recovers ? m.position_model(blocks) : nullptr;
+  IRREV_CHECK(!recovers || model, "no block-position model for {} blocks", blocks);
+  const auto nobody = torch::zeros({batch}, torch::TensorOptions().dtype(torch::kBool).device(m.device));
   for (std::int64_t e = 0; e < entries; ++e) {
     const int k = plan.complexity[static_cast<std::size_t>(first + e)];
     const auto cols_e = index.select(0, e);
     for (std::int64_t b0 = t0; b0 < t1; b0 += batch) {
       const std::int64_t n = std::min<std::int64_t>(batch, t1 - b0);
-      auto s = m.scores_of(m.embed_rows(m.templates.narrow(0, b0, n), cols_e), b0, n).to(torch::kFloat64);  // 2 x n
+      torch::Tensor cols = cols_e, selected = nobody.narrow(0, 0, n);
+      if (model) cols = m.recover_rows(*model, plan.permutations[static_cast<std::size_t>(first + e)], b0, n, cols_e, selected);
+      auto s = m.scores_of(m.embed_rows(m.templates.narrow(0, b0, n), cols), b0, n).to(torch::kFloat64);  // 2 x n
       auto valid = torch::stack({torch::ones({n}, m.has_second.options()), m.has_second.narrow(0, b0, n)});  // 2 x n
       auto hit = s.unsqueeze(1) >= m.thresholds.view({1, 2, 1});  // 2 types x 2 FMRs x n
       hit = hit.logical_and(valid.unsqueeze(1));
-      auto per = torch::cat({valid.sum(1), hit.sum(2).flatten()});  // tried I, II; I@0.1, I@1, II@0.1, II@1
+      // tried I, II; I@0.1, I@1, II@0.1, II@1; selected, selected with I@0.1, I@1
+      auto per = torch::cat({valid.sum(1), hit.sum(2).flatten(), selected.sum().view({1}),
+                             hit.select(0, 0).logical_and(selected).sum(1)});
       counts.select(0, e).add_(per);
       // score_bin on the device: floor((s + 1) / 2 * bins), NaN to bin 0, clamped to the last.
       auto x = (s + 1.0) * 0.5 * static_cast<double>(kScoreBins);

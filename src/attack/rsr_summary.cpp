@@ -1,6 +1,7 @@
 #include "irrev/attack/rsr_summary.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -111,6 +112,49 @@ std::vector<ExpectedRsr> expected_rsr_uniform(const Plan& plan, const std::vecto
     out.push_back(e);
   }
   return out;
+}
+
+std::vector<TargetedRow> targeted_by_complexity(const Plan& plan, const PlanTally& tally) {
+  const int n = plan.spec.blocks;
+  std::vector<std::array<double, 4>> sums(static_cast<std::size_t>(n) + 1, {0, 0, 0, 0});  // tried, sel, hit01, hit1
+  for (std::int64_t e = 0; e < plan.size(); ++e) {
+    auto& s = sums[static_cast<std::size_t>(plan.complexity[static_cast<std::size_t>(e)])];
+    s[0] += static_cast<double>(tally.count(e, kTriedType1));
+    s[1] += static_cast<double>(tally.count(e, kSelected));
+    s[2] += static_cast<double>(tally.count(e, kSelectedFmr01));
+    s[3] += static_cast<double>(tally.count(e, kSelectedFmr1));
+  }
+  std::vector<TargetedRow> rows;
+  std::array<double, 4> expected{0, 0, 0, 0};
+  double covered = 0;
+  auto row = [&](int k, const std::array<double, 4>& s) {
+    TargetedRow r;
+    r.blocks = n;
+    r.complexity = k;
+    r.tried = static_cast<std::int64_t>(s[0]);
+    r.selected = static_cast<std::int64_t>(s[1]);
+    r.yield = s[0] > 0 ? s[1] / s[0] : std::nan("");
+    r.precision_fmr01 = s[1] > 0 ? s[2] / s[1] : std::nan("");
+    r.precision_fmr1 = s[1] > 0 ? s[3] / s[1] : std::nan("");
+    return r;
+  };
+  for (int k = 0; k <= n; ++k) {
+    const auto& s = sums[static_cast<std::size_t>(k)];
+    if (s[0] == 0) continue;
+    rows.push_back(row(k, s));
+    // Per tried template, weighted by the share of complexity k under uniform PE-MIU.
+    const double w = uniform_weight(n, k);
+    covered += w;
+    for (int i = 1; i < 4; ++i) expected[static_cast<std::size_t>(i)] += w * s[static_cast<std::size_t>(i)] / s[0];
+  }
+  if (covered > 0) {
+    for (int i = 1; i < 4; ++i) expected[static_cast<std::size_t>(i)] /= covered;
+    expected[0] = 1;
+    auto r = row(-1, expected);
+    r.tried = r.selected = 0;
+    rows.push_back(r);
+  }
+  return rows;
 }
 
 }  // namespace irrev::attack

@@ -12,6 +12,7 @@
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/identity_split.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
@@ -181,6 +182,20 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   in.threshold_fmr01 = thr.fmr_0_1;
   in.threshold_fmr1 = thr.fmr_1;
 
+  // Block-position models for the recovery step: fitted on every template of a training
+  // identity of the selection's split (never on an evaluated subject).
+  std::vector<attack::BlockPositionModel> position_models;
+  std::int64_t model_templates = 0;
+  if (o.unshuffle || o.targeted_max_complexity >= 0) {
+    std::vector<float> train;
+    for (std::int64_t i = 0; i < set.count; ++i)
+      if (!data::is_evaluation_subject(set.images.subjects[static_cast<std::size_t>(i)], sel.split_seed, sel.eval_share))
+        train.insert(train.end(), set.row(i), set.row(i) + set.dim);
+    model_templates = static_cast<std::int64_t>(train.size()) / set.dim;
+    for (const auto& p : plans)
+      position_models.push_back(attack::BlockPositionModel::fit(train.data(), model_templates, set.dim, p.spec.blocks));
+  }
+
   const auto units = cut_units(plans, n_t, o.entries_per_unit, o.templates_per_unit);
   std::int64_t samples_total = 0;
   for (const auto& p : plans) samples_total += p.size() * n_t;
@@ -198,7 +213,9 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"unit", {o.entries_per_unit, o.templates_per_unit}},
                                {"batch", o.batch},
                                {"precision", o.precision},
-                               {"device", device_kind}}
+                               {"device", device_kind},
+                               {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}}},
+                               {"outcomes", attack::kOutcomes}}
                               .dump();
 
   const std::string ckpt = attack_checkpoint_path(o.out);
@@ -242,7 +259,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
     pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in,
-                                                        attack::PipelineOptions{o.batch, o.precision, o.cuda_graph});
+                                                        attack::PipelineOptions{o.batch, o.precision, o.cuda_graph, position_models,
+                                                                                o.unshuffle, o.targeted_max_complexity});
   }
 
   const std::int64_t samples_before = state.samples_done;
@@ -312,6 +330,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                {"ranks", comm.size()},
                {"device", o.device},
                {"precision", o.precision},
+               {"mode", o.unshuffle ? "unshuffled (block-position model, no second sample)" : "plain"},
                {"resumed", resumed},
                {"seconds", secs},
                {"samples", samples_total},
@@ -371,6 +390,14 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
         summary["expected_rsr_uniform"].push_back({{"blocks", e.blocks}, {"plan", plan.spec.name()},
                                                    {"type", e.type == 1 ? "I" : "II"}, {"fmr", e.fmr},
                                                    {"value", e.value}, {"method", e.method}});
+      if (o.targeted_max_complexity >= 0)
+        for (const auto& t : attack::targeted_by_complexity(plan, tally))
+          summary["targeted"].push_back({{"blocks", t.blocks}, {"plan", plan.spec.name()},
+                                         {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
+                                         {"max_estimated_complexity", o.targeted_max_complexity},
+                                         {"yield", t.yield}, {"precision_fmr0.001", t.precision_fmr01},
+                                         {"precision_fmr0.01", t.precision_fmr1}, {"selected", t.selected},
+                                         {"tried", t.tried}});
     }
     f.set_attribute("summary_json", summary.dump());
   }

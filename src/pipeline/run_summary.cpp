@@ -20,15 +20,18 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
            {"rsr", json::array()},
            {"expected_rsr_uniform", json::array()},
            {"unprotected_rsr", json::array()},
+           {"targeted", json::array()},
            {"job", job}};
   if (job.contains("attack")) {
     for (const auto& [extractor, a] : job["attack"].items()) {
       if (a.value("status", "") != "complete") continue;
-      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr"})
-        for (auto r : a[key]) {
-          r["extractor"] = extractor;
-          out[key].push_back(r);
-        }
+      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr", "targeted"})
+        if (a.contains(key))
+          for (auto r : a[key]) {
+            r["extractor"] = extractor;
+            r["mode"] = a.value("mode", "plain");  // plain, or unshuffled before the inversion
+            out[key].push_back(r);
+          }
     }
   }
   const std::string path = run_dir + "/summary.json";

@@ -89,6 +89,28 @@ rc=$?
 set -e
 [ "$rc" = 2 ] && grep -q "was trained on [0-9]* of the [0-9]* identities this attack evaluates" "$WORK/refused.err" \
   || fail "seen identities: rc $rc: $(cat "$WORK/refused.err")"
+# Without a second sample: the block order recovered by the block-position model, then the
+# inversion; the same counts from 1 and 3 ranks. The model sends each block's content to the
+# same position whatever the permutation, so every permutation of a plan gives the same type-I
+# counts (a recovery that looked at the true order would break this).
+attack 1 "$WORK/unshuffle1.h5" --unshuffle --targeted 2 --templates-per-unit 32 --permutations-per-unit 5 \
+  > "$WORK/unshuffle1.json"
+attack 3 "$WORK/unshuffle3.h5" --unshuffle --targeted 2 --templates-per-unit 16 --permutations-per-unit 3 > /dev/null
+same "$WORK/unshuffle1.h5" "$WORK/unshuffle3.h5"
+python3 - "$WORK/unshuffle1.h5" "$WORK/unshuffle1.json" <<'PY' || fail "unshuffled attack"
+import json, subprocess, sys
+d = json.load(open(sys.argv[2]))
+assert d["mode"].startswith("unshuffled"), d["mode"]
+out = subprocess.run(["h5dump", "-d", "/plans/b4-exhaustive/counts", "-y", "-w", "0", sys.argv[1]],
+                     capture_output=True, text=True, check=True).stdout
+body = out[out.index("DATA {") + 6: out.rindex("}")]
+v = [int(x) for x in body.replace(",", " ").split() if x.strip().lstrip("-").isdigit()]
+rows = [v[i:i + 9] for i in range(0, len(v), 9)]
+assert len(rows) == 24, len(rows)
+assert len({tuple(r[:4]) for r in rows}) == 1, rows[:3]
+t = [r for r in d["targeted"] if r["plan"] == "b4-exhaustive"]
+assert t and all(0 <= r["yield"] <= 1 for r in t), t
+PY
 # Gender SVM folds over ranks: the same table from 1 and 3 ranks.
 gender() {  # ranks out.json
   "$MPIEXEC" --oversubscribe -n "$1" "$IRREV" --no-progress gender --templates "$WORK/t.h5" --crops "$WORK/crops.h5" \
@@ -98,4 +120,4 @@ gender 1 "$WORK/gender1.json"
 gender 3 "$WORK/gender3.json"
 cmp "$WORK/gender1.json" "$WORK/gender3.json" || fail "gender table differs between 1 and 3 ranks"
 [ "$(json "$WORK/gender1.json" "len(d['rows'])")" = 3 ] || fail "gender rows: $(cat "$WORK/gender1.json")"
-echo "attack_cli: np1 = np3 = killed+resumed = signalled+resumed; foreign checkpoint and seen identities refused"
+echo "attack_cli: np1 = np3 = killed+resumed = signalled+resumed; foreign checkpoint and seen identities refused; unshuffled np1 = np3"

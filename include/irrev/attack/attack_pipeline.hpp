@@ -12,6 +12,7 @@
 
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/attack_tally.hpp"
+#include "irrev/attack/unshuffle.hpp"
 
 namespace irrev::models {
 class Inverter;
@@ -37,6 +38,13 @@ struct PipelineOptions {
   /// On CUDA: capture the generator and re-embedding of one batch as a CUDA graph and replay
   /// it (same kernels, same results, fewer launches); ignored on the CPU.
   bool cuda_graph = false;
+  /// Block-position models (any block counts the plans use), for the two attacks that recover
+  /// the block order first (irrev unshuffle): with `unshuffle`, each protected template is put
+  /// back in the order its model finds before it is inverted; with `targeted_max_complexity`
+  /// >= 0, templates whose estimated complexity is at most that are counted as selected.
+  std::vector<BlockPositionModel> position_models;
+  bool unshuffle = false;
+  int targeted_max_complexity = -1;
 };
 
 class AttackPipeline {

@@ -15,6 +15,10 @@ enum Outcome : int {
   kType1Fmr1,       ///< ... at FMR 1 %
   kType2Fmr01,
   kType2Fmr1,
+  /// The targeted attack (attack only templates whose estimated complexity is at most K):
+  kSelected,          ///< templates selected
+  kSelectedFmr01,     ///< of those, type-I successes at FMR 0.1 %
+  kSelectedFmr1,      ///< ... at FMR 1 %
   kOutcomes
 };
 

@@ -41,4 +41,16 @@ struct ExpectedRsr {
 /// uniform plan the mean over its draws.
 std::vector<ExpectedRsr> expected_rsr_uniform(const Plan& plan, const std::vector<RsrRow>& rows);
 
+/// The targeted attack per complexity: the share of attacked templates it selects (yield) and
+/// the type-I RSR among them (precision) at both FMRs, pooled over the complexity's permutations;
+/// complexity -1 is the expectation under uniform PE-MIU (yield and selected successes weighted
+/// by N(n, k) / n!). NaN precision where nothing was selected.
+struct TargetedRow {
+  int blocks = 0;
+  int complexity = 0;
+  double yield = 0, precision_fmr01 = 0, precision_fmr1 = 0;
+  std::int64_t selected = 0, tried = 0;
+};
+std::vector<TargetedRow> targeted_by_complexity(const Plan& plan, const PlanTally& tally);
+
 }  // namespace irrev::attack

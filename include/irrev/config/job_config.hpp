@@ -66,6 +66,8 @@ struct JobConfig {
   std::string attack_device = "cpu";
   std::string attack_precision = "fp32";
   bool attack_cuda_graph = false;
+  bool attack_unshuffle = false;
+  int attack_targeted = -1;
   double attack_checkpoint_seconds = 60;
   std::string attack_path(const std::string& extractor) const { return out_dir + "/attack_" + extractor + ".h5"; }
 

@@ -34,6 +34,11 @@ struct AttackOptions {
   std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
   std::string precision = "fp32";
   bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
+  /// Recover the block order first (a block-position model fitted on the templates of the
+  /// inverter's training identities), then invert: the attack without a second sample.
+  bool unshuffle = false;
+  /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
+  int targeted_max_complexity = -1;
   double checkpoint_seconds = 60;
   bool progress = true;
 };
