@@ -2,7 +2,7 @@
 // trained inverter and an extractor on real templates, one line per configuration.
 //   attack_throughput --inverter inverter.pt --extractor fr_feature.pt --templates t.h5
 //                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all]
-//                     [--graph 0 1] [--eager] [--threads 2] [--seconds 10]
+//                     [--graph 0 1] [--form subpixel transposed] [--eager] [--threads 2] [--seconds 10]
 //                     [--thresholds verify.h5] [--guard-device cpu] [--guard-templates 512] [--json]
 // The tuned path is timed as the attack runs it: AttackPipeline::run over units of 4 batches,
 // counted on the device. --eager adds the plain LibTorch path (batch-norm generator in eval
@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   std::string inverter_path, extractor_path, templates_path, device = "cpu", thresholds, guard_device;
   std::vector<int> batches, graphs;
   std::vector<std::string> precisions{"fp32", "bf16", "bf16-all"};
+  std::vector<std::string> forms{"subpixel"};
   int threads = 1;
   std::int64_t guard_templates = 512;
   double seconds = 10;
@@ -121,6 +122,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batches, "default: 32 on the CPU, 1024 on CUDA");
   app.add_option("--precision", precisions);
   app.add_option("--graph", graphs, "CUDA graph replay off/on (0 1); default 0 on the CPU, 0 1 on CUDA");
+  app.add_option("--form", forms, "the generator's upsampling: subpixel (2x2 conv + pixel shuffle) or transposed")
+      ->check(CLI::IsMember({"subpixel", "transposed"}));
   app.add_option("--threads", threads);
   app.add_option("--seconds", seconds, "time per configuration");
   app.add_option("--thresholds", thresholds, "verify.h5: RSR difference and flipped decisions in the guard");
@@ -199,8 +202,10 @@ int main(int argc, char** argv) {
                   device.c_str(), b, threads, rate);
     }
     for (const auto& prec : precisions)
-      for (int g : graphs) {
-        attack::AttackPipeline pipe(*inverter, *extractor, in, attack::PipelineOptions{b, prec, g != 0});
+      for (const auto& form : forms)
+      for (int g : graphs) try {
+        attack::AttackPipeline pipe(*inverter, *extractor, in,
+                                    attack::PipelineOptions{b, prec, g != 0, form == "transposed"});
         const double rate = measure(unit, seconds, [&] { pipe.run(plan, 0, 0, 1, 0, unit); });
         if (json) {
           std::printf("{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, "
@@ -210,8 +215,14 @@ int main(int argc, char** argv) {
         }
         const std::string guard =
             reference.empty() ? "" : guard_line(guard_scores(pipe, guard_templates), reference, thresholds.empty() ? nullptr : &thr);
-        std::printf("attack path=tuned device=%s precision=%s batch=%d graph=%d threads=%d samples_per_s=%.1f%s\n",
-                    device.c_str(), prec.c_str(), b, g, threads, rate, guard.c_str());
+        std::printf("attack path=tuned device=%s precision=%s batch=%d graph=%d form=%s threads=%d samples_per_s=%.1f%s\n",
+                    device.c_str(), prec.c_str(), b, g, form.c_str(), threads, rate, guard.c_str());
+      } catch (const std::exception& e) {
+        // One configuration the library cannot run (LibTorch 1.13's CPU bf16 transposed
+        // convolution, for one) must not cost the other lines of a device session.
+        const std::string what = e.what();
+        std::printf("attack path=tuned device=%s precision=%s batch=%d graph=%d form=%s failed: %s\n", device.c_str(),
+                    prec.c_str(), b, g, form.c_str(), what.substr(0, what.find('\n')).c_str());
       }
   }
   return 0;

@@ -94,12 +94,15 @@ timeout 150 "$b" --inverter "$inv" --extractor "$ext" --templates "$work/templat
   --thresholds "$thr" --guard-templates 0 --threads 16 --seconds 3 --eager --batch 32 \
   --precision fp32 --graph 0 > "$res/bench.txt" 2>&1
 timeout 150 "$b" --inverter "$inv" --extractor "$ext" --templates "$work/templates_fr_feature.h5" --device cuda \
-  --thresholds "$thr" --guard-device cpu --guard-templates 256 --threads 16 --seconds 3 --batch 1024 4096 \
-  --precision fp32 bf16 bf16-all --graph 0 1 >> "$res/bench.txt" 2>&1
+  --thresholds "$thr" --guard-device cpu --guard-templates 256 --threads 16 --seconds 3 --batch 1024 \
+  --precision fp32 bf16 bf16-all --graph 0 1 --form subpixel transposed >> "$res/bench.txt" 2>&1
+timeout 60 "$b" --inverter "$inv" --extractor "$ext" --templates "$work/templates_fr_feature.h5" --device cuda \
+  --guard-templates 0 --threads 16 --seconds 3 --batch 4096 --precision bf16 --graph 1 \
+  --form subpixel transposed >> "$res/bench.txt" 2>&1
 cat "$res/bench.txt"
-best=$(awk '/path=tuned/ && /precision=bf16 / {for(i=1;i<=NF;i++){split($i,kv,"="); v[kv[1]]=kv[2]} if (v["samples_per_s"]+0 > r) {r=v["samples_per_s"]+0; g=v["graph"]; bt=v["batch"]}} END {print r, g, bt}' "$res/bench.txt")
-read -r rate graph _ <<< "$best"
-log "best bf16: $rate samples/s, graph=$graph"
+best=$(awk '/path=tuned/ && /precision=bf16 / && /batch=1024/ {for(i=1;i<=NF;i++){split($i,kv,"="); v[kv[1]]=kv[2]} if (v["samples_per_s"]+0 > r) {r=v["samples_per_s"]+0; g=v["graph"]; f=v["form"]}} END {print r, g, f}' "$res/bench.txt")
+read -r rate graph form <<< "$best"
+log "best bf16 at batch 1024: $rate samples/s, graph=$graph, form=$form"
 
 # The exhaustive 8! study on as many templates as fit (one batch of them, under every permutation).
 secs=$(( $(left) - 45 ))
@@ -110,7 +113,8 @@ if [ "${n:-0}" -ge 32 ]; then
   mpirun --oversubscribe -np 2 "$bin" attack --templates "$work/templates_fr_feature.h5" --crops "$work/crops.h5" \
     --extractor "$ext" --inverter "$inv" --thresholds "$thr" --out "$res/attack_fr_feature.h5" \
     --plan 8:exhaustive --plan 8:fixed-seed --max-templates "$n" --batch "$n" --templates-per-unit "$n" \
-    --permutations-per-unit 64 --device cuda --precision bf16 $gflag --checkpoint-seconds 30 \
+    --permutations-per-unit 64 --device cuda --precision bf16 $gflag --upsampling "${form:-subpixel}" \
+    --checkpoint-seconds 30 \
     > "$res/attack.log" 2>&1 &
   apid=$!
   # Stop it (resumable, checkpointed) if it would overrun the budget.

@@ -39,6 +39,10 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
                 "Recover the block order with a block-position model before inverting (no second sample)");
   sub->add_option("--targeted", o->targeted_max_complexity,
                   "Also count the targeted attack on templates estimated at this complexity or below");
+  sub->add_option("--upsampling", o->upsampling,
+                  "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)")
+      ->check(CLI::IsMember({"subpixel", "transposed"}))
+      ->capture_default_str();
   sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
   sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {

@@ -209,6 +209,7 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   m.bf16_extractor = options.precision == "bf16-all";
   m.generator = *m.inverter->folded;
   m.generator->to(m.device, m.bf16 ? torch::kBFloat16 : torch::kFloat32);
+  m.generator->set_transposed(options.transposed_upsampling);
   auto host = [&](const std::vector<float>& v) {
     return torch::from_blob(const_cast<float*>(v.data()), {m.count, m.dim}, torch::kFloat32).clone().to(m.device);
   };

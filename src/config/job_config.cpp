@@ -261,7 +261,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   if (const auto* t = table(root, "attack", where)) {
     const std::string p = "attack.";
     only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
-                      "permutations_per_unit", "device", "precision", "cuda_graph", "unshuffle", "targeted", "checkpoint_seconds"}, where);
+                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "unshuffle", "targeted", "checkpoint_seconds"}, where);
     c.attack = true;
     std::uint64_t seed = 2021;
     read(*t, "seed", seed, p, where);
@@ -285,6 +285,9 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "device", c.attack_device, p, where);
     read(*t, "precision", c.attack_precision, p, where);
     read(*t, "cuda_graph", c.attack_cuda_graph, p, where);
+    read(*t, "upsampling", c.attack_upsampling, p, where);
+    IRREV_CHECK(c.attack_upsampling == "subpixel" || c.attack_upsampling == "transposed",
+                "{}: attack.upsampling must be subpixel or transposed", where);
     read(*t, "unshuffle", c.attack_unshuffle, p, where);
     read(*t, "targeted", c.attack_targeted, p, where);
     read(*t, "checkpoint_seconds", c.attack_checkpoint_seconds, p, where);

@@ -42,12 +42,15 @@ FoldedConv fold_transposed(const torch::Tensor& weight, const nn::BatchNorm2dImp
   f.bias = shift.repeat_interleave(4);
   f.padding = 1;
   f.crop = padding;
+  f.transposed_weight = w.contiguous();
   return f;
 }
 
 }  // namespace
 
-torch::Tensor FoldedConv::forward(const torch::Tensor& x) const {
+torch::Tensor FoldedConv::forward(const torch::Tensor& x, bool transposed) const {
+  if (transposed && crop >= 0)  // the bias of every phase is the channel's shift
+    return torch::conv_transpose2d(x, transposed_weight, bias.view({-1, 4}).select(1, 0).contiguous(), 2, crop);
   auto y = torch::conv2d(x, weight, bias, 1, padding);
   if (crop < 0) return y;
   y = torch::pixel_shuffle(y, 2);
@@ -116,6 +119,7 @@ void FoldedGenerator::to(const torch::Device& device, torch::ScalarType dtype) {
     if (s.up) {
       move(s.up->weight);
       move(s.up->bias);
+      move(s.up->transposed_weight);
     }
     for (auto& r : s.residual) {
       move(r.weight);
@@ -139,7 +143,7 @@ torch::Tensor FoldedGenerator::forward(const torch::Tensor& z_in) const {
   for (const auto& st : m_stages) {
     if (st.resize_to > 0)
       x = torch::upsample_nearest2d(x, std::vector<int64_t>{st.resize_to, st.resize_to});
-    if (st.up) x = torch::relu(st.up->forward(x));
+    if (st.up) x = torch::relu(st.up->forward(x, m_transposed));
     if (!st.residual.empty()) {
       auto y = x;
       for (const auto& r : st.residual) y = torch::relu(r.forward(y));

@@ -16,7 +16,11 @@ struct FoldedConv {
   torch::Tensor weight, bias;
   int padding = 1;
   int crop = -1;  ///< >= 0: sub-pixel form of a transposed convolution
-  torch::Tensor forward(const torch::Tensor& x) const;
+  /// The same transposed convolution in its own form (C_in x C_out x 4 x 4, stride 2, padding
+  /// `crop`), with the batch norm folded in: cuDNN runs transposed convolutions natively, so on
+  /// a GPU this form may beat the sub-pixel one (bench: attack_throughput --form).
+  torch::Tensor transposed_weight;
+  torch::Tensor forward(const torch::Tensor& x, bool transposed = false) const;
 };
 
 class FoldedGenerator {
@@ -28,6 +32,9 @@ class FoldedGenerator {
   /// Move the weights to `device` and cast them to `dtype` (float32 or bfloat16).
   void to(const torch::Device& device, torch::ScalarType dtype);
   torch::ScalarType dtype() const { return m_dtype; }
+  /// Run stride-2 upsampling stages as transposed convolutions instead of their sub-pixel form
+  /// (same sums; which is faster depends on the device's library).
+  void set_transposed(bool on) { m_transposed = on; }
 
  private:
   struct Stage {
@@ -41,6 +48,7 @@ class FoldedGenerator {
   std::vector<Stage> m_stages;
   FoldedConv m_to_rgb;
   torch::ScalarType m_dtype = torch::kFloat32;
+  bool m_transposed = false;
 };
 
 }  // namespace irrev::models

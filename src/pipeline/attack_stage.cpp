@@ -124,6 +124,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
               "templates_per_unit ({}) must be a positive multiple of the batch ({}): batches never straddle units",
               o.templates_per_unit, o.batch);
   IRREV_CHECK(o.entries_per_unit >= 1, "permutations per unit must be positive");
+  IRREV_CHECK(o.upsampling == "subpixel" || o.upsampling == "transposed",
+              "attack upsampling must be subpixel or transposed, got '{}'", o.upsampling);
   // Every rank derives the same inputs, selection and plans from the files.
   auto set = data::read_template_set(o.templates);
   const auto det_scores = data::read_detection_scores(o.crops, set, o.templates);
@@ -213,6 +215,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"unit", {o.entries_per_unit, o.templates_per_unit}},
                                {"batch", o.batch},
                                {"precision", o.precision},
+                               {"upsampling", o.upsampling},
                                {"device", device_kind},
                                {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}}},
                                {"outcomes", attack::kOutcomes}}
@@ -259,8 +262,9 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
     pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in,
-                                                        attack::PipelineOptions{o.batch, o.precision, o.cuda_graph, position_models,
-                                                                                o.unshuffle, o.targeted_max_complexity});
+                                                        attack::PipelineOptions{o.batch, o.precision, o.cuda_graph, o.upsampling == "transposed",
+                                                                                position_models, o.unshuffle,
+                                                                                o.targeted_max_complexity});
   }
 
   const std::int64_t samples_before = state.samples_done;

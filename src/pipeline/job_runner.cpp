@@ -236,6 +236,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         ao.device = job.attack_device;
         ao.precision = job.attack_precision;
         ao.cuda_graph = job.attack_cuda_graph;
+        ao.upsampling = job.attack_upsampling;
         ao.unshuffle = job.attack_unshuffle;
         ao.targeted_max_complexity = job.attack_targeted;
         ao.checkpoint_seconds = job.attack_checkpoint_seconds;

@@ -54,6 +54,21 @@ TEST(FoldedGenerator, MatchesEvalModeWithTransposedConvolutions) {
   expect_same(c, 128);
 }
 
+TEST(FoldedGenerator, TransposedFormGivesTheSubPixelForm) {
+  GeneratorConfig c;
+  c.channels = {32, 16, 16, 8, 8, 4};
+  auto g = trained_looking(c, 128);
+  FoldedGenerator folded(*g);
+  torch::NoGradGuard no_grad;
+  auto z = torch::randn({3, 128});
+  auto sub = folded.forward(z);
+  folded.set_transposed(true);
+  auto tr = folded.forward(z);
+  ASSERT_EQ(sub.sizes(), tr.sizes());
+  EXPECT_LT((sub - tr).abs().max().item<double>(), 2e-5);
+  EXPECT_LT((g->forward(z) - tr).abs().max().item<double>(), 2e-5);
+}
+
 TEST(FoldedGenerator, CastsToBfloat16WithinTolerance) {
   GeneratorConfig c;
   c.stage_sizes = {4, 8, 16};

@@ -38,6 +38,9 @@ struct PipelineOptions {
   /// On CUDA: capture the generator and re-embedding of one batch as a CUDA graph and replay
   /// it (same kernels, same results, fewer launches); ignored on the CPU.
   bool cuda_graph = false;
+  /// The generator's stride-2 stages as transposed convolutions rather than their sub-pixel form
+  /// (the same sums; the sub-pixel form is what makes oneDNN fast on CPUs).
+  bool transposed_upsampling = false;
   /// Block-position models (any block counts the plans use), for the two attacks that recover
   /// the block order first (irrev unshuffle): with `unshuffle`, each protected template is put
   /// back in the order its model finds before it is inverted; with `targeted_max_complexity`

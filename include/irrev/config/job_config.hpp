@@ -66,6 +66,7 @@ struct JobConfig {
   std::string attack_device = "cpu";
   std::string attack_precision = "fp32";
   bool attack_cuda_graph = false;
+  std::string attack_upsampling = "subpixel";
   bool attack_unshuffle = false;
   int attack_targeted = -1;
   double attack_checkpoint_seconds = 60;

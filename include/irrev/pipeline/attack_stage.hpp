@@ -34,6 +34,7 @@ struct AttackOptions {
   std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
   std::string precision = "fp32";
   bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
+  std::string upsampling = "subpixel";   ///< the generator's stride-2 stages: subpixel or transposed
   /// Recover the block order first (a block-position model fitted on the templates of the
   /// inverter's training identities), then invert: the attack without a second sample.
   bool unshuffle = false;
