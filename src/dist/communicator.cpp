@@ -64,7 +64,7 @@ Communicator::Communicator(int* argc, char*** argv) {
   m_comm = as_handle(MPI_COMM_WORLD);
 }
 
-Communicator::Communicator(std::intptr_t comm, int local_rank) : m_comm(comm), m_local_rank(local_rank), m_owns_comm(true) {
+Communicator::Communicator(std::intptr_t comm, int local_rank) : m_comm(comm), m_owns_comm(true), m_local_rank(local_rank) {
   MPI_Comm_rank(as_comm(comm), &m_rank);
   MPI_Comm_size(as_comm(comm), &m_size);
 }
