@@ -394,6 +394,14 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
         summary["expected_rsr_uniform"].push_back({{"blocks", e.blocks}, {"plan", plan.spec.name()},
                                                    {"type", e.type == 1 ? "I" : "II"}, {"fmr", e.fmr},
                                                    {"value", e.value}, {"method", e.method}});
+      if (!position_models.empty()) {
+        // How well the order itself was recovered, on these templates under uniform PE-MIU.
+        auto r = json::parse(attack::evaluate_unshuffle(position_models[p], in.templates.data(), n_t, 8, 2,
+                                                        o.plans[p].seed).to_json());
+        r["plan"] = plan.spec.name();
+        r["model_templates"] = model_templates;
+        summary["recovery"].push_back(r);
+      }
       if (o.targeted_max_complexity >= 0)
         for (const auto& t : attack::targeted_by_complexity(plan, tally))
           summary["targeted"].push_back({{"blocks", t.blocks}, {"plan", plan.spec.name()},

@@ -246,7 +246,9 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         const std::string akey = nlohmann::json{{"inverter", tkey}, {"plans", plans},
                                                 {"selection", nlohmann::json::parse(job.attack_selection.to_json())},
                                                 {"unit", {ao.entries_per_unit, ao.templates_per_unit}},
-                                                {"batch", ao.batch}, {"device", ao.device}, {"precision", ao.precision}}
+                                                {"batch", ao.batch}, {"device", ao.device}, {"precision", ao.precision},
+                                                {"upsampling", ao.upsampling},
+                                                {"recovery", {ao.unshuffle, ao.targeted_max_complexity}}}
                                      .dump();
         if (agree(options.force || !up_to_date(ao.out, akey))) {
           auto r = run_attack(comm, ao);

@@ -21,11 +21,12 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
            {"expected_rsr_uniform", json::array()},
            {"unprotected_rsr", json::array()},
            {"targeted", json::array()},
+           {"recovery", json::array()},
            {"job", job}};
   if (job.contains("attack")) {
     for (const auto& [extractor, a] : job["attack"].items()) {
       if (a.value("status", "") != "complete") continue;
-      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr", "targeted"})
+      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr", "targeted", "recovery"})
         if (a.contains(key))
           for (auto r : a[key]) {
             r["extractor"] = extractor;
