@@ -11,6 +11,9 @@ Command add_report(CLI::App& app, const GlobalOptions&) {
   auto o = std::make_shared<report::ReportOptions>();
   sub->add_option("run_dir", o->run_dir, "A run folder of `irrev run`")->required();
   sub->add_option("--reference", o->reference_dir, "The reference study's CSVs, e.g. ../shared/reference");
+  sub->add_option("--compare", o->compare_dir,
+                  "Another run folder of the same plans (e.g. the plain attack beside --unshuffle): its expected RSR "
+                  "goes next to this run's");
   return {sub, [o](const dist::Communicator& comm) {
             if (comm.is_master()) print_master(comm, report::write_report(*o));
             return 0;

@@ -292,6 +292,32 @@ fs::path reconstruction_grid(const fs::path&, const fs::path&, const std::string
 }
 #endif
 
+/// This run's expected RSR under uniform PE-MIU next to another run's, for the rows (plan,
+/// type, FMR) both have.
+std::string compare_expected(const json& summary, const std::string& other_dir, const std::string& e,
+                             const std::string& mode) {
+  const fs::path other_path = fs::path(other_dir) / "summary.json";
+  IRREV_CHECK(fs::is_regular_file(other_path), "--compare: '{}' has no summary.json (not a finished `irrev run`)",
+              other_dir);
+  const auto other = json::parse(read_text(other_path));
+  std::string other_mode = "plain";
+  if (other["job"].contains("attack") && other["job"]["attack"].contains(e))
+    other_mode = other["job"]["attack"][e].value("mode", "plain");
+  std::string rows;
+  for (const auto& x : summary["expected_rsr_uniform"]) {
+    if (x["extractor"] != e) continue;
+    for (const auto& y : other["expected_rsr_uniform"])
+      if (y["extractor"] == e && y["plan"] == x["plan"] && y["type"] == x["type"] && y["fmr"] == x["fmr"])
+        rows += fmt::format("| {} | {} | {} % | {:.2f} % | {:.2f} % |\n", x["plan"].get<std::string>(),
+                            x["type"].get<std::string>(), 100 * x["fmr"].get<double>(), 100 * x["value"].get<double>(),
+                            100 * y["value"].get<double>());
+  }
+  IRREV_CHECK(!rows.empty(), "--compare: '{}' has no expected RSR of {} for the plans of this run", other_dir, e);
+  return fmt::format("Expected RSR under uniform PE-MIU, this run ({}) and `{}` ({}):\n\n| plan | type | FMR | this "
+                     "run | other run |\n|---|---|---|---|---|\n{}\n",
+                     mode, other_dir, other_mode, rows);
+}
+
 }  // namespace
 
 std::string write_report(const ReportOptions& o) {
@@ -359,6 +385,7 @@ std::string write_report(const ReportOptions& o) {
         md += fmt::format("| {} | {} | {} % | {:.2f} % |\n", x["plan"].get<std::string>(), x["type"].get<std::string>(),
                           100 * x["fmr"].get<double>(), 100 * x["value"].get<double>());
     md += fmt::format("\nAttack mode: {}.\n\n", a.value("mode", "plain"));
+    if (!o.compare_dir.empty()) md += compare_expected(summary, o.compare_dir, e, a.value("mode", "plain"));
     std::string recovery;
     if (summary.contains("recovery"))
       for (const auto& x : summary["recovery"])

@@ -16,4 +16,16 @@ for f in report.md det_fr_feature.png rsr_fr_feature_b4-exhaustive.png rsr_fr_fe
   [ -s "$WORK/run/report/$f" ] || fail "report: no $f"
 done
 grep -q "Gender prediction" "$WORK/run/report/report.md" || fail "report without the gender table"
+# Compared with a run of the same plans (itself here): both columns of every row agree.
+"$IRREV" report "$WORK/run" --compare "$WORK/run" > /dev/null || fail "irrev report --compare failed"
+python3 - "$WORK/run/report/report.md" <<'PY' || fail "report --compare table"
+import sys
+md = open(sys.argv[1]).read()
+i = md.index("Expected RSR under uniform PE-MIU, this run (plain) and")
+rows = [l for l in md[i:].split("\n\n")[1].splitlines()[2:] if l.startswith("|")]
+assert rows, md[i:i + 400]
+for r in rows:
+    c = [x.strip() for x in r.strip("|").split("|")]
+    assert c[3] == c[4], r
+PY
 echo "submit_attack: 2-rank job $id complete, report written"

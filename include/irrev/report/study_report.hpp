@@ -11,6 +11,9 @@ namespace irrev::report {
 struct ReportOptions {
   std::string run_dir;
   std::string reference_dir;  ///< the reference study's CSVs (../shared/reference); empty: none
+  /// Another run of the same plans (the plain attack beside an unshuffled one, say): its
+  /// expected RSR under uniform PE-MIU goes next to this run's; empty: none.
+  std::string compare_dir;
 };
 
 /// Writes the report; returns its path. An InputError listing every missing stage output.
