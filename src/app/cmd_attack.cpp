@@ -37,6 +37,10 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::IsMember({"fp32", "bf16", "bf16-all"}))->capture_default_str();
   sub->add_flag("--unshuffle", o->unshuffle,
                 "Recover the block order with a block-position model before inverting (no second sample)");
+  sub->add_option("--unshuffle-model", o->unshuffle_model,
+                  "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)")
+      ->check(CLI::IsMember({"diagonal", "full"}))
+      ->capture_default_str();
   sub->add_option("--targeted", o->targeted_max_complexity,
                   "Also count the targeted attack on templates estimated at this complexity or below");
   sub->add_option("--upsampling", o->upsampling,

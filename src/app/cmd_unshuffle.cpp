@@ -21,6 +21,8 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
       ->capture_default_str();
   sub->add_option("--max-templates", o->max_templates, "At most this many evaluation subjects (0: all)");
   sub->add_option("--seed", o->seed, "Key of the permutations' draws")->capture_default_str();
+  sub->add_flag("--full-covariance", o->full_covariance,
+                "Learn how each position's values vary together (b x b per position), not only their spreads");
   return {sub, [o](const dist::Communicator& comm) {
             std::string out;
             if (comm.is_master()) out = pipeline::run_unshuffle_eval(*o);

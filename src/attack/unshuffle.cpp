@@ -63,7 +63,44 @@ std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n) {
   return column;
 }
 
-BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, int dim, int blocks) {
+namespace {
+/// In place: the lower Cholesky factor of a symmetric positive definite n x n matrix.
+void cholesky(std::vector<double>& a, int n) {
+  for (int j = 0; j < n; ++j) {
+    double d = a[static_cast<std::size_t>(j * n + j)];
+    for (int k = 0; k < j; ++k) d -= a[static_cast<std::size_t>(j * n + k)] * a[static_cast<std::size_t>(j * n + k)];
+    IRREV_ASSERT(d > 0, "block-position model: a covariance is not positive definite");
+    const double l = std::sqrt(d);
+    a[static_cast<std::size_t>(j * n + j)] = l;
+    for (int i = j + 1; i < n; ++i) {
+      double v = a[static_cast<std::size_t>(i * n + j)];
+      for (int k = 0; k < j; ++k) v -= a[static_cast<std::size_t>(i * n + k)] * a[static_cast<std::size_t>(j * n + k)];
+      a[static_cast<std::size_t>(i * n + j)] = v / l;
+    }
+    for (int k = j + 1; k < n; ++k) a[static_cast<std::size_t>(j * n + k)] = 0;
+  }
+}
+
+/// The inverse of L L^T from its Cholesky factor L (column by column, two triangular solves).
+std::vector<double> inverse_from_cholesky(const std::vector<double>& l, int n) {
+  std::vector<double> inv(static_cast<std::size_t>(n) * static_cast<std::size_t>(n)), y(static_cast<std::size_t>(n));
+  for (int c = 0; c < n; ++c) {
+    for (int i = 0; i < n; ++i) {  // L y = e_c
+      double v = i == c ? 1.0 : 0.0;
+      for (int k = 0; k < i; ++k) v -= l[static_cast<std::size_t>(i * n + k)] * y[static_cast<std::size_t>(k)];
+      y[static_cast<std::size_t>(i)] = v / l[static_cast<std::size_t>(i * n + i)];
+    }
+    for (int i = n - 1; i >= 0; --i) {  // L^T x = y
+      double v = y[static_cast<std::size_t>(i)];
+      for (int k = i + 1; k < n; ++k) v -= l[static_cast<std::size_t>(k * n + i)] * inv[static_cast<std::size_t>(k * n + c)];
+      inv[static_cast<std::size_t>(i * n + c)] = v / l[static_cast<std::size_t>(i * n + i)];
+    }
+  }
+  return inv;
+}
+}  // namespace
+
+BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, int dim, int blocks, bool full) {
   IRREV_CHECK(rows >= 2, "block-position model: needs at least 2 training templates, got {}", rows);
   IRREV_CHECK(blocks >= 2 && blocks <= protect::kMaxBlocks && dim % blocks == 0,
               "block-position model: {} values cannot be cut into {} blocks (2..{})", dim, blocks, protect::kMaxBlocks);
@@ -89,19 +126,54 @@ BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, in
     m.m_inv_var[static_cast<std::size_t>(d)] = 1.0 / var;
     m.m_log_sd_sum[static_cast<std::size_t>(d / b)] += 0.5 * std::log(var);
   }
+  if (!full) return m;
+  IRREV_CHECK(rows > b, "block-position model: a full covariance of {} values needs more than {} templates, got {}", b,
+              b, rows);
+  m.m_precision.resize(static_cast<std::size_t>(blocks) * static_cast<std::size_t>(b * b));
+  for (int j = 0; j < blocks; ++j) {
+    std::vector<double> cov(static_cast<std::size_t>(b * b), 0);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* v = x + r * dim + j * b;
+      for (int s = 0; s < b; ++s) {
+        const double es = v[s] - m.m_mean[static_cast<std::size_t>(j * b + s)];
+        for (int t = 0; t <= s; ++t) cov[static_cast<std::size_t>(s * b + t)] += es * (v[t] - m.m_mean[static_cast<std::size_t>(j * b + t)]);
+      }
+    }
+    // Shrunk 10 % towards the diagonal: fewer training templates than parameters stay stable.
+    for (int s = 0; s < b; ++s)
+      for (int t = 0; t <= s; ++t) {
+        double c = cov[static_cast<std::size_t>(s * b + t)] / static_cast<double>(rows - 1);
+        if (s != t) c *= 0.9;
+        else c = std::max(c, 1e-12);
+        cov[static_cast<std::size_t>(s * b + t)] = cov[static_cast<std::size_t>(t * b + s)] = c;
+      }
+    cholesky(cov, b);
+    double half_logdet = 0;
+    for (int s = 0; s < b; ++s) half_logdet += std::log(cov[static_cast<std::size_t>(s * b + s)]);
+    m.m_log_sd_sum[static_cast<std::size_t>(j)] = half_logdet;
+    const auto p = inverse_from_cholesky(cov, b);
+    std::copy(p.begin(), p.end(), m.m_precision.begin() + static_cast<std::ptrdiff_t>(j) * b * b);
+  }
   return m;
 }
 
 std::vector<double> BlockPositionModel::scores(const float* z) const {
   const int n = m_blocks, b = m_dim / m_blocks;
-  std::vector<double> s(static_cast<std::size_t>(n) * static_cast<std::size_t>(n));
+  std::vector<double> s(static_cast<std::size_t>(n) * static_cast<std::size_t>(n)), e(static_cast<std::size_t>(b));
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
       double ll = -m_log_sd_sum[static_cast<std::size_t>(j)];
-      for (int t = 0; t < b; ++t) {
-        const auto d = static_cast<std::size_t>(j * b + t);
-        const double e = z[i * b + t] - m_mean[d];
-        ll -= 0.5 * e * e * m_inv_var[d];
+      for (int t = 0; t < b; ++t) e[static_cast<std::size_t>(t)] = z[i * b + t] - m_mean[static_cast<std::size_t>(j * b + t)];
+      if (m_precision.empty()) {
+        for (int t = 0; t < b; ++t)
+          ll -= 0.5 * e[static_cast<std::size_t>(t)] * e[static_cast<std::size_t>(t)] * m_inv_var[static_cast<std::size_t>(j * b + t)];
+      } else {
+        const double* p = m_precision.data() + static_cast<std::ptrdiff_t>(j) * b * b;
+        for (int s1 = 0; s1 < b; ++s1) {
+          double row = 0;
+          for (int t = 0; t < b; ++t) row += p[s1 * b + t] * e[static_cast<std::size_t>(t)];
+          ll -= 0.5 * e[static_cast<std::size_t>(s1)] * row;
+        }
       }
       s[static_cast<std::size_t>(i * n + j)] = ll;
     }

@@ -261,7 +261,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   if (const auto* t = table(root, "attack", where)) {
     const std::string p = "attack.";
     only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
-                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "unshuffle", "targeted", "checkpoint_seconds"}, where);
+                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds"}, where);
     c.attack = true;
     std::uint64_t seed = 2021;
     read(*t, "seed", seed, p, where);
@@ -289,6 +289,9 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     IRREV_CHECK(c.attack_upsampling == "subpixel" || c.attack_upsampling == "transposed",
                 "{}: attack.upsampling must be subpixel or transposed", where);
     read(*t, "unshuffle", c.attack_unshuffle, p, where);
+    read(*t, "unshuffle_model", c.attack_unshuffle_model, p, where);
+    IRREV_CHECK(c.attack_unshuffle_model == "diagonal" || c.attack_unshuffle_model == "full",
+                "{}: attack.unshuffle_model must be diagonal or full", where);
     read(*t, "targeted", c.attack_targeted, p, where);
     read(*t, "checkpoint_seconds", c.attack_checkpoint_seconds, p, where);
     IRREV_CHECK(c.attack_batch > 0 && c.attack_templates_per_unit > 0 && c.attack_templates_per_unit % c.attack_batch == 0,

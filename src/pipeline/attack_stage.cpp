@@ -124,6 +124,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
               "templates_per_unit ({}) must be a positive multiple of the batch ({}): batches never straddle units",
               o.templates_per_unit, o.batch);
   IRREV_CHECK(o.entries_per_unit >= 1, "permutations per unit must be positive");
+  IRREV_CHECK(o.unshuffle_model == "diagonal" || o.unshuffle_model == "full",
+              "the block-position model must be diagonal or full, got '{}'", o.unshuffle_model);
   IRREV_CHECK(o.upsampling == "subpixel" || o.upsampling == "transposed",
               "attack upsampling must be subpixel or transposed, got '{}'", o.upsampling);
   // Every rank derives the same inputs, selection and plans from the files.
@@ -195,7 +197,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
         train.insert(train.end(), set.row(i), set.row(i) + set.dim);
     model_templates = static_cast<std::int64_t>(train.size()) / set.dim;
     for (const auto& p : plans)
-      position_models.push_back(attack::BlockPositionModel::fit(train.data(), model_templates, set.dim, p.spec.blocks));
+      position_models.push_back(attack::BlockPositionModel::fit(train.data(), model_templates, set.dim, p.spec.blocks,
+                                                                o.unshuffle_model == "full"));
   }
 
   const auto units = cut_units(plans, n_t, o.entries_per_unit, o.templates_per_unit);
@@ -217,7 +220,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"precision", o.precision},
                                {"upsampling", o.upsampling},
                                {"device", device_kind},
-                               {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}}},
+                               {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity},
+                                             {"model", o.unshuffle_model}}},
                                {"outcomes", attack::kOutcomes}}
                               .dump();
 
@@ -334,7 +338,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                {"ranks", comm.size()},
                {"device", o.device},
                {"precision", o.precision},
-               {"mode", o.unshuffle ? "unshuffled (block-position model, no second sample)" : "plain"},
+               {"mode", o.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", o.unshuffle_model)
+                                    : std::string("plain")},
                {"resumed", resumed},
                {"seconds", secs},
                {"samples", samples_total},

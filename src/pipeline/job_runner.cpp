@@ -238,6 +238,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         ao.cuda_graph = job.attack_cuda_graph;
         ao.upsampling = job.attack_upsampling;
         ao.unshuffle = job.attack_unshuffle;
+        ao.unshuffle_model = job.attack_unshuffle_model;
         ao.targeted_max_complexity = job.attack_targeted;
         ao.checkpoint_seconds = job.attack_checkpoint_seconds;
         ao.progress = options.progress;
@@ -248,7 +249,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
                                                 {"unit", {ao.entries_per_unit, ao.templates_per_unit}},
                                                 {"batch", ao.batch}, {"device", ao.device}, {"precision", ao.precision},
                                                 {"upsampling", ao.upsampling},
-                                                {"recovery", {ao.unshuffle, ao.targeted_max_complexity}}}
+                                                {"recovery", {ao.unshuffle, ao.targeted_max_complexity, ao.unshuffle_model}}}
                                      .dump();
         if (agree(options.force || !up_to_date(ao.out, akey))) {
           auto r = run_attack(comm, ao);

@@ -34,7 +34,7 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o) {
   for (int blocks : o.blocks) {
     IRREV_CHECK(blocks >= 2 && set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks", blocks,
                 set.dim, blocks);
-    const auto model = attack::BlockPositionModel::fit(train.data(), n_train, set.dim, blocks);
+    const auto model = attack::BlockPositionModel::fit(train.data(), n_train, set.dim, blocks, o.full_covariance);
     const auto m = attack::evaluate_unshuffle(model, eval.data(), n_eval, o.uniform, o.per_complexity, o.seed);
     spdlog::info("unshuffle: {} blocks: position accuracy {:.4f} (chance {:.4f}{}), exact {:.4f}, {:.2f} blocks "
                  "still displaced",
@@ -49,6 +49,7 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o) {
                                 {"dim", set.dim},
                                 {"split_seed", o.split_seed},
                                 {"eval_share", o.eval_share},
+                                {"model", o.full_covariance ? "gaussian, full covariance per position" : "gaussian, diagonal"},
                                 {"training_templates", n_train},
                                 {"evaluation_templates", n_eval},
                                 {"results", results}}

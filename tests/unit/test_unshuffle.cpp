@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -92,6 +93,36 @@ TEST(Unshuffle, ReportsChanceWhereAllBlocksAreIdenticallyDistributed) {
                               << m.position_ci_high << "] against chance " << m.chance;
   EXPECT_NEAR(m.position_accuracy, 1.0 / blocks, 0.03);
   EXPECT_LT(m.exact_rate, 0.01);
+}
+
+TEST(Unshuffle, FullCovarianceTellsApartPositionsThatDifferOnlyInCorrelation) {
+  // Every value has mean 0 and variance 1; position j's values share a common factor with
+  // weight rho_j. Means and spreads are alike everywhere, so only the full model tells them apart.
+  std::mt19937 rng(17);
+  const int dim = 64, blocks = 4, b = dim / blocks;
+  const double rho[blocks] = {0.0, 0.3, 0.6, 0.9};
+  auto draw_correlated = [&](std::int64_t rows) {
+    std::normal_distribution<double> g;
+    std::vector<float> x(static_cast<std::size_t>(rows * dim));
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (int j = 0; j < blocks; ++j) {
+        const double f = g(rng);
+        for (int t = 0; t < b; ++t)
+          x[static_cast<std::size_t>(r * dim + j * b + t)] =
+              static_cast<float>(std::sqrt(rho[j]) * f + std::sqrt(1 - rho[j]) * g(rng));
+      }
+    return x;
+  };
+  const auto train = draw_correlated(3000);
+  const auto eval = draw_correlated(300);
+  const auto diagonal = attack::evaluate_unshuffle(attack::BlockPositionModel::fit(train.data(), 3000, dim, blocks),
+                                                   eval.data(), 300, 8, 0, 7);
+  const auto full = attack::evaluate_unshuffle(attack::BlockPositionModel::fit(train.data(), 3000, dim, blocks, true),
+                                               eval.data(), 300, 8, 0, 7);
+  EXPECT_FALSE(full.chance_level);
+  EXPECT_GT(full.position_accuracy, 0.8);
+  EXPECT_GT(full.position_accuracy, diagonal.position_accuracy + 0.3) << "diagonal " << diagonal.position_accuracy;
+  EXPECT_GT(full.exact_rate, 0.6);
 }
 
 TEST(Unshuffle, RefusesABlockCountTheTemplatesCannotTake) {

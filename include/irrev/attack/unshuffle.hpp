@@ -22,10 +22,15 @@ std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n);
 class BlockPositionModel {
  public:
   BlockPositionModel() = default;
-  /// Fits on `rows` unprotected templates of `dim` values cut into `blocks` blocks.
-  static BlockPositionModel fit(const float* templates, std::int64_t rows, int dim, int blocks);
+  /// Fits on `rows` unprotected templates of `dim` values cut into `blocks` blocks. With
+  /// `full_covariance`, each position also learns how its values vary together (a Gaussian with
+  /// a full covariance per position, shrunk towards its diagonal): it tells positions apart
+  /// where means and spreads alone do not, at b x b parameters per position.
+  static BlockPositionModel fit(const float* templates, std::int64_t rows, int dim, int blocks,
+                                bool full_covariance = false);
 
   int blocks() const { return m_blocks; }
+  bool full_covariance() const { return !m_precision.empty(); }
   int dim() const { return m_dim; }
   /// score[i * n + j]: log-likelihood that the block at position i of `protected_template`
   /// is original block j (up to a constant).
@@ -37,6 +42,9 @@ class BlockPositionModel {
   int m_dim = 0, m_blocks = 0;
   std::vector<double> m_mean, m_inv_var;  ///< dim values each: original position j, offset t
   std::vector<double> m_log_sd_sum;       ///< per original block: sum of log standard deviations
+  /// Full covariance: per original block, the b x b inverse covariance (empty: diagonal model);
+  /// m_log_sd_sum then holds half the log-determinant of the covariance.
+  std::vector<double> m_precision;
 };
 
 /// Estimated complexity of a protected template: the blocks the recovered permutation moves.

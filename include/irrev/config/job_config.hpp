@@ -68,6 +68,7 @@ struct JobConfig {
   bool attack_cuda_graph = false;
   std::string attack_upsampling = "subpixel";
   bool attack_unshuffle = false;
+  std::string attack_unshuffle_model = "diagonal";
   int attack_targeted = -1;
   double attack_checkpoint_seconds = 60;
   std::string attack_path(const std::string& extractor) const { return out_dir + "/attack_" + extractor + ".h5"; }

@@ -38,6 +38,8 @@ struct AttackOptions {
   /// Recover the block order first (a block-position model fitted on the templates of the
   /// inverter's training identities), then invert: the attack without a second sample.
   bool unshuffle = false;
+  /// "diagonal" or "full": the block-position model's covariance per position.
+  std::string unshuffle_model = "diagonal";
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
   double checkpoint_seconds = 60;

@@ -17,6 +17,7 @@ struct UnshuffleEvalOptions {
   int per_complexity = 2;            ///< and this many per complexity
   std::int64_t max_templates = 0;    ///< 0: every evaluation subject
   std::uint64_t seed = 2021;         ///< the permutations' draws
+  bool full_covariance = false;      ///< the block-position model with a covariance per position
 };
 
 /// {"templates": ..., "extractor": ..., "training_templates": n, "results": [UnshuffleMetrics...]}
