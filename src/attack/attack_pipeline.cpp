@@ -43,7 +43,6 @@ struct AttackPipeline::Impl {
   torch::Tensor thresholds;                     // {FMR 0.1 %, FMR 1 %}, float64, on the device
   std::int64_t count = 0;
   int dim = 0;
-  double t01 = 0, t1 = 0;
   bool bf16 = false;            // the generator in bf16
   bool bf16_extractor = false;  // the re-embedding too (faster; cosines move by up to ~1e-2)
 #ifdef IRREV_TORCH_CUDA
@@ -85,10 +84,10 @@ struct AttackPipeline::Impl {
       // Position q[i] of the unshuffled template takes the block at position i, which is
       // original block p[i]: position j holds original block p[q^-1[j]].
       const auto qi = protect::inverse(q);
-      for (int j = 0; j < blocks; ++j)
-        for (int t = 0; t < b; ++t)
-          idx[static_cast<std::size_t>(i * dim + j * b + t)] =
-              static_cast<std::int64_t>(p[qi[static_cast<std::size_t>(j)]]) * b + t;
+      protect::Permutation both(static_cast<std::size_t>(blocks));
+      for (int j = 0; j < blocks; ++j) both[static_cast<std::size_t>(j)] = p[qi[static_cast<std::size_t>(j)]];
+      const auto c = block_columns(both);
+      std::copy(c.begin(), c.end(), idx.begin() + i * dim);
     }
     // clone(): from_blob borrows the vectors, which end with this call.
     selected = torch::from_blob(sel.data(), {n}, torch::kUInt8).clone().to(device).to(torch::kBool);
@@ -203,8 +202,6 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   IRREV_CHECK(m.inverter->device == m.device, "the inverter and the extractor were loaded on different devices");
   m.dim = in.dim;
   m.count = in.count();
-  m.t01 = in.threshold_fmr01;
-  m.t1 = in.threshold_fmr1;
   m.bf16 = options.precision != "fp32";
   m.bf16_extractor = options.precision == "bf16-all";
   m.generator = *m.inverter->folded;
@@ -222,7 +219,7 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
                      .clone()
                      .to(m.device)
                      .to(torch::kBool);
-  m.thresholds = torch::tensor(std::vector<double>{m.t01, m.t1}, torch::kFloat64).to(m.device);
+  m.thresholds = torch::tensor(std::vector<double>{in.threshold_fmr01, in.threshold_fmr1}, torch::kFloat64).to(m.device);
 }
 
 AttackPipeline::~AttackPipeline() = default;

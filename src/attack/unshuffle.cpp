@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
+#include "irrev/data/identity_split.hpp"
+#include "irrev/data/template_set.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/samplers.hpp"
@@ -187,6 +189,14 @@ protect::Permutation BlockPositionModel::recover(const float* z) const {
   protect::Permutation p(static_cast<std::size_t>(m_blocks));
   for (int i = 0; i < m_blocks; ++i) p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(col[static_cast<std::size_t>(i)]);
   return p;
+}
+
+std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share) {
+  std::vector<float> out;
+  for (std::int64_t i = 0; i < set.count; ++i)
+    if (!data::is_evaluation_subject(set.images.subjects[static_cast<std::size_t>(i)], split_seed, eval_share))
+      out.insert(out.end(), set.row(i), set.row(i) + set.dim);
+  return out;
 }
 
 UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,

@@ -12,7 +12,6 @@
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
-#include "irrev/data/identity_split.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
@@ -191,10 +190,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   std::vector<attack::BlockPositionModel> position_models;
   std::int64_t model_templates = 0;
   if (o.unshuffle || o.targeted_max_complexity >= 0) {
-    std::vector<float> train;
-    for (std::int64_t i = 0; i < set.count; ++i)
-      if (!data::is_evaluation_subject(set.images.subjects[static_cast<std::size_t>(i)], sel.split_seed, sel.eval_share))
-        train.insert(train.end(), set.row(i), set.row(i) + set.dim);
+    const auto train = attack::training_templates(set, sel.split_seed, sel.eval_share);
     model_templates = static_cast<std::int64_t>(train.size()) / set.dim;
     for (const auto& p : plans)
       position_models.push_back(attack::BlockPositionModel::fit(train.data(), model_templates, set.dim, p.spec.blocks,
@@ -265,10 +261,15 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     extractor = models::Extractor::load(o.extractor, device);
     IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
-    pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in,
-                                                        attack::PipelineOptions{o.batch, o.precision, o.cuda_graph, o.upsampling == "transposed",
-                                                                                position_models, o.unshuffle,
-                                                                                o.targeted_max_complexity});
+    attack::PipelineOptions po;
+    po.batch = o.batch;
+    po.precision = o.precision;
+    po.cuda_graph = o.cuda_graph;
+    po.transposed_upsampling = o.upsampling == "transposed";
+    po.position_models = position_models;
+    po.unshuffle = o.unshuffle;
+    po.targeted_max_complexity = o.targeted_max_complexity;
+    pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in, po);
   }
 
   const std::int64_t samples_before = state.samples_done;

@@ -14,17 +14,14 @@ namespace irrev::pipeline {
 std::string run_unshuffle_eval(const UnshuffleEvalOptions& o) {
   const auto set = data::read_template_set(o.templates);
   IRREV_CHECK(o.eval_share > 0 && o.eval_share < 1, "--eval-share must be in (0, 1), got {}", o.eval_share);
-  std::vector<float> train, eval;
+  const auto train = attack::training_templates(set, o.split_seed, o.eval_share);
+  std::vector<float> eval;  // the first template of each evaluation subject
   std::set<std::string> eval_subjects;
   for (std::int64_t i = 0; i < set.count; ++i) {
     const auto& subject = set.images.subjects[static_cast<std::size_t>(i)];
-    const float* row = set.row(i);
-    if (!data::is_evaluation_subject(subject, o.split_seed, o.eval_share)) {
-      train.insert(train.end(), row, row + set.dim);
-    } else if (eval_subjects.insert(subject).second &&
-               (o.max_templates <= 0 || static_cast<std::int64_t>(eval_subjects.size()) <= o.max_templates)) {
-      eval.insert(eval.end(), row, row + set.dim);
-    }
+    if (data::is_evaluation_subject(subject, o.split_seed, o.eval_share) && eval_subjects.insert(subject).second &&
+        (o.max_templates <= 0 || static_cast<std::int64_t>(eval_subjects.size()) <= o.max_templates))
+      eval.insert(eval.end(), set.row(i), set.row(i) + set.dim);
   }
   const std::int64_t n_train = static_cast<std::int64_t>(train.size()) / set.dim;
   const std::int64_t n_eval = static_cast<std::int64_t>(eval.size()) / set.dim;

@@ -45,7 +45,7 @@ struct PipelineOptions {
   /// the block order first (irrev unshuffle): with `unshuffle`, each protected template is put
   /// back in the order its model finds before it is inverted; with `targeted_max_complexity`
   /// >= 0, templates whose estimated complexity is at most that are counted as selected.
-  std::vector<BlockPositionModel> position_models;
+  std::vector<BlockPositionModel> position_models{};
   bool unshuffle = false;
   int targeted_max_complexity = -1;
 };

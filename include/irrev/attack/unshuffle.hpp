@@ -13,6 +13,10 @@
 
 #include "irrev/protect/permutation.hpp"
 
+namespace irrev::data {
+struct TemplateSet;
+}
+
 namespace irrev::attack {
 
 /// The assignment of rows to columns of an n x n cost matrix (row-major) with the least total
@@ -46,6 +50,10 @@ class BlockPositionModel {
   /// m_log_sd_sum then holds half the log-determinant of the covariance.
   std::vector<double> m_precision;
 };
+
+/// The values of every template whose subject is a training identity of the split (seed, share):
+/// what a block-position model may be fitted on (rows x dim, row-major).
+std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share);
 
 /// Estimated complexity of a protected template: the blocks the recovered permutation moves.
 inline int estimated_complexity(const protect::Permutation& recovered) { return protect::complexity(recovered); }
