@@ -2,13 +2,15 @@
 // trained inverter and an extractor on real templates, one line per configuration.
 //   attack_throughput --inverter inverter.pt --extractor fr_feature.pt --templates t.h5
 //                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all]
-//                     [--graph 0 1] [--form subpixel transposed] [--eager] [--threads 2] [--seconds 10]
+//                     [--graph 0 1] [--form subpixel transposed] [--fused 0 1] [--cudnn-benchmark 0 1]
+//                     [--layout nhwc nchw] [--breakdown] [--eager] [--threads 2] [--seconds 10]
 //                     [--thresholds verify.h5] [--guard-device cpu] [--guard-templates 512] [--json]
 // The tuned path is timed as the attack runs it: AttackPipeline::run over units of 4 batches,
 // counted on the device. --eager adds the plain LibTorch path (batch-norm generator in eval
 // mode, unfrozen extractor, fp32, scores read back per batch) as the baseline. --json runs only
 // the device's best configuration and prints {"samples_per_second", "precision", "batch",
-// "threads", ...}.
+// "threads", ...}. --breakdown adds each configuration's milliseconds per batch in the generator
+// and in the re-embedding, timed eagerly (where the time goes, not what the attack sees).
 // The accuracy guard: every configuration's scores on --guard-templates templates, each under
 // permutations of complexity 0, 2, 4 and 8, against fp32 on --guard-device (the CPU reference
 // when it is "cpu"): the largest per-sample cosine difference, and with --thresholds the RSR
@@ -108,13 +110,14 @@ std::string guard_line(const std::vector<float>& s, const std::vector<float>& re
 int main(int argc, char** argv) {
   CLI::App app{"attack throughput on real templates"};
   std::string inverter_path, extractor_path, templates_path, device = "cpu", thresholds, guard_device;
-  std::vector<int> batches, graphs;
+  std::vector<int> batches, graphs, fused{0}, cudnn_benchmark{0};
+  std::vector<std::string> layouts{"nhwc"};
   std::vector<std::string> precisions{"fp32", "bf16", "bf16-all"};
   std::vector<std::string> forms{"subpixel"};
   int threads = 1;
   std::int64_t guard_templates = 512;
   double seconds = 10;
-  bool eager = false, json = false;
+  bool eager = false, json = false, breakdown = false;
   app.add_option("--inverter", inverter_path)->required();
   app.add_option("--extractor", extractor_path)->required();
   app.add_option("--templates", templates_path)->required();
@@ -124,6 +127,11 @@ int main(int argc, char** argv) {
   app.add_option("--graph", graphs, "CUDA graph replay off/on (0 1); default 0 on the CPU, 0 1 on CUDA");
   app.add_option("--form", forms, "the generator's upsampling: subpixel (2x2 conv + pixel shuffle) or transposed")
       ->check(CLI::IsMember({"subpixel", "transposed"}));
+  app.add_option("--fused", fused, "cuDNN's fused convolution + bias + ReLU in the generator off/on (CUDA only)");
+  app.add_option("--cudnn-benchmark", cudnn_benchmark, "cuDNN's algorithm timing off/on (CUDA only)");
+  app.add_option("--layout", layouts, "activation layout: nhwc (channels-last) or nchw")
+      ->check(CLI::IsMember({"nhwc", "nchw"}));
+  app.add_flag("--breakdown", breakdown, "also milliseconds per batch in the generator and in the re-embedding");
   app.add_option("--threads", threads);
   app.add_option("--seconds", seconds, "time per configuration");
   app.add_option("--thresholds", thresholds, "verify.h5: RSR difference and flipped decisions in the guard");
@@ -201,29 +209,53 @@ int main(int argc, char** argv) {
       std::printf("attack path=eager device=%s precision=fp32 batch=%d graph=0 threads=%d samples_per_s=%.1f\n",
                   device.c_str(), b, threads, rate);
     }
-    for (const auto& prec : precisions)
-      for (const auto& form : forms)
-      for (int g : graphs) try {
-        attack::AttackPipeline pipe(*inverter, *extractor, in,
-                                    attack::PipelineOptions{b, prec, g != 0, form == "transposed"});
+    // Every combination of the lists, the cuDNN benchmark outermost (it is process-wide).
+    std::vector<attack::PipelineOptions> configs;
+    for (int cb : cudnn_benchmark)
+      for (const auto& prec : precisions)
+        for (const auto& form : forms)
+          for (const auto& layout : layouts)
+            for (int f : fused)
+              for (int g : graphs) {
+                attack::PipelineOptions o;
+                o.batch = b;
+                o.precision = prec;
+                o.cuda_graph = g != 0;
+                o.transposed_upsampling = form == "transposed";
+                o.fused_relu = f != 0;
+                o.cudnn_benchmark = cb != 0;
+                o.channels_last = layout == "nhwc";
+                configs.push_back(o);
+              }
+    for (const auto& o : configs) {
+      const std::string what =
+          fmt::format("device={} precision={} batch={} graph={} form={} layout={} fused={} cudnn_benchmark={} threads={}",
+                      device, o.precision, b, int(o.cuda_graph), o.transposed_upsampling ? "transposed" : "subpixel",
+                      o.channels_last ? "nhwc" : "nchw", int(o.fused_relu), int(o.cudnn_benchmark), threads);
+      try {
+        attack::AttackPipeline pipe(*inverter, *extractor, in, o);
         const double rate = measure(unit, seconds, [&] { pipe.run(plan, 0, 0, 1, 0, unit); });
         if (json) {
           std::printf("{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, "
                       "\"device\": \"%s\", \"cuda_graph\": %s}\n",
-                      rate, prec.c_str(), b, threads, device.c_str(), g ? "true" : "false");
+                      rate, o.precision.c_str(), b, threads, device.c_str(), o.cuda_graph ? "true" : "false");
           continue;
         }
-        const std::string guard =
-            reference.empty() ? "" : guard_line(guard_scores(pipe, guard_templates), reference, thresholds.empty() ? nullptr : &thr);
-        std::printf("attack path=tuned device=%s precision=%s batch=%d graph=%d form=%s threads=%d samples_per_s=%.1f%s\n",
-                    device.c_str(), prec.c_str(), b, g, form.c_str(), threads, rate, guard.c_str());
+        std::string extra;
+        if (breakdown) {
+          const auto t = pipe.time_forward(std::min(seconds, 2.0));
+          extra = fmt::format(" generator_ms={:.2f} reembed_ms={:.2f}", 1e3 * t.generator, 1e3 * t.extractor);
+        }
+        if (!reference.empty())
+          extra += guard_line(guard_scores(pipe, guard_templates), reference, thresholds.empty() ? nullptr : &thr);
+        std::printf("attack path=tuned %s samples_per_s=%.1f%s\n", what.c_str(), rate, extra.c_str());
       } catch (const std::exception& e) {
         // One configuration the library cannot run (LibTorch 1.13's CPU bf16 transposed
         // convolution, for one) must not cost the other lines of a device session.
-        const std::string what = e.what();
-        std::printf("attack path=tuned device=%s precision=%s batch=%d graph=%d form=%s failed: %s\n", device.c_str(),
-                    prec.c_str(), b, g, form.c_str(), what.substr(0, what.find('\n')).c_str());
+        const std::string why = e.what();
+        std::printf("attack path=tuned %s failed: %s\n", what.c_str(), why.substr(0, why.find('\n')).c_str());
       }
+    }
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #ifdef IRREV_TORCH_CUDA
@@ -43,8 +44,10 @@ struct AttackPipeline::Impl {
   torch::Tensor thresholds;                     // {FMR 0.1 %, FMR 1 %}, float64, on the device
   std::int64_t count = 0;
   int dim = 0;
-  bool bf16 = false;            // the generator in bf16
-  bool bf16_extractor = false;  // the re-embedding too (faster; cosines move by up to ~1e-2)
+  torch::ScalarType generator_dtype = torch::kFloat32;
+  /// The re-embedding under autocast to the generator's type too ("-all": faster; cosines move
+  /// by up to ~1e-2 in bf16).
+  bool low_extractor = false;
 #ifdef IRREV_TORCH_CUDA
   mutable std::unique_ptr<ForwardGraph> graph;
   mutable bool graph_failed = false;
@@ -98,18 +101,26 @@ struct AttackPipeline::Impl {
   /// Generator and extractor on one full batch (batch x D on the device) -> batch x D embeddings.
   torch::Tensor forward_eager(const torch::Tensor& z) const {
     torch::NoGradGuard no_grad;
-    auto recon = generator->forward(z);
-    if (bf16_extractor) {
-      models::AutocastGuard autocast(true, device);
-      return extractor->forward(extractor->from_rgb(recon)).to(torch::kFloat32);
+    return reembed(generator->forward(z));
+  }
+
+  /// The extractor half of the forward pass: reconstructions -> batch x D embeddings.
+  torch::Tensor reembed(const torch::Tensor& recon) const {
+    torch::NoGradGuard no_grad;
+    auto input = extractor->from_rgb(recon).contiguous(options.channels_last ? at::MemoryFormat::ChannelsLast
+                                                                               : at::MemoryFormat::Contiguous);
+    if (low_extractor) {
+      // No cast cache: a CUDA graph capture must not keep casts the guard frees (and the
+      // extractor's weights are few beside a batch of images).
+      models::AutocastGuard autocast(true, device, generator_dtype, false);
+      return extractor->forward(input).to(torch::kFloat32);
     }
-    return extractor->infer(extractor->from_rgb(recon));
+    return extractor->infer(input);
   }
 
   torch::Tensor forward(const torch::Tensor& z) const {
 #ifdef IRREV_TORCH_CUDA
-    // bf16-all runs under autocast, whose weight-cast cache must not live inside a graph.
-    if (options.cuda_graph && device.is_cuda() && !bf16_extractor && !graph_failed) {
+    if (options.cuda_graph && device.is_cuda() && !graph_failed) {
       if (!graph) capture(z);
       if (graph) {
         graph->in.copy_(z);
@@ -189,8 +200,9 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
     : m_impl(std::make_unique<Impl>()) {
   auto& m = *m_impl;
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
-  IRREV_CHECK(options.precision == "fp32" || options.precision == "bf16" || options.precision == "bf16-all",
-              "attack precision must be fp32, bf16 or bf16-all, got '{}'", options.precision);
+  IRREV_CHECK(options.precision == "fp32" || options.precision == "bf16" || options.precision == "bf16-all" ||
+                  options.precision == "fp16" || options.precision == "fp16-all",
+              "attack precision must be fp32, bf16, bf16-all, fp16 or fp16-all, got '{}'", options.precision);
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);
   IRREV_CHECK(extractor.embedding_size() == in.dim, "the extractor gives {}-D embeddings, the attacked templates are {}-D",
@@ -202,11 +214,20 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   IRREV_CHECK(m.inverter->device == m.device, "the inverter and the extractor were loaded on different devices");
   m.dim = in.dim;
   m.count = in.count();
-  m.bf16 = options.precision != "fp32";
-  m.bf16_extractor = options.precision == "bf16-all";
+  const bool fp16 = options.precision.rfind("fp16", 0) == 0;
+  // LibTorch's CPU convolutions have no float16 kernels; CPUs with bf16 units take bf16.
+  IRREV_CHECK(!fp16 || m.device.is_cuda(), "attack precision '{}' needs a CUDA device (on the CPU use bf16)",
+              options.precision);
+  m.generator_dtype = fp16 ? torch::kHalf : options.precision == "fp32" ? torch::kFloat32 : torch::kBFloat16;
+  m.low_extractor = options.precision.size() > 4 && options.precision.substr(4) == "-all";
   m.generator = *m.inverter->folded;
-  m.generator->to(m.device, m.bf16 ? torch::kBFloat16 : torch::kFloat32);
-  m.generator->set_transposed(options.transposed_upsampling);
+  m.generator->to(m.device, m.generator_dtype);
+  m.generator->set_tuning({options.transposed_upsampling, options.fused_relu && m.device.is_cuda(),
+                           options.channels_last});
+#ifdef IRREV_TORCH_CUDA
+  // Process-wide in LibTorch: the newest pipeline's choice holds.
+  if (m.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(options.cudnn_benchmark);
+#endif
   auto host = [&](const std::vector<float>& v) {
     return torch::from_blob(const_cast<float*>(v.data()), {m.count, m.dim}, torch::kFloat32).clone().to(m.device);
   };
@@ -225,6 +246,30 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
 AttackPipeline::~AttackPipeline() = default;
 
 const PipelineOptions& AttackPipeline::options() const { return m_impl->options; }
+
+ForwardSeconds AttackPipeline::time_forward(double seconds) const {
+  const auto& m = *m_impl;
+  const auto z = m.templates.narrow(0, 0, std::min<std::int64_t>(m.count, m.options.batch));
+  const auto zb = torch::cat({z, torch::zeros({m.options.batch - z.size(0), m.dim}, z.options())});
+  // Reading one value back waits for the device, so each call is timed whole.
+  auto per_call = [&](const std::function<torch::Tensor()>& f) {
+    f().sum().item<float>();  // warm-up: allocations, cuDNN plans
+    int calls = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double s = 0;
+    do {
+      f().sum().item<float>();
+      ++calls;
+      s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (s < seconds);
+    return s / calls;
+  };
+  const auto recon = m.generator->forward(zb);
+  ForwardSeconds out;
+  out.generator = per_call([&] { return m.generator->forward(zb); });
+  out.extractor = per_call([&] { return m.reembed(recon); });
+  return out;
+}
 
 bool AttackPipeline::cuda_graph_active() const {
 #ifdef IRREV_TORCH_CUDA

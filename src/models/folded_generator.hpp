@@ -21,6 +21,23 @@ struct FoldedConv {
   /// a GPU this form may beat the sub-pixel one (bench: attack_throughput --form).
   torch::Tensor transposed_weight;
   torch::Tensor forward(const torch::Tensor& x, bool transposed = false) const;
+  /// relu(forward(x)). `fused`: the convolution, bias and ReLU as one cuDNN call (CUDA only;
+  /// ReLU commutes with the sub-pixel form's shuffle and crop, so that form fuses too).
+  torch::Tensor forward_relu(const torch::Tensor& x, bool transposed, bool fused) const;
+  /// The sub-pixel form's pixel shuffle and crop of a convolution's output (nothing otherwise).
+  torch::Tensor shuffle_crop(const torch::Tensor& y) const;
+};
+
+/// How the folded generator runs (the same sums; which is fastest depends on the device's
+/// library: bench/attack_throughput measures each).
+struct GeneratorTuning {
+  /// Stride-2 stages as transposed convolutions instead of their sub-pixel form.
+  bool transposed = false;
+  /// Convolution + bias + ReLU fused by cuDNN (CUDA only).
+  bool fused_relu = false;
+  /// Activations in channels-last (NHWC) layout: what oneDNN and cuDNN's tensor-core kernels
+  /// work in; false keeps NCHW.
+  bool channels_last = true;
 };
 
 class FoldedGenerator {
@@ -29,12 +46,11 @@ class FoldedGenerator {
   explicit FoldedGenerator(GeneratorImpl& generator);
   /// z: N x D templates -> N x 3 x S x S RGB in [0, 1], float32 whatever the weights' type.
   torch::Tensor forward(const torch::Tensor& z) const;
-  /// Move the weights to `device` and cast them to `dtype` (float32 or bfloat16).
+  /// Move the weights to `device` and cast them to `dtype` (float32, bfloat16 or float16).
   void to(const torch::Device& device, torch::ScalarType dtype);
   torch::ScalarType dtype() const { return m_dtype; }
-  /// Run stride-2 upsampling stages as transposed convolutions instead of their sub-pixel form
-  /// (same sums; which is faster depends on the device's library).
-  void set_transposed(bool on) { m_transposed = on; }
+  void set_tuning(const GeneratorTuning& tuning);
+  const GeneratorTuning& tuning() const { return m_tuning; }
 
  private:
   struct Stage {
@@ -48,7 +64,8 @@ class FoldedGenerator {
   std::vector<Stage> m_stages;
   FoldedConv m_to_rgb;
   torch::ScalarType m_dtype = torch::kFloat32;
-  bool m_transposed = false;
+  torch::Device m_device{torch::kCPU};
+  GeneratorTuning m_tuning;
 };
 
 }  // namespace irrev::models

@@ -2,6 +2,7 @@
 // generator's output, for both upsampling kinds.
 #include <gtest/gtest.h>
 
+#include "irrev/core/error.hpp"
 #include "models/folded_generator.hpp"
 
 using namespace irrev::models;
@@ -62,11 +63,41 @@ TEST(FoldedGenerator, TransposedFormGivesTheSubPixelForm) {
   torch::NoGradGuard no_grad;
   auto z = torch::randn({3, 128});
   auto sub = folded.forward(z);
-  folded.set_transposed(true);
+  folded.set_tuning({/*transposed=*/true});
   auto tr = folded.forward(z);
   ASSERT_EQ(sub.sizes(), tr.sizes());
   EXPECT_LT((sub - tr).abs().max().item<double>(), 2e-5);
   EXPECT_LT((g->forward(z) - tr).abs().max().item<double>(), 2e-5);
+}
+
+TEST(FoldedGenerator, LayoutChangesNoOutput) {
+  GeneratorConfig c;
+  c.channels = {32, 16, 16, 8, 8, 4};
+  auto g = trained_looking(c, 128);
+  FoldedGenerator folded(*g);
+  torch::NoGradGuard no_grad;
+  auto z = torch::randn({3, 128});
+  auto nhwc = folded.forward(z);
+  for (bool transposed : {false, true}) {
+    folded.set_tuning({transposed, /*fused_relu=*/false, /*channels_last=*/false});
+    auto nchw = folded.forward(z);
+    EXPECT_LT((nhwc - nchw).abs().max().item<double>(), 2e-5) << "transposed=" << transposed;
+  }
+}
+
+TEST(FoldedGenerator, RefusesCudnnFusionOnTheCpu) {
+  GeneratorConfig c;
+  c.stage_sizes = {4, 8, 16};
+  c.channels = {32, 16, 8};
+  c.residual_convs = 1;
+  c.upsample = "resize";
+  FoldedGenerator folded(*trained_looking(c, 64));
+  try {
+    folded.set_tuning({false, /*fused_relu=*/true});
+    FAIL() << "a CPU generator took cuDNN's fused convolution";
+  } catch (const irrev::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("CUDA device, not cpu"), std::string::npos) << e.what();
+  }
 }
 
 TEST(FoldedGenerator, CastsToBfloat16WithinTolerance) {

@@ -34,6 +34,8 @@ struct PipelineOptions {
   int batch = 32;
   /// "fp32"; "bf16": the generator in bf16 (fp32 accumulation), the re-embedding in fp32, so that
   /// the score that decides success stays within ~5e-3 of fp32; "bf16-all": the extractor too.
+  /// "fp16", "fp16-all": the same in float16 (CUDA only): as fast on tensor cores, 8x finer
+  /// mantissa, narrower range.
   std::string precision = "fp32";
   /// On CUDA: capture the generator and re-embedding of one batch as a CUDA graph and replay
   /// it (same kernels, same results, fewer launches); ignored on the CPU.
@@ -41,6 +43,16 @@ struct PipelineOptions {
   /// The generator's stride-2 stages as transposed convolutions rather than their sub-pixel form
   /// (the same sums; the sub-pixel form is what makes oneDNN fast on CPUs).
   bool transposed_upsampling = false;
+  /// On CUDA: the generator's convolution + bias + ReLU as one fused cuDNN call each; ignored
+  /// on the CPU.
+  bool fused_relu = false;
+  /// On CUDA: let cuDNN time its algorithms for each shape and keep the fastest. Process-wide,
+  /// and the choice depends on timing, so two runs may sum in different orders (last-bit
+  /// differences in scores): off unless asked for.
+  bool cudnn_benchmark = false;
+  /// Both networks' activations channels-last (NHWC, what oneDNN and cuDNN's tensor-core
+  /// kernels use); false: NCHW.
+  bool channels_last = true;
   /// Block-position models (any block counts the plans use), for the two attacks that recover
   /// the block order first (irrev unshuffle): with `unshuffle`, each protected template is put
   /// back in the order its model finds before it is inverted; with `targeted_max_complexity`
@@ -48,6 +60,11 @@ struct PipelineOptions {
   std::vector<BlockPositionModel> position_models{};
   bool unshuffle = false;
   int targeted_max_complexity = -1;
+};
+
+/// Seconds per batch of each half of the forward pass (AttackPipeline::time_forward).
+struct ForwardSeconds {
+  double generator = 0, extractor = 0;
 };
 
 class AttackPipeline {
@@ -69,6 +86,10 @@ class AttackPipeline {
   /// The re-embedded reconstructions themselves (n x D, L2-normalised), for analyses of what
   /// the reconstructions still carry (gender).
   std::vector<float> embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
+
+  /// Where a batch's time goes, for benchmarks: the generator and the re-embedding (with its
+  /// input conversion) of one batch each, timed eagerly over about `seconds` each.
+  ForwardSeconds time_forward(double seconds) const;
 
   const PipelineOptions& options() const;
   /// True once the forward pass has been captured and is replayed as a CUDA graph.
