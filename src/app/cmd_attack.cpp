@@ -1,5 +1,6 @@
 // irrev attack: the distributed inversion attack over a permutation plan
 #include "commands.hpp"
+#include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/plan_text.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
@@ -33,8 +34,9 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_option("--permutations-per-unit", o->entries_per_unit, "Permutations per work unit")->capture_default_str();
   sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
-  sub->add_option("--precision", o->precision, "fp32, bf16 (generator) or bf16-all (generator and re-embedding)")
-      ->check(CLI::IsMember({"fp32", "bf16", "bf16-all"}))->capture_default_str();
+  sub->add_option("--precision", o->precision,
+                  "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA")
+      ->check(CLI::IsMember(attack::precision_names()))->capture_default_str();
   sub->add_flag("--unshuffle", o->unshuffle,
                 "Recover the block order with a block-position model before inverting (no second sample)");
   sub->add_option("--unshuffle-model", o->unshuffle_model,
@@ -48,6 +50,9 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::IsMember({"subpixel", "transposed"}))
       ->capture_default_str();
   sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
+  sub->add_flag("--fused-relu", o->fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
+  sub->add_flag("--cudnn-benchmark", o->cudnn_benchmark,
+                "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
   sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {
             for (const auto& p : *plans) o->plans.push_back(attack::parse_plan(p, *seed, "--plan"));

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -195,14 +196,19 @@ struct AttackPipeline::Impl {
   }
 };
 
+const std::vector<std::string>& precision_names() {
+  static const std::vector<std::string> names{"fp32", "bf16", "bf16-all", "fp16", "fp16-all"};
+  return names;
+}
+
 AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::Extractor& extractor,
                                const AttackInputs& in, const PipelineOptions& options)
     : m_impl(std::make_unique<Impl>()) {
   auto& m = *m_impl;
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
-  IRREV_CHECK(options.precision == "fp32" || options.precision == "bf16" || options.precision == "bf16-all" ||
-                  options.precision == "fp16" || options.precision == "fp16-all",
-              "attack precision must be fp32, bf16, bf16-all, fp16 or fp16-all, got '{}'", options.precision);
+  const auto& names = precision_names();
+  IRREV_CHECK(std::find(names.begin(), names.end(), options.precision) != names.end(),
+              "attack precision must be one of {}, got '{}'", fmt::join(names, ", "), options.precision);
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);
   IRREV_CHECK(extractor.embedding_size() == in.dim, "the extractor gives {}-D embeddings, the attacked templates are {}-D",

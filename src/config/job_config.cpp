@@ -7,6 +7,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/plan_text.hpp"
 #include "irrev/core/error.hpp"
 
@@ -261,7 +262,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   if (const auto* t = table(root, "attack", where)) {
     const std::string p = "attack.";
     only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
-                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds"}, where);
+                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu",
+                      "cudnn_benchmark", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds"}, where);
     c.attack = true;
     std::uint64_t seed = 2021;
     read(*t, "seed", seed, p, where);
@@ -288,6 +290,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "upsampling", c.attack_upsampling, p, where);
     IRREV_CHECK(c.attack_upsampling == "subpixel" || c.attack_upsampling == "transposed",
                 "{}: attack.upsampling must be subpixel or transposed", where);
+    read(*t, "fused_relu", c.attack_fused_relu, p, where);
+    read(*t, "cudnn_benchmark", c.attack_cudnn_benchmark, p, where);
     read(*t, "unshuffle", c.attack_unshuffle, p, where);
     read(*t, "unshuffle_model", c.attack_unshuffle_model, p, where);
     IRREV_CHECK(c.attack_unshuffle_model == "diagonal" || c.attack_unshuffle_model == "full",
@@ -298,8 +302,9 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
                 "{}: attack.templates_per_unit ({}) must be a positive multiple of attack.batch ({})", where,
                 c.attack_templates_per_unit, c.attack_batch);
     IRREV_CHECK(c.attack_permutations_per_unit > 0, "{}: attack.permutations_per_unit must be positive", where);
-    IRREV_CHECK(c.attack_precision == "fp32" || c.attack_precision == "bf16" || c.attack_precision == "bf16-all",
-                "{}: attack.precision must be fp32, bf16 or bf16-all", where);
+    const auto& precisions = attack::precision_names();
+    IRREV_CHECK(std::find(precisions.begin(), precisions.end(), c.attack_precision) != precisions.end(),
+                "{}: attack.precision must be one of {}, got '{}'", where, fmt::join(precisions, ", "), c.attack_precision);
     IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
                     c.verify_pairs != "lfw-view2",
                 "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "

@@ -92,10 +92,14 @@ void write_state(const std::string& path, const std::string& key, const std::vec
 
 /// Which parts of two attack keys differ, for the refusal message.
 std::string key_difference(const std::string& a, const std::string& b) {
-  auto ja = json::parse(a), jb = json::parse(b);
+  // JSON-patch paths, cut to two levels ("settings/batch", "plans/0"), each named once.
   std::vector<std::string> diff;
-  for (const auto& [k, v] : ja.items())
-    if (!jb.contains(k) || jb[k] != v) diff.push_back(k);
+  for (const auto& op : json::diff(json::parse(b), json::parse(a))) {
+    auto path = op.at("path").get<std::string>().substr(1);
+    const auto second = path.find('/', path.find('/') + 1);
+    if (path.find('/') != std::string::npos && second != std::string::npos) path.resize(second);
+    if (std::find(diff.begin(), diff.end(), path) == diff.end()) diff.push_back(path);
+  }
   return fmt::format("{}", fmt::join(diff, ", "));
 }
 
@@ -110,6 +114,19 @@ json rows_json(const std::vector<attack::RsrRow>& rows) {
 }
 
 }  // namespace
+
+std::string attack_settings_json(const AttackOptions& o) {
+  return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
+              {"batch", o.batch},
+              {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
+              {"precision", o.precision},
+              {"upsampling", o.upsampling},
+              {"fused_relu", o.fused_relu},
+              {"cudnn_benchmark", o.cudnn_benchmark},
+              {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity},
+                            {"model", o.unshuffle_model}}}}
+      .dump();
+}
 
 std::string attack_checkpoint_path(const std::string& out) {
   auto p = fs::path(out);
@@ -203,7 +220,6 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
 
   json plan_specs = json::array();
   for (const auto& p : plans) plan_specs.push_back(json::parse(p.spec.to_json()));
-  const std::string device_kind = o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu";
   const std::string key = json{{"plans", plan_specs},
                                {"selection", json::parse(sel.to_json())},
                                {"templates", {{"file", fs::absolute(o.templates).string()}, {"count", set.count},
@@ -211,13 +227,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"inverter", models::sha256_file(o.inverter)},
                                {"extractor", extractor_sha},
                                {"thresholds", {thr.fmr_0_1, thr.fmr_1}},
-                               {"unit", {o.entries_per_unit, o.templates_per_unit}},
-                               {"batch", o.batch},
-                               {"precision", o.precision},
-                               {"upsampling", o.upsampling},
-                               {"device", device_kind},
-                               {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity},
-                                             {"model", o.unshuffle_model}}},
+                               {"settings", json::parse(attack_settings_json(o))},
                                {"outcomes", attack::kOutcomes}}
                               .dump();
 
@@ -266,6 +276,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     po.precision = o.precision;
     po.cuda_graph = o.cuda_graph;
     po.transposed_upsampling = o.upsampling == "transposed";
+    po.fused_relu = o.fused_relu;
+    po.cudnn_benchmark = o.cudnn_benchmark;
     po.position_models = position_models;
     po.unshuffle = o.unshuffle;
     po.targeted_max_complexity = o.targeted_max_complexity;

@@ -237,6 +237,8 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         ao.precision = job.attack_precision;
         ao.cuda_graph = job.attack_cuda_graph;
         ao.upsampling = job.attack_upsampling;
+        ao.fused_relu = job.attack_fused_relu;
+        ao.cudnn_benchmark = job.attack_cudnn_benchmark;
         ao.unshuffle = job.attack_unshuffle;
         ao.unshuffle_model = job.attack_unshuffle_model;
         ao.targeted_max_complexity = job.attack_targeted;
@@ -246,10 +248,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         for (const auto& p : job.attack_plans) plans.push_back(nlohmann::json::parse(p.to_json()));
         const std::string akey = nlohmann::json{{"inverter", tkey}, {"plans", plans},
                                                 {"selection", nlohmann::json::parse(job.attack_selection.to_json())},
-                                                {"unit", {ao.entries_per_unit, ao.templates_per_unit}},
-                                                {"batch", ao.batch}, {"device", ao.device}, {"precision", ao.precision},
-                                                {"upsampling", ao.upsampling},
-                                                {"recovery", {ao.unshuffle, ao.targeted_max_complexity, ao.unshuffle_model}}}
+                                                {"settings", nlohmann::json::parse(attack_settings_json(ao))}}
                                      .dump();
         if (agree(options.force || !up_to_date(ao.out, akey))) {
           auto r = run_attack(comm, ao);

@@ -1,6 +1,9 @@
 #include "irrev/pipeline/train_inverter.hpp"
 
+#include <ATen/Context.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -90,11 +93,24 @@ void write_grid(const std::string& path, const torch::Tensor& originals, const t
 #endif
 }
 
+/// On CUDA, a resumed training must end with the weights of an uninterrupted one: cuDNN's
+/// deterministic algorithms only (no timing-based choice), cuBLAS with a fixed workspace (its
+/// documented condition for reproducible results; read when its handle is made, so set before
+/// any), and a warning from any other operator that has no deterministic CUDA kernel.
+void make_cuda_deterministic() {
+  setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  auto& ctx = at::globalContext();
+  ctx.setBenchmarkCuDNN(false);
+  ctx.setDeterministicCuDNN(true);
+  ctx.setDeterministicAlgorithms(true, /*warn_only=*/true);
+}
+
 }  // namespace
 
 std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
   const auto& cfg = o.config;
   cfg.validate();
+  if (cfg.device.rfind("cuda", 0) == 0) make_cuda_deterministic();
   auto set = data::read_template_set(o.templates);
   h5::File crops(o.crops, h5::File::Mode::read);
   auto crop_names = crops.read_strings("images/name");

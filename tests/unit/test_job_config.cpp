@@ -81,6 +81,30 @@ TEST(JobConfig, MissingRequiredPartsAreNamed) {
   EXPECT_NE(error_of(bad_order).find("channel_order"), std::string::npos);
 }
 
+TEST(JobConfig, AttackForwardSettings) {
+  const std::string attack = std::string(kValid) + R"(
+[verify]
+protocols = ["error-rates"]
+pairs = "all-vs-all"
+[train_inverter]
+preset = "quick-cpu"
+[attack]
+plans = ["8:exhaustive"]
+device = "cuda"
+precision = "fp16"
+fused_relu = true
+)";
+  auto c = config::parse_job(attack, "job.toml");
+  EXPECT_EQ(c.attack_precision, "fp16");
+  EXPECT_TRUE(c.attack_fused_relu);
+  EXPECT_FALSE(c.attack_cudnn_benchmark);
+  std::string bad = attack;
+  bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
+  const auto e = error_of(bad);
+  EXPECT_NE(e.find("attack.precision must be one of fp32, bf16, bf16-all, fp16, fp16-all, got 'fp8'"), std::string::npos)
+      << e;
+}
+
 TEST(JobConfig, ExpandsVariablesAndRefusesUnsetOnes) {
   ::setenv("IRREV_TEST_ROOT", "/srv/data", 1);
   EXPECT_EQ(config::expand_path("${IRREV_TEST_ROOT}/lfw", "t"), "/srv/data/lfw");

@@ -30,6 +30,9 @@ struct AttackInputs {
   std::int64_t count() const { return dim > 0 ? static_cast<std::int64_t>(templates.size()) / dim : 0; }
 };
 
+/// The precisions PipelineOptions::precision takes (fp16 ones on CUDA only).
+const std::vector<std::string>& precision_names();
+
 struct PipelineOptions {
   int batch = 32;
   /// "fp32"; "bf16": the generator in bf16 (fp32 accumulation), the re-embedding in fp32, so that

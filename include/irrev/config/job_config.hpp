@@ -67,6 +67,8 @@ struct JobConfig {
   std::string attack_precision = "fp32";
   bool attack_cuda_graph = false;
   std::string attack_upsampling = "subpixel";
+  bool attack_fused_relu = false;
+  bool attack_cudnn_benchmark = false;
   bool attack_unshuffle = false;
   std::string attack_unshuffle_model = "diagonal";
   int attack_targeted = -1;

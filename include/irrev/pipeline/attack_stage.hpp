@@ -35,6 +35,10 @@ struct AttackOptions {
   std::string precision = "fp32";
   bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
   std::string upsampling = "subpixel";   ///< the generator's stride-2 stages: subpixel or transposed
+  bool fused_relu = false;               ///< cuDNN's fused convolution + bias + ReLU (cuda only)
+  /// cuDNN's timed algorithm choice (cuda only): faster perhaps, but scores may differ in the
+  /// last bits between ranks and runs.
+  bool cudnn_benchmark = false;
   /// Recover the block order first (a block-position model fitted on the templates of the
   /// inverter's training identities), then invert: the attack without a second sample.
   bool unshuffle = false;
@@ -52,6 +56,11 @@ struct AttackOutcome {
 };
 
 AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& options);
+
+/// The settings of an attack that its counts depend on (unit, batch, device kind, precision,
+/// the forward pass's form, recovery), as JSON: part of both the checkpoint's key and `irrev
+/// run`'s up-to-date key, so that neither misses one.
+std::string attack_settings_json(const AttackOptions& options);
 
 /// The checkpoint file of an attack writing `out`.
 std::string attack_checkpoint_path(const std::string& out);
