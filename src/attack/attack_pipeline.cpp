@@ -14,6 +14,7 @@
 #endif
 
 #include "../models/autocast.hpp"
+#include "score_bins.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
 #include "irrev/core/error.hpp"
@@ -338,10 +339,7 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
       auto per = torch::cat({valid.sum(1), hit.sum(2).flatten(), selected.sum().view({1}),
                              hit.select(0, 0).logical_and(selected).sum(1)});
       counts.select(0, e).add_(per);
-      // score_bin on the device: floor((s + 1) / 2 * bins), NaN to bin 0, clamped to the last.
-      auto x = (s + 1.0) * 0.5 * static_cast<double>(kScoreBins);
-      auto bin = torch::where(x >= 0, x.floor(), torch::zeros_like(x)).clamp_max(kScoreBins - 1).to(torch::kInt64);
-      auto key = bin + (torch::arange(2, i64).view({2, 1}) + 2 * k) * kScoreBins;
+      auto key = score_bins(s) + (torch::arange(2, i64).view({2, 1}) + 2 * k) * kScoreBins;
       hist.add_(torch::bincount(key.masked_select(valid), {}, hist.size(0)));
     }
   }

@@ -6,18 +6,6 @@
 
 namespace irrev::attack {
 
-void UnitResult::add_score(int complexity, int type, double score) {
-  const auto key = static_cast<std::uint32_t>((complexity * 2 + type) * kScoreBins + score_bin(score));
-  // Few distinct keys per unit: a linear search keeps the record small and sorted by arrival.
-  auto it = std::find(hist_keys.begin(), hist_keys.end(), key);
-  if (it == hist_keys.end()) {
-    hist_keys.push_back(key);
-    hist_counts.push_back(1);
-  } else {
-    ++hist_counts[static_cast<std::size_t>(it - hist_keys.begin())];
-  }
-}
-
 PlanTally::PlanTally(int n, std::int64_t entries)
     : blocks(n),
       counts(static_cast<std::size_t>(entries) * kOutcomes, 0),

@@ -28,9 +28,11 @@ UnitResult unit(std::int64_t first, const std::vector<std::int64_t>& hits, std::
 
 TEST(AttackTally, MergeIsOrderFreeAndSurvivesSerialisation) {
   UnitResult a = unit(0, {3, 1}, 10), b = unit(2, {5}, 10);
-  a.add_score(2, 0, 0.312);
-  a.add_score(2, 0, 0.315);
-  b.add_score(3, 1, -0.2);
+  // Histogram increments as a worker sends them: key (complexity * 2 + type) * bins + bin.
+  a.hist_keys = {(2 * 2 + 0) * kScoreBins + 131};
+  a.hist_counts = {2};
+  b.hist_keys = {(3 * 2 + 1) * kScoreBins + 80, (2 * 2 + 0) * kScoreBins + 131};
+  b.hist_counts = {1, 4};
   PlanTally x(4, 3), y(4, 3);
   x.add(a);
   x.add(b);
@@ -39,11 +41,9 @@ TEST(AttackTally, MergeIsOrderFreeAndSurvivesSerialisation) {
   EXPECT_EQ(x.counts, y.counts);
   EXPECT_EQ(x.histograms, y.histograms);
   EXPECT_EQ(x.count(1, kType1Fmr1), 1);
-  EXPECT_EQ(x.histogram(2, 0)[score_bin(0.312)], 2);  // bins are 0.01 wide: [0.31, 0.32) holds both
-  EXPECT_EQ(x.histogram(3, 1)[score_bin(-0.2)], 1);
-  EXPECT_EQ(score_bin(-1.0), 0);
-  EXPECT_EQ(score_bin(1.0), kScoreBins - 1);
-  EXPECT_EQ(score_bin(NAN), 0);
+  EXPECT_EQ(x.histogram(2, 0)[131], 6);
+  EXPECT_EQ(x.histogram(3, 1)[80], 1);
+  EXPECT_EQ(x.histogram(3, 1)[81], 0);
 }
 
 TEST(RsrSummary, MeanSpreadAndExpectationOverComplexities) {

@@ -22,13 +22,9 @@ enum Outcome : int {
   kOutcomes
 };
 
-/// Score histograms per complexity and type: bins over [-1, 1].
+/// Score histograms per complexity and type: bins over [-1, 1], 0.01 wide (the rule:
+/// src/attack/score_bins.hpp).
 constexpr int kScoreBins = 200;
-inline int score_bin(double s) {
-  double x = (s + 1.0) * 0.5 * kScoreBins;
-  if (!(x >= 0)) return 0;
-  return x >= kScoreBins ? kScoreBins - 1 : static_cast<int>(x);
-}
 
 /// One work unit's result: plan entries [first, first + entries) on one shard of templates.
 struct UnitResult {
@@ -40,8 +36,6 @@ struct UnitResult {
   std::vector<std::uint32_t> hist_keys;
   std::vector<std::uint32_t> hist_counts;
   double seconds = 0;  ///< the worker's compute time (for the overhead figures, not a result)
-
-  void add_score(int complexity, int type, double score);
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
