@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# gpu_run.sh OUT_DIR [BUDGET_SECONDS=560]: everything the GPU issues need, in one run on a lent
-# GPU machine (scripts/device/README.md): build against the machine's PyTorch LibTorch, embed the
-# carried LFW crops, train the reference inverter, run the GPU tests against the CPU reference,
-# benchmark the attack, and attack all 8! permutations of as many templates as the time left
-# allows. Every step logs its wall time; results are packed into OUT_DIR/results.tar.gz.
+# gpu_run.sh OUT_DIR [BUDGET_SECONDS=560]: the GPU issues' work on a lent GPU machine
+# (scripts/device/README.md), in steps that a second call on the same warm machine does not
+# redo: build against the machine's PyTorch LibTorch, embed the carried LFW crops, train the
+# reference inverter (a checkpoint per epoch; a crash resumes), check that a killed GPU training
+# resumes to the uninterrupted weights, run the GPU tests against the CPU reference, benchmark the
+# attack's configurations (with where a batch's time goes), and attack the reference template set
+# under the fixed-seed plan and then all 8! permutations (checkpointed; the next call continues).
+# Every step logs its wall time; results accumulate and are packed into OUT_DIR/results.tar.gz.
 # Needs .devdeps/ from scripts/device/bundle.sh (carried: `carry: [".devdeps"]`).
+# IRREV_GPU_TRAIN_MIN (default 5.5): minutes of inverter training to aim for.
 set -uo pipefail
 out="${1:?usage: gpu_run.sh OUT_DIR [BUDGET_SECONDS]}"
 budget="${2:-560}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 deps="$root/.devdeps"
-work=/tmp/irrev_gpu
+build="$root/build-gpu"
+work="$build/work"  # ignored build output: kept between calls on a warm machine
 res="$work/results"
 t0=$(date +%s)
 mkdir -p "$out" "$work" "$res"
 el() { echo $(( $(date +%s) - t0 )); }
 left() { echo $(( budget - $(date +%s) + t0 )); }
-log() { echo "[gpu_run +$(el)s] $*"; }
+log() { echo "[gpu_run +$(el)s] $*" | tee -a "$res/steps.log"; }
+done_step() { [ -f "$work/.done_$1" ]; }
+mark() { touch "$work/.done_$1"; }
 pack() {
   # Sample grids as PNG (the build has no OpenCV; Python's Pillow is there).
   python3 - "$res" <<'PY' || true
@@ -32,99 +39,159 @@ trap pack EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 export PATH=/usr/local/cuda/bin:$PATH
 
+log "call with budget ${budget}s; steps done before: $(cd "$work" && ls -A | grep '^.done_' | sed 's/.done_//' | tr '\n' ' ')"
 log "machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader) / $(nproc) cores"
 torch_prefix="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')"
 log "torch $(python3 -c 'import torch;print(torch.__version__)') at $torch_prefix"
 
 # Crops from JPEG while the engine builds.
-(python3 "$root/scripts/device/crops_jpeg.py" unpack "$deps/inputs/lfw_crops_jpeg.h5" "$work/crops.h5" > "$work/unpack.log" 2>&1; \
- echo "rc=$?" >> "$work/unpack.log") &
-unpack_pid=$!
+unpack_pid=""
+if [ ! -f "$work/crops.h5" ]; then
+  (python3 "$root/scripts/device/crops_jpeg.py" unpack "$deps/inputs/lfw_crops_jpeg.h5" "$work/crops.h5.part" \
+     > "$work/unpack.log" 2>&1 && mv "$work/crops.h5.part" "$work/crops.h5"; echo "rc=$?" >> "$work/unpack.log") &
+  unpack_pid=$!
+fi
 
-log "configure"
-cmake -S "$root" -B "$root/build-gpu" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$torch_prefix" -DIRREV_DEPS_DIR="$deps" -DIRREV_WITH_OPENCV=OFF -DIRREV_ENABLE_ONNX=OFF \
-  -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 > "$res/configure.log" 2>&1 \
-  || { tail -40 "$res/configure.log"; log "configure FAILED"; exit 1; }
-grep -iE "warning|torch|cuda" "$res/configure.log" | head -20
+if [ ! -f "$build/build.ninja" ]; then
+  log "configure"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$torch_prefix" -DIRREV_DEPS_DIR="$deps" -DIRREV_WITH_OPENCV=OFF -DIRREV_ENABLE_ONNX=OFF \
+    -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 > "$res/configure.log" 2>&1 \
+    || { tail -40 "$res/configure.log"; log "configure FAILED"; exit 1; }
+  grep -iE "warning|torch|cuda" "$res/configure.log" | head -20
+fi
 log "build"
-ninja -C "$root/build-gpu" -j16 irrev attack_throughput train_throughput irrev_gpu_tests > "$res/build.log" 2>&1 \
+ninja -C "$build" -j16 irrev attack_throughput train_throughput irrev_gpu_tests > "$res/build.log" 2>&1 \
   || { grep -B2 -A12 -m5 "error" "$res/build.log" | head -120; log "build FAILED"; exit 1; }
 log "built"
-bin="$root/build-gpu/src/app/irrev"
-wait $unpack_pid; cat "$work/unpack.log"
+bin="$build/src/app/irrev"
+[ -n "$unpack_pid" ] && { wait "$unpack_pid"; cat "$work/unpack.log"; }
 
 ext="$deps/models/fr_feature.pt"
 thr="$deps/inputs/verify_fr_feature.h5"
-log "embed (cuda)"
-"$bin" embed --crops "$work/crops.h5" --model "$ext" --out "$work/templates_fr_feature.h5" --device cuda --batch 512 \
-  2>&1 | tail -3
+tpl="$work/templates_fr_feature.h5"
+if [ ! -f "$tpl" ]; then
+  log "embed (cuda)"
+  "$bin" embed --crops "$work/crops.h5" --model "$ext" --out "$tpl" --device cuda --batch 512 2>&1 | tail -3
+fi
 
-# The reference inverter: the study's generator, loss and schedule (batch 32, Adam 1e-3 halved
-# every 10 epochs, 100 epochs), bf16 autocast, stopped after the epoch that passes the minutes
-# that leave time for the tests, the benchmark and the exhaustive attack.
-train_min=$(python3 -c "print(max(1.0, ($(left) - 250) / 60))")
-log "train-inverter (reference preset, cuda, bf16, at most $train_min min)"
-"$bin" train-inverter --crops "$work/crops.h5" --templates "$work/templates_fr_feature.h5" --extractor "$ext" \
-  --thresholds "$thr" --out "$work/inverter" --preset reference --device cuda --bf16 --max-minutes "$train_min" \
-  --checkpoint-every 1000 > "$res/train.log" 2>&1; echo "train rc=$?"
-grep -vE "^\s*$" "$res/train.log" | tail -12
-cp "$work/inverter/losses.csv" "$res/" 2>/dev/null; cp -r "$work/inverter/samples" "$res/" 2>/dev/null
+# --- the reference inverter (issue 4): the study's generator, loss and schedule, bf16 autocast,
+# stopped after the epoch that passes IRREV_GPU_TRAIN_MIN minutes. A checkpoint after every
+# epoch: the first GPU run of 2026-11-26 segfaulted at its second checkpoint; a crash now shows
+# in train.log and the loop resumes from the last checkpoint.
 inv="$work/inverter/inverter.pt"
+train() {
+  "$bin" train-inverter --crops "$work/crops.h5" --templates "$tpl" --extractor "$ext" --preset reference \
+    --device cuda --bf16 "$@"
+}
+if ! done_step train; then
+  target=${IRREV_GPU_TRAIN_MIN:-5.5}
+  train_t0=$(date +%s)
+  attempt=0
+  while [ ! -f "$inv" ] && [ "$attempt" -lt 4 ]; do
+    attempt=$((attempt + 1))
+    minutes=$(python3 -c "print(round(max(0.5, min($target - ($(date +%s) - $train_t0) / 60, ($(left) - 200) / 60)), 2))")
+    log "train-inverter (reference, cuda, bf16, $minutes min, attempt $attempt)"
+    train --out "$work/inverter" --thresholds "$thr" --max-minutes "$minutes" --checkpoint-every 1 \
+      > "$res/train_summary.json" 2>> "$res/train.log"
+    rc=$?
+    log "train-inverter rc=$rc"
+    [ "$rc" -ne 0 ] && tail -5 "$res/train.log"
+  done
+  grep -E "epoch [0-9]+ loss|resuming|Segmentation|error" "$res/train.log" | tail -8
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('type-I RSR', d.get('type1_rsr'), 'epochs', d.get('epochs'))" \
+    "$res/train_summary.json" 2>/dev/null
+  cp "$work/inverter/losses.csv" "$work/inverter/training_curves.png" "$res/" 2>/dev/null
+  cp -r "$work/inverter/samples" "$res/" 2>/dev/null
+  [ -f "$inv" ] && mark train
+fi
 [ -f "$inv" ] || { log "no inverter, stopping"; exit 1; }
 
-# A training that checkpoints every epoch: on 2026-11-26 the second checkpoint segfaulted on
-# this machine (the run above avoids it with --checkpoint-every); this checks the rotation that
-# no longer walks the folder with std::filesystem::remove_all.
-if [ "$(left)" -gt 200 ]; then
-  log "train-inverter, 3 epochs, a checkpoint after each"
-  timeout $(( $(left) - 10 )) "$bin" train-inverter --crops "$work/crops.h5" --templates "$work/templates_fr_feature.h5" \
-    --extractor "$ext" --out "$work/inverter_ckpt" --preset reference --device cuda --bf16 --epochs 3 \
-    > "$res/train_checkpoints.log" 2>&1
-  echo "3-epoch training with checkpoints: rc=$?"; grep -E "epoch [0-9]+ loss|Segmentation|error" "$res/train_checkpoints.log"
+# --- a killed GPU training resumes to the uninterrupted weights (deterministic cuDNN/cuBLAS).
+if ! done_step resume && [ "$(left)" -gt 150 ]; then
+  log "resume check: 2 epochs straight, and killed after epoch 1 then resumed"
+  train --out "$work/resume_straight" --epochs 2 > /dev/null 2> "$res/resume_straight.log"
+  train --out "$work/resume_killed" --epochs 2 > /dev/null 2> "$res/resume_killed.log" &
+  tp=$!
+  while kill -0 $tp 2>/dev/null && [ ! -f "$work/resume_killed/checkpoint/state.json" ]; do sleep 0.5; done
+  kill -9 $tp 2>/dev/null; wait $tp 2>/dev/null
+  train --out "$work/resume_killed" --epochs 2 > /dev/null 2>> "$res/resume_killed.log"
+  if grep -q "resuming after epoch" "$res/resume_killed.log" && cmp "$work/resume_straight/inverter.pt" "$work/resume_killed/inverter.pt"; then
+    log "resume check: PASSED (resumed weights equal the uninterrupted ones, byte for byte)"
+  else
+    log "resume check: FAILED"; grep -E "resuming|epoch" "$res/resume_killed.log" | tail -4
+  fi
+  mark resume
 fi
-log "gpu tests"
-IRREV_TEST_INVERTER="$inv" IRREV_TEST_EXTRACTOR="$ext" IRREV_TEST_TEMPLATES="$work/templates_fr_feature.h5" \
-IRREV_TEST_THRESHOLDS="$thr" timeout 120 "$root/build-gpu/tests/irrev_gpu_tests" > "$res/gpu_tests.log" 2>&1
-echo "gpu tests rc=$?"; grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) |guard|Failure|Expected|Which is|warn" "$res/gpu_tests.log" | head -30
 
-log "bench"
-b="$root/build-gpu/bench/attack_throughput"
-timeout 150 "$b" --inverter "$inv" --extractor "$ext" --templates "$work/templates_fr_feature.h5" --device cuda \
-  --thresholds "$thr" --guard-templates 0 --threads 16 --seconds 3 --eager --batch 32 \
-  --precision fp32 --graph 0 > "$res/bench.txt" 2>&1
-timeout 150 "$b" --inverter "$inv" --extractor "$ext" --templates "$work/templates_fr_feature.h5" --device cuda \
-  --thresholds "$thr" --guard-device cpu --guard-templates 256 --threads 16 --seconds 3 --batch 1024 \
-  --precision fp32 bf16 bf16-all --graph 0 1 --form subpixel transposed >> "$res/bench.txt" 2>&1
-timeout 60 "$b" --inverter "$inv" --extractor "$ext" --templates "$work/templates_fr_feature.h5" --device cuda \
-  --guard-templates 0 --threads 16 --seconds 3 --batch 4096 --precision bf16 --graph 1 \
-  --form subpixel transposed >> "$res/bench.txt" 2>&1
-cat "$res/bench.txt"
-best=$(awk '/path=tuned/ && /precision=bf16 / && /batch=1024/ {for(i=1;i<=NF;i++){split($i,kv,"="); v[kv[1]]=kv[2]} if (v["samples_per_s"]+0 > r) {r=v["samples_per_s"]+0; g=v["graph"]; f=v["form"]}} END {print r, g, f}' "$res/bench.txt")
-read -r rate graph form <<< "$best"
-log "best bf16 at batch 1024: $rate samples/s, graph=$graph, form=$form"
+# --- GPU tests against the CPU reference.
+if ! done_step tests && [ "$(left)" -gt 120 ]; then
+  log "gpu tests"
+  IRREV_TEST_INVERTER="$inv" IRREV_TEST_EXTRACTOR="$ext" IRREV_TEST_TEMPLATES="$tpl" IRREV_TEST_THRESHOLDS="$thr" \
+    timeout 240 "$build/tests/irrev_gpu_tests" > "$res/gpu_tests.log" 2>&1
+  log "gpu tests rc=$?"
+  grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) |guard\]|Failure|Expected|Which is|warn" "$res/gpu_tests.log" | head -40
+  mark tests
+fi
 
-# The exhaustive 8! study on as many templates as fit (one batch of them, under every permutation).
-secs=$(( $(left) - 45 ))
-n=$(python3 -c "r=float('${rate:-0}' or 0); n=int(max(0,$secs)*r*0.8/40320)//32*32; print(min(n, 1024))")
-if [ "${n:-0}" -ge 32 ]; then
-  gflag=""; [ "$graph" = "1" ] && gflag="--cuda-graph"
-  log "attack 8:exhaustive on $n templates ($secs s left, $gflag)"
-  mpirun --oversubscribe -np 2 "$bin" attack --templates "$work/templates_fr_feature.h5" --crops "$work/crops.h5" \
-    --extractor "$ext" --inverter "$inv" --thresholds "$thr" --out "$res/attack_fr_feature.h5" \
-    --plan 8:exhaustive --plan 8:fixed-seed --max-templates "$n" --batch "$n" --templates-per-unit "$n" \
-    --permutations-per-unit 64 --device cuda --precision bf16 $gflag --upsampling "${form:-subpixel}" \
-    --checkpoint-seconds 30 \
-    > "$res/attack.log" 2>&1 &
-  apid=$!
-  # Stop it (resumable, checkpointed) if it would overrun the budget.
+# --- the benchmark (issue 8): eager fp32 baseline, then the tuned path's levers, each line with
+# the accuracy guard against fp32 on the CPU and the generator/re-embedding split of a batch.
+b="$build/bench/attack_throughput"
+bench() {
+  timeout "$1" "$b" --inverter "$inv" --extractor "$ext" --templates "$tpl" --device cuda --thresholds "$thr" \
+    --threads 16 --seconds 2 "${@:2}" >> "$res/bench.txt" 2>&1
+}
+if ! done_step bench && [ "$(left)" -gt 150 ]; then
+  log "bench"
+  : > "$res/bench.txt"
+  bench 40 --guard-templates 0 --eager --batch 32 --precision fp32 --graph 0
+  bench 150 --guard-device cpu --guard-templates 256 --batch 1024 --graph 1 --breakdown \
+    --precision bf16 fp16 fp16-all --form subpixel transposed --fused 0 1
+  bench 60 --guard-templates 0 --batch 1024 --graph 1 --breakdown --precision bf16 fp16 \
+    --form subpixel transposed --cudnn-benchmark 1
+  bench 40 --guard-templates 0 --batch 1024 --graph 1 --breakdown --precision bf16 --layout nchw \
+    --form subpixel transposed
+  cat "$res/bench.txt"
+  mark bench
+fi
+# The fastest configuration whose guard held (cosine within 1e-2, no worse than 0.5 pp).
+read -r rate prec graph form fused <<< "$(awk '/path=tuned/ && /batch=1024/ && /max_abs_cos_diff/ {
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    ok = v["max_abs_cos_diff"] + 0 <= 0.01
+    if (ok && v["samples_per_s"] + 0 > best) { best = v["samples_per_s"] + 0; line = best " " v["precision"] " " v["graph"] " " v["form"] " " v["fused"] }
+  } END { print (line == "" ? "0 bf16 1 subpixel 0" : line) }' "$res/bench.txt" 2>/dev/null)"
+log "attack configuration: $prec graph=$graph form=$form fused=$fused ($rate samples/s in the bench)"
+
+# --- the attack (issue 5) on the reference template set (one image per evaluation subject,
+# best detection score, gender-balanced): the fixed-seed plan first (it also gives the set's
+# size), then all 8! permutations, stopped with SIGUSR1 and checkpointed near the budget's end;
+# a later call with the same settings continues from the checkpoint.
+attack() {  # attack OUT BATCH PLAN...
+  local o="$1" batch="$2"; shift 2
+  local flags=(--precision "$prec" --upsampling "$form")
+  [ "$graph" = "1" ] && flags+=(--cuda-graph)
+  [ "$fused" = "1" ] && flags+=(--fused-relu)
+  local plans=(); for p in "$@"; do plans+=(--plan "$p"); done
+  mpirun --oversubscribe -np 2 "$bin" attack --templates "$tpl" --crops "$work/crops.h5" --extractor "$ext" \
+    --inverter "$inv" --thresholds "$thr" --out "$o" "${plans[@]}" --batch "$batch" --templates-per-unit "$batch" \
+    --permutations-per-unit 16 --device cuda "${flags[@]}" --checkpoint-seconds 60 &
+  local apid=$!
   while kill -0 $apid 2>/dev/null; do
-    if [ "$(left)" -lt 25 ]; then log "stopping the attack (SIGUSR1)"; kill -USR1 $apid; wait $apid; break; fi
+    if [ "$(left)" -lt 30 ]; then log "stopping the attack (SIGUSR1: checkpoint, resumable)"; kill -USR1 $apid; break; fi
     sleep 2
   done
-  wait $apid; echo "attack rc=$?"
-  tail -40 "$res/attack.log"
-else
-  log "no time left for the exhaustive attack"
+  wait $apid; log "attack $(basename "$o") rc=$?"
+}
+if [ ! -f "$res/attack_fixed_seed.h5" ] && [ "$(left)" -gt 60 ]; then
+  attack "$res/attack_fixed_seed.h5" 256 8:fixed-seed > "$res/attack_fixed_seed.log" 2>&1
+  tail -30 "$res/attack_fixed_seed.log"
+fi
+n=$(python3 -c "import h5py,sys; print(len(h5py.File(sys.argv[1], 'r')['selection/row']))" "$res/attack_fixed_seed.h5" 2>/dev/null)
+if [ -n "$n" ] && [ "$(left)" -gt 60 ]; then
+  batch=$(( (n + 31) / 32 * 32 ))  # the whole set in one batch per permutation
+  log "attack 8:exhaustive on the $n templates of the reference set (batch $batch, $(left) s left)"
+  attack "$res/attack_exhaustive.h5" "$batch" 8:exhaustive >> "$res/attack_exhaustive.log" 2>&1
+  tail -40 "$res/attack_exhaustive.log"
+  "$bin" status "$res" > "$res/status.json" 2>&1; head -c 1500 "$res/status.json"; echo
 fi
 log "done"
