@@ -38,14 +38,19 @@ void expect_same(const GeneratorConfig& c, int dim) {
     if (auto* bn = m->as<torch::nn::BatchNorm2d>()) bn->running_mean.add_(0.5);
   EXPECT_GT((other->forward(z) - b).abs().max().item<double>(), 1e-3);
 }
-}  // namespace
-
-TEST(FoldedGenerator, MatchesEvalModeWithResizeUpsampling) {
+/// A small generator with nearest-resize upsampling (16 px).
+GeneratorConfig small_resize(int residual_convs) {
   GeneratorConfig c;
   c.stage_sizes = {4, 8, 16};
   c.channels = {32, 16, 8};
-  c.residual_convs = 2;
+  c.residual_convs = residual_convs;
   c.upsample = "resize";
+  return c;
+}
+}  // namespace
+
+TEST(FoldedGenerator, MatchesEvalModeWithResizeUpsampling) {
+  const auto c = small_resize(2);
   expect_same(c, 64);
 }
 
@@ -55,42 +60,28 @@ TEST(FoldedGenerator, MatchesEvalModeWithTransposedConvolutions) {
   expect_same(c, 128);
 }
 
-TEST(FoldedGenerator, TransposedFormGivesTheSubPixelForm) {
-  GeneratorConfig c;
+/// The sub-pixel form in channels-last (the default) against the transposed form and NCHW:
+/// the same sums in another order or layout.
+TEST(FoldedGenerator, EveryFormAndLayoutGivesTheSameImage) {
+  GeneratorConfig c;  // the reference layout, narrower
   c.channels = {32, 16, 16, 8, 8, 4};
   auto g = trained_looking(c, 128);
   FoldedGenerator folded(*g);
   torch::NoGradGuard no_grad;
   auto z = torch::randn({3, 128});
-  auto sub = folded.forward(z);
-  folded.set_tuning({/*transposed=*/true});
-  auto tr = folded.forward(z);
-  ASSERT_EQ(sub.sizes(), tr.sizes());
-  EXPECT_LT((sub - tr).abs().max().item<double>(), 2e-5);
-  EXPECT_LT((g->forward(z) - tr).abs().max().item<double>(), 2e-5);
-}
-
-TEST(FoldedGenerator, LayoutChangesNoOutput) {
-  GeneratorConfig c;
-  c.channels = {32, 16, 16, 8, 8, 4};
-  auto g = trained_looking(c, 128);
-  FoldedGenerator folded(*g);
-  torch::NoGradGuard no_grad;
-  auto z = torch::randn({3, 128});
-  auto nhwc = folded.forward(z);
-  for (bool transposed : {false, true}) {
-    folded.set_tuning({transposed, /*fused_relu=*/false, /*channels_last=*/false});
-    auto nchw = folded.forward(z);
-    EXPECT_LT((nhwc - nchw).abs().max().item<double>(), 2e-5) << "transposed=" << transposed;
-  }
+  const auto sub = folded.forward(z);
+  for (bool transposed : {false, true})
+    for (bool channels_last : {true, false}) {
+      folded.set_tuning({transposed, /*fused_relu=*/false, channels_last});
+      const auto other = folded.forward(z);
+      ASSERT_EQ(sub.sizes(), other.sizes());
+      EXPECT_LT((sub - other).abs().max().item<double>(), 2e-5) << "transposed " << transposed << " nhwc " << channels_last;
+      EXPECT_LT((g->forward(z) - other).abs().max().item<double>(), 2e-5) << "against the unfolded generator";
+    }
 }
 
 TEST(FoldedGenerator, RefusesCudnnFusionOnTheCpu) {
-  GeneratorConfig c;
-  c.stage_sizes = {4, 8, 16};
-  c.channels = {32, 16, 8};
-  c.residual_convs = 1;
-  c.upsample = "resize";
+  const auto c = small_resize(1);
   FoldedGenerator folded(*trained_looking(c, 64));
   try {
     folded.set_tuning({false, /*fused_relu=*/true});
@@ -101,11 +92,7 @@ TEST(FoldedGenerator, RefusesCudnnFusionOnTheCpu) {
 }
 
 TEST(FoldedGenerator, CastsToBfloat16WithinTolerance) {
-  GeneratorConfig c;
-  c.stage_sizes = {4, 8, 16};
-  c.channels = {32, 16, 8};
-  c.residual_convs = 1;
-  c.upsample = "resize";
+  const auto c = small_resize(1);
   auto g = trained_looking(c, 64);
   FoldedGenerator folded(*g);
   torch::NoGradGuard no_grad;
