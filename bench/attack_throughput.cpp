@@ -3,7 +3,7 @@
 //   attack_throughput --inverter inverter.pt --extractor fr_feature.pt --templates t.h5
 //                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all]
 //                     [--graph 0 1] [--form subpixel transposed] [--fused 0 1] [--cudnn-benchmark 0 1]
-//                     [--layout nhwc nchw] [--breakdown] [--eager] [--threads 2] [--seconds 10]
+//                     [--layout nhwc nchw nchw/nhwc] [--breakdown] [--eager] [--threads 2] [--seconds 10]
 //                     [--thresholds verify.h5] [--guard-device cpu] [--guard-templates 512] [--json]
 // The tuned path is timed as the attack runs it: AttackPipeline::run over units of 4 batches,
 // counted on the device. --eager adds the plain LibTorch path (batch-norm generator in eval
@@ -129,8 +129,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"subpixel", "transposed"}));
   app.add_option("--fused", fused, "cuDNN's fused convolution + bias + ReLU in the generator off/on (CUDA only)");
   app.add_option("--cudnn-benchmark", cudnn_benchmark, "cuDNN's algorithm timing off/on (CUDA only)");
-  app.add_option("--layout", layouts, "activation layout: nhwc (channels-last) or nchw")
-      ->check(CLI::IsMember({"nhwc", "nchw"}));
+  app.add_option("--layout", layouts,
+                 "activation layouts: nhwc (channels-last) or nchw for both networks, or GENERATOR/EXTRACTOR (nchw/nhwc)")
+      ->check(CLI::IsMember(attack::layout_names()));
   app.add_flag("--breakdown", breakdown, "also milliseconds per batch in the generator and in the re-embedding");
   app.add_option("--threads", threads);
   app.add_option("--seconds", seconds, "time per configuration");
@@ -224,14 +225,15 @@ int main(int argc, char** argv) {
                 o.transposed_upsampling = form == "transposed";
                 o.fused_relu = f != 0;
                 o.cudnn_benchmark = cb != 0;
-                o.channels_last = layout == "nhwc";
+                attack::set_layout(o, layout);
                 configs.push_back(o);
               }
     for (const auto& o : configs) {
       const std::string what =
           fmt::format("device={} precision={} batch={} graph={} form={} layout={} fused={} cudnn_benchmark={} threads={}",
                       device, o.precision, b, int(o.cuda_graph), o.transposed_upsampling ? "transposed" : "subpixel",
-                      o.channels_last ? "nhwc" : "nchw", int(o.fused_relu), int(o.cudnn_benchmark), threads);
+                      attack::layout_name(o),
+                      int(o.fused_relu), int(o.cudnn_benchmark), threads);
       try {
         attack::AttackPipeline pipe(*inverter, *extractor, in, o);
         const double rate = measure(unit, seconds, [&] { pipe.run(plan, 0, 0, 1, 0, unit); });

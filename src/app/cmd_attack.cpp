@@ -51,6 +51,9 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
   sub->add_flag("--fused-relu", o->fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
+  sub->add_option("--layout", o->layout, "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw")
+      ->check(CLI::IsMember(attack::layout_names()))
+      ->capture_default_str();
   sub->add_flag("--cudnn-benchmark", o->cudnn_benchmark,
                 "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
   sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();

@@ -109,7 +109,7 @@ struct AttackPipeline::Impl {
   /// The extractor half of the forward pass: reconstructions -> batch x D embeddings.
   torch::Tensor reembed(const torch::Tensor& recon) const {
     torch::NoGradGuard no_grad;
-    auto input = extractor->from_rgb(recon).contiguous(options.channels_last ? at::MemoryFormat::ChannelsLast
+    auto input = extractor->from_rgb(recon).contiguous(options.extractor_channels_last ? at::MemoryFormat::ChannelsLast
                                                                                : at::MemoryFormat::Contiguous);
     if (low_extractor) {
       // No cast cache: a CUDA graph capture must not keep casts the guard frees (and the
@@ -200,6 +200,23 @@ struct AttackPipeline::Impl {
 const std::vector<std::string>& precision_names() {
   static const std::vector<std::string> names{"fp32", "bf16", "bf16-all", "fp16", "fp16-all"};
   return names;
+}
+
+const std::vector<std::string>& layout_names() {
+  static const std::vector<std::string> names{"nhwc", "nchw", "nhwc/nchw", "nchw/nhwc", "nhwc/nhwc", "nchw/nchw"};
+  return names;
+}
+
+void set_layout(PipelineOptions& o, const std::string& layout) {
+  const auto& names = layout_names();
+  IRREV_CHECK(std::find(names.begin(), names.end(), layout) != names.end(), "layout must be one of {}, got '{}'",
+              fmt::join(names, ", "), layout);
+  o.channels_last = layout.rfind("nhwc", 0) == 0;
+  o.extractor_channels_last = layout.size() > 4 ? layout.substr(5) == "nhwc" : o.channels_last;
+}
+
+std::string layout_name(const PipelineOptions& o) {
+  return fmt::format("{}/{}", o.channels_last ? "nhwc" : "nchw", o.extractor_channels_last ? "nhwc" : "nchw");
 }
 
 AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::Extractor& extractor,

@@ -262,7 +262,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   if (const auto* t = table(root, "attack", where)) {
     const std::string p = "attack.";
     only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
-                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu",
+                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu", "layout",
                       "cudnn_benchmark", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds"}, where);
     c.attack = true;
     std::uint64_t seed = 2021;
@@ -291,6 +291,10 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     IRREV_CHECK(c.attack_upsampling == "subpixel" || c.attack_upsampling == "transposed",
                 "{}: attack.upsampling must be subpixel or transposed", where);
     read(*t, "fused_relu", c.attack_fused_relu, p, where);
+    read(*t, "layout", c.attack_layout, p, where);
+    const auto& layouts = attack::layout_names();
+    IRREV_CHECK(std::find(layouts.begin(), layouts.end(), c.attack_layout) != layouts.end(),
+                "{}: attack.layout must be one of {}, got '{}'", where, fmt::join(layouts, ", "), c.attack_layout);
     read(*t, "cudnn_benchmark", c.attack_cudnn_benchmark, p, where);
     read(*t, "unshuffle", c.attack_unshuffle, p, where);
     read(*t, "unshuffle_model", c.attack_unshuffle_model, p, where);

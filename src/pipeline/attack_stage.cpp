@@ -122,6 +122,7 @@ std::string attack_settings_json(const AttackOptions& o) {
               {"precision", o.precision},
               {"upsampling", o.upsampling},
               {"fused_relu", o.fused_relu},
+              {"layout", o.layout},
               {"cudnn_benchmark", o.cudnn_benchmark},
               {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity},
                             {"model", o.unshuffle_model}}}}
@@ -277,6 +278,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     po.cuda_graph = o.cuda_graph;
     po.transposed_upsampling = o.upsampling == "transposed";
     po.fused_relu = o.fused_relu;
+    attack::set_layout(po, o.layout);
     po.cudnn_benchmark = o.cudnn_benchmark;
     po.position_models = position_models;
     po.unshuffle = o.unshuffle;

@@ -238,6 +238,7 @@ std::string run_job(const dist::Communicator& comm, const config::JobConfig& job
         ao.cuda_graph = job.attack_cuda_graph;
         ao.upsampling = job.attack_upsampling;
         ao.fused_relu = job.attack_fused_relu;
+        ao.layout = job.attack_layout;
         ao.cudnn_benchmark = job.attack_cudnn_benchmark;
         ao.unshuffle = job.attack_unshuffle;
         ao.unshuffle_model = job.attack_unshuffle_model;

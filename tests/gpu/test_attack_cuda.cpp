@@ -160,7 +160,7 @@ TEST(AttackCuda, TunedConfigurationsStayWithinTheGuardOfTheFp32CpuReference) {
     o.transposed_upsampling = true;
     configs.push_back({prec + " transposed", o});
     o.transposed_upsampling = false;
-    o.channels_last = false;
+    o.channels_last = o.extractor_channels_last = false;
     configs.push_back({prec + " nchw", o});
   }
   for (const auto& [name, options] : configs) {

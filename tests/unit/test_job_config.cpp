@@ -93,11 +93,13 @@ plans = ["8:exhaustive"]
 device = "cuda"
 precision = "fp16"
 fused_relu = true
+layout = "nchw/nhwc"
 )";
   auto c = config::parse_job(attack, "job.toml");
   EXPECT_EQ(c.attack_precision, "fp16");
   EXPECT_TRUE(c.attack_fused_relu);
   EXPECT_FALSE(c.attack_cudnn_benchmark);
+  EXPECT_EQ(c.attack_layout, "nchw/nhwc");
   std::string bad = attack;
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);

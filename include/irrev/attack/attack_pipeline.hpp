@@ -53,9 +53,10 @@ struct PipelineOptions {
   /// and the choice depends on timing, so two runs may sum in different orders (last-bit
   /// differences in scores): off unless asked for.
   bool cudnn_benchmark = false;
-  /// Both networks' activations channels-last (NHWC, what oneDNN and cuDNN's tensor-core
-  /// kernels use); false: NCHW.
+  /// The generator's and the extractor's activations channels-last (NHWC: what oneDNN and
+  /// cuDNN's tensor-core kernels use) or NCHW (where LibTorch has its own depthwise kernels).
   bool channels_last = true;
+  bool extractor_channels_last = true;
   /// Block-position models (any block counts the plans use), for the two attacks that recover
   /// the block order first (irrev unshuffle): with `unshuffle`, each protected template is put
   /// back in the order its model finds before it is inverted; with `targeted_max_complexity`
@@ -69,6 +70,13 @@ struct PipelineOptions {
 struct ForwardSeconds {
   double generator = 0, extractor = 0;
 };
+
+/// Layout names: "nhwc" or "nchw" for both networks, or "GENERATOR/EXTRACTOR" ("nchw/nhwc").
+const std::vector<std::string>& layout_names();
+/// Sets channels_last and extractor_channels_last from a layout name (an InputError otherwise).
+void set_layout(PipelineOptions& options, const std::string& layout);
+/// "generator/extractor", such as "nhwc/nhwc".
+std::string layout_name(const PipelineOptions& options);
 
 class AttackPipeline {
  public:

@@ -68,6 +68,7 @@ struct JobConfig {
   bool attack_cuda_graph = false;
   std::string attack_upsampling = "subpixel";
   bool attack_fused_relu = false;
+  std::string attack_layout = "nhwc";
   bool attack_cudnn_benchmark = false;
   bool attack_unshuffle = false;
   std::string attack_unshuffle_model = "diagonal";

@@ -36,6 +36,7 @@ struct AttackOptions {
   bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
   std::string upsampling = "subpixel";   ///< the generator's stride-2 stages: subpixel or transposed
   bool fused_relu = false;               ///< cuDNN's fused convolution + bias + ReLU (cuda only)
+  std::string layout = "nhwc";           ///< activation layouts (attack::layout_names())
   /// cuDNN's timed algorithm choice (cuda only): faster perhaps, but scores may differ in the
   /// last bits between ranks and runs.
   bool cudnn_benchmark = false;
