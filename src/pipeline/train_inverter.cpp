@@ -16,6 +16,7 @@
 #include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
+#include "../models/multi_tensor_adam.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
@@ -153,7 +154,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   torch::manual_seed(cfg.seed);
   models::Generator gen(set.dim, cfg.generator);
   gen->to(device);
-  torch::optim::Adam opt(gen->parameters(), torch::optim::AdamOptions(cfg.learning_rate));
+  models::MultiTensorAdam opt(gen->parameters(), cfg.learning_rate);
   auto& xi = extractor->impl();
 
   // Resume from the last finished epoch when the checkpoint was made by the same training.
@@ -165,7 +166,8 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   auto keyed = nlohmann::json::parse(cfg.to_json());
   keyed.erase("epochs");
   keyed.erase("max_minutes");
-  const std::string key = nlohmann::json{{"config", keyed}, {"templates", o.templates},
+  // "optimizer": checkpoints of torch::optim::Adam (before MultiTensorAdam) hold another state.
+  const std::string key = nlohmann::json{{"config", keyed}, {"templates", o.templates}, {"optimizer", "multi-tensor adam"},
                                          {"extractor", xinfo.to_json()}, {"ranks", comm.size()}}.dump();
   int start_epoch = 0;
   nlohmann::json history = nlohmann::json::array();
@@ -186,7 +188,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
                 "'{}' holds a checkpoint of another training (configuration, data or rank count differ); "
                 "remove it or choose another output folder", ckpt.string());
     torch::load(gen, (ckpt / "generator.pt").string());
-    torch::load(opt, (ckpt / "optimizer.pt").string());
+    opt.load((ckpt / "optimizer.pt").string());
     start_epoch = state.at("epoch").get<int>() + 1;
     history = state.at("history");
     if (comm.is_master()) spdlog::info("train-inverter: resuming after epoch {}", start_epoch);
@@ -217,7 +219,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   int epoch = start_epoch;
   for (; epoch < cfg.epochs; ++epoch) {
     const double lr = cfg.learning_rate * std::pow(0.5, epoch / cfg.halve_every);
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+    opt.set_lr(lr);
     auto order = epoch_order(n_train, cfg.seed, epoch);
     gen->train();
     // Summed on the device and read once per epoch: a read per step would stall a GPU's queue.
@@ -241,11 +243,16 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
       }
       opt.zero_grad();
       l[0].backward();
-      if (comm.size() > 1) {
+      if (comm.size() > 1) {  // one all-reduce of every gradient, flattened
+        std::vector<torch::Tensor> flat;
+        for (auto& p : gen->parameters()) flat.push_back(p.grad().flatten());
+        auto g = torch::cat(flat).to(torch::kCPU).contiguous();
+        comm.sum_in_place(g.data_ptr<float>(), g.numel());
+        g = g.div_(comm.size()).to(device);
+        std::int64_t at = 0;
         for (auto& p : gen->parameters()) {
-          auto g = p.grad().to(torch::kCPU).contiguous();
-          comm.sum_in_place(g.data_ptr<float>(), g.numel());
-          p.mutable_grad().copy_(g.div_(comm.size()));
+          p.mutable_grad().copy_(g.narrow(0, at, p.numel()).view_as(p));
+          at += p.numel();
         }
       }
       opt.step();
@@ -296,7 +303,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
         remove_checkpoint_folder(tmp);
         fs::create_directories(tmp);
         torch::save(gen, (tmp / "generator.pt").string());
-        torch::save(opt, (tmp / "optimizer.pt").string());
+        opt.save((tmp / "optimizer.pt").string());
         std::ofstream(tmp / "state.json") << nlohmann::json{{"key", key}, {"epoch", epoch}, {"history", history}}.dump();
         remove_checkpoint_folder(previous);
         if (fs::exists(ckpt)) fs::rename(ckpt, previous);
