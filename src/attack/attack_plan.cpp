@@ -38,6 +38,17 @@ std::string PlanSpec::to_json() const {
   return j.dump();
 }
 
+PlanSpec PlanSpec::from_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  PlanSpec spec;
+  spec.blocks = j.at("blocks").get<int>();
+  spec.kind = j.at("kind").get<std::string>();
+  spec.seed = j.at("seed").get<std::uint64_t>();
+  if (j.contains("per_complexity")) spec.per_complexity = j["per_complexity"].get<int>();
+  if (j.contains("samples")) spec.samples = j["samples"].get<std::int64_t>();
+  return spec;
+}
+
 Plan make_plan(const PlanSpec& spec) {
   spec.validate(0, "plan " + spec.name());
   Plan plan;

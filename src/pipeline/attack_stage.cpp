@@ -19,6 +19,7 @@
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/thresholds.hpp"
+#include "irrev/protect/keyed_stream.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
@@ -26,11 +27,18 @@ using nlohmann::json;
 
 namespace {
 
+/// Key of the units' shuffled order (part of the checkpoint's key).
+constexpr std::uint64_t kUnitOrderSeed = 0x756e6974;  // "unit"
+
 struct Unit {
   int plan;
   std::int64_t first, entries, t0, t1;
 };
 
+/// The work units, in a fixed shuffled order: a job stopped part-way (a time limit, a signal)
+/// has then finished a uniform sample of each plan's permutations and of the template shards,
+/// so its partial table (irrev status) is unbiased and its samples/s steady. The final counts
+/// do not depend on the order.
 std::vector<Unit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
                             std::int64_t per_templates) {
   std::vector<Unit> units;
@@ -39,6 +47,8 @@ std::vector<Unit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t
       for (std::int64_t t = 0; t < templates; t += per_templates)
         units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
                          std::min(t + per_templates, templates)});
+  protect::KeyedStream s(kUnitOrderSeed, 0, 0);
+  for (std::size_t i = units.size(); i > 1; --i) std::swap(units[i - 1], units[s.below(static_cast<std::uint32_t>(i))]);
   return units;
 }
 
@@ -110,6 +120,36 @@ json rows_json(const std::vector<attack::RsrRow>& rows) {
                    {"fmr", r.fmr}, {"mean", r.mean}, {"min", r.min}, {"median", r.median}, {"max", r.max},
                    {"std", r.std}, {"ci95", {r.ci_low, r.ci_high}}, {"permutations", r.permutations},
                    {"templates", r.templates}});
+  return out;
+}
+
+/// The RSR table of a checkpoint's finished permutations (those tried on every template), per
+/// plan: units run in a shuffled order, so these are a uniform sample of the plan's.
+json partial_tables(const h5::File& f) {
+  const auto key = json::parse(f.attribute("key"));
+  std::vector<attack::Plan> plans;
+  std::int64_t entries = 0;
+  for (const auto& pj : key.at("plans")) {
+    plans.push_back(attack::make_plan(attack::PlanSpec::from_json(pj.dump())));
+    entries += plans.back().size();
+  }
+  // Every plan runs on every template: samples_total = entries x templates.
+  const auto all = entries > 0 ? json::parse(f.attribute("progress")).at("samples_total").get<std::int64_t>() / entries : 0;
+  json out = json::array();
+  for (const auto& plan : plans) {
+    attack::PlanTally tally(plan.spec.blocks, plan.size());
+    tally.counts = f.read<std::int64_t>("plans/" + plan.spec.name() + "/counts");
+    std::int64_t finished = 0;
+    for (std::int64_t e = 0; e < plan.size(); ++e) {
+      if (all > 0 && tally.count(e, attack::kTriedType1) == all) {
+        ++finished;
+        continue;
+      }
+      for (int o = 0; o < attack::kOutcomes; ++o) tally.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)] = 0;
+    }
+    out.push_back({{"plan", plan.spec.name()}, {"permutations_finished", finished}, {"permutations", plan.size()},
+                   {"templates", all}, {"rsr", rows_json(attack::rsr_by_complexity(plan, tally))}});
+  }
   return out;
 }
 
@@ -229,6 +269,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"extractor", extractor_sha},
                                {"thresholds", {thr.fmr_0_1, thr.fmr_1}},
                                {"settings", json::parse(attack_settings_json(o))},
+                               {"unit_order", fmt::format("shuffled {}", kUnitOrderSeed)},
                                {"outcomes", attack::kOutcomes}}
                               .dump();
 
@@ -457,7 +498,8 @@ std::string attack_status_json(const std::string& run_dir) {
       auto prog = json::parse(f.attribute("progress"));
       out.push_back({{"file", p.string()}, {"status", f.attribute("status")}, {"updated", f.attribute("updated")},
                      {"units_done", prog["units_done"]}, {"units_total", prog["units_total"]},
-                     {"samples_done", prog["samples_done"]}, {"samples_total", prog["samples_total"]}});
+                     {"samples_done", prog["samples_done"]}, {"samples_total", prog["samples_total"]},
+                     {"partial", partial_tables(f)}});
     } else if (f.has_attribute("summary_json")) {
       auto s = json::parse(f.attribute("summary_json"));
       out.push_back({{"file", p.string()}, {"status", "complete"}, {"samples", s["samples"]}, {"seconds", s["seconds"]}});

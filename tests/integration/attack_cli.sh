@@ -70,6 +70,20 @@ d = json.load(open(sys.argv[1]))
 s = [a for a in d["attacks"] if a["file"].endswith("usr1.checkpoint.h5")][0]
 assert s["status"].startswith("resumable") and 0 < s["units_done"] < s["units_total"], s
 assert any(a["status"] == "complete" and a["file"].endswith("np1.h5") for a in d["attacks"]), d
+# The partial table: only permutations tried on all 32 templates (each is cut in two shards).
+parts = {p["plan"]: p for p in s["partial"]}
+assert set(parts) == {"b4-exhaustive", "b8-stratified"}, parts.keys()
+assert parts["b4-exhaustive"]["permutations"] == 24 and parts["b8-stratified"]["permutations"] == 8, parts
+for p in parts.values():
+    assert 0 <= p["permutations_finished"] <= p["permutations"], p
+    if p["permutations_finished"] == 0:
+        assert p["rsr"] == [], p
+        continue
+    assert p["templates"] == 32, p
+    for r in p["rsr"]:
+        assert r["templates"] == 32 and 1 <= r["permutations"] <= p["permutations_finished"], r
+        assert 0 <= r["min"] <= r["mean"] <= r["max"] <= 1, r
+print("partial tables:", {k: v["permutations_finished"] for k, v in parts.items()})
 PY
 # Another plan against that checkpoint is refused, naming what differs.
 set +e

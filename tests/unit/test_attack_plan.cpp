@@ -106,3 +106,12 @@ TEST(PlanText, ParsesTheFormsAndRefusesOthers) {
   for (const char* bad : {"8", "8:exhaustive:3", "x:exhaustive", "8:stratified:0", "8:stratified:-2", "8:bogus", "8:uniform:1e3"})
     EXPECT_THROW(parse_plan(bad, 1, "--plan"), InputError) << bad;
 }
+
+TEST(AttackPlan, SpecRoundTripsThroughJson) {
+  for (const char* text : {"8:exhaustive", "16:stratified:5", "32:uniform:300", "8:fixed-seed"}) {
+    const auto spec = parse_plan(text, 77, "test");
+    const auto back = PlanSpec::from_json(spec.to_json());
+    EXPECT_EQ(back.to_json(), spec.to_json()) << text;
+    EXPECT_EQ(make_plan(back).permutations, make_plan(spec).permutations) << text;
+  }
+}

@@ -26,6 +26,8 @@ struct PlanSpec {
   /// Throws an InputError naming `where` on a bad value (or a block count D does not admit).
   void validate(int dim, const std::string& where) const;
   std::string to_json() const;
+  /// What to_json() wrote.
+  static PlanSpec from_json(const std::string& json);
 };
 
 struct Plan {
