@@ -198,6 +198,16 @@ if [ -n "$n" ] && [ "$(left)" -gt 60 ]; then
   log "attack 8:exhaustive on the $n templates of the reference set (batch $batch, $(left) s left)"
   attack "$res/attack_exhaustive.h5" "$batch" 8:exhaustive >> "$res/attack_exhaustive.log" 2>&1
   tail -40 "$res/attack_exhaustive.log"
-  "$bin" status "$res" > "$res/status.json" 2>&1; head -c 1500 "$res/status.json"; echo
+  "$bin" status "$res" > "$res/status.json" 2>&1
+  # The unfinished study's table so far (finished permutations: a uniform sample of the 8!).
+  python3 - "$res/status.json" <<'PY' || head -c 1500 "$res/status.json"
+import json, sys
+for a in json.load(open(sys.argv[1]))["attacks"]:
+    for p in a.get("partial", []):
+        print(f'{a["file"]}: {p["plan"]} {p["permutations_finished"]} of {p["permutations"]} permutations finished, {p["templates"]} templates')
+        for r in p["rsr"]:
+            if r["type"] == "I":
+                print(f'  P{r["complexity"]} FMR {r["fmr"]}: mean {100*r["mean"]:.2f} % (min {100*r["min"]:.1f}, max {100*r["max"]:.1f}) over {r["permutations"]}')
+PY
 fi
 log "done"
