@@ -8,7 +8,7 @@
 # under the fixed-seed plan and then all 8! permutations (checkpointed; the next call continues).
 # Every step logs its wall time; results accumulate and are packed into OUT_DIR/results.tar.gz.
 # Needs .devdeps/ from scripts/device/bundle.sh (carried: `carry: [".devdeps"]`).
-# IRREV_GPU_TRAIN_MIN (default 5.5): minutes of inverter training to aim for.
+# IRREV_GPU_TRAIN_MIN (default 5): minutes of inverter training to aim for.
 set -uo pipefail
 out="${1:?usage: gpu_run.sh OUT_DIR [BUDGET_SECONDS]}"
 budget="${2:-560}"
@@ -85,7 +85,7 @@ train() {
     --device cuda --bf16 "$@"
 }
 if ! done_step train; then
-  target=${IRREV_GPU_TRAIN_MIN:-5.5}
+  target=${IRREV_GPU_TRAIN_MIN:-5}
   train_t0=$(date +%s)
   attempt=0
   while [ ! -f "$inv" ] && [ "$attempt" -lt 4 ]; do
@@ -108,7 +108,7 @@ fi
 [ -f "$inv" ] || { log "no inverter, stopping"; exit 1; }
 
 # --- a killed GPU training resumes to the uninterrupted weights (deterministic cuDNN/cuBLAS).
-if ! done_step resume && [ "$(left)" -gt 150 ]; then
+if ! done_step resume && [ "$(left)" -gt 90 ]; then
   log "resume check: 2 epochs straight, and killed after epoch 1 then resumed"
   train --out "$work/resume_straight" --epochs 2 > /dev/null 2> "$res/resume_straight.log"
   train --out "$work/resume_killed" --epochs 2 > /dev/null 2> "$res/resume_killed.log" &
@@ -125,10 +125,10 @@ if ! done_step resume && [ "$(left)" -gt 150 ]; then
 fi
 
 # --- GPU tests against the CPU reference.
-if ! done_step tests && [ "$(left)" -gt 120 ]; then
+if ! done_step tests && [ "$(left)" -gt 60 ]; then
   log "gpu tests"
   IRREV_TEST_INVERTER="$inv" IRREV_TEST_EXTRACTOR="$ext" IRREV_TEST_TEMPLATES="$tpl" IRREV_TEST_THRESHOLDS="$thr" \
-    timeout 240 "$build/tests/irrev_gpu_tests" > "$res/gpu_tests.log" 2>&1
+    timeout $(( $(left) - 15 )) "$build/tests/irrev_gpu_tests" > "$res/gpu_tests.log" 2>&1
   log "gpu tests rc=$?"
   grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) |guard\]|Failure|Expected|Which is|warn" "$res/gpu_tests.log" | head -40
   mark tests
@@ -137,24 +137,26 @@ fi
 # --- the benchmark (issue 8): eager fp32 baseline, then the tuned path's levers, each line with
 # the accuracy guard against fp32 on the CPU and the generator/re-embedding split of a batch.
 b="$build/bench/attack_throughput"
-bench() {
-  timeout "$1" "$b" --inverter "$inv" --extractor "$ext" --templates "$tpl" --device cuda --thresholds "$thr" \
-    --threads 16 --seconds 2 "${@:2}" >> "$res/bench.txt" 2>&1
+bench() {  # bench NAME NEED_S MAX_S OPTIONS...: a part of the benchmark, run once, if NEED_S are left
+  local name="$1" need="$2" max="$3"; shift 3
+  done_step "bench_$name" && return 0
+  [ "$(left)" -gt "$need" ] || { log "bench $name: skipped, $(left) s left"; return 0; }
+  local limit=$(( max < $(left) - 20 ? max : $(left) - 20 ))
+  log "bench $name (at most ${limit}s)"
+  timeout "$limit" "$b" --inverter "$inv" --extractor "$ext" --templates "$tpl" --device cuda --thresholds "$thr" \
+    --threads 16 --seconds 2 "$@" >> "$res/bench.txt" 2>&1
+  mark "bench_$name"
 }
-if ! done_step bench && [ "$(left)" -gt 150 ]; then
-  log "bench"
-  : > "$res/bench.txt"
-  bench 40 --guard-templates 0 --eager --batch 32 --precision fp32 --graph 0
-  bench 150 --guard-device cpu --guard-templates 256 --batch 1024 --graph 1 --breakdown \
-    --precision bf16 fp16 fp16-all --form subpixel transposed --fused 0 1
-  bench 60 --guard-templates 0 --batch 1024 --graph 1 --breakdown --precision bf16 fp16 \
-    --form subpixel transposed --cudnn-benchmark 1
-  bench 60 --guard-device cpu --guard-templates 256 --batch 1024 --graph 1 --breakdown --precision bf16 fp16 \
-    --layout nchw nhwc/nchw
-  bench 40 --guard-templates 0 --batch 4096 --graph 1 --breakdown --precision bf16 fp16
-  cat "$res/bench.txt"
-  mark bench
-fi
+bench eager 40 40 --guard-templates 0 --eager --batch 32 --precision fp32 --graph 0
+bench matrix 130 150 --guard-device cpu --guard-templates 256 --batch 1024 --graph 1 --breakdown \
+  --precision bf16 fp16 fp16-all --form subpixel transposed --fused 0 1
+bench layout 60 60 --guard-device cpu --guard-templates 256 --batch 1024 --graph 1 --breakdown \
+  --precision bf16 fp16 --layout nchw nhwc/nchw
+bench cudnn 60 60 --guard-templates 0 --batch 1024 --graph 1 --breakdown --precision bf16 fp16 \
+  --form subpixel transposed --cudnn-benchmark 1
+bench b4096 45 45 --guard-templates 0 --batch 4096 --graph 1 --breakdown --precision bf16 fp16
+[ -f "$res/bench.txt" ] && cat "$res/bench.txt"
+
 # The fastest configuration whose guard held (cosine within 1e-2, no worse than 0.5 pp).
 read -r rate prec graph form fused layout <<< "$(awk '/path=tuned/ && /max_abs_cos_diff/ {
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -188,6 +190,8 @@ attack() {  # attack OUT BATCH PLAN...
   done
   wait $apid; log "attack $(basename "$o") rc=$?"
 }
+# Only with the benchmark's choice made: a later call must resume with the same settings.
+done_step bench_matrix || { log "no attack before the benchmark has chosen its configuration"; exit 0; }
 if [ ! -f "$res/attack_fixed_seed.h5" ] && [ "$(left)" -gt 60 ]; then
   attack "$res/attack_fixed_seed.h5" 256 8:fixed-seed > "$res/attack_fixed_seed.log" 2>&1
   tail -30 "$res/attack_fixed_seed.log"
