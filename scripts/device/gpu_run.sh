@@ -90,7 +90,7 @@ if ! done_step train; then
   attempt=0
   while [ ! -f "$inv" ] && [ "$attempt" -lt 4 ]; do
     attempt=$((attempt + 1))
-    minutes=$(python3 -c "print(round(max(0.5, min($target - ($(date +%s) - $train_t0) / 60, ($(left) - 200) / 60)), 2))")
+    minutes=$(python3 -c "print(round(max(0.5, min($target - ($(date +%s) - $train_t0) / 60, ($(left) - 160) / 60)), 2))")
     log "train-inverter (reference, cuda, bf16, $minutes min, attempt $attempt)"
     train --out "$work/inverter" --thresholds "$thr" --max-minutes "$minutes" --checkpoint-every 1 \
       > "$res/train_summary.json" 2>> "$res/train.log"
@@ -114,7 +114,7 @@ if ! done_step resume && [ "$(left)" -gt 90 ]; then
   train --out "$work/resume_killed" --epochs 2 > /dev/null 2> "$res/resume_killed.log" &
   tp=$!
   while kill -0 $tp 2>/dev/null && [ ! -f "$work/resume_killed/checkpoint/state.json" ]; do sleep 0.5; done
-  kill -9 $tp 2>/dev/null; wait $tp 2>/dev/null
+  pkill -9 -f "$work/resume_killed" 2>/dev/null; wait $tp 2>/dev/null  # the training itself, not only its shell
   train --out "$work/resume_killed" --epochs 2 > /dev/null 2>> "$res/resume_killed.log"
   if grep -q "resuming after epoch" "$res/resume_killed.log" && cmp "$work/resume_straight/inverter.pt" "$work/resume_killed/inverter.pt"; then
     log "resume check: PASSED (resumed weights equal the uninterrupted ones, byte for byte)"
