@@ -51,6 +51,16 @@ void read(const toml::table& t, const std::string& key, T& out, const std::strin
   }
 }
 
+/// A string key that takes one of `allowed`; the error names the line, the choices and the value.
+void read_choice(const toml::table& t, const std::string& key, std::string& out, const std::vector<std::string>& allowed,
+                 const std::string& prefix, const std::string& where) {
+  read(t, key, out, prefix, where);
+  if (std::find(allowed.begin(), allowed.end(), out) != allowed.end()) return;
+  const toml::node* n = t.get(key);
+  IRREV_FAIL("{}: key '{}{}' must be one of {}, got '{}'", n ? at(where, *n) : where, prefix, key,
+             fmt::join(allowed, ", "), out);
+}
+
 const toml::table* table(const toml::table& t, const std::string& key, const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return nullptr;
@@ -228,9 +238,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
       }
     }
     read_block_sizes(*t, "verify.", c.verify_blocks, where);
-    read(*t, "pairs", c.verify_pairs, "verify.", where);
-    IRREV_CHECK(c.verify_pairs == "lfw-view2" || c.verify_pairs == "all-vs-all" || c.verify_pairs == "both",
-                "{}: key 'verify.pairs' must be lfw-view2, all-vs-all or both", where);
+    read_choice(*t, "pairs", c.verify_pairs, {"lfw-view2", "all-vs-all", "both"}, "verify.", where);
     read(*t, "seed", c.seed, "verify.", where);
   }
   if (const auto* t = table(root, "train_inverter", where)) {
@@ -238,9 +246,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "batch",
                       "learning_rate", "seed", "eval_share"}, where);
     c.train_inverter = true;
-    read(*t, "preset", c.inverter_preset, p, where);
-    IRREV_CHECK(c.inverter_preset == "quick-cpu" || c.inverter_preset == "reference",
-                "{}: key 'train_inverter.preset' must be quick-cpu or reference", where);
+    read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
     auto& ic = c.inverter;
     ic = c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
     read(*t, "epochs", ic.epochs, p, where);
@@ -285,30 +291,20 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "templates_per_unit", c.attack_templates_per_unit, p, where);
     read(*t, "permutations_per_unit", c.attack_permutations_per_unit, p, where);
     read(*t, "device", c.attack_device, p, where);
-    read(*t, "precision", c.attack_precision, p, where);
+    read_choice(*t, "precision", c.attack_precision, attack::precision_names(), p, where);
     read(*t, "cuda_graph", c.attack_cuda_graph, p, where);
-    read(*t, "upsampling", c.attack_upsampling, p, where);
-    IRREV_CHECK(c.attack_upsampling == "subpixel" || c.attack_upsampling == "transposed",
-                "{}: attack.upsampling must be subpixel or transposed", where);
+    read_choice(*t, "upsampling", c.attack_upsampling, {"subpixel", "transposed"}, p, where);
     read(*t, "fused_relu", c.attack_fused_relu, p, where);
-    read(*t, "layout", c.attack_layout, p, where);
-    const auto& layouts = attack::layout_names();
-    IRREV_CHECK(std::find(layouts.begin(), layouts.end(), c.attack_layout) != layouts.end(),
-                "{}: attack.layout must be one of {}, got '{}'", where, fmt::join(layouts, ", "), c.attack_layout);
+    read_choice(*t, "layout", c.attack_layout, attack::layout_names(), p, where);
     read(*t, "cudnn_benchmark", c.attack_cudnn_benchmark, p, where);
     read(*t, "unshuffle", c.attack_unshuffle, p, where);
-    read(*t, "unshuffle_model", c.attack_unshuffle_model, p, where);
-    IRREV_CHECK(c.attack_unshuffle_model == "diagonal" || c.attack_unshuffle_model == "full",
-                "{}: attack.unshuffle_model must be diagonal or full", where);
+    read_choice(*t, "unshuffle_model", c.attack_unshuffle_model, {"diagonal", "full"}, p, where);
     read(*t, "targeted", c.attack_targeted, p, where);
     read(*t, "checkpoint_seconds", c.attack_checkpoint_seconds, p, where);
     IRREV_CHECK(c.attack_batch > 0 && c.attack_templates_per_unit > 0 && c.attack_templates_per_unit % c.attack_batch == 0,
                 "{}: attack.templates_per_unit ({}) must be a positive multiple of attack.batch ({})", where,
                 c.attack_templates_per_unit, c.attack_batch);
     IRREV_CHECK(c.attack_permutations_per_unit > 0, "{}: attack.permutations_per_unit must be positive", where);
-    const auto& precisions = attack::precision_names();
-    IRREV_CHECK(std::find(precisions.begin(), precisions.end(), c.attack_precision) != precisions.end(),
-                "{}: attack.precision must be one of {}, got '{}'", where, fmt::join(precisions, ", "), c.attack_precision);
     IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
                     c.verify_pairs != "lfw-view2",
                 "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
