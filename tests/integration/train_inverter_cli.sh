@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# train-inverter on real LFW crops and templates: a killed training resumes from its last
-# checkpoint and ends with the same weights as an uninterrupted one; the model file records
-# its training identities, none of them an evaluation identity.
+# train-inverter on real LFW crops and templates: a killed training (one rank or two) resumes
+# from its last checkpoint and ends with the same weights as an uninterrupted one; the model
+# file records its training identities, none of them an evaluation identity.
 source "$(dirname "$0")/lib.sh"
 MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
 make_subset "$WORK/lfw" 60 2
@@ -35,6 +35,19 @@ mv "$WORK/killed/checkpoint" "$WORK/killed/checkpoint.old"
 train "$WORK/killed" 3 > "$WORK/killed.json" 2> "$WORK/killed.log"
 grep -q "resuming after epoch" "$WORK/killed.log" || fail "the second run did not resume"
 cmp "$WORK/straight/inverter.pt" "$WORK/killed/inverter.pt" || fail "resumed weights differ from an uninterrupted training"
+
+# Two ranks (data-parallel, one all-reduce of the gradients a step): a run resumed from its
+# first epoch's checkpoint ends with the weights of an uninterrupted 2-rank run.
+train2() {  # out_dir epochs
+  "$MPIEXEC" --oversubscribe -n 2 "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" \
+    --templates "$WORK/t.h5" --extractor "$MODELS/fr_feature.pt" --out "$1" --preset quick-cpu --epochs "$2" \
+    --max-minutes 0
+}
+train2 "$WORK/ranks2" 2 > /dev/null 2>&1 || fail "2-rank training"
+train2 "$WORK/ranks2_resumed" 1 > /dev/null 2>&1 || fail "2-rank training, first epoch"
+train2 "$WORK/ranks2_resumed" 2 > /dev/null 2> "$WORK/ranks2.log" || fail "2-rank training, resumed"
+grep -q "resuming after epoch 1" "$WORK/ranks2.log" || fail "the 2-rank run did not resume"
+cmp "$WORK/ranks2/inverter.pt" "$WORK/ranks2_resumed/inverter.pt" || fail "resumed 2-rank weights differ"
 
 # Training identities recorded; none is an evaluation identity of the same split.
 python3 - "$WORK/straight.json" <<'PY' || fail "identity split"
