@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precisions);
   app.add_option("--graph", graphs, "CUDA graph replay off/on (0 1); default 0 on the CPU, 0 1 on CUDA");
   app.add_option("--form", forms, "the generator's upsampling: subpixel (2x2 conv + pixel shuffle) or transposed")
-      ->check(CLI::IsMember({"subpixel", "transposed"}));
+      ->check(CLI::IsMember(attack::upsampling_names()));
   app.add_option("--fused", fused, "cuDNN's fused convolution + bias + ReLU in the generator off/on (CUDA only)");
   app.add_option("--cudnn-benchmark", cudnn_benchmark, "cuDNN's algorithm timing off/on (CUDA only)");
   app.add_option("--layout", layouts,
@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
                 o.batch = b;
                 o.precision = prec;
                 o.cuda_graph = g != 0;
-                o.transposed_upsampling = form == "transposed";
+                attack::set_upsampling(o, form);
                 o.fused_relu = f != 0;
                 o.cudnn_benchmark = cb != 0;
                 attack::set_layout(o, layout);

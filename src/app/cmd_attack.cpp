@@ -47,7 +47,7 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
                   "Also count the targeted attack on templates estimated at this complexity or below");
   sub->add_option("--upsampling", o->upsampling,
                   "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)")
-      ->check(CLI::IsMember({"subpixel", "transposed"}))
+      ->check(CLI::IsMember(attack::upsampling_names()))
       ->capture_default_str();
   sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
   sub->add_flag("--fused-relu", o->fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");

@@ -14,9 +14,9 @@
 #endif
 
 #include "../models/autocast.hpp"
-#include "score_bins.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
+#include "score_bins.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/models/extractor.hpp"
@@ -164,6 +164,12 @@ struct AttackPipeline::Impl {
   }
 #endif
 
+  /// `z` (n <= batch rows) padded with zero templates to the batch: the batch shape never changes.
+  torch::Tensor padded(const torch::Tensor& z) const {
+    if (z.size(0) == options.batch) return z;
+    return torch::cat({z, torch::zeros({options.batch - z.size(0), dim}, z.options())});
+  }
+
   /// Re-embedded reconstructions of the templates `rows` (n <= batch rows of `source`) whose
   /// blocks are rearranged by the column index `cols`, computed as one padded batch: n x D,
   /// L2-normalised, on the device.
@@ -171,9 +177,7 @@ struct AttackPipeline::Impl {
     const auto n = rows.size(0);
     // One permutation for the batch (1-D columns), or one per row after recovery (n x D).
     auto z = cols.dim() == 1 ? rows.index_select(1, cols) : rows.gather(1, cols);
-    if (n < options.batch)  // pad with zero templates: the batch shape never changes
-      z = torch::cat({z, torch::zeros({options.batch - n, dim}, z.options())});
-    auto emb = forward(z).narrow(0, 0, n);
+    auto emb = forward(padded(z)).narrow(0, 0, n);
     return emb / emb.norm(2, 1, true).clamp_min(1e-12);
   }
 
@@ -197,9 +201,27 @@ struct AttackPipeline::Impl {
   }
 };
 
+namespace {
+/// An InputError unless `value` is one of `names`: "<what> must be one of ..., got '...'".
+void check_one_of(const std::vector<std::string>& names, const std::string& value, const char* what) {
+  IRREV_CHECK(std::find(names.begin(), names.end(), value) != names.end(), "{} must be one of {}, got '{}'", what,
+              fmt::join(names, ", "), value);
+}
+}  // namespace
+
 const std::vector<std::string>& precision_names() {
   static const std::vector<std::string> names{"fp32", "bf16", "bf16-all", "fp16", "fp16-all"};
   return names;
+}
+
+const std::vector<std::string>& upsampling_names() {
+  static const std::vector<std::string> names{"subpixel", "transposed"};
+  return names;
+}
+
+void set_upsampling(PipelineOptions& o, const std::string& upsampling) {
+  check_one_of(upsampling_names(), upsampling, "upsampling");
+  o.transposed_upsampling = upsampling == "transposed";
 }
 
 const std::vector<std::string>& layout_names() {
@@ -208,9 +230,7 @@ const std::vector<std::string>& layout_names() {
 }
 
 void set_layout(PipelineOptions& o, const std::string& layout) {
-  const auto& names = layout_names();
-  IRREV_CHECK(std::find(names.begin(), names.end(), layout) != names.end(), "layout must be one of {}, got '{}'",
-              fmt::join(names, ", "), layout);
+  check_one_of(layout_names(), layout, "layout");
   o.channels_last = layout.rfind("nhwc", 0) == 0;
   o.extractor_channels_last = layout.size() > 4 ? layout.substr(5) == "nhwc" : o.channels_last;
 }
@@ -224,9 +244,7 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
     : m_impl(std::make_unique<Impl>()) {
   auto& m = *m_impl;
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
-  const auto& names = precision_names();
-  IRREV_CHECK(std::find(names.begin(), names.end(), options.precision) != names.end(),
-              "attack precision must be one of {}, got '{}'", fmt::join(names, ", "), options.precision);
+  check_one_of(precision_names(), options.precision, "attack precision");
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);
   IRREV_CHECK(extractor.embedding_size() == in.dim, "the extractor gives {}-D embeddings, the attacked templates are {}-D",
@@ -256,9 +274,10 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
     return torch::from_blob(const_cast<float*>(v.data()), {m.count, m.dim}, torch::kFloat32).clone().to(m.device);
   };
   m.templates = host(in.templates);
-  m.host_templates = in.templates;
-  if (options.unshuffle || options.targeted_max_complexity >= 0)
+  if (options.unshuffle || options.targeted_max_complexity >= 0) {
     IRREV_CHECK(!options.position_models.empty(), "the unshuffled and targeted attacks need a block-position model");
+    m.host_templates = in.templates;  // only the recovery step reads them on the host
+  }
   m.second = host(in.second);
   m.has_second = torch::from_blob(const_cast<std::uint8_t*>(in.has_second.data()), {m.count}, torch::kUInt8)
                      .clone()
@@ -273,8 +292,7 @@ const PipelineOptions& AttackPipeline::options() const { return m_impl->options;
 
 ForwardSeconds AttackPipeline::time_forward(double seconds) const {
   const auto& m = *m_impl;
-  const auto z = m.templates.narrow(0, 0, std::min<std::int64_t>(m.count, m.options.batch));
-  const auto zb = torch::cat({z, torch::zeros({m.options.batch - z.size(0), m.dim}, z.options())});
+  const auto zb = m.padded(m.templates.narrow(0, 0, std::min<std::int64_t>(m.count, m.options.batch)));
   // Reading one value back waits for the device, so each call is timed whole.
   auto per_call = [&](const std::function<torch::Tensor()>& f) {
     f().sum().item<float>();  // warm-up: allocations, cuDNN plans

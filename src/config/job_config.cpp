@@ -293,7 +293,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "device", c.attack_device, p, where);
     read_choice(*t, "precision", c.attack_precision, attack::precision_names(), p, where);
     read(*t, "cuda_graph", c.attack_cuda_graph, p, where);
-    read_choice(*t, "upsampling", c.attack_upsampling, {"subpixel", "transposed"}, p, where);
+    read_choice(*t, "upsampling", c.attack_upsampling, attack::upsampling_names(), p, where);
     read(*t, "fused_relu", c.attack_fused_relu, p, where);
     read_choice(*t, "layout", c.attack_layout, attack::layout_names(), p, where);
     read(*t, "cudnn_benchmark", c.attack_cudnn_benchmark, p, where);

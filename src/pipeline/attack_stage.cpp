@@ -183,8 +183,17 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   IRREV_CHECK(o.entries_per_unit >= 1, "permutations per unit must be positive");
   IRREV_CHECK(o.unshuffle_model == "diagonal" || o.unshuffle_model == "full",
               "the block-position model must be diagonal or full, got '{}'", o.unshuffle_model);
-  IRREV_CHECK(o.upsampling == "subpixel" || o.upsampling == "transposed",
-              "attack upsampling must be subpixel or transposed, got '{}'", o.upsampling);
+  // The forward pass's settings, checked on every rank before any work.
+  attack::PipelineOptions po;
+  po.batch = o.batch;
+  po.precision = o.precision;
+  po.cuda_graph = o.cuda_graph;
+  attack::set_upsampling(po, o.upsampling);
+  po.fused_relu = o.fused_relu;
+  attack::set_layout(po, o.layout);
+  po.cudnn_benchmark = o.cudnn_benchmark;
+  po.unshuffle = o.unshuffle;
+  po.targeted_max_complexity = o.targeted_max_complexity;
   // Every rank derives the same inputs, selection and plans from the files.
   auto set = data::read_template_set(o.templates);
   const auto det_scores = data::read_detection_scores(o.crops, set, o.templates);
@@ -313,17 +322,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     extractor = models::Extractor::load(o.extractor, device);
     IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
-    attack::PipelineOptions po;
-    po.batch = o.batch;
-    po.precision = o.precision;
-    po.cuda_graph = o.cuda_graph;
-    po.transposed_upsampling = o.upsampling == "transposed";
-    po.fused_relu = o.fused_relu;
-    attack::set_layout(po, o.layout);
-    po.cudnn_benchmark = o.cudnn_benchmark;
     po.position_models = position_models;
-    po.unshuffle = o.unshuffle;
-    po.targeted_max_complexity = o.targeted_max_complexity;
     pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, in, po);
   }
 

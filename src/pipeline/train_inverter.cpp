@@ -250,10 +250,10 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
         auto g = torch::cat(flat).to(torch::kCPU).contiguous();
         comm.sum_in_place(g.data_ptr<float>(), g.numel());
         g = g.div_(comm.size()).to(device);
-        std::int64_t at = 0;
+        std::int64_t offset = 0;
         for (auto& p : gen->parameters()) {
-          p.mutable_grad().copy_(g.narrow(0, at, p.numel()).view_as(p));
-          at += p.numel();
+          p.mutable_grad().copy_(g.narrow(0, offset, p.numel()).view_as(p));
+          offset += p.numel();
         }
       }
       opt.step();

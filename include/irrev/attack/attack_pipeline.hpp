@@ -71,6 +71,11 @@ struct ForwardSeconds {
   double generator = 0, extractor = 0;
 };
 
+/// Upsampling names: "subpixel" or "transposed" (PipelineOptions::transposed_upsampling).
+const std::vector<std::string>& upsampling_names();
+/// Sets transposed_upsampling from an upsampling name (an InputError otherwise).
+void set_upsampling(PipelineOptions& options, const std::string& upsampling);
+
 /// Layout names: "nhwc" or "nchw" for both networks, or "GENERATOR/EXTRACTOR" ("nchw/nhwc").
 const std::vector<std::string>& layout_names();
 /// Sets channels_last and extractor_channels_last from a layout name (an InputError otherwise).
