@@ -21,6 +21,7 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
   auto device = std::make_shared<std::string>();
   auto id_loss = std::make_shared<std::string>();
   auto bf16 = std::make_shared<bool>(false);
+  auto trainers = std::make_shared<int>(1);
   sub->add_option("--crops", o->crops, "crops.h5")->required();
   sub->add_option("--templates", o->templates, "templates.h5 of those crops")->required();
   sub->add_option("--extractor", o->extractor, "The extractor (.pt) the templates came from")->required();
@@ -30,14 +31,20 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::IsMember({"quick-cpu", "reference"}))
       ->capture_default_str();
   sub->add_option("--config", *config_file, "A JSON configuration (as inverter.pt records it) instead of a preset");
-  sub->add_option("--epochs", *epochs, "Override the number of epochs");
-  sub->add_option("--max-minutes", *minutes, "Stop after the epoch that passes this many minutes (0: none)");
+  sub->add_option("--epochs", *epochs, "Override the number of epochs")->check(CLI::PositiveNumber);
+  sub->add_option("--max-minutes", *minutes, "A safety limit: stop within a few batches of this many minutes, keeping the best so far (0: none)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--checkpoint-every", o->checkpoint_every, "Checkpoint after every this many epochs")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--device", *device, "cpu, cuda or cuda:N");
   sub->add_option("--id-loss", *id_loss, "mse (reference) or cosine")->check(CLI::IsMember({"mse", "cosine"}));
   sub->add_flag("--bf16", *bf16, "bfloat16 autocast");
+  sub->add_option("--trainers", *trainers,
+                  "Ranks that train data-parallel (under mpiexec; rank 0 waits, and the waiting ranks' cores become "
+                  "the trainers' threads)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {
             models::set_torch_threads(g.threads);
             if (!config_file->empty()) {
@@ -55,10 +62,8 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
             if (!device->empty()) o->config.device = *device;
             if (!id_loss->empty()) o->config.id_loss = *id_loss;
             if (*bf16) o->config.bf16 = true;
-            IRREV_CHECK(o->config.batch % comm.size() == 0, "batch {} does not split over {} ranks",
-                        o->config.batch, comm.size());
             o->progress = !g.no_progress;
-            print_master(comm, pipeline::run_train_inverter(comm, *o));
+            print_master(comm, pipeline::train_inverter_on_ranks(comm, *o, *trainers));
             return 0;
           }};
 }

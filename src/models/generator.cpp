@@ -60,19 +60,4 @@ torch::Tensor GeneratorImpl::forward(const torch::Tensor& z) {
   return torch::sigmoid(to_rgb->forward(x));
 }
 
-torch::Tensor ssim(const torch::Tensor& x, const torch::Tensor& y) {
-  const int64_t c = x.size(1);
-  auto g = torch::arange(11, x.options()).sub(5).pow(2).div(-2 * 1.5 * 1.5).exp();
-  g = g / g.sum();
-  auto w = torch::outer(g, g).expand({c, 1, 11, 11}).contiguous();
-  auto blur = [&](const torch::Tensor& t) {
-    return torch::conv2d(t, w, {}, 1, 5, 1, c);
-  };
-  const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
-  auto mx = blur(x), my = blur(y);
-  auto sxx = blur(x * x) - mx * mx, syy = blur(y * y) - my * my, sxy = blur(x * y) - mx * my;
-  auto map = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
-  return map.mean();
-}
-
 }  // namespace irrev::models

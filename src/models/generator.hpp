@@ -30,7 +30,4 @@ struct GeneratorImpl : torch::nn::Module {
 };
 TORCH_MODULE(Generator);
 
-/// Mean SSIM of two image batches in [0, 1] (11x11 Gaussian window, sigma 1.5).
-torch::Tensor ssim(const torch::Tensor& x, const torch::Tensor& y);
-
 }  // namespace irrev::models

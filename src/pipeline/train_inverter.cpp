@@ -1,60 +1,50 @@
 #include "irrev/pipeline/train_inverter.hpp"
 
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <sched.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #ifdef IRREV_WITH_OPENCV
 #include <opencv2/imgcodecs.hpp>
 #endif
-#include <set>
 
 #include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
+#include "../models/inverter_loss.hpp"
 #include "../models/multi_tensor_adam.hpp"
+#include "inverter_evaluation.hpp"
+#include "inverter_training_data.hpp"
+#include "irrev/attack/template_selection.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
-#include "irrev/data/identity_split.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/message_tags.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/report/gnuplot.hpp"
+#include "training_checkpoint.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
-namespace F = torch::nn::functional;
+using nlohmann::json;
 
 namespace {
 
-/// Rows of crops.h5 -> RGB float images in [0, 1] at `size`, N x 3 x size x size.
-torch::Tensor load_targets(const h5::File& crops, const std::vector<std::int64_t>& rows, int size) {
-  const auto dims = crops.dims("crops");
-  const auto bytes = dims[1] * dims[2] * 3;
-  std::vector<std::uint8_t> buf(bytes);
-  std::vector<torch::Tensor> out;
-  for (std::size_t first = 0; first < rows.size(); first += 256) {
-    std::size_t count = std::min<std::size_t>(256, rows.size() - first);
-    auto chunk = torch::empty({static_cast<int64_t>(count), static_cast<int64_t>(dims[1]),
-                               static_cast<int64_t>(dims[2]), 3}, torch::kUInt8);
-    for (std::size_t k = 0; k < count; ++k)
-      crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(rows[first + k]), 1,
-                      chunk.data_ptr<std::uint8_t>() + k * bytes);
-    auto t = chunk.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0).flip(1);  // BGR -> RGB
-    if (t.size(2) != size)
-      t = F::interpolate(t, F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kArea));
-    out.push_back(t.contiguous());
-  }
-  return torch::cat(out);
-}
+/// Batches between two checks of the time limit (each check is one all-reduce of the ranks).
+constexpr std::int64_t kTimeCheckBatches = 8;
 
 /// A permutation of 0..n-1 keyed by (seed, epoch): the order of an epoch, whoever computes it.
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, int epoch) {
@@ -64,15 +54,6 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, int ep
   for (std::int64_t i = n - 1; i > 0; --i)
     std::swap(p[static_cast<std::size_t>(i)], p[s.below(static_cast<std::uint32_t>(i + 1))]);
   return p;
-}
-
-/// A checkpoint folder holds the three files we write; they are removed by name, without a
-/// directory walk. (On the GPU machine, with PyTorch 2.11's LibTorch, a training segfaulted at
-/// its second checkpoint, whose only difference from the first was std::filesystem::remove_all
-/// on an existing folder; not yet confirmed to be the cause, see scripts/device/README.md.)
-void remove_checkpoint_folder(const fs::path& dir) {
-  for (const char* f : {"generator.pt", "optimizer.pt", "state.json"}) fs::remove(dir / f);
-  fs::remove(dir);
 }
 
 /// Originals (top row) above reconstructions (bottom row), as a PNG; a build without OpenCV
@@ -107,286 +88,398 @@ void make_cuda_deterministic() {
   ctx.setDeterministicCuDNN(true);
 }
 
-}  // namespace
+/// CPUs this process may run on (its affinity mask; a batch system's allocation).
+int available_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
 
-std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
-  const auto& cfg = o.config;
-  cfg.validate();
-  if (cfg.device.rfind("cuda", 0) == 0) make_cuda_deterministic();
-  auto set = data::read_template_set(o.templates);
-  h5::File crops(o.crops, h5::File::Mode::read);
-  auto crop_names = crops.read_strings("images/name");
-  IRREV_CHECK(crop_names == set.images.names, "'{}' and '{}' do not hold the same images in the same order",
-              o.templates, o.crops);
-  auto extractor = models::Extractor::load(o.extractor, cfg.device);
-  const auto& xinfo = extractor->info();
-  IRREV_CHECK(xinfo.embedding_size == set.dim, "extractor '{}' gives {}-D templates, '{}' holds {}-D",
-              o.extractor, xinfo.embedding_size, o.templates, set.dim);
+double minutes_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count() / 60;
+}
+
+/// Sum every gradient over the ranks (one flattened all-reduce) and divide by their number.
+void average_gradients(const dist::Communicator& comm, models::Generator& gen) {
+  std::vector<torch::Tensor> flat;
+  for (auto& p : gen->parameters()) flat.push_back(p.grad().flatten());
+  auto g = torch::cat(flat).to(torch::kCPU).contiguous();
+  comm.sum_in_place(g.data_ptr<float>(), g.numel());
+  g = g.div_(comm.size()).to(gen->parameters().front().device());
+  std::int64_t offset = 0;
+  for (auto& p : gen->parameters()) {
+    p.mutable_grad().copy_(g.narrow(0, offset, p.numel()).view_as(p));
+    offset += p.numel();
+  }
+}
+
+void write_losses_csv(const fs::path& path, const json& history) {
+  std::ofstream csv(path);
+  csv << "epoch,lr,train_loss,val_loss,val_cosine,val_rsr_fmr1,seconds,samples_per_second\n";
+  auto num = [](const json& h, const char* k) { return h.contains(k) && h[k].is_number() ? h[k].get<double>() : NAN; };
+  for (const auto& h : history)
+    csv << fmt::format("{},{},{},{},{},{},{},{}\n", h["epoch"].get<int>(), num(h, "lr"), num(h, "train_loss"),
+                       num(h, "val_loss"), num(h, "val_cosine"), num(h, "val_rsr_fmr1"), num(h, "seconds"),
+                       num(h, "samples_per_second"));
+}
+
+/// The figure `keep` ranks epochs by (larger is better), or NaN where the epoch has none.
+double keep_score(const std::string& keep, const json& h) {
+  if (keep == "best") return h.contains("val_loss") && h["val_loss"].is_number() ? -h["val_loss"].get<double>() : NAN;
+  if (keep == "best-rsr") {
+    if (!h.contains("val_cosine") || !h["val_cosine"].is_number()) return NAN;
+    // RSR first; the mean cosine breaks ties (and decides alone without thresholds).
+    const double rsr = h.contains("val_rsr_fmr1") && h["val_rsr_fmr1"].is_number() ? h["val_rsr_fmr1"].get<double>() : 0;
+    return rsr * 4 + h["val_cosine"].get<double>();  // cosines lie in [-1, 1]: the RSR step of 1/n dominates when n < 2
+  }
+  return NAN;
+}
+
+/// The epoch of `history` that `keep` chooses (0 when it chooses none).
+int kept_epoch(const std::string& keep, const json& history) {
+  int best = 0;
+  double score = -INFINITY;
+  for (const auto& h : history) {
+    const double s = keep_score(keep, h);
+    if (!std::isnan(s) && s > score) {
+      score = s;
+      best = h["epoch"].get<int>();
+    }
+  }
+  return best;
+}
+
+/// Everything train-inverter reads, checked against each other.
+struct Inputs {
+  data::TemplateSet set;
+  std::unique_ptr<h5::File> crops;
+  std::unique_ptr<models::Extractor> extractor;
   Thresholds thresholds;
-  if (!o.thresholds.empty()) thresholds = read_thresholds(o.thresholds);
+  bool has_thresholds = false;
+};
 
-  // The identity split: evaluation subjects never reach training.
-  std::vector<std::int64_t> train, val, eval;
-  std::set<std::string> training_subjects, eval_seen;
-  for (std::int64_t i = 0; i < set.count; ++i) {
-    const auto& s = set.images.subjects[static_cast<std::size_t>(i)];
-    if (data::is_evaluation_subject(s, cfg.seed, cfg.eval_share)) {
-      if (eval_seen.insert(s).second) eval.push_back(i);  // one image per evaluation subject
-      continue;
+Inputs open_inputs(const TrainInverterOptions& o) {
+  Inputs in;
+  in.set = data::read_template_set(o.templates);
+  in.crops = std::make_unique<h5::File>(o.crops, h5::File::Mode::read);
+  IRREV_CHECK(in.crops->read_strings("images/name") == in.set.images.names,
+              "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
+  in.extractor = models::Extractor::load(o.extractor, o.config.device);
+  IRREV_CHECK(in.extractor->info().embedding_size == in.set.dim, "extractor '{}' gives {}-D templates, '{}' holds {}-D",
+              o.extractor, in.extractor->info().embedding_size, o.templates, in.set.dim);
+  if (!o.thresholds.empty()) {
+    in.thresholds = read_thresholds(o.thresholds);
+    in.has_thresholds = true;
+  }
+  return in;
+}
+
+/// Type-I and type-II RSR of the finished inverter on the attack's default template set (one
+/// image per evaluation subject, best detection score, gender-balanced where genders are
+/// known; type II against the subject's next-best image): what the attack at complexity 0 gives.
+json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptions& o, const torch::Device& device) {
+  attack::SelectionSpec spec;
+  spec.split_seed = o.config.seed;
+  spec.eval_share = o.config.eval_share;
+  spec.gender_balanced = false;
+  for (auto g : in.set.images.genders) spec.gender_balanced = spec.gender_balanced || g >= 0;
+  const auto chosen = attack::select_templates(in.set.images, data::read_detection_scores(o.crops, in.set, o.templates), spec);
+  auto all = torch::from_blob(const_cast<float*>(in.set.values.data()), {in.set.count, in.set.dim}, torch::kFloat32);
+  auto z = all.index_select(0, torch::tensor(chosen.rows, torch::kInt64));
+  const auto type1 = detail::reembedded_cosines(gen, *in.extractor, z, z, device, "evaluation", o.progress);
+  std::vector<std::int64_t> with_second, second;
+  for (std::size_t i = 0; i < chosen.rows.size(); ++i)
+    if (chosen.second_rows[i] >= 0) {
+      with_second.push_back(static_cast<std::int64_t>(i));
+      second.push_back(chosen.second_rows[i]);
     }
-    training_subjects.insert(s);
-    (data::subject_hash01(s, cfg.seed + 1) < cfg.validation_share ? val : train).push_back(i);
+  std::vector<double> type2;
+  if (!second.empty())
+    type2 = detail::reembedded_cosines(gen, *in.extractor, z.index_select(0, torch::tensor(with_second, torch::kInt64)),
+                                       all.index_select(0, torch::tensor(second, torch::kInt64)), device,
+                                       "evaluation (type II)", o.progress);
+  json out{{"evaluation_templates", chosen.rows.size()},
+           {"evaluation_with_second_image", second.size()},
+           {"gender_balanced", spec.gender_balanced},
+           {"mean_type1_score", detail::mean(type1)}};
+  if (in.has_thresholds) {
+    const auto& t = in.thresholds;
+    out["type1_rsr"] = {{"fmr0.001", detail::share_at_least(type1, t.fmr_0_1)}, {"fmr0.01", detail::share_at_least(type1, t.fmr_1)}};
+    out["type2_rsr"] = {{"fmr0.001", detail::share_at_least(type2, t.fmr_0_1)}, {"fmr0.01", detail::share_at_least(type2, t.fmr_1)}};
+    out["thresholds"] = {{"fmr0.001", t.fmr_0_1}, {"fmr0.01", t.fmr_1}, {"source", t.source}};
   }
-  IRREV_CHECK(!train.empty() && !eval.empty(), "the identity split leaves no training or no evaluation images");
-  const int size = cfg.generator.output_size();
-  torch::Device device(cfg.device);
-  auto targets = load_targets(crops, train, size);
-  auto val_targets = load_targets(crops, val, size);
-  auto all_templates = torch::from_blob(set.values.data(), {set.count, set.dim}, torch::kFloat32);
-  auto index = [](const std::vector<std::int64_t>& v) { return torch::tensor(v, torch::kInt64); };
-  auto train_z = all_templates.index_select(0, index(train));
-  if (device.is_cuda()) {
-    // The training set lives on the GPU (LFW: ~1.4 GB as float): no host gather and copy per step.
-    targets = targets.to(device);
-    train_z = train_z.to(device);
-  }
-  auto val_z = val.empty() ? torch::empty({0, set.dim}) : all_templates.index_select(0, index(val));
+  return out;
+}
 
-  torch::manual_seed(cfg.seed);
-  models::Generator gen(set.dim, cfg.generator);
-  gen->to(device);
-  models::MultiTensorAdam opt(gen->parameters(), cfg.learning_rate);
-  auto& xi = extractor->impl();
-
-  // Resume from the last finished epoch when the checkpoint was made by the same training.
-  const fs::path out(o.out_dir), ckpt = out / "checkpoint", previous = out / "checkpoint.old";
-  // A kill between the two renames of a checkpoint rotation leaves only the previous one.
-  if (comm.is_master() && !fs::exists(ckpt / "state.json") && fs::exists(previous / "state.json")) fs::rename(previous, ckpt);
-  comm.barrier();
-  // The number of epochs and the time limit may grow between runs: a schedule can be extended.
-  auto keyed = nlohmann::json::parse(cfg.to_json());
-  keyed.erase("epochs");
-  keyed.erase("max_minutes");
-  // "optimizer": checkpoints of torch::optim::Adam (before MultiTensorAdam) hold another state.
-  const std::string key = nlohmann::json{{"config", keyed}, {"templates", o.templates}, {"optimizer", "multi-tensor adam"},
-                                         {"extractor", xinfo.to_json()}, {"ranks", comm.size()}}.dump();
-  int start_epoch = 0;
-  nlohmann::json history = nlohmann::json::array();
-  if (fs::exists(ckpt / "state.json") && o.replace_foreign_checkpoint) {
-    std::ifstream f(ckpt / "state.json");
-    if (nlohmann::json::parse(f).at("key") != key) {
-      if (comm.is_master())
-        spdlog::warn("train-inverter: '{}' holds a checkpoint of another training; starting over", ckpt.string());
-      comm.barrier();  // every rank has read it before rank 0 removes it
-      if (comm.is_master()) remove_checkpoint_folder(ckpt);
-      comm.barrier();
+/// One training on the ranks of a communicator: the data, the network, the optimizer and the
+/// checkpoint, and the steps of an epoch.
+class InverterTraining {
+ public:
+  InverterTraining(const dist::Communicator& comm, const TrainInverterOptions& o)
+      : m_comm(comm), m_o(o), m_cfg(o.config), m_in(open_inputs(o)), m_split(detail::split_training_identities(m_in.set, m_cfg)),
+        m_device(m_cfg.device), m_out(o.out_dir), m_gen(nullptr),
+        m_loss(m_cfg, m_in.extractor->impl()) {
+    const int size = m_cfg.generator.output_size();
+    m_train = detail::load_training_samples(comm, *m_in.crops, m_in.set, m_split.train, size, m_cfg.flip, *m_in.extractor);
+    m_val = detail::load_training_samples(comm, *m_in.crops, m_in.set, m_split.val, size, false, *m_in.extractor);
+    if (m_device.is_cuda()) {
+      // The training set lives on the GPU (LFW: ~1.4 GB as float): no host gather and copy per step.
+      m_train.images = m_train.images.to(m_device);
+      m_train.templates = m_train.templates.to(m_device);
     }
+    torch::manual_seed(m_cfg.seed);
+    m_gen = models::Generator(m_in.set.dim, m_cfg.generator);
+    m_gen->to(m_device);
+    m_opt = std::make_unique<models::MultiTensorAdam>(m_gen->parameters(), m_cfg.learning_rate);
+    m_batches = m_train.size() / m_cfg.batch;  // the last partial batch is dropped
+    if (o.epoch_batches > 0) m_batches = std::min(m_batches, o.epoch_batches);
   }
-  if (fs::exists(ckpt / "state.json")) {
-    std::ifstream f(ckpt / "state.json");
-    auto state = nlohmann::json::parse(f);
-    IRREV_CHECK(state.at("key") == key,
-                "'{}' holds a checkpoint of another training (configuration, data or rank count differ); "
-                "remove it or choose another output folder", ckpt.string());
-    torch::load(gen, (ckpt / "generator.pt").string());
-    opt.load((ckpt / "optimizer.pt").string());
-    start_epoch = state.at("epoch").get<int>() + 1;
-    history = state.at("history");
-    if (comm.is_master()) spdlog::info("train-inverter: resuming after epoch {}", start_epoch);
-  }
-  if (comm.is_master())
-    spdlog::info("train-inverter: {} training, {} validation, {} evaluation images ({} training identities); "
-                 "{}-px output on {}", train.size(), val.size(), eval.size(), training_subjects.size(), size, cfg.device);
 
-  // Reconstructions through the extractor: L2-normalised embeddings, differentiable.
-  auto embed_recon = [&](const torch::Tensor& recon) {
-    auto emb = xi.forward(xi.from_rgb(recon));
-    return emb / emb.norm(2, 1, true).clamp_min(1e-12);
+  std::string run() {
+    const auto state = resume();
+    m_history = state.history;
+    if (m_comm.is_master())
+      spdlog::info("train-inverter: {} training samples{}, {} validation images ({} training identities); {}-px output on {}",
+                   m_train.size(), m_cfg.flip ? " (half of them mirrored)" : "", m_val.size(), m_split.subjects.size(),
+                   m_cfg.generator.output_size(), m_cfg.device);
+    m_start = std::chrono::steady_clock::now();
+    std::string stopped_by;
+    for (int epoch = state.next_epoch; epoch < m_cfg.epochs; ++epoch) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const double lr = m_cfg.learning_rate * std::pow(0.5, epoch / m_cfg.halve_every);
+      const auto done = train_epoch(epoch, lr);
+      if (done.batches < m_batches) {  // a partial epoch is not an epoch: checkpoint and history stay at the last whole one
+        stopped_by = fmt::format("the time limit (max_minutes = {}) during epoch {}, after {} of its {} batches",
+                                 m_cfg.max_minutes, epoch + 1, done.batches, m_batches);
+        break;
+      }
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (m_comm.is_master())
+        end_epoch(epoch, json{{"epoch", epoch + 1}, {"lr", lr}, {"train_loss", done.loss_sum / static_cast<double>(m_batches)},
+                              {"val_loss", nullptr}, {"seconds", secs},
+                              {"samples_per_second", static_cast<double>(m_batches * m_cfg.batch) / secs}},
+                  epoch == state.next_epoch);
+      if (epoch + 1 < m_cfg.epochs && time_is_up()) {
+        stopped_by = fmt::format("the time limit (max_minutes = {}) after epoch {}", m_cfg.max_minutes, epoch + 1);
+        break;
+      }
+    }
+    if (!stopped_by.empty() && m_comm.is_master())
+      spdlog::warn("train-inverter: stopped by {} of {}: the inverter is less trained than its configuration asks (the "
+                   "same command with a larger max_minutes, or 0, continues from the last checkpoint)",
+                   stopped_by, m_cfg.epochs);
+    return m_comm.is_master() ? finish(stopped_by) : "{}";
+  }
+
+ private:
+  struct EpochDone {
+    std::int64_t batches = 0;
+    double loss_sum = 0;
   };
-  auto loss_of = [&](const torch::Tensor& recon, const torch::Tensor& x, const torch::Tensor& z) {
-    auto mse = F::mse_loss(recon, x);
-    auto ss = 1.0 - models::ssim(recon, x);
-    torch::Tensor id = torch::zeros({}, recon.options());
-    if (cfg.id_weight != 0) {  // the extractor forward and backward is the dearest part
-      auto emb = embed_recon(recon);
-      id = cfg.id_loss == "mse" ? F::mse_loss(emb, z) : (1.0 - (emb * z).sum(1)).mean();
-    }
-    return std::array<torch::Tensor, 4>{cfg.mse_weight * mse + cfg.ssim_weight * ss + cfg.id_weight * id, mse, ss, id};
-  };
 
-  const auto t_start = std::chrono::steady_clock::now();
-  const auto n_train = static_cast<std::int64_t>(train.size());
-  const std::int64_t batches = n_train / cfg.batch;  // the last partial batch is dropped
-  int epoch = start_epoch;
-  for (; epoch < cfg.epochs; ++epoch) {
-    const double lr = cfg.learning_rate * std::pow(0.5, epoch / cfg.halve_every);
-    opt.set_lr(lr);
-    auto order = epoch_order(n_train, cfg.seed, epoch);
-    gen->train();
+  /// The checkpoint of this training, resumed when there is one.
+  detail::TrainingCheckpoint::State resume() {
+    // The number of epochs and the time limit may grow between runs: a schedule can be extended.
+    auto keyed = json::parse(m_cfg.to_json());
+    keyed.erase("epochs");
+    keyed.erase("max_minutes");
+    // "optimizer": checkpoints of torch::optim::Adam (before MultiTensorAdam) hold another state.
+    m_ckpt = std::make_unique<detail::TrainingCheckpoint>(
+        m_out, json{{"config", keyed}, {"templates", m_o.templates}, {"optimizer", "multi-tensor adam"},
+                    {"extractor", m_in.extractor->info().to_json()}, {"ranks", m_comm.size()}}
+                   .dump());
+    if (m_comm.is_master()) m_ckpt->recover_rotation();
+    m_comm.barrier();
+    if (m_o.replace_foreign_checkpoint && m_ckpt->exists() && !m_ckpt->same_training()) {
+      if (m_comm.is_master())
+        spdlog::warn("train-inverter: '{}' holds a checkpoint of another training; starting over", m_ckpt->path());
+      m_comm.barrier();  // every rank has read it before rank 0 removes it
+      if (m_comm.is_master()) m_ckpt->discard();
+      m_comm.barrier();
+    }
+    detail::TrainingCheckpoint::State state;
+    if (m_ckpt->exists()) {
+      state = m_ckpt->load(m_gen, *m_opt);
+      if (m_comm.is_master()) spdlog::info("train-inverter: resuming after epoch {}", state.next_epoch);
+    }
+    return state;
+  }
+
+  /// Every rank, every few batches: the time limit, decided on rank 0.
+  bool time_is_up() const {
+    return m_cfg.max_minutes > 0 && m_comm.agree(m_comm.is_master() && minutes_since(m_start) >= m_cfg.max_minutes);
+  }
+
+  /// The steps of one epoch (fewer when the time limit comes first).
+  EpochDone train_epoch(int epoch, double lr) {
+    m_opt->set_lr(lr);
+    const auto order = epoch_order(m_train.size(), m_cfg.seed, epoch);
+    m_gen->train();
     // Summed on the device and read once per epoch: a read per step would stall a GPU's queue.
-    auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    const auto t0 = std::chrono::steady_clock::now();
-    Progress progress(fmt::format("epoch {}", epoch + 1), batches, comm.is_master() && o.progress);
-    for (std::int64_t b = 0; b < batches; ++b) {
+    auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(m_device));
+    Progress progress(fmt::format("epoch {}", epoch + 1), m_batches, m_comm.is_master() && m_o.progress);
+    EpochDone done;
+    for (; done.batches < m_batches; ++done.batches) {
+      if (done.batches % kTimeCheckBatches == 0 && time_is_up()) break;  // every rank at the same batch
       // Each rank takes its slice of the global batch; gradients are averaged over ranks.
-      const std::int64_t per = cfg.batch / comm.size(), first = b * cfg.batch + comm.rank() * per;
-      std::vector<std::int64_t> rows(order.begin() + first, order.begin() + first + per);
-      auto idx = index(rows).to(targets.device());
-      auto x = targets.index_select(0, idx).to(device), z = train_z.index_select(0, idx).to(device);
-      std::array<torch::Tensor, 4> l;
+      const std::int64_t per = m_cfg.batch / m_comm.size(), first = done.batches * m_cfg.batch + m_comm.rank() * per;
+      auto idx = torch::tensor(std::vector<std::int64_t>(order.begin() + first, order.begin() + first + per), torch::kInt64)
+                     .to(m_train.images.device());
+      auto x = m_train.images.index_select(0, idx).to(m_device), z = m_train.templates.index_select(0, idx).to(m_device);
+      torch::Tensor recon;
       {
-        torch::Tensor recon;
-        {
-          models::AutocastGuard autocast(cfg.bf16, device);
-          recon = gen->forward(z).to(torch::kFloat32);
-        }
-        l = loss_of(recon, x, z);
+        models::AutocastGuard autocast(m_cfg.bf16, m_device);
+        recon = m_gen->forward(z).to(torch::kFloat32);
       }
-      opt.zero_grad();
-      l[0].backward();
-      if (comm.size() > 1) {  // one all-reduce of every gradient, flattened
-        std::vector<torch::Tensor> flat;
-        for (auto& p : gen->parameters()) flat.push_back(p.grad().flatten());
-        auto g = torch::cat(flat).to(torch::kCPU).contiguous();
-        comm.sum_in_place(g.data_ptr<float>(), g.numel());
-        g = g.div_(comm.size()).to(device);
-        std::int64_t offset = 0;
-        for (auto& p : gen->parameters()) {
-          p.mutable_grad().copy_(g.narrow(0, offset, p.numel()).view_as(p));
-          offset += p.numel();
-        }
-      }
-      opt.step();
-      loss_sum += l[0].detach().to(torch::kFloat64);
+      auto l = m_loss(recon, x, z).total;
+      m_opt->zero_grad();
+      l.backward();
+      if (m_comm.size() > 1) average_gradients(m_comm, m_gen);
+      m_opt->step();
+      loss_sum += l.detach().to(torch::kFloat64);
       progress.advance(1);
     }
     progress.finish();
-    const double sum_loss = loss_sum.item<double>();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // Validation loss, the sample grid and the checkpoint: rank 0.
-    double val_loss = NAN;
-    if (comm.is_master()) {
-      gen->eval();
-      torch::NoGradGuard no_grad;
-      if (!val.empty()) {
-        double s = 0;
-        std::int64_t n = 0;
-        for (std::int64_t f = 0; f < val_targets.size(0); f += 64) {
-          auto x = val_targets.narrow(0, f, std::min<std::int64_t>(64, val_targets.size(0) - f)).to(device);
-          auto z = val_z.narrow(0, f, x.size(0)).to(device);
-          s += loss_of(gen->forward(z), x, z)[0].item<double>() * static_cast<double>(x.size(0));
-          n += x.size(0);
-        }
-        val_loss = s / static_cast<double>(n);
-        const auto k = std::min<std::int64_t>(8, val_targets.size(0));
-        write_grid((out / "samples" / fmt::format("epoch_{:03}.png", epoch + 1)).string(),
-                   val_targets.narrow(0, 0, k), gen->forward(val_z.narrow(0, 0, k).to(device)).to(torch::kCPU));
-      }
-      const double rate = static_cast<double>(batches * cfg.batch) / secs;
-      history.push_back({{"epoch", epoch + 1}, {"lr", lr}, {"train_loss", sum_loss / static_cast<double>(batches)},
-                         {"val_loss", val_loss}, {"seconds", secs}, {"samples_per_second", rate}});
-      spdlog::info("train-inverter: epoch {} loss {:.5f} validation {:.5f} ({:.0f} samples/s)", epoch + 1,
-                   sum_loss / static_cast<double>(batches), val_loss, rate);
-      // The best epoch so far by validation loss (history survives resumes, so does this).
-      if (cfg.keep == "best" && !std::isnan(val_loss)) {
-        double best = INFINITY;
-        for (const auto& h : history)
-          if (h["epoch"].get<int>() <= epoch && h["val_loss"].is_number()) best = std::min(best, h["val_loss"].get<double>());
-        if (val_loss <= best) {
-          torch::save(gen, (out / "best_generator.pt.tmp").string());
-          fs::rename(out / "best_generator.pt.tmp", out / "best_generator.pt");
-        }
-      }
-      if ((epoch + 1) % o.checkpoint_every == 0) {
-        // Written aside, then swapped in by renames: a kill at any point leaves a whole
-        // checkpoint (the new one, or the previous one that resume falls back to).
-        const fs::path tmp = out / "checkpoint.tmp";
-        remove_checkpoint_folder(tmp);
-        fs::create_directories(tmp);
-        torch::save(gen, (tmp / "generator.pt").string());
-        opt.save((tmp / "optimizer.pt").string());
-        std::ofstream(tmp / "state.json") << nlohmann::json{{"key", key}, {"epoch", epoch}, {"history", history}}.dump();
-        remove_checkpoint_folder(previous);
-        if (fs::exists(ckpt)) fs::rename(ckpt, previous);
-        fs::rename(tmp, ckpt);
-        remove_checkpoint_folder(previous);
-      }
-      std::ofstream csv(out / "losses.csv");
-      csv << "epoch,lr,train_loss,val_loss,seconds,samples_per_second\n";
-      for (const auto& h : history)
-        csv << fmt::format("{},{},{},{},{},{}\n", h["epoch"].get<int>(), h["lr"].get<double>(),
-                           h["train_loss"].get<double>(), h["val_loss"].is_null() ? NAN : h["val_loss"].get<double>(),
-                           h["seconds"].get<double>(), h["samples_per_second"].get<double>());
-      csv.close();
-      if (report::gnuplot_available())
-        report::plot_training_curves((out / "losses.csv").string(), (out / "training_curves.png").string(),
-                                     fmt::format("inverter training ({} {}-px, {} identities)", xinfo.name, size,
-                                                 training_subjects.size()));
-      else if (epoch == start_epoch)
-        spdlog::warn("train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
-    }
-    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() / 60;
-    std::string stop = cfg.max_minutes > 0 && minutes >= cfg.max_minutes ? "1" : "0";
-    comm.broadcast(stop, 0);  // every rank stops after the same epoch
-    if (stop == "1") {
-      ++epoch;
-      break;
-    }
+    done.loss_sum = loss_sum.item<double>();
+    return done;
   }
 
-  if (!comm.is_master()) return "{}";
-  int best_epoch = 0;
-  if (cfg.keep == "best" && fs::exists(out / "best_generator.pt")) {
-    torch::load(gen, (out / "best_generator.pt").string());
-    double best = INFINITY;
-    for (const auto& h : history)
-      if (h["val_loss"].is_number() && h["val_loss"].get<double>() < best) {
-        best = h["val_loss"].get<double>();
-        best_epoch = h["epoch"].get<int>();
-      }
+  /// Rank 0 after an epoch: validation (the loss, and how often the reconstructions are
+  /// recognised), the sample grid, the kept weights, the checkpoint, losses.csv and its plot.
+  void end_epoch(int epoch, json h, bool first_of_run) {
+    if (m_val.size() > 0) validate(epoch, h);
+    m_history.push_back(h);
+    spdlog::info("train-inverter: epoch {} loss {:.5f} validation {:.5f}, re-embedded cosine {:.4f}{} ({:.0f} samples/s)",
+                 epoch + 1, h["train_loss"].get<double>(), h["val_loss"].is_number() ? h["val_loss"].get<double>() : NAN,
+                 h.value("val_cosine", NAN),
+                 h.contains("val_rsr_fmr1") ? fmt::format(", RSR at FMR 1 % {:.1f} %", h["val_rsr_fmr1"].get<double>() * 100) : "",
+                 h["samples_per_second"].get<double>());
+    if (m_cfg.keep != "last" && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
+      torch::save(m_gen, (m_out / "best_generator.pt.tmp").string());
+      fs::rename(m_out / "best_generator.pt.tmp", m_out / "best_generator.pt");
+    }
+    if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, m_history);
+    write_losses_csv(m_out / "losses.csv", m_history);
+    if (report::gnuplot_available())
+      report::plot_training_curves((m_out / "losses.csv").string(), (m_out / "training_curves.png").string(),
+                                   fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
+                                               m_cfg.generator.output_size(), m_split.subjects.size()));
+    else if (first_of_run)
+      spdlog::warn("train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
   }
-  models::InverterInfo info;
-  info.config = cfg;
-  info.template_dim = set.dim;
-  info.extractor_json = xinfo.to_json();
-  info.training_subjects.assign(training_subjects.begin(), training_subjects.end());
-  info.epochs_done = std::min(epoch, cfg.epochs);
-  const std::string model = (out / "inverter.pt").string();
-  models::save_inverter(model, gen, info);
 
-  // Type-I attack on unprotected evaluation templates: reconstruct, re-embed, compare.
-  gen->eval();
-  torch::NoGradGuard no_grad;
-  std::vector<double> scores;
-  auto eval_z = all_templates.index_select(0, index(eval));
-  for (std::int64_t f = 0; f < eval_z.size(0); f += 64) {
-    auto z = eval_z.narrow(0, f, std::min<std::int64_t>(64, eval_z.size(0) - f)).to(device);
-    auto emb = embed_recon(gen->forward(z));
-    auto cos = (emb * z).sum(1).to(torch::kCPU).to(torch::kFloat64).contiguous();
-    scores.insert(scores.end(), cos.data_ptr<double>(), cos.data_ptr<double>() + cos.numel());
+  void validate(int epoch, json& h) {
+    torch::NoGradGuard no_grad;
+    m_gen->eval();
+    double s = 0;
+    for (std::int64_t f = 0; f < m_val.size(); f += 64) {
+      const auto n = std::min<std::int64_t>(64, m_val.size() - f);
+      auto z = m_val.templates.narrow(0, f, n).to(m_device);
+      s += m_loss(m_gen->forward(z), m_val.images.narrow(0, f, n).to(m_device), z).total.item<double>() * static_cast<double>(n);
+    }
+    h["val_loss"] = s / static_cast<double>(m_val.size());
+    const auto cos = detail::reembedded_cosines(m_gen, *m_in.extractor, m_val.templates, m_val.templates, m_device,
+                                                fmt::format("validation {}", epoch + 1), m_o.progress);
+    h["val_cosine"] = detail::mean(cos);
+    if (m_in.has_thresholds) h["val_rsr_fmr1"] = detail::share_at_least(cos, m_in.thresholds.fmr_1);
+    const auto k = std::min<std::int64_t>(8, m_val.size());
+    write_grid((m_out / "samples" / fmt::format("epoch_{:03}.png", epoch + 1)).string(), m_val.images.narrow(0, 0, k),
+               m_gen->forward(m_val.templates.narrow(0, 0, k).to(m_device)).to(torch::kCPU));
+    m_gen->train();
   }
-  double mean = 0;
-  for (double s : scores) mean += s / static_cast<double>(scores.size());
-  nlohmann::json summary{{"model", model},
-                         {"epochs", info.epochs_done},
-                         {"kept", cfg.keep == "best" ? fmt::format("epoch {} (lowest validation loss)", best_epoch)
-                                                     : std::string("last epoch")},
-                         {"training_images", train.size()},
-                         {"validation_images", val.size()},
-                         {"evaluation_templates", eval.size()},
-                         {"training_identities", training_subjects.size()},
-                         {"mean_type1_score", mean},
-                         {"history", history}};
-  if (!o.thresholds.empty()) {
-    auto rsr = [&](double t) {
-      std::int64_t k = 0;
-      for (double s : scores) k += s >= t;
-      return static_cast<double>(k) / static_cast<double>(scores.size());
-    };
-    summary["type1_rsr"] = {{"fmr0.001", rsr(thresholds.fmr_0_1)}, {"fmr0.01", rsr(thresholds.fmr_1)}};
-    summary["thresholds"] = {{"fmr0.001", thresholds.fmr_0_1}, {"fmr0.01", thresholds.fmr_1}, {"source", thresholds.source}};
+
+  /// Rank 0: the kept weights into inverter.pt, and the summary with the final evaluation.
+  std::string finish(const std::string& stopped_by) {
+    int kept = 0;
+    if (m_cfg.keep != "last" && fs::exists(m_out / "best_generator.pt")) {
+      torch::load(m_gen, (m_out / "best_generator.pt").string());
+      kept = kept_epoch(m_cfg.keep, m_history);
+    }
+    models::InverterInfo info;
+    info.config = m_cfg;
+    info.template_dim = m_in.set.dim;
+    info.extractor_json = m_in.extractor->info().to_json();
+    info.training_subjects.assign(m_split.subjects.begin(), m_split.subjects.end());
+    info.epochs_done = std::min<int>(static_cast<int>(m_history.size()), m_cfg.epochs);
+    const std::string model = (m_out / "inverter.pt").string();
+    models::save_inverter(model, m_gen, info);
+    json summary{{"model", model},
+                 {"epochs", info.epochs_done},
+                 {"epochs_planned", m_cfg.epochs},
+                 {"stopped_by", stopped_by.empty() ? json(nullptr) : json(stopped_by)},
+                 {"kept", kept > 0 ? fmt::format("epoch {} ({})", kept, m_cfg.keep == "best" ? "lowest validation loss"
+                                                                                              : "best validation recognition")
+                                   : std::string("last epoch")},
+                 {"training_images", m_split.train.size()},
+                 {"training_samples", m_train.size()},
+                 {"validation_images", m_split.val.size()},
+                 {"training_identities", m_split.subjects.size()},
+                 {"minutes", minutes_since(m_start)},
+                 {"history", m_history}};
+    summary.update(evaluate(m_gen, m_in, m_o, m_device));
+    return summary.dump(2);
   }
-  return summary.dump(2);
+
+  const dist::Communicator& m_comm;
+  const TrainInverterOptions& m_o;
+  const models::InverterTrainingConfig& m_cfg;
+  const Inputs m_in;
+  const detail::TrainingSplit m_split;
+  const torch::Device m_device;
+  const fs::path m_out;
+  detail::TrainingSamples m_train, m_val;
+  models::Generator m_gen;
+  std::unique_ptr<models::MultiTensorAdam> m_opt;
+  const models::InverterLoss m_loss;
+  std::unique_ptr<detail::TrainingCheckpoint> m_ckpt;
+  std::int64_t m_batches = 0;
+  json m_history = json::array();
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
+  o.config.validate();
+  OutputLock lock;  // one training per output folder
+  if (comm.is_master()) {
+    require_output_folder(o.out_dir, "inverter output folder (--out)");
+    lock = OutputLock(o.out_dir);
+  }
+  if (o.config.device.rfind("cuda", 0) == 0) make_cuda_deterministic();
+  return InverterTraining(comm, o).run();
+}
+
+std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& o, int trainers) {
+  if (comm.size() == 1) return run_train_inverter(comm, o);
+  IRREV_CHECK(trainers >= 1 && trainers <= comm.size() - 1,
+              "train-inverter: {} training ranks asked for, but the job has {} ranks besides the master", trainers,
+              comm.size() - 1);
+  IRREV_CHECK(o.config.batch % trainers == 0, "train-inverter: batch {} does not split over {} training ranks",
+              o.config.batch, trainers);
+  const bool trains = comm.rank() >= 1 && comm.rank() <= trainers;
+  auto group = comm.split(trains ? 1 : 0);
+  if (!trains) return comm.recv_idle(1, dist::kTagTrained);  // every waiting rank hears the end from rank 1
+  // The cores of the node's waiting ranks go to its trainers: as many threads each as this
+  // process may run on, shared among the trainers of its node (all of them when the ranks
+  // are not bound to cores, as under --oversubscribe).
+  const int before = at::get_num_threads();
+  const int threads = std::max(before, available_cpus() / group->node_size());
+  at::set_num_threads(threads);
+  if (group->is_master()) spdlog::info("train-inverter: {} training rank(s) with {} thread(s) each", trainers, threads);
+  std::string summary;
+  try {
+    summary = run_train_inverter(*group, o);
+  } catch (...) {
+    at::set_num_threads(before);
+    throw;
+  }
+  at::set_num_threads(before);  // the stages after training run one thread per rank again
+  if (group->is_master())
+    for (int r = 0; r < comm.size(); ++r)
+      if (r < 1 || r > trainers) comm.send(r, dist::kTagTrained, summary);
+  return summary;
 }
 
 }  // namespace irrev::pipeline

@@ -3,7 +3,6 @@
 # from its last checkpoint and ends with the same weights as an uninterrupted one; the model
 # file records its training identities, none of them an evaluation identity.
 source "$(dirname "$0")/lib.sh"
-MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
 make_subset "$WORK/lfw" 60 2
 "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" --out "$WORK/crops.h5"
 "$IRREV" --no-progress embed --crops "$WORK/crops.h5" --model "$MODELS/fr_feature.pt" --out "$WORK/t.h5"
@@ -25,7 +24,7 @@ for _ in $(seq 600); do
   [ -f "$WORK/killed/checkpoint/state.json" ] && break
   sleep 0.1
 done
-kill -9 "$pid" 2>/dev/null || true
+pkill -9 -f -- "--out $WORK/killed" || true  # the training process itself, not only the shell around it
 wait "$pid" 2>/dev/null || true
 [ -f "$WORK/killed/checkpoint/state.json" ] || fail "no checkpoint before the kill"
 # As if the kill had come between the two renames of a checkpoint rotation: only the previous
@@ -36,12 +35,12 @@ train "$WORK/killed" 3 > "$WORK/killed.json" 2> "$WORK/killed.log"
 grep -q "resuming after epoch" "$WORK/killed.log" || fail "the second run did not resume"
 cmp "$WORK/straight/inverter.pt" "$WORK/killed/inverter.pt" || fail "resumed weights differ from an uninterrupted training"
 
-# Two ranks (data-parallel, one all-reduce of the gradients a step): a run resumed from its
-# first epoch's checkpoint ends with the weights of an uninterrupted 2-rank run.
+# Two training ranks (data-parallel, one all-reduce of the gradients a step) beside the master:
+# a run resumed from its first epoch's checkpoint ends with the weights of an uninterrupted one.
 train2() {  # out_dir epochs
-  "$MPIEXEC" --oversubscribe -n 2 "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" \
+  "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" \
     --templates "$WORK/t.h5" --extractor "$MODELS/fr_feature.pt" --out "$1" --preset quick-cpu --epochs "$2" \
-    --max-minutes 0
+    --max-minutes 0 --trainers 2
 }
 train2 "$WORK/ranks2" 2 > /dev/null 2>&1 || fail "2-rank training"
 train2 "$WORK/ranks2_resumed" 1 > /dev/null 2>&1 || fail "2-rank training, first epoch"

@@ -29,9 +29,19 @@ struct TrainInverterOptions {
   /// A checkpoint of another training in out_dir: an error (false), or discarded with a warning
   /// (true; `irrev run` owns its inverter folders and retrains when the configuration changed).
   bool replace_foreign_checkpoint = false;
+  /// > 0: every epoch stops after this many batches (benchmarks time a step without an epoch).
+  std::int64_t epoch_batches = 0;
 };
 
-/// Runs on every rank (data-parallel, gradients all-reduced); returns the summary JSON on rank 0.
+/// Runs on every rank of `comm` (data-parallel, gradients all-reduced); returns the summary JSON
+/// on rank 0.
 std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& options);
+
+/// The training topology of `irrev train-inverter` and of `irrev run`: alone, rank 0 trains;
+/// otherwise rank 0 (the master) waits, ranks 1..trainers train data-parallel, each taking as
+/// threads the cores its node's waiting ranks leave free, and the other ranks wait; waiting
+/// ranks sleep, not spin. One trainer keeps batch norm over the whole batch (several split it).
+/// Returns the summary JSON on rank 0.
+std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& options, int trainers);
 
 }  // namespace irrev::pipeline

@@ -1,0 +1,43 @@
+#pragma once
+// Private to train-inverter: which images train the inverter, and the tensors a step samples.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "irrev/data/h5_file.hpp"
+#include "irrev/data/template_set.hpp"
+#include "irrev/models/inverter_config.hpp"
+
+namespace irrev::dist {
+class Communicator;
+}
+namespace irrev::models {
+class Extractor;
+}
+
+namespace irrev::pipeline::detail {
+
+/// The attacker's side of the identity split: every image of a training subject, a keyed share
+/// of those subjects held out for validation. Evaluation subjects never appear here.
+struct TrainingSplit {
+  std::vector<std::int64_t> train, val;  ///< rows of templates.h5, ascending
+  std::set<std::string> subjects;        ///< training and validation subjects
+};
+TrainingSplit split_training_identities(const data::TemplateSet& set, const models::InverterTrainingConfig& config);
+
+/// Images (N x 3 x S x S RGB in [0, 1], at the generator's output size) with the templates
+/// they must come back from (N x D). With `flip`, the mirrored crops follow the originals, each
+/// with the template the extractor gives the mirrored crop (the embedding is not mirror
+/// invariant), computed in chunks spread over the ranks and summed, so every rank holds all.
+struct TrainingSamples {
+  torch::Tensor images, templates;
+  std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
+};
+TrainingSamples load_training_samples(const dist::Communicator& comm, const h5::File& crops, const data::TemplateSet& set,
+                                      const std::vector<std::int64_t>& rows, int size, bool flip,
+                                      const models::Extractor& extractor);
+
+}  // namespace irrev::pipeline::detail
