@@ -33,7 +33,9 @@ def main():
                     if e["type"] != "I":
                         continue
                     value = e.get("value", e.get("mean"))
-                    row[f"{e['extractor']}:{e['plan']}:{label}:fmr{e['fmr']}"] = f"{value:.6f}"
+                    mode = e.get("mode", "plain")
+                    name = label if mode == "plain" else f"{label}_{mode}"
+                    row[f"{e['extractor']}:{e['plan']}:{name}:fmr{e['fmr']}"] = f"{value:.6f}"
         for k in row:
             if k not in columns:
                 columns.append(k)

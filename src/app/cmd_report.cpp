@@ -10,7 +10,9 @@ Command add_report(CLI::App& app, const GlobalOptions&) {
   auto* sub = app.add_subcommand("report", "Write RUN_DIR/report/report.md with its tables and plots");
   auto o = std::make_shared<report::ReportOptions>();
   sub->add_option("run_dir", o->run_dir, "A run folder of `irrev run`")->required();
-  sub->add_option("--reference", o->reference_dir, "The reference study's CSVs, e.g. ../shared/reference");
+  sub->add_option("--reference", o->reference_dir,
+                  "The reference study's tables (default: those shipped with irrev); 'none' leaves them out")
+      ->capture_default_str();
   sub->add_option("--compare", o->compare_dir,
                   "Another run folder of the same plans (e.g. the plain attack beside --unshuffle): its expected RSR "
                   "goes next to this run's");

@@ -14,6 +14,78 @@
 namespace irrev::pipeline {
 using nlohmann::json;
 
+namespace {
+
+/// summary.json's sections of attack results and the mode each holds.
+const std::vector<std::pair<std::string, std::string>>& attack_sections() {
+  static const std::vector<std::pair<std::string, std::string>> s{{"attack", "plain"}, {"attack_unshuffled", "unshuffled"}};
+  return s;
+}
+
+std::string fmr_label(double fmr) { return fmr < 0.005 ? "0.1" : "1"; }
+
+/// Rows of one kind ("rsr", "expected_rsr_uniform", ...) from every finished attack, each
+/// tagged with its extractor and mode.
+void collect(const json& job, json& out) {
+  for (const auto& [section, mode_name] : attack_sections()) {
+    if (!job.contains(section)) continue;
+    for (const auto& [extractor, a] : job[section].items()) {
+      if (a.value("status", "") != "complete") continue;
+      // Before attack.modes, an unshuffled attack sat in "attack" with its mode spelled out.
+      const std::string mode = a.value("mode", "plain").rfind("unshuffled", 0) == 0 ? "unshuffled" : mode_name;
+      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr", "targeted", "recovery"})
+        if (a.contains(key))
+          for (auto r : a[key]) {
+            r["extractor"] = extractor;
+            r["mode"] = mode;
+            out[key].push_back(r);
+          }
+    }
+  }
+}
+
+/// RSR (percent) of `rows` for (extractor, mode, plan, type I, fmr): the expected value under
+/// uniform PE-MIU ("value") or the complexity-0 row ("mean"); NaN where there is none.
+double find_percent(const json& rows, const std::string& ext, const std::string& mode, const std::string& plan,
+                    double fmr, const char* field) {
+  for (const auto& r : rows)
+    if (r["extractor"] == ext && r["mode"] == mode && r["plan"] == plan && r["type"] == "I" &&
+        fmr_label(r["fmr"].get<double>()) == fmr_label(fmr))
+      return 100 * r[field].get<double>();
+  return NAN;
+}
+
+/// What PE-MIU protects, one sentence per extractor and plan where the plain and the
+/// unshuffled attack both ran: the reader must not miss it.
+json headlines(const json& out) {
+  json lines = json::array();
+  for (const auto& e : out["expected_rsr_uniform"]) {
+    if (e["mode"] != "plain" || e["type"] != "I" || fmr_label(e["fmr"].get<double>()) != "0.1") continue;
+    const std::string ext = e["extractor"], plan = e["plan"];
+    auto pair = [&](const std::string& mode, const json& rows, const char* field) {
+      return std::array<double, 2>{find_percent(rows, ext, mode, plan, 0.001, field),
+                                   find_percent(rows, ext, mode, plan, 0.01, field)};
+    };
+    const auto plain = pair("plain", out["expected_rsr_uniform"], "value");
+    const auto unshuffled = pair("unshuffled", out["expected_rsr_uniform"], "value");
+    const auto unprotected = pair("plain", out["unprotected_rsr"], "mean");
+    if (std::isnan(unshuffled[0])) continue;
+    const int blocks = e["blocks"].get<int>();
+    std::string line = fmt::format(
+        "{}, PE-MIU with {} blocks ({}): an attacker who inverts the protected template as it is reconstructs an "
+        "accepted face for {:.1f} % / {:.1f} % of the subjects (type I, FMR 0.1 % / 1 %, expected under uniform "
+        "PE-MIU); one who first recovers the block order from the protected template alone (no second sample) for "
+        "{:.1f} % / {:.1f} %",
+        ext, blocks, plan, plain[0], plain[1], unshuffled[0], unshuffled[1]);
+    if (!std::isnan(unprotected[0]))
+      line += fmt::format(", against {:.1f} % / {:.1f} % without protection", unprotected[0], unprotected[1]);
+    lines.push_back(line + ".");
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::string write_run_summary(const std::string& run_dir, const std::string& job_summary_json) {
   const auto job = json::parse(job_summary_json);
   json out{{"status", job.value("status", "complete")},
@@ -23,86 +95,80 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
            {"targeted", json::array()},
            {"recovery", json::array()},
            {"job", job}};
-  if (job.contains("attack")) {
-    for (const auto& [extractor, a] : job["attack"].items()) {
-      if (a.value("status", "") != "complete") continue;
-      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr", "targeted", "recovery"})
-        if (a.contains(key))
-          for (auto r : a[key]) {
-            r["extractor"] = extractor;
-            r["mode"] = a.value("mode", "plain");  // plain, or unshuffled before the inversion
-            out[key].push_back(r);
-          }
-    }
-  }
+  collect(job, out);
+  out["headline"] = headlines(out);
   const std::string path = run_dir + "/summary.json";
   {
     std::ofstream f(path + ".tmp");
     f << out.dump(2) << "\n";
-    IRREV_CHECK(f.good(), "cannot write '{}'", path);
+    f.close();
+    IRREV_CHECK(f.good(), "cannot write '{}' (disk full?)", path);
   }
   std::rename((path + ".tmp").c_str(), path.c_str());
   if (out["rsr"].empty()) return {};
 
   // Paper-shaped: block_size (values per block), complexity, then type-I RSR in percent at
-  // FMR 0.1 % and 1 % per extractor; a plan with several permutations per complexity gives the mean.
+  // FMR 0.1 % and 1 % per extractor (and mode, other than plain); a plan with several
+  // permutations per complexity gives the mean.
   std::map<std::tuple<int, int, std::string>, std::map<std::string, double>> paper;
-  std::vector<std::string> extractors;
+  std::vector<std::string> columns;
   std::ofstream detail(run_dir + "/rsr_detail.csv");
-  detail << "extractor,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,templates\n";
-  std::string md = "| extractor | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type II @FMR 1% |\n"
-                   "|---|---|---|---|---|---|---|---|\n";
-  std::map<std::tuple<std::string, std::string, int>, std::map<std::string, std::string>> cells;
-  std::map<std::tuple<std::string, std::string, int>, std::int64_t> perms;
+  detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,templates\n";
+  std::string md = "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type II @FMR 1% |\n"
+                   "|---|---|---|---|---|---|---|---|---|\n";
+  using Cell = std::tuple<std::string, std::string, std::string, int>;
+  std::map<Cell, std::map<std::string, std::string>> cells;
+  std::map<Cell, std::int64_t> perms;
   for (const auto& r : out["rsr"]) {
-    const std::string ext = r["extractor"], plan = r["plan"], type = r["type"];
+    const std::string ext = r["extractor"], mode = r["mode"], plan = r["plan"], type = r["type"];
     const int k = r["complexity"], blocks = r["blocks"];
     const double fmr = r["fmr"];
-    detail << fmt::format("{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext, plan, blocks, k,
-                          type, fmr, r["mean"].get<double>(), r["min"].get<double>(), r["median"].get<double>(),
+    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext, mode, plan,
+                          blocks, k, type, fmr, r["mean"].get<double>(), r["min"].get<double>(), r["median"].get<double>(),
                           r["max"].get<double>(), r["std"].get<double>(), r["ci95"][0].get<double>(),
                           r["ci95"][1].get<double>(), r["permutations"].get<std::int64_t>(), r["templates"].get<std::int64_t>());
-    const auto cell = std::make_tuple(ext, plan, k);
+    const Cell cell{ext, mode, plan, k};
     const double mean = r["mean"].get<double>() * 100;
     const bool spread = r["permutations"].get<std::int64_t>() > 1;
-    cells[cell][type + (fmr < 0.005 ? "0.1" : "1")] =
+    cells[cell][type + fmr_label(fmr)] =
         spread ? fmt::format("{:.1f} [{:.1f}, {:.1f}]", mean, r["min"].get<double>() * 100, r["max"].get<double>() * 100)
                : fmt::format("{:.1f}", mean);
     perms[cell] = r["permutations"].get<std::int64_t>();
     if (type == "I") {
-      // The reference study's table: 512-D ArcFace cut into n blocks of 512 / n values.
-      auto& row = paper[{0, k, plan}];
-      row[ext + (fmr < 0.005 ? "_rsr_fmr0.1" : "_rsr_fmr1")] = mean;
-      if (std::find(extractors.begin(), extractors.end(), ext) == extractors.end()) extractors.push_back(ext);
+      const std::string column = mode == "plain" ? ext : ext + "_" + mode;
+      paper[{0, k, plan}][column + "_rsr_fmr" + fmr_label(fmr)] = mean;
+      if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
     }
   }
   for (const auto& [cell, c] : cells) {
     auto get = [&](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell), std::get<2>(cell),
-                      perms[cell], get("I0.1"), get("I1"), get("II0.1"), get("II1"));
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell),
+                      std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"), get("II1"));
   }
   std::ofstream csv(run_dir + "/rsr_by_complexity.csv");
   csv << "plan,complexity";
-  for (const auto& e : extractors) csv << "," << e << "_rsr_fmr0.1," << e << "_rsr_fmr1";
+  for (const auto& e : columns) csv << "," << e << "_rsr_fmr0.1," << e << "_rsr_fmr1";
   csv << "\n";
   for (const auto& [key, row] : paper) {
     csv << std::get<2>(key) << "," << std::get<1>(key);
-    for (const auto& e : extractors) {
+    for (const auto& e : columns)
       for (const char* f : {"_rsr_fmr0.1", "_rsr_fmr1"}) {
         auto it = row.find(e + f);
         csv << "," << (it == row.end() ? std::string() : fmt::format("{:.2f}", it->second));
       }
-    }
     csv << "\n";
   }
   std::string expected = "\nExpected RSR under uniform PE-MIU (type I, FMR 0.1% / 1%):\n";
-  std::map<std::pair<std::string, std::string>, std::string> ex;
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> ex;
   for (const auto& e : out["expected_rsr_uniform"])
-    if (e["type"] == "I")
-      ex[{e["extractor"], e["plan"]}] += fmt::format("{}{:.2f}%", ex[{e["extractor"], e["plan"]}].empty() ? "" : " / ",
-                                                     e["value"].get<double>() * 100);
-  for (const auto& [k, v] : ex) expected += fmt::format("  {} {}: {}\n", k.first, k.second, v);
-  return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" + md + expected;
+    if (e["type"] == "I") {
+      auto& v = ex[{e["extractor"], e["plan"], e["mode"]}];
+      v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e["value"].get<double>() * 100);
+    }
+  for (const auto& [k, v] : ex) expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
+  std::string headline;
+  for (const auto& h : out["headline"]) headline += "\n" + h.get<std::string>() + "\n";
+  return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" + md + expected + headline;
 }
 
 }  // namespace irrev::pipeline

@@ -8,9 +8,13 @@
 
 namespace irrev::report {
 
+/// The reference study's published tables as they ship with the project (data/reference_study).
+std::string default_reference_dir();
+
 struct ReportOptions {
   std::string run_dir;
-  std::string reference_dir;  ///< the reference study's CSVs (../shared/reference); empty: none
+  /// The reference study's CSVs; "none" (or empty): no comparison.
+  std::string reference_dir = default_reference_dir();
   /// Another run of the same plans (the plain attack beside an unshuffled one, say): its
   /// expected RSR under uniform PE-MIU goes next to this run's; empty: none.
   std::string compare_dir;

@@ -1,0 +1,78 @@
+#include "det_plot.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <vector>
+
+#include "irrev/data/h5_file.hpp"
+#include "irrev/metrics/error_rates.hpp"
+#include "irrev/report/gnuplot.hpp"
+
+namespace irrev::report::detail {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// DET points (probit FMR, probit FNMR) from a verify.h5's all-vs-all histograms.
+void write_det(const fs::path& verify, const fs::path& dat, std::vector<std::string>& titles) {
+  h5::File f(verify.string(), h5::File::Mode::read);
+  std::ofstream out(dat);
+  for (const char* prot : {"unprotected", "128", "64", "32", "16", "8"}) {
+    const std::string g = std::string("all_vs_all/") + prot;
+    if (!f.has(g + "/histogram_genuine")) continue;
+    auto gen = f.read<std::int64_t>(g + "/histogram_genuine"), imp = f.read<std::int64_t>(g + "/histogram_impostor");
+    double ng = 0, ni = 0;
+    for (auto v : gen) ng += static_cast<double>(v);
+    for (auto v : imp) ni += static_cast<double>(v);
+    // At the lower edge of bin k: FMR = impostors at or above it, FNMR = genuine below it.
+    double gen_below = 0, imp_above = ni;
+    out << "# " << prot << "\n";
+    double last_x = 1e9;
+    for (std::size_t k = 0; k < gen.size(); ++k) {
+      const double fmr = imp_above / ni, fnmr = gen_below / ng;
+      const double x = metrics::probit(fmr), y = metrics::probit(fnmr);
+      if (fmr > 0 && fnmr > 0 && fmr < 1 && fnmr < 1 && std::fabs(x - last_x) > 0.01) {
+        out << x << " " << y << "\n";
+        last_x = x;
+      }
+      gen_below += static_cast<double>(gen[k]);
+      imp_above -= static_cast<double>(imp[k]);
+    }
+    out << "\n\n";
+    std::string t = prot;
+    titles.push_back(t == "unprotected" ? t : "PE-MIU, " + t + " values per block");
+  }
+}
+
+/// Probit tics labelled in percent.
+const char* kProbitTics =
+    "(\"0.01%%\" -3.719, \"0.1%%\" -3.090, \"1%%\" -2.326, \"5%%\" -1.645, \"20%%\" -0.842, \"50%%\" 0)";
+
+}  // namespace
+
+void plot_det(const fs::path& verify, const fs::path& dat, const fs::path& png, const std::string& ext) {
+  std::vector<std::string> titles;
+  write_det(verify, dat, titles);
+  std::string plots;
+  for (std::size_t i = 0; i < titles.size(); ++i)
+    plots += fmt::format("{}'{}' index {} with lines lw 2 title '{}'", i ? ", " : "", dat.string(), i, titles[i]);
+  render_gnuplot(fmt::format(R"GP(set terminal pngcairo noenhanced size 800,700 font ",11"
+set output '{}'
+set title "DET, all-vs-all LFW pairs: {} (PE-MIU: reference protected)"
+set xlabel 'FMR (false match rate)'
+set ylabel 'FNMR (false non-match rate)'
+set xtics {}
+set ytics {}
+set xrange [-4:0.5]
+set yrange [-4:0.5]
+set grid
+set key bottom left
+plot {}
+)GP",
+                             png.string(), ext, fmt::format(kProbitTics), fmt::format(kProbitTics), plots),
+                 png.string());
+}
+
+}  // namespace irrev::report::detail
