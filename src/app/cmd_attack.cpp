@@ -24,15 +24,20 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--plan", *plans, "BLOCKS:KIND[:N], repeatable: 8:exhaustive, 8:stratified:16, 16:uniform:5000, 8:fixed-seed")
       ->required();
   sub->add_option("--seed", *seed, "Key of the plans' random draws")->capture_default_str();
-  sub->add_option("--max-templates", o->selection.max_templates, "Attack at most this many templates (0: all)");
+  sub->add_option("--max-templates", o->selection.max_templates, "Attack at most this many templates (0: all)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--split-seed", o->split_seed, "Identity split seed (default: the inverter's own)");
-  sub->add_option("--eval-share", o->eval_share, "Share of subjects on the evaluation side (default: the inverter's)");
+  sub->add_option("--eval-share", o->eval_share, "Share of subjects on the evaluation side (default: the inverter's)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--all-subjects", *all_subjects, "Select from every subject, not only the evaluation identities");
   sub->add_flag("--no-gender-balance", *unbalanced, "Do not balance female and male subjects");
-  sub->add_option("--batch", o->batch, "Templates per forward pass")->capture_default_str();
+  sub->add_option("--batch", o->batch, "Templates per forward pass")->check(CLI::Range(1, 65536))->capture_default_str();
   sub->add_option("--templates-per-unit", o->templates_per_unit, "Templates per work unit (a multiple of --batch)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--permutations-per-unit", o->entries_per_unit, "Permutations per work unit")->capture_default_str();
+  sub->add_option("--permutations-per-unit", o->entries_per_unit, "Permutations per work unit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
   sub->add_option("--precision", o->precision,
                   "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA")
@@ -44,7 +49,8 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::IsMember({"diagonal", "full"}))
       ->capture_default_str();
   sub->add_option("--targeted", o->targeted_max_complexity,
-                  "Also count the targeted attack on templates estimated at this complexity or below");
+                  "Also count the targeted attack on templates estimated at this complexity or below")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--upsampling", o->upsampling,
                   "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)")
       ->check(CLI::IsMember(attack::upsampling_names()))
@@ -56,7 +62,14 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_flag("--cudnn-benchmark", o->cudnn_benchmark,
                 "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
-  sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")->capture_default_str();
+  sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--unit-deadline-factor", o->unit_deadline_factor,
+                  "A unit not back within this many times the mean unit time (at least 10 s) goes to another worker "
+                  "(0: no deadline)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {
             for (const auto& p : *plans) o->plans.push_back(attack::parse_plan(p, *seed, "--plan"));
             if (*all_subjects) o->selection.subjects = "all";
@@ -66,7 +79,13 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
             o->progress = !g.no_progress;
             auto r = pipeline::run_attack(comm, *o);
             print_master(comm, r.summary_json);
-            return 0;
+            // A stalled rank cannot take part in the end of MPI: the results are written, so
+            // the job ends here, taking the stalled rank with it.
+            if (comm.is_master() && !r.stalled_ranks.empty())
+              comm.abort(r.complete ? kExitDone : kExitResumable,
+                         fmt::format("attack: rank(s) {} stalled and were given up on; the results above are {}",
+                                     fmt::join(r.stalled_ranks, ", "), r.complete ? "complete" : "checkpointed"));
+            return r.complete ? kExitDone : kExitResumable;  // stopped by a signal, state saved
           }};
 }
 

@@ -18,8 +18,10 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")
       ->capture_default_str();
   sub->add_option("--out", o->out, "Output crops.h5")->required();
-  sub->add_option("--unit", o->unit_size, "Images per work unit")->capture_default_str();
-  sub->add_option("--limit", o->limit, "Only the first N images (0: all)")->capture_default_str();
+  sub->add_option("--unit", o->unit_size, "Images per work unit")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--limit", o->limit, "Only the first N images (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_flag("--json", *json, "Print a JSON summary on stdout");
   return {sub, [o, json, &g](const dist::Communicator& comm) {
             o->progress = !g.no_progress;

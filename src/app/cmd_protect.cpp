@@ -11,7 +11,9 @@ Command add_protect(CLI::App& app, const GlobalOptions& /*g*/) {
   auto* sub = app.add_subcommand("protect", "Protect templates with PE-MIU (keyed block shuffling)");
   auto o = std::make_shared<pipeline::ProtectOptions>();
   sub->add_option("--templates", o->templates, "templates.h5 from 'irrev embed'")->required();
-  sub->add_option("--block", o->block, "Values per block (must divide D)")->capture_default_str();
+  sub->add_option("--block", o->block, "Values per block (must divide D)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--seed", o->seed, "Key of the permutations")->capture_default_str();
   sub->add_option("--out", o->out, "Output protected.h5")->required();
   return {sub, [o](const dist::Communicator& comm) {

@@ -1,5 +1,8 @@
 // irrev run: the stages a job file names, skipping those that are up to date
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "irrev/config/job_config.hpp"
@@ -24,14 +27,22 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
             // The whole job file is validated before any stage starts.
             auto config = config::load_job(*job);
             if (!run_dir->empty()) config.out_dir = *run_dir;
+            if (config.share_with_group) ::umask(027);  // before any stage writes
             models::set_torch_threads(g.threads);
             opts->progress = !g.no_progress;
             const std::string summary = pipeline::run_job(comm, config, *opts);
-            if (!comm.is_master()) return 0;
+            if (!comm.is_master()) return kExitDone;  // rank 0 decides the job's exit code below
+            const auto s = nlohmann::json::parse(summary);
+            const bool resumable = s.value("status", "") == "resumable";
             std::filesystem::create_directories(config.out_dir);
             const std::string table = pipeline::write_run_summary(config.out_dir, summary);
             print_master(comm, *json || table.empty() ? summary : table);
-            return 0;
+            // A stalled rank cannot take part in the end of MPI: end the job, taking it along.
+            if (s.contains("stalled_ranks"))
+              comm.abort(kExitResumable, fmt::format("run: rank(s) {} stalled and were given up on; what finished is saved, "
+                                                     "and the same command continues",
+                                                     s["stalled_ranks"].dump()));
+            return resumable ? kExitResumable : kExitDone;
           }};
 }
 

@@ -27,13 +27,17 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_option("--blocks", o->blocks, "error-rates: PE-MIU block sizes (values per block)")
       ->delimiter(',')
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--pairs", *pairs, "error-rates: lfw-view2, all-vs-all or both")
       ->check(CLI::IsMember({"lfw-view2", "all-vs-all", "both"}))
       ->capture_default_str();
   sub->add_option("--seed", o->seed, "error-rates: key of the PE-MIU permutations")->capture_default_str();
-  sub->add_option("--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")->capture_default_str();
-  sub->add_option("--limit", o->limit, "error-rates: all-vs-all over the first N templates (0: all)");
+  sub->add_option("--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")
+      ->check(CLI::Range(2, 100000000))
+      ->capture_default_str();
+  sub->add_option("--limit", o->limit, "error-rates: all-vs-all over the first N templates (0: all)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--out", o->out, "error-rates: write histograms and the table to this HDF5 file");
   sub->add_option("--scores", o->scores_dir, "error-rates: write the View 2 scores as text files here");
   sub->add_option("--csv", *csv, "error-rates: write the table as CSV to this file");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/error.hpp"
 #include "irrev/models/extractor_info.hpp"
 
 namespace irrev::dist {
@@ -27,6 +28,7 @@ struct GlobalOptions {
   std::string log_dir;  ///< one log file per rank here, when set
   int threads = 1;      ///< compute threads per rank
   bool no_progress = false;
+  bool share_group = false;  ///< outputs readable by the group, not only the owner
 };
 
 Command add_ingest(CLI::App& app, const GlobalOptions& g);

@@ -2,6 +2,9 @@
 // and turn any error into a message and an exit code (aborting every rank: no job hangs).
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -46,16 +49,45 @@ models::ExtractorInfo to_extractor_info(const OnnxNormOptions& o) {
 
 }  // namespace irrev::app
 
+namespace {
+
+/// The first word on the command line that is not a global option or its value: the command.
+std::string command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--log-level" || a == "--log-dir" || a == "--threads") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    return a;
+  }
+  return {};
+}
+
+/// A file-system failure as the system gave it, with the path it concerned.
+std::string describe(const std::filesystem::filesystem_error& e) {
+  std::string where = e.path1().empty() ? std::string() : " '" + e.path1().string() + "'";
+  if (!e.path2().empty()) where += " -> '" + e.path2().string() + "'";
+  return fmt::format("file system:{}: {}", where, e.code().message());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace irrev;
   CLI::App app{"irrev: how reversible are PE-MIU protected face templates?"};
   app.require_subcommand(1);
   app::GlobalOptions g;
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--log-dir", g.log_dir, "Also write one log file per rank into this folder");
-  app.add_option("--threads", g.threads, "Compute threads per rank")->capture_default_str();
+  app.add_option("--threads", g.threads, "Compute threads per rank")->check(CLI::Range(1, 1024))->capture_default_str();
   app.add_flag("--no-progress", g.no_progress, "No progress lines on stderr");
+  app.add_flag("--share-group", g.share_group,
+               "Make outputs readable by the group (files 0640, folders 0750) instead of the owner only: crops, "
+               "templates and results are biometric data");
 
   std::vector<app::Command> commands = {add_ingest(app, g), add_import_onnx(app, g),
                                         add_embed(app, g), add_verify(app, g), add_run(app, g),
@@ -63,7 +95,29 @@ int main(int argc, char** argv) {
                                         add_train_inverter(app, g), add_attack(app, g),
                                         add_status(app, g), add_gender(app, g),
                                         add_report(app, g), add_unshuffle(app, g)};
-  CLI11_PARSE(app, argc, argv);
+  // Command-line mistakes are bad input (exit 2), like every other.
+  const std::string word = command_word(argc, argv);
+  std::vector<std::string> names;
+  for (const auto& c : commands) names.push_back(c.sub->get_name());
+  if (!word.empty() && std::find(names.begin(), names.end(), word) == names.end()) {
+    std::fprintf(stderr, "irrev: unknown command '%s'; the commands are: %s (irrev --help says more)\n", word.c_str(),
+                 fmt::format("{}", fmt::join(names, ", ")).c_str());
+    return kExitBadInput;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "irrev%s: %s (irrev%s --help lists the options)\n", word.empty() ? "" : (" " + word).c_str(),
+                 e.what(), word.empty() ? "" : (" " + word).c_str());
+    return kExitBadInput;
+  }
+  // Crops, templates, results and checkpoints are special-category personal data: created for
+  // the owner only unless the user shares them with the group.
+  ::umask(g.share_group ? 027 : 077);
 
   dist::Communicator comm(&argc, &argv);
   try {
@@ -73,15 +127,18 @@ int main(int argc, char** argv) {
       log_file = g.log_dir + "/rank" + std::to_string(comm.rank()) + ".log";
     }
     init_logging(comm.rank(), g.log_level, log_file);
-    IRREV_CHECK(g.threads > 0, "--threads must be positive, got {}", g.threads);
     for (auto& c : commands) {
       if (c.sub->parsed()) return c.run(comm);
     }
     IRREV_ASSERT(false, "no subcommand ran");
   } catch (const InputError& e) {
-    comm.abort(2, e.what());
+    comm.abort(kExitBadInput, e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    comm.abort(kExitSystem, describe(e));
+  } catch (const std::bad_alloc&) {
+    comm.abort(kExitSystem, "out of memory (a smaller --batch, or fewer ranks per node, needs less)");
   } catch (const std::exception& e) {
-    comm.abort(3, e.what());
+    comm.abort(kExitSystem, e.what());
   }
-  return 3;
+  return kExitSystem;
 }

@@ -1,6 +1,8 @@
 #include "irrev/config/job_config.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -44,10 +46,18 @@ void read(const toml::table& t, const std::string& key, T& out, const std::strin
     out = *v;
   } else if constexpr (std::is_integral_v<T>) {
     IRREV_CHECK(n->is_integer(), "{}: key '{}{}' must be an integer", at(where, *n), prefix, key);
-    out = static_cast<T>(*n->value<std::int64_t>());
+    const auto v = *n->value<std::int64_t>();
+    // No silent wrap: 4294967328 is not 32.
+    const bool fits = std::is_signed_v<T> ? v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                                v <= static_cast<std::int64_t>(std::numeric_limits<T>::max())
+                                          : v >= 0 && static_cast<std::uint64_t>(v) <= std::numeric_limits<T>::max();
+    IRREV_CHECK(fits, "{}: key '{}{}' = {} is out of range ({} to {})", at(where, *n), prefix, key, v,
+                std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+    out = static_cast<T>(v);
   } else {
     IRREV_CHECK(n->is_number(), "{}: key '{}{}' must be a number", at(where, *n), prefix, key);
     out = static_cast<T>(*n->value<double>());
+    IRREV_CHECK(std::isfinite(out), "{}: key '{}{}' must be a finite number", at(where, *n), prefix, key);
   }
 }
 
@@ -151,9 +161,10 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
             where);
 
   if (const auto* t = table(root, "run", where)) {
-    only_keys(*t, "run.", {"out_dir", "work_dir"}, where);
+    only_keys(*t, "run.", {"out_dir", "work_dir", "share_with_group"}, where);
     read(*t, "out_dir", c.out_dir, "run.", where);
     read(*t, "work_dir", c.work_dir, "run.", where);
+    read(*t, "share_with_group", c.share_with_group, "run.", where);
   }
   const auto* data = table(root, "data", where);
   IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
@@ -243,8 +254,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   if (const auto* t = table(root, "train_inverter", where)) {
     const std::string p = "train_inverter.";
-    only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "batch",
-                      "learning_rate", "seed", "eval_share"}, where);
+    only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16",
+                      "flip", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"}, where);
     c.train_inverter = true;
     read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
     auto& ic = c.inverter;
@@ -255,6 +266,12 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "bf16", ic.bf16, p, where);
     read(*t, "id_loss", ic.id_loss, p, where);
     read(*t, "id_weight", ic.id_weight, p, where);
+    read(*t, "id_share", ic.id_share, p, where);
+    read(*t, "id_bf16", ic.id_bf16, p, where);
+    read(*t, "flip", ic.flip, p, where);
+    read_choice(*t, "keep", ic.keep, {"last", "best", "best-rsr"}, p, where);
+    read(*t, "trainers", c.inverter_trainers, p, where);
+    IRREV_CHECK(c.inverter_trainers >= 1, "{}: train_inverter.trainers must be >= 1", where);
     read(*t, "batch", ic.batch, p, where);
     read(*t, "learning_rate", ic.learning_rate, p, where);
     read(*t, "seed", ic.seed, p, where);
@@ -269,7 +286,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     const std::string p = "attack.";
     only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
                       "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu", "layout",
-                      "cudnn_benchmark", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds"}, where);
+                      "cudnn_benchmark", "modes", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds",
+                      "unit_deadline_factor"}, where);
     c.attack = true;
     std::uint64_t seed = 2021;
     read(*t, "seed", seed, p, where);
@@ -297,10 +315,33 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "fused_relu", c.attack_fused_relu, p, where);
     read_choice(*t, "layout", c.attack_layout, attack::layout_names(), p, where);
     read(*t, "cudnn_benchmark", c.attack_cudnn_benchmark, p, where);
-    read(*t, "unshuffle", c.attack_unshuffle, p, where);
+    if (const toml::node* m = t->get("modes")) {
+      const auto* arr = m->as_array();
+      IRREV_CHECK(arr && !arr->empty(), "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]",
+                  at(where, *m));
+      IRREV_CHECK(!t->get("unshuffle"), "{}: give either attack.modes or attack.unshuffle, not both", at(where, *m));
+      c.attack_modes.clear();
+      for (const auto& e : *arr) {
+        auto mode = e.value<std::string>();
+        IRREV_CHECK(mode && (*mode == "plain" || *mode == "unshuffled"),
+                    "{}: attack.modes: each mode is \"plain\" or \"unshuffled\"", at(where, e));
+        IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), *mode) == c.attack_modes.end(),
+                    "{}: attack.modes names \"{}\" twice", at(where, e), *mode);
+        c.attack_modes.push_back(*mode);
+      }
+    }
+    bool unshuffle = false;
+    read(*t, "unshuffle", unshuffle, p, where);
+    if (unshuffle) c.attack_modes = {"unshuffled"};
     read_choice(*t, "unshuffle_model", c.attack_unshuffle_model, {"diagonal", "full"}, p, where);
     read(*t, "targeted", c.attack_targeted, p, where);
     read(*t, "checkpoint_seconds", c.attack_checkpoint_seconds, p, where);
+    read(*t, "unit_deadline_factor", c.attack_unit_deadline_factor, p, where);
+    IRREV_CHECK(c.attack_checkpoint_seconds >= 0 && c.attack_unit_deadline_factor >= 0,
+                "{}: attack.checkpoint_seconds and attack.unit_deadline_factor must be >= 0", where);
+    IRREV_CHECK(c.attack_targeted >= -1, "{}: attack.targeted must be >= 0 (or -1: no targeted attack)", where);
+    IRREV_CHECK(c.attack_batch <= 65536, "{}: attack.batch {} is beyond any device's memory (at most 65536)", where,
+                c.attack_batch);
     IRREV_CHECK(c.attack_batch > 0 && c.attack_templates_per_unit > 0 && c.attack_templates_per_unit % c.attack_batch == 0,
                 "{}: attack.templates_per_unit ({}) must be a positive multiple of attack.batch ({})", where,
                 c.attack_templates_per_unit, c.attack_batch);
@@ -318,6 +359,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read_block_sizes(*t, "gender.", c.gender_blocks, where);
     read(*t, "max_templates", c.gender_max_templates, p, where);
     read(*t, "folds", c.gender_folds, p, where);
+    for (int b : c.gender_blocks)
+      IRREV_CHECK(b > 0, "{}: gender.blocks: block sizes are positive", where);
     IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",
                 where);
     IRREV_CHECK(!c.genders.empty(), "{}: [gender] needs the gender lists: set data.genders", where);

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <type_traits>
 
 namespace irrev {
 namespace {
@@ -21,12 +22,23 @@ std::string where(const char* file, int line) {
 }
 }  // namespace
 
+std::string errno_text(int err) {
+  char buf[256];
+  // GNU strerror_r returns the message (maybe not in buf); XSI fills buf.
+  auto r = strerror_r(err, buf, sizeof buf);
+  if constexpr (std::is_same_v<decltype(r), char*>) return r;
+  else return buf;
+}
+
 void set_error_rank(int rank) { g_rank = rank; }
 int error_rank() { return g_rank; }
 
 namespace detail {
 void throw_input_error(const char* file, int line, const std::string& message) {
   throw InputError(fmt::format("{} {}", message, where(file, line)));
+}
+void throw_system_error(const char* file, int line, const std::string& message) {
+  throw SystemError(fmt::format("{} {}", message, where(file, line)));
 }
 void throw_internal_error(const char* file, int line, const char* condition,
                           const std::string& message) {

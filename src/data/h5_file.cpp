@@ -2,6 +2,10 @@
 
 #include <hdf5.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -30,6 +34,25 @@ hid_t native(Type t) {
   return -1;
 }
 
+/// The most specific reason on HDF5's current error stack ("data error detected by Fletcher32
+/// checksum", "file write failed", ...), with the system's errno text where it set one.
+std::string hdf5_reason(int err) {
+  std::string reason;
+  hid_t stack = H5Eget_current_stack();
+  if (stack >= 0) {
+    H5Ewalk2(stack, H5E_WALK_DOWNWARD,
+             [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
+               auto& r = *static_cast<std::string*>(out);
+               if (e->desc && *e->desc) r = e->desc;  // the innermost description wins
+               return 0;
+             },
+             &reason);
+    H5Eclose_stack(stack);
+  }
+  if (err != 0) return errno_text(err) + (reason.empty() ? "" : " (HDF5: " + reason + ")");
+  return reason.empty() ? "HDF5 gave no reason" : reason;
+}
+
 /// Closes an HDF5 handle with the matching close call.
 struct Handle {
   hid_t id;
@@ -43,23 +66,52 @@ struct Handle {
 
 File::File(const std::string& path, Mode mode) : m_path(path) {
   silence_hdf5();
+  namespace fs = std::filesystem;
+  if (mode != Mode::truncate) {
+    IRREV_CHECK(fs::exists(path), "HDF5 file '{}' does not exist", path);
+    IRREV_CHECK(!fs::is_directory(path), "'{}' is a folder, not an HDF5 file", path);
+    IRREV_CHECK(H5Fis_hdf5(path.c_str()) > 0, "'{}' is not an HDF5 file (or its header is damaged)", path);
+  } else {
+    IRREV_CHECK(!fs::is_directory(path), "cannot write '{}': it is a folder", path);
+  }
+  // Strong close: closing the file closes every object still open in it, so a failed close
+  // leaves nothing for the library's exit handler to flush again.
+  Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
+  H5Pset_fclose_degree(fapl.id, H5F_CLOSE_STRONG);
+  errno = 0;
   switch (mode) {
     case Mode::read:
-      IRREV_CHECK(std::filesystem::exists(path), "HDF5 file '{}' does not exist", path);
-      m_id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+      m_id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.id);
       break;
     case Mode::read_write:
-      m_id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      m_id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.id);
       break;
     case Mode::truncate:
-      m_id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      m_id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id);
       break;
   }
-  IRREV_CHECK(m_id >= 0, "cannot open HDF5 file '{}' (not an HDF5 file, or not writable)", path);
+  const int err = errno;
+  if (m_id < 0 && mode == Mode::read) IRREV_FAIL("cannot open HDF5 file '{}': {}", path, hdf5_reason(err));
+  IRREV_SYSTEM_CHECK(m_id >= 0, "cannot open HDF5 file '{}' for writing: {}", path, hdf5_reason(err));
 }
 
 File::~File() {
   if (m_id >= 0) H5Fclose(m_id);
+}
+
+void File::close() {
+  if (m_id < 0) return;
+  const hid_t id = m_id;
+  m_id = -1;
+  errno = 0;
+  const herr_t flushed = H5Fflush(id, H5F_SCOPE_LOCAL);
+  const int flush_err = errno;
+  const std::string flush_reason = flushed < 0 ? hdf5_reason(flush_err) : std::string{};
+  errno = 0;
+  const herr_t closed = H5Fclose(id);
+  const int close_err = errno;
+  IRREV_SYSTEM_CHECK(flushed >= 0 && closed >= 0, "cannot finish writing '{}': {}", m_path,
+                     flushed < 0 ? flush_reason : hdf5_reason(close_err));
 }
 
 File::File(File&& other) noexcept : m_id(other.m_id), m_path(std::move(other.m_path)) {
@@ -100,17 +152,24 @@ void File::create(const std::string& name, Type type, const Dims& dims, std::uin
   std::vector<hsize_t> d(dims.begin(), dims.end());
   Handle space{H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose};
   Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
-  if (chunk_rows > 0 && !d.empty() && d[0] > 0) {
+  hsize_t row_bytes = H5Tget_size(native(type));
+  bool empty = d.empty();
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    empty = empty || d[i] == 0;
+    if (i > 0) row_bytes *= d[i];
+  }
+  if (!empty) {
+    // Chunked (Fletcher32 needs chunks): `chunk_rows` rows, or rows up to about 1 MiB.
     std::vector<hsize_t> c = d;
-    c[0] = std::min<hsize_t>(chunk_rows, d[0]);
+    c[0] = std::min<hsize_t>(chunk_rows > 0 ? chunk_rows : std::max<hsize_t>(1, (hsize_t{1} << 20) / row_bytes), d[0]);
     H5Pset_chunk(dcpl.id, static_cast<int>(c.size()), c.data());
+    H5Pset_fletcher32(dcpl.id);
   }
   Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
   H5Pset_create_intermediate_group(lcpl.id, 1);
   Handle ds{H5Dcreate2(m_id, name.c_str(), native(type), space.id, lcpl.id, dcpl.id, H5P_DEFAULT),
             H5Dclose};
-  IRREV_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}' (does it exist already?)", name,
-              m_path);
+  IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
 }
 
 namespace {
@@ -145,8 +204,10 @@ void File::write_rows(const std::string& name, Type type, std::uint64_t row, std
   IRREV_CHECK(ds.id >= 0, "dataset '{}' is missing in '{}'", name, m_path);
   auto [f, m] = row_selection(ds.id, row, rows, name, m_path);
   Handle fs{f, H5Sclose}, ms{m, H5Sclose};
-  IRREV_CHECK(H5Dwrite(ds.id, native(type), ms.id, fs.id, H5P_DEFAULT, data) >= 0,
-              "cannot write rows of '{}' in '{}' (disk full?)", name, m_path);
+  errno = 0;
+  const herr_t written = H5Dwrite(ds.id, native(type), ms.id, fs.id, H5P_DEFAULT, data);
+  const int err = errno;
+  IRREV_SYSTEM_CHECK(written >= 0, "cannot write rows of '{}' in '{}': {}", name, m_path, hdf5_reason(err));
 }
 
 void File::read_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows,
@@ -157,7 +218,8 @@ void File::read_rows(const std::string& name, Type type, std::uint64_t row, std:
   auto [f, m] = row_selection(ds.id, row, rows, name, m_path);
   Handle fs{f, H5Sclose}, ms{m, H5Sclose};
   IRREV_CHECK(H5Dread(ds.id, native(type), ms.id, fs.id, H5P_DEFAULT, data) >= 0,
-              "cannot read '{}' from '{}' as the requested type", name, m_path);
+              "cannot read '{}' from '{}': {} (a damaged file, or another type than expected)", name, m_path,
+              hdf5_reason(0));
 }
 
 Dims File::dims(const std::string& name) const {
@@ -180,13 +242,15 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
   H5Pset_create_intermediate_group(lcpl.id, 1);
   Handle ds{H5Dcreate2(m_id, name.c_str(), type.id, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT),
             H5Dclose};
-  IRREV_CHECK(ds.id >= 0, "cannot create string dataset '{}' in '{}'", name, m_path);
+  IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create string dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
   std::vector<const char*> ptrs;
   ptrs.reserve(values.size());
   for (const auto& v : values) ptrs.push_back(v.c_str());
   if (n > 0) {
-    IRREV_CHECK(H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0,
-                "cannot write strings '{}' in '{}'", name, m_path);
+    errno = 0;
+    const herr_t written = H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data());
+    const int err = errno;
+    IRREV_SYSTEM_CHECK(written >= 0, "cannot write strings '{}' in '{}': {}", name, m_path, hdf5_reason(err));
   }
 }
 
@@ -217,10 +281,12 @@ void File::set_attribute(const std::string& name, const std::string& value) {
   if (H5Aexists(m_id, name.c_str()) > 0) H5Adelete(m_id, name.c_str());
   Handle attr{H5Acreate2(m_id, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
               H5Aclose};
-  IRREV_CHECK(attr.id >= 0, "cannot create attribute '{}' in '{}'", name, m_path);
+  IRREV_SYSTEM_CHECK(attr.id >= 0, "cannot create attribute '{}' in '{}': {}", name, m_path, hdf5_reason(0));
   std::string padded = value.empty() ? std::string(1, '\0') : value;
-  IRREV_CHECK(H5Awrite(attr.id, type.id, padded.data()) >= 0, "cannot write attribute '{}' in '{}'",
-              name, m_path);
+  errno = 0;
+  const herr_t written = H5Awrite(attr.id, type.id, padded.data());
+  const int err = errno;
+  IRREV_SYSTEM_CHECK(written >= 0, "cannot write attribute '{}' in '{}': {}", name, m_path, hdf5_reason(err));
 }
 
 bool File::has_attribute(const std::string& name) const {
@@ -250,14 +316,39 @@ AtomicOutput::AtomicOutput(std::string final_path)
 }
 
 AtomicOutput::~AtomicOutput() {
-  if (!m_committed) std::remove(m_temp.c_str());
+  if (!m_committed) {
+    m_file.reset();
+    std::remove(m_temp.c_str());
+  }
 }
 
-void AtomicOutput::commit() {
+File& AtomicOutput::file() {
+  if (!m_file) m_file = std::make_unique<File>(m_temp, File::Mode::truncate);
+  return *m_file;
+}
+
+namespace {
+/// fsync a file or folder: what was renamed survives a crash of the node.
+void sync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return;
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  IRREV_SYSTEM_CHECK(rc == 0 || err == EINVAL, "cannot sync '{}' to disk: {}", path, errno_text(err));
+}
+}  // namespace
+
+void AtomicOutput::commit(const std::function<void(const std::string&)>& check) {
+  if (m_file) m_file->close();
+  sync_path(m_temp);
+  if (check) check(m_temp);
   std::error_code ec;
   std::filesystem::rename(m_temp, m_final, ec);
-  IRREV_CHECK(!ec, "cannot rename '{}' to '{}': {}", m_temp, m_final, ec.message());
+  IRREV_SYSTEM_CHECK(!ec, "cannot rename '{}' to '{}': {}", m_temp, m_final, ec.message());
   m_committed = true;
+  auto parent = std::filesystem::path(m_final).parent_path();
+  sync_path(parent.empty() ? "." : parent.string());
 }
 
 }  // namespace irrev::h5

@@ -29,7 +29,7 @@ void check(int code, const char* what) {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
     MPI_Error_string(code, text, &len);
-    IRREV_FAIL("MPI call {} failed: {}", what, std::string(text, static_cast<std::size_t>(len)));
+    IRREV_SYSTEM_CHECK(false, "MPI call {} failed: {}", what, std::string(text, static_cast<std::size_t>(len)));
   }
 }
 }  // namespace
@@ -77,13 +77,16 @@ std::unique_ptr<Communicator> Communicator::split(int color) const {
 }
 
 std::string Communicator::recv_idle(int source, int tag) const {
-  // Probe with a sleep: a blocking receive in Open MPI spins a whole core.
+  // Probe with a sleep: a blocking receive in Open MPI spins a whole core. The sleep grows
+  // from 50 us to 5 ms, so a quick answer costs little latency and a long wait little CPU.
   int flag = 0;
   MPI_Status status;
+  auto pause = std::chrono::microseconds(50);
   while (true) {
     check(MPI_Iprobe(source, tag, as_comm(m_comm), &flag, &status), "MPI_Iprobe");
     if (flag) return recv(source, tag);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
 }
 
@@ -105,6 +108,21 @@ void Communicator::abort(int exit_code, const std::string& message) const {
   if (m_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
   if (m_owns_mpi) MPI_Finalize();
   std::exit(exit_code);
+}
+
+bool Communicator::agree(bool value_on_root) const {
+  std::uint8_t v = value_on_root ? 1 : 0;
+  if (m_size > 1) check(MPI_Bcast(&v, 1, MPI_UINT8_T, 0, as_comm(m_comm)), "MPI_Bcast");
+  return v != 0;
+}
+
+int Communicator::node_size() const {
+  MPI_Comm node;
+  check(MPI_Comm_split_type(as_comm(m_comm), MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  int n = 1;
+  MPI_Comm_size(node, &n);
+  MPI_Comm_free(&node);
+  return n;
 }
 
 void Communicator::barrier() const { check(MPI_Barrier(as_comm(m_comm)), "MPI_Barrier"); }

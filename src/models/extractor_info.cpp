@@ -1,11 +1,11 @@
 #include "irrev/models/extractor_info.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <fstream>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/sha256.hpp"
 
 namespace irrev::models {
 
@@ -56,23 +56,6 @@ void ExtractorInfo::validate(const std::string& where) const {
   for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);
 }
 
-std::string sha256_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  IRREV_CHECK(in.good(), "cannot read '{}' to checksum it", path);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
+std::string sha256_file(const std::string& path) { return sha256_of_file(path); }
 
 }  // namespace irrev::models

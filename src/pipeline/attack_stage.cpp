@@ -9,6 +9,8 @@
 #include "irrev/attack/attack_tally.hpp"
 #include "irrev/attack/rsr_summary.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
@@ -19,45 +21,15 @@
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/thresholds.hpp"
-#include "irrev/protect/keyed_stream.hpp"
+#include "attack_checkpoint.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using detail::AttackState;
+using detail::AttackUnit;
 
 namespace {
-
-/// Key of the units' shuffled order (part of the checkpoint's key).
-constexpr std::uint64_t kUnitOrderSeed = 0x756e6974;  // "unit"
-
-struct Unit {
-  int plan;
-  std::int64_t first, entries, t0, t1;
-};
-
-/// The work units, in a fixed shuffled order: a job stopped part-way (a time limit, a signal)
-/// has then finished a uniform sample of each plan's permutations and of the template shards,
-/// so its partial table (irrev status) is unbiased and its samples/s steady. The final counts
-/// do not depend on the order.
-std::vector<Unit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
-                            std::int64_t per_templates) {
-  std::vector<Unit> units;
-  for (std::size_t p = 0; p < plans.size(); ++p)
-    for (std::int64_t e = 0; e < plans[p].size(); e += per_entries)
-      for (std::int64_t t = 0; t < templates; t += per_templates)
-        units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
-                         std::min(t + per_templates, templates)});
-  protect::KeyedStream s(kUnitOrderSeed, 0, 0);
-  for (std::size_t i = units.size(); i > 1; --i) std::swap(units[i - 1], units[s.below(static_cast<std::uint32_t>(i))]);
-  return units;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 std::string device_for_rank(const std::string& device, const dist::Communicator& comm) {
   if (device != "cuda") return device;
@@ -66,91 +38,6 @@ std::string device_for_rank(const std::string& device, const dist::Communicator&
   const int gpus = models::cuda_device_count();
   IRREV_CHECK(gpus > 0, "device 'cuda' was asked for, but this LibTorch sees no CUDA device");
   return "cuda:" + std::to_string(comm.local_worker() % gpus);
-}
-
-struct State {
-  std::vector<attack::PlanTally> tallies;
-  std::vector<std::uint8_t> done;
-  std::int64_t samples_done = 0;
-};
-
-void write_state(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
-                 const State& s, const std::string& status, std::int64_t samples_total) {
-  h5::AtomicOutput out(path);
-  {
-    h5::File f(out.temp_path(), h5::File::Mode::truncate);
-    f.set_attribute("key", key);
-    f.set_attribute("status", status);
-    f.set_attribute("updated", utc_now());
-    std::int64_t units_done = 0;
-    for (auto d : s.done) units_done += d;
-    f.set_attribute("progress", json{{"units_done", units_done}, {"units_total", s.done.size()},
-                                     {"samples_done", s.samples_done}, {"samples_total", samples_total}}
-                                    .dump());
-    f.write("done", s.done);
-    for (std::size_t p = 0; p < plans.size(); ++p) {
-      const std::string g = "plans/" + plans[p].spec.name();
-      f.write(g + "/counts", s.tallies[p].counts,
-              {static_cast<std::uint64_t>(plans[p].size()), static_cast<std::uint64_t>(attack::kOutcomes)});
-      f.write(g + "/histograms", s.tallies[p].histograms,
-              {static_cast<std::uint64_t>(s.tallies[p].histograms.size() / attack::kScoreBins),
-               static_cast<std::uint64_t>(attack::kScoreBins)});
-    }
-  }
-  out.commit();
-}
-
-/// Which parts of two attack keys differ, for the refusal message.
-std::string key_difference(const std::string& a, const std::string& b) {
-  // JSON-patch paths, cut to two levels ("settings/batch", "plans/0"), each named once.
-  std::vector<std::string> diff;
-  for (const auto& op : json::diff(json::parse(b), json::parse(a))) {
-    auto path = op.at("path").get<std::string>().substr(1);
-    const auto second = path.find('/', path.find('/') + 1);
-    if (path.find('/') != std::string::npos && second != std::string::npos) path.resize(second);
-    if (std::find(diff.begin(), diff.end(), path) == diff.end()) diff.push_back(path);
-  }
-  return fmt::format("{}", fmt::join(diff, ", "));
-}
-
-json rows_json(const std::vector<attack::RsrRow>& rows) {
-  json out = json::array();
-  for (const auto& r : rows)
-    out.push_back({{"blocks", r.blocks}, {"complexity", r.complexity}, {"type", r.type == 1 ? "I" : "II"},
-                   {"fmr", r.fmr}, {"mean", r.mean}, {"min", r.min}, {"median", r.median}, {"max", r.max},
-                   {"std", r.std}, {"ci95", {r.ci_low, r.ci_high}}, {"permutations", r.permutations},
-                   {"templates", r.templates}});
-  return out;
-}
-
-/// The RSR table of a checkpoint's finished permutations (those tried on every template), per
-/// plan: units run in a shuffled order, so these are a uniform sample of the plan's.
-json partial_tables(const h5::File& f) {
-  const auto key = json::parse(f.attribute("key"));
-  std::vector<attack::Plan> plans;
-  std::int64_t entries = 0;
-  for (const auto& pj : key.at("plans")) {
-    plans.push_back(attack::make_plan(attack::PlanSpec::from_json(pj.dump())));
-    entries += plans.back().size();
-  }
-  // Every plan runs on every template: samples_total = entries x templates.
-  const auto all = entries > 0 ? json::parse(f.attribute("progress")).at("samples_total").get<std::int64_t>() / entries : 0;
-  json out = json::array();
-  for (const auto& plan : plans) {
-    attack::PlanTally tally(plan.spec.blocks, plan.size());
-    tally.counts = f.read<std::int64_t>("plans/" + plan.spec.name() + "/counts");
-    std::int64_t finished = 0;
-    for (std::int64_t e = 0; e < plan.size(); ++e) {
-      if (all > 0 && tally.count(e, attack::kTriedType1) == all) {
-        ++finished;
-        continue;
-      }
-      for (int o = 0; o < attack::kOutcomes; ++o) tally.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)] = 0;
-    }
-    out.push_back({{"plan", plan.spec.name()}, {"permutations_finished", finished}, {"permutations", plan.size()},
-                   {"templates", all}, {"rsr", rows_json(attack::rsr_by_complexity(plan, tally))}});
-  }
-  return out;
 }
 
 }  // namespace
@@ -176,6 +63,12 @@ std::string attack_checkpoint_path(const std::string& out) {
 
 AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o) {
   const auto t_start = std::chrono::steady_clock::now();
+  // One attack per output: two would share the checkpoint and the temporary file.
+  OutputLock lock;
+  if (comm.is_master()) {
+    require_output_file(o.out, "attack output (--out)");
+    lock = OutputLock(o.out);
+  }
   IRREV_CHECK(!o.plans.empty(), "the attack names no plan");
   IRREV_CHECK(o.batch >= 1 && o.templates_per_unit >= 1 && o.templates_per_unit % o.batch == 0,
               "templates_per_unit ({}) must be a positive multiple of the batch ({}): batches never straddle units",
@@ -264,7 +157,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                                                 o.unshuffle_model == "full"));
   }
 
-  const auto units = cut_units(plans, n_t, o.entries_per_unit, o.templates_per_unit);
+  const auto units = detail::cut_units(plans, n_t, o.entries_per_unit, o.templates_per_unit);
   std::int64_t samples_total = 0;
   for (const auto& p : plans) samples_total += p.size() * n_t;
 
@@ -278,37 +171,23 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"extractor", extractor_sha},
                                {"thresholds", {thr.fmr_0_1, thr.fmr_1}},
                                {"settings", json::parse(attack_settings_json(o))},
-                               {"unit_order", fmt::format("shuffled {}", kUnitOrderSeed)},
+                               {"unit_order", fmt::format("shuffled {}", detail::kUnitOrderSeed)},
                                {"outcomes", attack::kOutcomes}}
                               .dump();
 
   const std::string ckpt = attack_checkpoint_path(o.out);
-  State state;
+  AttackState state;
   std::string resumed = "no";
   if (comm.is_master()) {
-    for (const auto& p : plans) state.tallies.emplace_back(p.spec.blocks, p.size());
-    state.done.assign(units.size(), 0);
     if (fs::exists(ckpt)) {
-      h5::File f(ckpt, h5::File::Mode::read);
-      const std::string old = f.attribute("key");
-      IRREV_CHECK(old == key,
-                  "'{}' is the checkpoint of a different attack (it differs in: {}); remove it to start over, or "
-                  "run the attack it belongs to",
-                  ckpt, key_difference(key, old));
-      state.done = f.read<std::uint8_t>("done");
-      for (std::size_t p = 0; p < plans.size(); ++p) {
-        const std::string g = "plans/" + plans[p].spec.name();
-        state.tallies[p].counts = f.read<std::int64_t>(g + "/counts");
-        state.tallies[p].histograms = f.read<std::int64_t>(g + "/histograms");
-      }
+      state = detail::read_attack_checkpoint(ckpt, key, plans, units);
       std::int64_t k = 0;
-      for (std::size_t u = 0; u < units.size(); ++u)
-        if (state.done[u]) {
-          ++k;
-          state.samples_done += units[u].entries * (units[u].t1 - units[u].t0);
-        }
+      for (auto d : state.done) k += d;
       resumed = fmt::format("{} of {} units from {}", k, units.size(), ckpt);
       spdlog::info("attack: resuming: {}", resumed);
+    } else {
+      for (const auto& p : plans) state.tallies.emplace_back(p.spec.blocks, p.size());
+      state.done.assign(units.size(), 0);
     }
     spdlog::info("attack: {} templates ({} female, {} male, {} with a second image), {} plans, {} units, {} samples; "
                  "thresholds {:.4f} / {:.4f} from {}",
@@ -339,11 +218,12 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     control.checkpoint_seconds = o.checkpoint_seconds;
     control.checkpoint = [&] {
       const auto t0 = std::chrono::steady_clock::now();
-      write_state(ckpt, key, plans, state, "running", samples_total);
+      detail::write_attack_checkpoint(ckpt, key, plans, state, "running", samples_total);
       checkpoint_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       ++checkpoints;
     };
     control.stop_requested = [] { return dist::stop_signal() != 0; };
+    control.deadline_factor = o.unit_deadline_factor;
   }
   const auto outcome = dist::run_work_queue(
       comm, static_cast<std::int64_t>(units.size()),
@@ -368,10 +248,11 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
 
   AttackOutcome result;
-  result.complete = outcome == dist::QueueOutcome::complete;
+  result.complete = outcome.outcome == dist::QueueOutcome::complete;
+  result.stalled_ranks = outcome.stalled_ranks;
   if (!comm.is_master()) return result;
   if (!result.complete) {
-    write_state(ckpt, key, plans, state, fmt::format("resumable (stopped by signal {})", dist::stop_signal()),
+    detail::write_attack_checkpoint(ckpt, key, plans, state, fmt::format("resumable (stopped by signal {})", dist::stop_signal()),
                 samples_total);
     spdlog::warn("attack: stopped by signal {}; state saved in '{}': run the same command to continue",
                  dist::stop_signal(), ckpt);
@@ -404,13 +285,14 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                {"unit_compute_seconds_mean", units_run ? compute_seconds / static_cast<double>(units_run) : 0.0},
                {"master_seconds_per_unit", units_run ? master_seconds / static_cast<double>(units_run) : 0.0},
                {"checkpoints", checkpoints},
+               {"stalled_ranks", outcome.stalled_ranks},
                {"checkpoint_seconds_total", checkpoint_seconds},
                {"rsr", json::array()},
                {"expected_rsr_uniform", json::array()},
                {"unprotected_rsr", json::array()}};
   h5::AtomicOutput out(o.out);
   {
-    h5::File f(out.temp_path(), h5::File::Mode::truncate);
+    h5::File& f = out.file();
     f.set_attribute("key", key);
     f.set_attribute("schema", "irrev attack 1");
     std::vector<std::int64_t> rows(chosen.rows.begin(), chosen.rows.end()), second(chosen.second_rows.begin(), chosen.second_rows.end());
@@ -445,7 +327,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
               {static_cast<std::uint64_t>(tally.histograms.size() / attack::kScoreBins), static_cast<std::uint64_t>(attack::kScoreBins)});
       const auto rows_k = attack::rsr_by_complexity(plan, tally);
       const auto expected = attack::expected_rsr_uniform(plan, rows_k);
-      for (auto& r : rows_json(rows_k)) {
+      for (auto& r : detail::rows_json(rows_k)) {
         r["plan"] = plan.spec.name();
         summary["rsr"].push_back(r);
         if (r["complexity"] == 0) summary["unprotected_rsr"].push_back(r);
@@ -498,7 +380,7 @@ std::string attack_status_json(const std::string& run_dir) {
       out.push_back({{"file", p.string()}, {"status", f.attribute("status")}, {"updated", f.attribute("updated")},
                      {"units_done", prog["units_done"]}, {"units_total", prog["units_total"]},
                      {"samples_done", prog["samples_done"]}, {"samples_total", prog["samples_total"]},
-                     {"partial", partial_tables(f)}});
+                     {"partial", detail::partial_tables(f)}});
     } else if (f.has_attribute("summary_json")) {
       auto s = json::parse(f.attribute("summary_json"));
       out.push_back({{"file", p.string()}, {"status", "complete"}, {"samples", s["samples"]}, {"seconds", s["seconds"]}});

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/dataset_tables.hpp"
@@ -13,6 +15,11 @@
 namespace irrev::pipeline {
 
 EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
+  OutputLock lock;  // one run per output
+  if (comm.is_master()) {
+    require_output_file(o.out, "templates output (--out)");
+    lock = OutputLock(o.out);
+  }
   IRREV_CHECK(o.batch > 0, "embed batch size must be positive, got {}", o.batch);
   h5::File crops(o.crops, h5::File::Mode::read);
   IRREV_CHECK(crops.has_attribute("schema") && crops.attribute("schema") == "irrev.crops/1",
@@ -58,7 +65,7 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   if (!comm.is_master()) return summary;
   h5::AtomicOutput output(o.out);
   {
-    h5::File f(output.temp_path(), h5::File::Mode::truncate);
+    h5::File& f = output.file();
     f.set_attribute("schema", "irrev.templates/1");
     f.set_attribute("extractor", info.to_json());
     f.set_attribute("crops", o.crops);

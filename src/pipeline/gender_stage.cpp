@@ -7,6 +7,7 @@
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
@@ -49,6 +50,8 @@ std::vector<float> reembedded(const std::vector<float>& templates, int dim, cons
 std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
   IRREV_CHECK(o.folds >= 2, "gender: at least 2 folds, got {}", o.folds);
+  IRREV_CHECK(o.max_templates >= 0, "gender: max_templates must be >= 0, got {}", o.max_templates);
+  if (comm.is_master() && !o.out_csv.empty()) require_output_file(o.out_csv, "gender table (--csv)");
   auto set = data::read_template_set(o.templates);
   const auto det = data::read_detection_scores(o.crops, set, o.templates);
   attack::SelectionSpec spec;
@@ -78,7 +81,9 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   std::vector<std::string> names{"unprotected"};
   std::vector<std::vector<float>> inputs{base};
   for (int b : o.blocks) {
-    if (d % b != 0 || d / b < 2 || d / b > protect::kMaxBlocks) continue;
+    IRREV_CHECK(b > 0 && d % b == 0 && d / b >= 2 && d / b <= protect::kMaxBlocks,
+                "gender: {} values per block do not cut the {}-D templates of '{}' into 2 to {} blocks", b, d, o.templates,
+                protect::kMaxBlocks);
     names.push_back(std::to_string(b));
     inputs.push_back(protect::protect_all(base.data(), n, d, b, o.seed).values);
   }

@@ -9,6 +9,8 @@
 #include <unordered_map>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/dataset_tables.hpp"
@@ -26,6 +28,11 @@ std::string IngestSummary::to_json() const {
 
 #ifdef IRREV_WITH_OPENCV
 IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o) {
+  OutputLock lock;  // one run per output
+  if (comm.is_master()) {
+    require_output_file(o.out, "crops output (--out)");
+    lock = OutputLock(o.out);
+  }
   namespace fs = std::filesystem;
   // Everything a user can get wrong is checked on every rank before any work starts.
   std::vector<Reject> rejects;
@@ -87,7 +94,7 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   const auto m = static_cast<std::uint64_t>(table.size());
   h5::AtomicOutput output(o.out);
   {
-    h5::File f(output.temp_path(), h5::File::Mode::truncate);
+    h5::File& f = output.file();
     f.set_attribute("schema", "irrev.crops/1");
     f.set_attribute("images_dir", o.images_dir);
     f.create("crops", h5::Type::u8, {m, vision::kCropSize, vision::kCropSize, 3}, 64);

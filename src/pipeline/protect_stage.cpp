@@ -1,5 +1,7 @@
 #include "irrev/pipeline/protect_stage.hpp"
 
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/protect/pe_miu.hpp"
@@ -7,6 +9,8 @@
 namespace irrev::pipeline {
 
 std::int64_t run_protect(const ProtectOptions& o) {
+  require_output_file(o.out, "protected templates output (--out)");
+  const OutputLock lock(o.out);  // one run per output
   auto t = data::read_template_set(o.templates);
   const int n = protect::block_count(t.dim, o.block);
   auto p = protect::protect_all(t.values.data(), t.count, t.dim, o.block, o.seed);
@@ -20,7 +24,7 @@ std::int64_t run_protect(const ProtectOptions& o) {
   }
   h5::AtomicOutput output(o.out);
   {
-    h5::File f(output.temp_path(), h5::File::Mode::truncate);
+    h5::File& f = output.file();
     f.set_attribute("schema", "irrev.protected/1");
     f.set_attribute("templates", o.templates);
     f.set_attribute("extractor", t.extractor_json);

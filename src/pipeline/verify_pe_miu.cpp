@@ -7,6 +7,8 @@
 
 #include "../match/detail/pe_miu_kernel.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
@@ -94,6 +96,11 @@ void write_scores(const std::string& path, const std::vector<double>& scores) {
 }  // namespace
 
 std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
+  OutputLock lock;  // one run per output
+  if (comm.is_master() && !o.out.empty()) {
+    require_output_file(o.out, "verification output (--out)");
+    lock = OutputLock(o.out);
+  }
   auto t = data::read_template_set(o.templates);
   std::vector<Protection> protections{{0}};
   for (int b : o.blocks) {
@@ -183,7 +190,7 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
       if (!o.out.empty()) {
         h5::AtomicOutput output(o.out);
         {
-          h5::File f(output.temp_path(), h5::File::Mode::truncate);
+          h5::File& f = output.file();
           f.set_attribute("schema", "irrev.verify/1");
           f.set_attribute("templates", o.templates);
           f.set_attribute("extractor", t.extractor_json);

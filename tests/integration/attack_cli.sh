@@ -4,15 +4,7 @@
 # stopped with SIGUSR1 and resumed all end with the same counts and histograms. A checkpoint
 # of another attack and an inverter that saw an evaluation identity are refused.
 source "$(dirname "$0")/lib.sh"
-MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
-make_subset "$WORK/lfw" 100 2
-"$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \
-  --genders "$LFW" --out "$WORK/crops.h5"
-"$IRREV" --no-progress embed --crops "$WORK/crops.h5" --model "$MODELS/fr_feature.pt" --out "$WORK/t.h5"
-"$IRREV" --no-progress verify --templates "$WORK/t.h5" --protocol error-rates --pairs all-vs-all \
-  --blocks 64 --out "$WORK/verify.h5" > /dev/null
-"$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
-  --extractor "$MODELS/fr_feature.pt" --out "$WORK/inv" --preset quick-cpu --epochs 2 > /dev/null
+make_attack_inputs
 
 attack() {  # ranks out [extra options...]
   local n="$1" out="$2"
@@ -55,13 +47,15 @@ attack 3 "$WORK/killed.h5" --templates-per-unit 16 --permutations-per-unit 3 --c
 grep -q "resuming" "$WORK/killed.log" || fail "the killed job did not resume"
 same "$WORK/np1.h5" "$WORK/killed.h5"
 
-# SIGUSR1 to mpiexec (as SLURM's --signal does): exit 0, resumable, then continued.
+# SIGUSR1 to mpiexec (as SLURM's --signal does): exit 75 (resumable), then continued.
 attack 3 "$WORK/usr1.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 \
   > "$WORK/usr1.json" 2> "$WORK/usr1.log" &
 pid=$!
 wait_for_units "$WORK/usr1.checkpoint.h5"
 pkill -USR1 -f "$WORK/usr1.h5"  # mpiexec and its ranks, as scancel --signal does
-wait "$pid" || fail "a signalled attack must exit 0"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 75 ] || fail "a signalled attack must exit 75 (resumable), not $rc"
 [ "$(json "$WORK/usr1.json" "d['status']")" = resumable ] || fail "not resumable: $(cat "$WORK/usr1.json")"
 "$IRREV" status "$WORK" > "$WORK/status.json"
 python3 - "$WORK/status.json" <<'PY' || fail "irrev status: $(cat "$WORK/status.json")"

@@ -30,17 +30,6 @@ reason "female_names.txt:2" | grep -q "malformed gender line" || fail "gender li
 reason "Good_Face_0001.jpg" | grep -q "both female and male" || fail "gender conflict"
 h5dump -d /rejects/reason "$WORK/crops.h5" | grep -q "truncated JPEG" || fail "rejects table in crops.h5"
 
-# expect_error CODE TEXT CMD...: the command fails with exit CODE and TEXT on stderr, quickly.
-expect_error() {
-  local code="$1" text="$2"; shift 2
-  set +e
-  timeout 120 "$@" > "$WORK/err.out" 2> "$WORK/err.txt"
-  local rc=$?
-  set -e
-  [ "$rc" != 124 ] || fail "'$*' hung"
-  [ "$rc" = "$code" ] || fail "'$*' exited $rc, expected $code: $(cat "$WORK/err.txt")"
-  grep -q -- "$text" "$WORK/err.txt" || fail "'$*' did not say '$text': $(cat "$WORK/err.txt")"
-}
 expect_error 2 "image folder '$WORK/absent' does not exist" \
   "$IRREV" ingest --images "$WORK/absent" --out "$WORK/x.h5"
 expect_error 2 "model file '$WORK/no_models/fr_detect.onnx' is missing" \

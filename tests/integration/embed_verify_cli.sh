@@ -2,7 +2,6 @@
 # embed and verify through the command line and through a job file, on real LFW pairs:
 # templates identical for 1 and 3 ranks; both extractors verify the pairs well.
 source "$(dirname "$0")/lib.sh"
-MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
 make_subset "$WORK/lfw" 25 2
 "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \
   --pairs "$WORK/lfw.pairs.txt" --out "$WORK/crops.h5"

@@ -8,11 +8,31 @@ LFW="$SHARED/datasets/lfw"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 MPIEXEC="${MPIEXEC:-mpiexec}"
+MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # json FILE EXPR: evaluate a Python expression over the JSON document `d`.
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# expect_error CODE TEXT CMD...: the command (a program or a shell function) fails with exit
+# CODE and TEXT (a grep pattern) on stderr, within two minutes.
+expect_error() {
+  local code="$1" text="$2"; shift 2
+  set +e
+  ("$@") > "$WORK/err.out" 2> "$WORK/err.txt" &
+  local pid=$! tenths=0 rc
+  while kill -0 "$pid" 2> /dev/null && [ "$tenths" -lt 1200 ]; do sleep 0.1; tenths=$((tenths + 1)); done
+  if kill -0 "$pid" 2> /dev/null; then
+    pkill -9 -P "$pid"; kill -9 "$pid"
+    fail "'$*' hung"
+  fi
+  wait "$pid"
+  rc=$?
+  set -e
+  [ "$rc" = "$code" ] || fail "'$*' exited $rc, expected $code: $(cat "$WORK/err.txt")"
+  grep -q -- "$text" "$WORK/err.txt" || fail "'$*' did not say '$text': $(cat "$WORK/err.txt")"
+}
 
 # make_subset DIR PER_FOLD FOLDS: an LFW-layout folder of the images that the first PER_FOLD
 # genuine and PER_FOLD impostor pairs of each of the first FOLDS folds name (links to the real
@@ -41,4 +61,18 @@ for person, n in names:
     link = os.path.join(out, person, f)
     if not os.path.exists(link): os.symlink(os.path.join(src, person, f), link)
 PY
+}
+
+# make_attack_inputs: what an attack reads, from a real LFW subset: $WORK/crops.h5, $WORK/t.h5
+# (fr_feature templates), $WORK/verify.h5 (all-vs-all thresholds) and $WORK/inv/inverter.pt (a
+# 2-epoch quick inverter).
+make_attack_inputs() {
+  make_subset "$WORK/lfw" 100 2
+  "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \
+    --genders "$LFW" --out "$WORK/crops.h5"
+  "$IRREV" --no-progress embed --crops "$WORK/crops.h5" --model "$MODELS/fr_feature.pt" --out "$WORK/t.h5"
+  "$IRREV" --no-progress verify --templates "$WORK/t.h5" --protocol error-rates --pairs all-vs-all \
+    --blocks 64 --out "$WORK/verify.h5" > /dev/null
+  "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
+    --extractor "$MODELS/fr_feature.pt" --out "$WORK/inv" --preset quick-cpu --epochs 2 > /dev/null
 }

@@ -3,7 +3,6 @@
 # the LFW View 2 scores of fr_feature (unprotected and PE-MIU, made by irrev verify from real
 # LFW templates), and on hand-made sets with ties. EER, FNMR at FMR and thresholds to 1e-9.
 source "$(dirname "$0")/lib.sh"
-MODELS="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
 here="$(cd "$(dirname "$0")" && pwd)"
 make_subset "$WORK/lfw" 150 2
 "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \

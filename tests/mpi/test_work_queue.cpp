@@ -2,7 +2,11 @@
 // result that its number alone determines, whatever the rank count.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/work_queue.hpp"
@@ -60,11 +64,69 @@ TEST(WorkQueue, ZeroUnitsEndsEveryRank) {
   EXPECT_EQ(sinks, 0);
 }
 
+/// A worker that sits on a unit far beyond its deadline: the master hands the unit to another
+/// worker, every unit is sunk once with its own result, and the slow rank, which has not
+/// answered when the others have done everything, is reported. Its late answer (after the
+/// queue ended) must not be taken for a unit of the next queue: the next test runs one.
+TEST(WorkQueue, AUnitPastItsDeadlineGoesToAnotherWorker) {
+  if (g_comm->size() < 3) GTEST_SKIP() << "needs two workers";
+  const std::int64_t n = 24;
+  std::map<std::int64_t, std::string> got;
+  dist::QueueControl control;
+  control.deadline_factor = 4;
+  control.deadline_floor_seconds = 0.5;
+  int computed_here = 0;
+  const auto r = dist::run_work_queue(
+      *g_comm, n,
+      [&](std::int64_t u) {
+        ++computed_here;
+        // Rank 1 takes 2.5 s over its third unit (the others take 20 ms): past the deadline.
+        const bool slow = g_comm->rank() == 1 && computed_here == 3;
+        std::this_thread::sleep_for(std::chrono::milliseconds(slow ? 2500 : 20));
+        return "result " + std::to_string(u);
+      },
+      [&](std::int64_t u, const std::string& bytes) {
+        EXPECT_TRUE(got.emplace(u, bytes).second) << "unit " << u << " sunk twice";
+      },
+      control);
+  EXPECT_EQ(r.outcome, dist::QueueOutcome::complete);
+  if (g_comm->is_master()) {
+    ASSERT_EQ(static_cast<std::int64_t>(got.size()), n);
+    for (const auto& [u, bytes] : got) EXPECT_EQ(bytes, "result " + std::to_string(u));
+    EXPECT_EQ(r.stalled_ranks, std::vector<int>{1});
+  }
+  // The slow unit was computed twice: once late by rank 1, once by another worker.
+  EXPECT_EQ(g_comm->sum(computed_here), n + 1);
+}
+
+/// Workers without work wait without spinning: a worker idle for 1.5 s uses a small share of a
+/// core (a blocking MPI receive would use all of it).
+TEST(WorkQueue, IdleWorkersSleep) {
+  if (g_comm->size() < 3) GTEST_SKIP() << "needs two workers";
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  const auto t0 = std::chrono::steady_clock::now();
+  dist::run_work_queue(
+      *g_comm, 1,
+      [](std::int64_t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        return std::string("done");
+      },
+      [](std::int64_t, const std::string&) {});
+  getrusage(RUSAGE_SELF, &after);
+  const auto cpu = [](const rusage& u) { return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec); };
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // One of the workers computed (and slept); every rank's CPU time stays far below its wall time.
+  EXPECT_LT(cpu(after) - cpu(before), 0.5 * wall) << "rank " << g_comm->rank() << " spun while waiting";
+}
+
 TEST(Communicator, BroadcastAndSum) {
   std::string s = g_comm->is_master() ? "from rank 0" : "";
   g_comm->broadcast(s, 0);
   EXPECT_EQ(s, "from rank 0");
   EXPECT_EQ(g_comm->sum(g_comm->rank() + 1), g_comm->size() * (g_comm->size() + 1) / 2);
+  EXPECT_TRUE(g_comm->agree(g_comm->is_master()));
+  EXPECT_FALSE(g_comm->agree(!g_comm->is_master()));
 }
 
 int main(int argc, char** argv) {

@@ -27,6 +27,8 @@ struct JobConfig {
   /// inverter); empty: out_dir. Sweep tasks share one, each with its own out_dir.
   std::string work_dir;
   const std::string& stage_dir() const { return work_dir.empty() ? out_dir : work_dir; }
+  /// Outputs readable by the group (0640 / 0750) instead of the owner only (0600 / 0700).
+  bool share_with_group = false;
   // [data]
   std::string images;
   std::string pairs;
@@ -54,6 +56,7 @@ struct JobConfig {
   bool train_inverter = false;
   std::string inverter_preset = "quick-cpu";
   models::InverterTrainingConfig inverter;  ///< the preset with the job's overrides
+  int inverter_trainers = 1;  ///< training ranks (data-parallel); pipeline::train_inverter_on_ranks
   std::string inverter_dir(const std::string& extractor) const { return stage_dir() + "/inverter_" + extractor; }
 
   // [attack]: present = the stage runs, for every extractor
@@ -70,11 +73,18 @@ struct JobConfig {
   bool attack_fused_relu = false;
   std::string attack_layout = "nhwc";
   bool attack_cudnn_benchmark = false;
-  bool attack_unshuffle = false;
+  /// The attacks run on each extractor's templates, in this order: "plain" inverts the protected
+  /// template as it is; "unshuffled" first puts its blocks back in the order a block-position
+  /// model finds (no second sample). The job key `attack.unshuffle = true` means ["unshuffled"].
+  std::vector<std::string> attack_modes{"plain"};
   std::string attack_unshuffle_model = "diagonal";
   int attack_targeted = -1;
   double attack_checkpoint_seconds = 60;
-  std::string attack_path(const std::string& extractor) const { return out_dir + "/attack_" + extractor + ".h5"; }
+  double attack_unit_deadline_factor = 10;  ///< AttackOptions::unit_deadline_factor
+  /// attack_<extractor>.h5 for the plain attack, attack_<extractor>_<mode>.h5 for the others.
+  std::string attack_path(const std::string& extractor, const std::string& mode = "plain") const {
+    return out_dir + "/attack_" + extractor + (mode == "plain" ? "" : "_" + mode) + ".h5";
+  }
 
   // [gender]: present = the stage runs, for every extractor
   bool gender = false;

@@ -4,6 +4,8 @@
 /// the dataset. Datasets are row-major; dimension 0 is the item axis ("row i of a dataset with
 /// dims {N, 112, 112, 3} is the 112*112*3 bytes at offset i*112*112*3").
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,10 @@ template <> constexpr Type type_of<std::int64_t>() { return Type::i64; }
 template <> constexpr Type type_of<float>() { return Type::f32; }
 template <> constexpr Type type_of<double>() { return Type::f64; }
 
-/// An open HDF5 file (RAII, move-only).
+/// An open HDF5 file (RAII, move-only). Every dataset of numbers it creates carries HDF5's
+/// Fletcher32 checksum, which HDF5 verifies on every read: a damaged file is refused, never
+/// read as other numbers. A file written to must be close()d, which checks that everything
+/// reached the disk (a full disk fails there); the destructor closes without checking.
 class File {
  public:
   enum class Mode { read, truncate, read_write };
@@ -34,6 +39,9 @@ class File {
   File& operator=(const File&) = delete;
 
   const std::string& path() const { return m_path; }
+  /// Flush and close, checked: a SystemError naming the file and the system's reason (such as
+  /// "No space left on device") when the data did not all reach the disk.
+  void close();
   bool has(const std::string& dataset) const;
   /// Create group `name` (and its parents).
   void create_group(const std::string& name);
@@ -79,17 +87,25 @@ class File {
 };
 
 /// Write to `final_path + ".tmp"` and rename over `final_path` on commit(): a stage that dies
-/// half-way never leaves a file that looks finished.
+/// half-way, or whose disk fills, never leaves a file that looks finished, and the file it
+/// replaces stays until the new one is whole.
 class AtomicOutput {
  public:
   explicit AtomicOutput(std::string final_path);
   ~AtomicOutput();
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+  /// The temporary file, created (truncated) on the first call.
+  File& file();
   const std::string& temp_path() const { return m_temp; }
-  void commit();
+  /// `check` runs on the closed temporary file before it replaces the final one (a checkpoint
+  /// reads itself back there).
+  void commit(const std::function<void(const std::string& temp_path)>& check = {});
 
  private:
   std::string m_final;
   std::string m_temp;
+  std::unique_ptr<File> m_file;
   bool m_committed = false;
 };
 

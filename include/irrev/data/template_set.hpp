@@ -20,7 +20,12 @@ struct TemplateSet {
   const float* row(std::int64_t i) const { return values.data() + i * dim; }
 };
 
+/// Read and check: every template finite and L2-normalised (else an InputError naming the row
+/// and its image).
 TemplateSet read_template_set(const std::string& path);
+
+/// The check read_template_set() makes, for sets made in memory; `where` names the source.
+void check_templates(const TemplateSet& set, const std::string& where);
 
 /// The detector score of each template's image (crops.h5 /detection/score), after checking that
 /// the crops file holds the same images in the same order as `set` (read from templates_path).

@@ -32,6 +32,10 @@ class Communicator {
   [[noreturn]] void abort(int exit_code, const std::string& message) const;
 
   void barrier() const;
+  /// Root's decision, on every rank (a stage runs or not, a loop stops or not): collective.
+  bool agree(bool value_on_root) const;
+  /// Ranks of this communicator on this rank's node (collective).
+  int node_size() const;
   void send(int dest, int tag, const std::string& bytes) const;
   /// Blocking receive from `source` (any_source allowed); returns the bytes and sets the sender.
   std::string recv(int source, int tag, int* sender = nullptr) const;

@@ -26,14 +26,28 @@ struct QueueControl {
   double checkpoint_seconds = 60;
   /// True when the job must stop handing out work (a signal, a time budget).
   std::function<bool()> stop_requested;
+  /// A unit not returned within this multiple of the mean unit time (and at least
+  /// `deadline_floor_seconds`) is handed to another worker; its worker is reported and given
+  /// up on until it answers (a late answer is ignored: results stay exact). 0: no deadline.
+  double deadline_factor = 0;
+  double deadline_floor_seconds = 10;
 };
 
 enum class QueueOutcome { complete, stopped };
 
+struct QueueResult {
+  QueueOutcome outcome = QueueOutcome::complete;
+  /// Rank 0: workers that missed a deadline and never answered again. They take no part in
+  /// anything after the queue, so the caller must end the job (after writing its results)
+  /// instead of entering another collective call.
+  std::vector<int> stalled_ranks;
+};
+
 /// Run the units that are not done; every rank returns the same outcome. On a stop, rank 0
-/// hands out nothing more, waits for the units in flight, sinks them and checkpoints.
-QueueOutcome run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
-                            const SinkFn& sink, const QueueControl& control);
+/// hands out nothing more, waits for the units in flight, sinks them and checkpoints. Workers
+/// wait for work without spinning.
+QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
+                           const SinkFn& sink, const QueueControl& control);
 
 /// Run units [0, n_units): `compute` on the workers, `sink` on rank 0 as results arrive.
 /// Every rank must call it with the same n_units.

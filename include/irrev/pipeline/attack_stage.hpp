@@ -48,12 +48,18 @@ struct AttackOptions {
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
   double checkpoint_seconds = 60;
+  /// A work unit not returned within this multiple of the mean unit time (at least 10 s) goes
+  /// to another worker, and its rank is reported as stalled; 0: wait for ever.
+  double unit_deadline_factor = 10;
   bool progress = true;
 };
 
 struct AttackOutcome {
   bool complete = false;
   std::string summary_json;  ///< rank 0: tables (complete) or the checkpoint state (stopped)
+  /// Rank 0: workers that missed a unit's deadline and never answered again. The results are
+  /// whole without them, but they take no part in anything after: the caller ends the job.
+  std::vector<int> stalled_ranks;
 };
 
 AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& options);

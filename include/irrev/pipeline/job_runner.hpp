@@ -16,7 +16,9 @@ struct RunOptions {
   bool progress = true;
 };
 
-/// Runs on every rank; returns the summary JSON (complete on rank 0).
+/// Runs on every rank; returns the summary JSON (complete on rank 0). "status" is "complete" or
+/// "resumable" (a signal stopped an attack, or a rank stalled: "stalled_ranks" names them, and
+/// the caller must end the job without another collective call).
 std::string run_job(const dist::Communicator& comm, const config::JobConfig& job,
                     const RunOptions& options);
 

@@ -1,0 +1,223 @@
+#include "attack_checkpoint.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "irrev/core/error.hpp"
+#include "irrev/core/sha256.hpp"
+#include "irrev/protect/keyed_stream.hpp"
+
+namespace irrev::pipeline::detail {
+using nlohmann::json;
+
+std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
+                                  std::int64_t per_templates) {
+  std::vector<AttackUnit> units;
+  for (std::size_t p = 0; p < plans.size(); ++p)
+    for (std::int64_t e = 0; e < plans[p].size(); e += per_entries)
+      for (std::int64_t t = 0; t < templates; t += per_templates)
+        units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
+                         std::min(t + per_templates, templates)});
+  protect::KeyedStream s(kUnitOrderSeed, 0, 0);
+  for (std::size_t i = units.size(); i > 1; --i) std::swap(units[i - 1], units[s.below(static_cast<std::uint32_t>(i))]);
+  return units;
+}
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string digest(const std::string& key, const std::vector<attack::Plan>& plans, const AttackState& s) {
+  Sha256 h;
+  h.update(key).update(s.done);
+  for (std::size_t p = 0; p < plans.size(); ++p) h.update(plans[p].spec.name()).update(s.tallies[p].counts).update(s.tallies[p].histograms);
+  return h.hex();
+}
+
+/// Which parts of two attack keys differ, for the refusal message: JSON-patch paths, cut to two
+/// levels ("settings/batch", "plans/0"), each named once.
+std::string key_difference(const std::string& a, const std::string& b) {
+  std::vector<std::string> diff;
+  for (const auto& op : json::diff(json::parse(b), json::parse(a))) {
+    auto path = op.at("path").get<std::string>().substr(1);
+    const auto second = path.find('/', path.find('/') + 1);
+    if (path.find('/') != std::string::npos && second != std::string::npos) path.resize(second);
+    if (std::find(diff.begin(), diff.end(), path) == diff.end()) diff.push_back(path);
+  }
+  return fmt::format("{}", fmt::join(diff, ", "));
+}
+
+/// An empty string when `s` is what its finished units imply; else what is wrong.
+std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units, const AttackState& s) {
+  using namespace attack;
+  std::vector<std::vector<std::int64_t>> tried(plans.size());
+  for (std::size_t p = 0; p < plans.size(); ++p) tried[p].assign(static_cast<std::size_t>(plans[p].size()), 0);
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    if (s.done[u] > 1) return fmt::format("unit {} is marked {} (not 0 or 1)", u, s.done[u]);
+    if (!s.done[u]) continue;
+    for (std::int64_t e = units[u].first; e < units[u].first + units[u].entries; ++e)
+      tried[static_cast<std::size_t>(units[u].plan)][static_cast<std::size_t>(e)] += units[u].t1 - units[u].t0;
+  }
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    const auto& t = s.tallies[p];
+    std::vector<std::int64_t> by_k(static_cast<std::size_t>(plans[p].spec.blocks + 1) * 2, 0);
+    for (std::int64_t e = 0; e < plans[p].size(); ++e) {
+      const auto c = [&](Outcome o) { return t.count(e, o); };
+      if (c(kTriedType1) != tried[p][static_cast<std::size_t>(e)])
+        return fmt::format("plan {} entry {}: {} templates counted, its finished units hold {}", plans[p].spec.name(), e,
+                           c(kTriedType1), tried[p][static_cast<std::size_t>(e)]);
+      const bool ok = c(kTriedType2) >= 0 && c(kTriedType2) <= c(kTriedType1) && c(kType1Fmr01) >= 0 &&
+                      c(kType1Fmr01) <= c(kType1Fmr1) && c(kType1Fmr1) <= c(kTriedType1) && c(kType2Fmr01) >= 0 &&
+                      c(kType2Fmr01) <= c(kType2Fmr1) && c(kType2Fmr1) <= c(kTriedType2) && c(kSelected) >= 0 &&
+                      c(kSelected) <= c(kTriedType1) && c(kSelectedFmr01) >= 0 && c(kSelectedFmr01) <= c(kSelectedFmr1) &&
+                      c(kSelectedFmr1) <= c(kSelected);
+      if (!ok) return fmt::format("plan {} entry {}: its counts contradict each other", plans[p].spec.name(), e);
+      const auto k = static_cast<std::size_t>(plans[p].complexity[static_cast<std::size_t>(e)]);
+      by_k[2 * k] += c(kTriedType1);
+      by_k[2 * k + 1] += c(kTriedType2);
+    }
+    for (std::size_t kt = 0; kt < by_k.size(); ++kt) {
+      std::int64_t total = 0;
+      for (int b = 0; b < kScoreBins; ++b) {
+        const auto v = t.histograms[kt * kScoreBins + static_cast<std::size_t>(b)];
+        if (v < 0) return fmt::format("plan {}: a negative histogram count", plans[p].spec.name());
+        total += v;
+      }
+      if (total != by_k[kt])
+        return fmt::format("plan {}: the type-{} scores of complexity {} hold {} samples, the counts {}", plans[p].spec.name(),
+                           kt % 2 ? "II" : "I", kt / 2, total, by_k[kt]);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void write_attack_checkpoint(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
+                             const AttackState& s, const std::string& status, std::int64_t samples_total) {
+  h5::AtomicOutput out(path);
+  h5::File& f = out.file();
+  f.set_attribute("key", key);
+  f.set_attribute("status", status);
+  f.set_attribute("updated", utc_now());
+  std::int64_t units_done = 0;
+  for (auto d : s.done) units_done += d;
+  f.set_attribute("progress", json{{"units_done", units_done}, {"units_total", s.done.size()},
+                                   {"samples_done", s.samples_done}, {"samples_total", samples_total}}
+                                  .dump());
+  f.set_attribute("sha256", digest(key, plans, s));
+  f.write("done", s.done);
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    const std::string g = "plans/" + plans[p].spec.name();
+    f.write(g + "/counts", s.tallies[p].counts,
+            {static_cast<std::uint64_t>(plans[p].size()), static_cast<std::uint64_t>(attack::kOutcomes)});
+    f.write(g + "/histograms", s.tallies[p].histograms,
+            {static_cast<std::uint64_t>(s.tallies[p].histograms.size() / attack::kScoreBins),
+             static_cast<std::uint64_t>(attack::kScoreBins)});
+  }
+  // Read back before it replaces the last good one: a disk that filled or a write that went
+  // astray fails here, with the previous checkpoint still in place.
+  out.commit([&](const std::string& temp) {
+    h5::File back(temp, h5::File::Mode::read);
+    AttackState r;
+    r.done = back.read<std::uint8_t>("done");
+    for (std::size_t p = 0; p < plans.size(); ++p) {
+      const std::string g = "plans/" + plans[p].spec.name();
+      r.tallies.emplace_back(plans[p].spec.blocks, plans[p].size());
+      r.tallies.back().counts = back.read<std::int64_t>(g + "/counts");
+      r.tallies.back().histograms = back.read<std::int64_t>(g + "/histograms");
+    }
+    IRREV_SYSTEM_CHECK(back.attribute("sha256") == digest(key, plans, r),
+                       "the checkpoint '{}' read back differs from what was written; the previous checkpoint is kept",
+                       temp);
+  });
+}
+
+AttackState read_attack_checkpoint(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
+                                   const std::vector<AttackUnit>& units) {
+  auto damaged = [&](const std::string& why) {
+    return fmt::format("the checkpoint '{}' is damaged ({}); it is not resumed. Move it aside to start the attack over "
+                       "(or put back a copy of it)",
+                       path, why);
+  };
+  AttackState s;
+  std::string stored_digest;
+  try {
+    h5::File f(path, h5::File::Mode::read);
+    const std::string old = f.has_attribute("key") ? f.attribute("key") : std::string();
+    if (json::accept(old) && old != key)
+      IRREV_FAIL("'{}' is the checkpoint of a different attack (it differs in: {}); remove it to start over, or run the "
+                 "attack it belongs to",
+                 path, key_difference(key, old));
+    IRREV_CHECK(old == key, "no readable key");
+    IRREV_CHECK(f.has_attribute("sha256"), "it carries no checksum");
+    stored_digest = f.attribute("sha256");
+    s.done = f.read<std::uint8_t>("done");
+    IRREV_CHECK(s.done.size() == units.size(), "{} units recorded, the attack has {}", s.done.size(), units.size());
+    for (const auto& p : plans) {
+      const std::string g = "plans/" + p.spec.name();
+      s.tallies.emplace_back(p.spec.blocks, p.size());
+      auto counts = f.read<std::int64_t>(g + "/counts");
+      auto hist = f.read<std::int64_t>(g + "/histograms");
+      IRREV_CHECK(counts.size() == s.tallies.back().counts.size() && hist.size() == s.tallies.back().histograms.size(),
+                  "plan {} has other sizes", p.spec.name());
+      s.tallies.back().counts = std::move(counts);
+      s.tallies.back().histograms = std::move(hist);
+    }
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.find("different attack") != std::string::npos) throw;
+    IRREV_FAIL("{}", damaged(what));
+  }
+  IRREV_CHECK(stored_digest == digest(key, plans, s), "{}", damaged("its checksum does not match its contents"));
+  const auto wrong = inconsistency(plans, units, s);
+  IRREV_CHECK(wrong.empty(), "{}", damaged(wrong));
+  for (std::size_t u = 0; u < units.size(); ++u)
+    if (s.done[u]) s.samples_done += units[u].samples();
+  return s;
+}
+
+json rows_json(const std::vector<attack::RsrRow>& rows) {
+  json out = json::array();
+  for (const auto& r : rows)
+    out.push_back({{"blocks", r.blocks}, {"complexity", r.complexity}, {"type", r.type == 1 ? "I" : "II"},
+                   {"fmr", r.fmr}, {"mean", r.mean}, {"min", r.min}, {"median", r.median}, {"max", r.max},
+                   {"std", r.std}, {"ci95", {r.ci_low, r.ci_high}}, {"permutations", r.permutations},
+                   {"templates", r.templates}});
+  return out;
+}
+
+json partial_tables(const h5::File& f) {
+  const auto key = json::parse(f.attribute("key"));
+  std::vector<attack::Plan> plans;
+  std::int64_t entries = 0;
+  for (const auto& pj : key.at("plans")) {
+    plans.push_back(attack::make_plan(attack::PlanSpec::from_json(pj.dump())));
+    entries += plans.back().size();
+  }
+  // Every plan runs on every template: samples_total = entries x templates.
+  const auto all = entries > 0 ? json::parse(f.attribute("progress")).at("samples_total").get<std::int64_t>() / entries : 0;
+  json out = json::array();
+  for (const auto& plan : plans) {
+    attack::PlanTally tally(plan.spec.blocks, plan.size());
+    tally.counts = f.read<std::int64_t>("plans/" + plan.spec.name() + "/counts");
+    std::int64_t finished = 0;
+    for (std::int64_t e = 0; e < plan.size(); ++e) {
+      if (all > 0 && tally.count(e, attack::kTriedType1) == all) {
+        ++finished;
+        continue;
+      }
+      for (int o = 0; o < attack::kOutcomes; ++o) tally.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)] = 0;
+    }
+    out.push_back({{"plan", plan.spec.name()}, {"permutations_finished", finished}, {"permutations", plan.size()},
+                   {"templates", all}, {"rsr", rows_json(attack::rsr_by_complexity(plan, tally))}});
+  }
+  return out;
+}
+
+}  // namespace irrev::pipeline::detail
