@@ -1,106 +1,20 @@
 #include "irrev/attack/unshuffle.hpp"
 
+#include <torch/torch.h>
+
 #include <cmath>
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
 #include "irrev/data/identity_split.hpp"
 #include "irrev/data/template_set.hpp"
+#include "irrev/match/assignment.hpp"
+#include "irrev/metrics/error_rates.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/samplers.hpp"
 
 namespace irrev::attack {
-
-std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n) {
-  IRREV_CHECK(n >= 1 && cost.size() == static_cast<std::size_t>(n) * static_cast<std::size_t>(n),
-              "assignment: a {}x{} matrix needs {} costs, got {}", n, n, n * n, cost.size());
-  const double inf = std::numeric_limits<double>::infinity();
-  // Rows and columns 1..n; u, v are the dual potentials, way[j] the previous column on the
-  // alternating path, match[j] the row matched to column j (0: none).
-  std::vector<double> u(static_cast<std::size_t>(n) + 1, 0), v(static_cast<std::size_t>(n) + 1, 0);
-  std::vector<int> match(static_cast<std::size_t>(n) + 1, 0), way(static_cast<std::size_t>(n) + 1, 0);
-  auto c = [&](int r, int col) { return cost[static_cast<std::size_t>(r - 1) * n + static_cast<std::size_t>(col - 1)]; };
-  for (int r = 1; r <= n; ++r) {
-    match[0] = r;
-    int j0 = 0;
-    std::vector<double> minv(static_cast<std::size_t>(n) + 1, inf);
-    std::vector<char> used(static_cast<std::size_t>(n) + 1, 0);
-    do {
-      used[static_cast<std::size_t>(j0)] = 1;
-      const int r0 = match[static_cast<std::size_t>(j0)];
-      double delta = inf;
-      int j1 = 0;
-      for (int j = 1; j <= n; ++j) {
-        if (used[static_cast<std::size_t>(j)]) continue;
-        const double cur = c(r0, j) - u[static_cast<std::size_t>(r0)] - v[static_cast<std::size_t>(j)];
-        if (cur < minv[static_cast<std::size_t>(j)]) {
-          minv[static_cast<std::size_t>(j)] = cur;
-          way[static_cast<std::size_t>(j)] = j0;
-        }
-        if (minv[static_cast<std::size_t>(j)] < delta) {
-          delta = minv[static_cast<std::size_t>(j)];
-          j1 = j;
-        }
-      }
-      for (int j = 0; j <= n; ++j) {
-        if (used[static_cast<std::size_t>(j)]) {
-          u[static_cast<std::size_t>(match[static_cast<std::size_t>(j)])] += delta;
-          v[static_cast<std::size_t>(j)] -= delta;
-        } else {
-          minv[static_cast<std::size_t>(j)] -= delta;
-        }
-      }
-      j0 = j1;
-    } while (match[static_cast<std::size_t>(j0)] != 0);
-    do {  // flip the alternating path
-      const int j1 = way[static_cast<std::size_t>(j0)];
-      match[static_cast<std::size_t>(j0)] = match[static_cast<std::size_t>(j1)];
-      j0 = j1;
-    } while (j0 != 0);
-  }
-  std::vector<int> column(static_cast<std::size_t>(n));
-  for (int j = 1; j <= n; ++j) column[static_cast<std::size_t>(match[static_cast<std::size_t>(j)] - 1)] = j - 1;
-  return column;
-}
-
-namespace {
-/// In place: the lower Cholesky factor of a symmetric positive definite n x n matrix.
-void cholesky(std::vector<double>& a, int n) {
-  for (int j = 0; j < n; ++j) {
-    double d = a[static_cast<std::size_t>(j * n + j)];
-    for (int k = 0; k < j; ++k) d -= a[static_cast<std::size_t>(j * n + k)] * a[static_cast<std::size_t>(j * n + k)];
-    IRREV_ASSERT(d > 0, "block-position model: a covariance is not positive definite");
-    const double l = std::sqrt(d);
-    a[static_cast<std::size_t>(j * n + j)] = l;
-    for (int i = j + 1; i < n; ++i) {
-      double v = a[static_cast<std::size_t>(i * n + j)];
-      for (int k = 0; k < j; ++k) v -= a[static_cast<std::size_t>(i * n + k)] * a[static_cast<std::size_t>(j * n + k)];
-      a[static_cast<std::size_t>(i * n + j)] = v / l;
-    }
-    for (int k = j + 1; k < n; ++k) a[static_cast<std::size_t>(j * n + k)] = 0;
-  }
-}
-
-/// The inverse of L L^T from its Cholesky factor L (column by column, two triangular solves).
-std::vector<double> inverse_from_cholesky(const std::vector<double>& l, int n) {
-  std::vector<double> inv(static_cast<std::size_t>(n) * static_cast<std::size_t>(n)), y(static_cast<std::size_t>(n));
-  for (int c = 0; c < n; ++c) {
-    for (int i = 0; i < n; ++i) {  // L y = e_c
-      double v = i == c ? 1.0 : 0.0;
-      for (int k = 0; k < i; ++k) v -= l[static_cast<std::size_t>(i * n + k)] * y[static_cast<std::size_t>(k)];
-      y[static_cast<std::size_t>(i)] = v / l[static_cast<std::size_t>(i * n + i)];
-    }
-    for (int i = n - 1; i >= 0; --i) {  // L^T x = y
-      double v = y[static_cast<std::size_t>(i)];
-      for (int k = i + 1; k < n; ++k) v -= l[static_cast<std::size_t>(k * n + i)] * inv[static_cast<std::size_t>(k * n + c)];
-      inv[static_cast<std::size_t>(i * n + c)] = v / l[static_cast<std::size_t>(i * n + i)];
-    }
-  }
-  return inv;
-}
-}  // namespace
 
 BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, int dim, int blocks, bool full) {
   IRREV_CHECK(rows >= 2, "block-position model: needs at least 2 training templates, got {}", rows);
@@ -149,12 +63,17 @@ BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, in
         else c = std::max(c, 1e-12);
         cov[static_cast<std::size_t>(s * b + t)] = cov[static_cast<std::size_t>(t * b + s)] = c;
       }
-    cholesky(cov, b);
-    double half_logdet = 0;
-    for (int s = 0; s < b; ++s) half_logdet += std::log(cov[static_cast<std::size_t>(s * b + s)]);
-    m.m_log_sd_sum[static_cast<std::size_t>(j)] = half_logdet;
-    const auto p = inverse_from_cholesky(cov, b);
-    std::copy(p.begin(), p.end(), m.m_precision.begin() + static_cast<std::ptrdiff_t>(j) * b * b);
+    // LibTorch's Cholesky factor L (LAPACK): log det / 2 = sum log L_ii, precision = (L L^T)^-1.
+    torch::Tensor l;
+    try {
+      l = torch::linalg_cholesky(torch::from_blob(cov.data(), {b, b}, torch::kFloat64));
+    } catch (const c10::Error& e) {
+      IRREV_ASSERT(false, "block-position model: the covariance of position {} is not positive definite ({})", j,
+                   e.what_without_backtrace());
+    }
+    m.m_log_sd_sum[static_cast<std::size_t>(j)] = l.diagonal().log().sum().item<double>();
+    const auto p = torch::cholesky_inverse(l).contiguous();
+    std::copy_n(p.data_ptr<double>(), b * b, m.m_precision.begin() + static_cast<std::ptrdiff_t>(j) * b * b);
   }
   return m;
 }
@@ -185,7 +104,7 @@ std::vector<double> BlockPositionModel::scores(const float* z) const {
 protect::Permutation BlockPositionModel::recover(const float* z) const {
   auto s = scores(z);
   for (auto& v : s) v = -v;
-  const auto col = min_cost_assignment(s, m_blocks);
+  const auto col = match::min_cost_assignment(s, m_blocks);
   protect::Permutation p(static_cast<std::size_t>(m_blocks));
   for (int i = 0; i < m_blocks; ++i) p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(col[static_cast<std::size_t>(i)]);
   return p;
@@ -257,7 +176,7 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
   m.position_accuracy = static_cast<double>(right_positions) / (samples * n);
   const double rows_d = static_cast<double>(rows), mean = acc_sum / rows_d;
   const double sd = rows > 1 ? std::sqrt(std::max(0.0, (acc_sq - rows_d * mean * mean) / (rows_d - 1))) : 0;
-  const double half = 1.959964 * sd / std::sqrt(rows_d);
+  const double half = metrics::normal_quantile(0.975) * sd / std::sqrt(rows_d);
   m.position_ci_low = mean - half;
   m.position_ci_high = mean + half;
   m.chance_level = m.chance >= m.position_ci_low && m.chance <= m.position_ci_high;

@@ -129,10 +129,12 @@ double dprime(const ScoreSets& s) {
   return std::abs(mg - mi) / std::sqrt((vg + vi) / 2);
 }
 
-double probit(double p) {
-  p = std::clamp(p, 1e-12, 1 - 1e-12);
+double normal_quantile(double p) {
+  IRREV_CHECK(p > 0 && p < 1, "a normal quantile needs p in (0, 1), got {}", p);
   return boost::math::quantile(boost::math::normal_distribution<double>(), p);
 }
+
+double probit(double p) { return normal_quantile(std::clamp(p, 1e-12, 1 - 1e-12)); }
 
 std::vector<DetPoint> det_curve(const ScoreSets& s, int points) {
   auto ts = s.thresholds();
@@ -145,8 +147,7 @@ std::vector<DetPoint> det_curve(const ScoreSets& s, int points) {
 
 Interval wilson(std::int64_t k, std::int64_t n, double confidence) {
   IRREV_CHECK(n > 0 && k >= 0 && k <= n, "a rate {} / {} is not valid", k, n);
-  const double z = boost::math::quantile(boost::math::normal_distribution<double>(),
-                                         1 - (1 - confidence) / 2);
+  const double z = normal_quantile(1 - (1 - confidence) / 2);
   const double p = static_cast<double>(k) / static_cast<double>(n), nn = static_cast<double>(n);
   const double centre = (p + z * z / (2 * nn)) / (1 + z * z / nn);
   const double half = z / (1 + z * z / nn) * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));

@@ -40,6 +40,27 @@ void ScoreHistogram::tails(std::vector<std::uint64_t>& imp_at_or_above,
   for (std::size_t k = 0; k < b; ++k) gen_below[k + 1] = gen_below[k] + m_genuine[k];
 }
 
+ScoreHistogram ScoreHistogram::from_counts(double lo, double hi, std::vector<std::uint64_t> genuine,
+                                           std::vector<std::uint64_t> impostor) {
+  IRREV_CHECK(!genuine.empty() && genuine.size() == impostor.size(), "score histograms of {} and {} bins",
+              genuine.size(), impostor.size());
+  ScoreHistogram h(lo, hi, static_cast<int>(genuine.size()));
+  h.m_genuine = std::move(genuine);
+  h.m_impostor = std::move(impostor);
+  return h;
+}
+
+std::vector<DetPoint> ScoreHistogram::det() const {
+  std::vector<std::uint64_t> imp, gen;
+  tails(imp, gen);
+  const auto ni = static_cast<double>(impostor_count()), ng = static_cast<double>(genuine_count());
+  std::vector<DetPoint> out;
+  out.reserve(m_genuine.size() + 1);
+  for (std::size_t k = 0; k <= m_genuine.size(); ++k)
+    out.push_back({edge(static_cast<int>(k)), static_cast<double>(imp[k]) / ni, static_cast<double>(gen[k]) / ng});
+  return out;
+}
+
 double ScoreHistogram::fmr_at_edge(int k) const {
   std::uint64_t n = 0;
   for (std::size_t i = static_cast<std::size_t>(k); i < m_impostor.size(); ++i) n += m_impostor[i];

@@ -33,7 +33,7 @@ std::vector<int> stratified_folds(const std::vector<int>& labels, int k, std::ui
                 idx.size(), k);
     // A keyed Fisher-Yates order, then folds in turn.
     protect::KeyedStream s(seed, 0xF01D0000ull + static_cast<std::uint64_t>(cls), 0);
-    for (std::size_t i = idx.size() - 1; i > 0; --i) std::swap(idx[i], idx[s.below(static_cast<std::uint32_t>(i + 1))]);
+    protect::keyed_shuffle(idx, s);
     for (std::size_t j = 0; j < idx.size(); ++j) folds[idx[j]] = static_cast<int>(j % static_cast<std::size_t>(k));
   }
   for (std::size_t i = 0; i < labels.size(); ++i)

@@ -19,7 +19,7 @@ std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::i
         units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
                          std::min(t + per_templates, templates)});
   protect::KeyedStream s(kUnitOrderSeed, 0, 0);
-  for (std::size_t i = units.size(); i > 1; --i) std::swap(units[i - 1], units[s.below(static_cast<std::uint32_t>(i))]);
+  protect::keyed_shuffle(units, s);
   return units;
 }
 

@@ -1,5 +1,7 @@
 #include "irrev/pipeline/attack_stage.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 #include "attack_checkpoint.hpp"
@@ -30,6 +33,30 @@ using detail::AttackState;
 using detail::AttackUnit;
 
 namespace {
+
+/// A batch whose forward pass would not fit in this machine's memory is refused before any
+/// work (it would otherwise grow until an allocation fails, deaf to signals meanwhile). The
+/// estimate per sample: the generator's two largest activations and the extractor's (64
+/// channels at half its input size, as MobileFaceNet and ResNet stems have), in float32, twice.
+void check_batch_fits(int batch, const models::GeneratorConfig& g, const models::ExtractorInfo& x) {
+  double largest = 0, second = 0;
+  for (std::size_t i = 0; i < g.stage_sizes.size(); ++i) {
+    const double a = static_cast<double>(g.channels[i]) * g.stage_sizes[i] * g.stage_sizes[i];
+    if (a > largest) {
+      second = largest;
+      largest = a;
+    } else {
+      second = std::max(second, a);
+    }
+  }
+  const double extractor = 64.0 * (x.input_height / 2) * (x.input_width / 2);
+  const double per_sample = 4.0 * 2 * (largest + second + 2 * extractor);
+  const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  IRREV_CHECK(per_sample * batch < memory,
+              "attack batch {} needs about {:.0f} GB on the CPU, more than this machine's {:.0f} GB; a batch of 32 to "
+              "256 is as fast on a CPU",
+              batch, per_sample * batch / 1e9, memory / 1e9);
+}
 
 std::string device_for_rank(const std::string& device, const dist::Communicator& comm) {
   if (device != "cuda") return device;
@@ -110,6 +137,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
               "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
               o.templates);
   const std::string extractor_sha = models::sha256_file(o.extractor);
+  if (o.device == "cpu") check_batch_fits(o.batch, iinfo.config.generator, models::ExtractorInfo::from_json(set.extractor_json, o.templates));
 
   attack::SelectionSpec sel = o.selection;
   sel.split_seed = o.split_seed >= 0 ? static_cast<std::uint64_t>(o.split_seed) : iinfo.config.seed;

@@ -51,8 +51,7 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, int ep
   std::vector<std::int64_t> p(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
   protect::KeyedStream s(seed, 0xE90C0000ull + static_cast<std::uint64_t>(epoch), 0);
-  for (std::int64_t i = n - 1; i > 0; --i)
-    std::swap(p[static_cast<std::size_t>(i)], p[s.below(static_cast<std::uint32_t>(i + 1))]);
+  protect::keyed_shuffle(p, s);
   return p;
 }
 

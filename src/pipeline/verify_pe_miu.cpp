@@ -107,7 +107,7 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
     protect::block_count(t.dim, b);  // an InputError naming b and D when b does not divide D
     protections.push_back({b});
   }
-  Scorer scorer{t, {}, protections, {}};
+  Scorer scorer{t, {}, protections, {}, {}, {}, {}};
   scorer.protected_sets.resize(protections.size());
   for (std::size_t p = 0; p < protections.size(); ++p) {
     const int block = protections[p].block;

@@ -7,10 +7,7 @@ namespace irrev::protect {
 Permutation sample_uniform(int n, KeyedStream& stream) {
   IRREV_CHECK(n >= 1 && n <= kMaxBlocks, "block count {} is outside 1..{}", n, kMaxBlocks);
   Permutation p = identity(n);
-  for (int i = n - 1; i > 0; --i) {
-    auto j = stream.below(static_cast<std::uint32_t>(i + 1));
-    std::swap(p[static_cast<std::size_t>(i)], p[j]);
-  }
+  keyed_shuffle(p, stream);
   return p;
 }
 

@@ -8,6 +8,7 @@
 
 #include "irrev/data/h5_file.hpp"
 #include "irrev/metrics/error_rates.hpp"
+#include "irrev/metrics/score_histogram.hpp"
 #include "irrev/report/gnuplot.hpp"
 
 namespace irrev::report::detail {
@@ -23,22 +24,15 @@ void write_det(const fs::path& verify, const fs::path& dat, std::vector<std::str
     const std::string g = std::string("all_vs_all/") + prot;
     if (!f.has(g + "/histogram_genuine")) continue;
     auto gen = f.read<std::int64_t>(g + "/histogram_genuine"), imp = f.read<std::int64_t>(g + "/histogram_impostor");
-    double ng = 0, ni = 0;
-    for (auto v : gen) ng += static_cast<double>(v);
-    for (auto v : imp) ni += static_cast<double>(v);
-    // At the lower edge of bin k: FMR = impostors at or above it, FNMR = genuine below it.
-    double gen_below = 0, imp_above = ni;
+    const auto h = metrics::ScoreHistogram::from_counts(-1, 1, {gen.begin(), gen.end()}, {imp.begin(), imp.end()});
     out << "# " << prot << "\n";
     double last_x = 1e9;
-    for (std::size_t k = 0; k < gen.size(); ++k) {
-      const double fmr = imp_above / ni, fnmr = gen_below / ng;
-      const double x = metrics::probit(fmr), y = metrics::probit(fnmr);
-      if (fmr > 0 && fnmr > 0 && fmr < 1 && fnmr < 1 && std::fabs(x - last_x) > 0.01) {
+    for (const auto& p : h.det()) {
+      const double x = metrics::probit(p.fmr), y = metrics::probit(p.fnmr);
+      if (p.fmr > 0 && p.fnmr > 0 && p.fmr < 1 && p.fnmr < 1 && std::fabs(x - last_x) > 0.01) {
         out << x << " " << y << "\n";
         last_x = x;
       }
-      gen_below += static_cast<double>(gen[k]);
-      imp_above -= static_cast<double>(imp[k]);
     }
     out << "\n\n";
     std::string t = prot;

@@ -6,27 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 make_attack_inputs
 
-attack() {  # ranks out [extra options...]
-  local n="$1" out="$2"
-  shift 2
-  "$MPIEXEC" --oversubscribe -n "$n" "$IRREV" --no-progress attack --templates "$WORK/t.h5" \
-    --crops "$WORK/crops.h5" --extractor "$MODELS/fr_feature.pt" --inverter "$WORK/inv/inverter.pt" \
-    --thresholds "$WORK/verify.h5" --out "$out" --plan 4:exhaustive --plan 8:stratified:1 \
-    --max-templates 32 --batch 16 "$@"
-}
-same() {  # a.h5 b.h5: identical counts and histograms of every plan
-  for d in b4-exhaustive/counts b4-exhaustive/histograms b8-stratified/counts b8-stratified/histograms; do
-    h5diff "$1" "$2" "/plans/$d" > /dev/null || fail "$2 differs from $1 in /plans/$d"
-  done
-}
-wait_for_units() {  # checkpoint: until it records at least one finished unit
-  for _ in $(seq 1200); do
-    if [ -f "$1" ] && h5dump -a progress "$1" 2> /dev/null | grep -q '"units_done":[1-9]'; then return 0; fi
-    sleep 0.1
-  done
-  fail "no checkpoint with a finished unit in $1"
-}
-
 attack 1 "$WORK/np1.h5" --templates-per-unit 32 --permutations-per-unit 5 > "$WORK/np1.json"
 [ "$(json "$WORK/np1.json" "d['status']")" = complete ] || fail "np1 did not complete"
 # (24 + 8) permutations x 32 templates.

@@ -76,3 +76,27 @@ make_attack_inputs() {
   "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
     --extractor "$MODELS/fr_feature.pt" --out "$WORK/inv" --preset quick-cpu --epochs 2 > /dev/null
 }
+# attack RANKS OUT [options...]: an attack of the inputs above (4 blocks exhaustive and 8 blocks
+# one permutation per complexity, 32 templates); same A.h5 B.h5: identical counts and histograms;
+# wait_for_units CHECKPOINT: until it records at least one finished unit.
+attack() {  # ranks out [extra options...]
+  local n="$1" out="$2"
+  shift 2
+  "$MPIEXEC" --oversubscribe -n "$n" "$IRREV" --no-progress attack --templates "$WORK/t.h5" \
+    --crops "$WORK/crops.h5" --extractor "$MODELS/fr_feature.pt" --inverter "$WORK/inv/inverter.pt" \
+    --thresholds "$WORK/verify.h5" --out "$out" --plan 4:exhaustive --plan 8:stratified:1 \
+    --max-templates 32 --batch 16 "$@"
+}
+same() {  # a.h5 b.h5: identical counts and histograms of every plan
+  for d in b4-exhaustive/counts b4-exhaustive/histograms b8-stratified/counts b8-stratified/histograms; do
+    h5diff "$1" "$2" "/plans/$d" > /dev/null || fail "$2 differs from $1 in /plans/$d"
+  done
+}
+wait_for_units() {  # checkpoint: until it records at least one finished unit
+  for _ in $(seq 1200); do
+    if [ -f "$1" ] && h5dump -a progress "$1" 2> /dev/null | grep -q '"units_done":[1-9]'; then return 0; fi
+    sleep 0.1
+  done
+  fail "no checkpoint with a finished unit in $1"
+}
+

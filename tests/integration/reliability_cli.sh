@@ -16,26 +16,6 @@ cleanup() {
 trap cleanup EXIT
 make_attack_inputs
 
-attack() {  # ranks out [extra options...]
-  local n="$1" out="$2"
-  shift 2
-  "$MPIEXEC" --oversubscribe -n "$n" "$IRREV" --no-progress attack --templates "$WORK/t.h5" \
-    --crops "$WORK/crops.h5" --extractor "$MODELS/fr_feature.pt" --inverter "$WORK/inv/inverter.pt" \
-    --thresholds "$WORK/verify.h5" --out "$out" --plan 4:exhaustive --plan 8:stratified:1 \
-    --max-templates 32 --batch 16 "$@"
-}
-same() {  # a.h5 b.h5: identical counts and histograms of every plan
-  for d in b4-exhaustive/counts b4-exhaustive/histograms b8-stratified/counts b8-stratified/histograms; do
-    h5diff "$1" "$2" "/plans/$d" > /dev/null || fail "$2 differs from $1 in /plans/$d"
-  done
-}
-wait_for_units() {  # checkpoint: until it records at least one finished unit
-  for _ in $(seq 1200); do
-    if [ -f "$1" ] && h5dump -a progress "$1" 2> /dev/null | grep -q '"units_done":[1-9]'; then return 0; fi
-    sleep 0.1
-  done
-  fail "no checkpoint with a finished unit in $1"
-}
 stopped_by_usr1() {  # out: an attack stopped resumable once a unit is checkpointed
   attack 3 "$1" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 > /dev/null 2>&1 &
   local pid=$!
@@ -137,6 +117,8 @@ expect_error 2 "gender: 0 values per block\|--blocks" "$IRREV" gender --template
 expect_error 2 "gender: 7 values per block do not cut" "$IRREV" --no-progress gender --templates "$WORK/t.h5" \
   --crops "$WORK/crops.h5" --blocks 7
 expect_error 2 "\-\-batch" attack 1 "$WORK/big.h5" --batch 100000
+expect_error 2 "attack batch 32768 needs about .* GB on the CPU, more than this machine's" \
+  attack 1 "$WORK/big.h5" --batch 32768 --templates-per-unit 32768
 expect_error 2 "\-\-targeted" attack 1 "$WORK/x.h5" --targeted -1
 expect_error 2 "\-\-max-templates" attack 1 "$WORK/x.h5" --max-templates 99999999999999999999
 expect_error 2 "\-\-limit" "$IRREV" verify --templates "$WORK/t.h5" --protocol error-rates --limit -5

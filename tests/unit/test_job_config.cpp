@@ -108,6 +108,72 @@ layout = "nchw/nhwc"
       << e;
 }
 
+/// The sections the earlier tests leave out: [run] sharing, [verify], [train_inverter] with its
+/// levers, [attack] modes and deadlines, [gender]; and the keys a value can be wrong in.
+TEST(JobConfig, EverySectionAndItsChecks) {
+  std::string job = std::string(kValid) + R"(
+[verify]
+protocols = ["lfw-view2", "error-rates"]
+blocks = [32, 64]
+pairs = "both"
+seed = 7
+[train_inverter]
+preset = "quick-cpu"
+epochs = 3
+id_share = 0.5
+flip = true
+keep = "best-rsr"
+trainers = 2
+[attack]
+plans = ["8:stratified:2", "4:exhaustive"]
+modes = ["plain", "unshuffled"]
+unshuffle_model = "full"
+unit_deadline_factor = 4
+checkpoint_seconds = 30
+[gender]
+blocks = [64]
+folds = 5
+)";
+  job.replace(job.find("limit = 10"), 10, "limit = 10\ngenders = \"/data\"");
+  auto with_run = job;
+  with_run.replace(with_run.find("out_dir = \"runs/x\""), 18, "out_dir = \"runs/x\"\nshare_with_group = true");
+  const auto c = config::parse_job(with_run, "job.toml");
+  EXPECT_TRUE(c.share_with_group);
+  EXPECT_EQ(c.verify_blocks, (std::vector<int>{32, 64}));
+  EXPECT_EQ(c.verify_pairs, "both");
+  EXPECT_EQ(c.seed, 7u);
+  EXPECT_EQ(c.inverter.epochs, 3);
+  EXPECT_DOUBLE_EQ(c.inverter.id_share, 0.5);
+  EXPECT_TRUE(c.inverter.flip);
+  EXPECT_EQ(c.inverter.keep, "best-rsr");
+  EXPECT_EQ(c.inverter_trainers, 2);
+  EXPECT_EQ(c.attack_modes, (std::vector<std::string>{"plain", "unshuffled"}));
+  EXPECT_EQ(c.attack_unshuffle_model, "full");
+  EXPECT_DOUBLE_EQ(c.attack_unit_deadline_factor, 4);
+  EXPECT_EQ(c.attack_path("fr_feature", "unshuffled"), "runs/x/attack_fr_feature_unshuffled.h5");
+  EXPECT_EQ(c.gender_blocks, (std::vector<int>{64}));
+  EXPECT_EQ(c.gender_folds, 5);
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    auto text = job;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  auto bad = [&](const std::string& from, const std::string& to) { return error_of(replaced(from, to)); };
+  EXPECT_NE(bad("folds = 5", "folds = 4294967301").find("'gender.folds' = 4294967301 is out of range"), std::string::npos);
+  EXPECT_NE(bad("checkpoint_seconds = 30", "checkpoint_seconds = -1").find("must be >= 0"), std::string::npos);
+  EXPECT_NE(bad("id_share = 0.5", "id_share = 1.5").find("id_share must be in (0, 1]"), std::string::npos);
+  EXPECT_NE(bad("keep = \"best-rsr\"", "keep = \"best-loss\"").find("'train_inverter.keep' must be one of"),
+            std::string::npos);
+  EXPECT_NE(bad("\"unshuffled\"]", "\"plain\"]").find("names \"plain\" twice"), std::string::npos);
+  EXPECT_NE(bad("modes = [", "unshuffle = true\nmodes = [").find("either attack.modes or attack.unshuffle"),
+            std::string::npos);
+  EXPECT_NE(bad("trainers = 2", "trainers = 0").find("trainers must be >= 1"), std::string::npos);
+  EXPECT_NE(bad("blocks = [64]", "blocks = [0]").find("block sizes are positive"), std::string::npos);
+  // attack.unshuffle = true alone still means the unshuffled attack only.
+  const auto old = config::parse_job(replaced("modes = [\"plain\", \"unshuffled\"]", "unshuffle = true"), "job.toml");
+  EXPECT_EQ(old.attack_modes, std::vector<std::string>{"unshuffled"});
+}
+
 TEST(JobConfig, ExpandsVariablesAndRefusesUnsetOnes) {
   ::setenv("IRREV_TEST_ROOT", "/srv/data", 1);
   EXPECT_EQ(config::expand_path("${IRREV_TEST_ROOT}/lfw", "t"), "/srv/data/lfw");

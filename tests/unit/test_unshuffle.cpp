@@ -9,6 +9,7 @@
 #include <random>
 
 #include "irrev/attack/unshuffle.hpp"
+#include "irrev/match/assignment.hpp"
 #include "irrev/core/error.hpp"
 
 using namespace irrev;
@@ -39,7 +40,7 @@ TEST(MinCostAssignment, FindsTheBruteForceOptimum) {
     for (int trial = 0; trial < 20; ++trial) {
       std::vector<double> cost(static_cast<std::size_t>(n * n));
       for (auto& c : cost) c = u(rng);
-      const auto col = attack::min_cost_assignment(cost, n);
+      const auto col = match::min_cost_assignment(cost, n);
       std::vector<int> seen(col);
       std::sort(seen.begin(), seen.end());
       std::vector<int> all(static_cast<std::size_t>(n));
@@ -55,7 +56,7 @@ TEST(MinCostAssignment, FindsTheBruteForceOptimum) {
 }
 
 TEST(MinCostAssignment, RefusesAMatrixOfTheWrongSize) {
-  EXPECT_THROW(attack::min_cost_assignment(std::vector<double>(5, 0.0), 2), InputError);
+  EXPECT_THROW(match::min_cost_assignment(std::vector<double>(5, 0.0), 2), InputError);
 }
 
 TEST(Unshuffle, RecoversBlocksWhosePositionsDifferInDistribution) {

@@ -19,10 +19,6 @@ struct TemplateSet;
 
 namespace irrev::attack {
 
-/// The assignment of rows to columns of an n x n cost matrix (row-major) with the least total
-/// cost: column[r] for each row r. O(n^3) (Kuhn-Munkres with potentials); exact for any costs.
-std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n);
-
 class BlockPositionModel {
  public:
   BlockPositionModel() = default;

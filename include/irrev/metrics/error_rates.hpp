@@ -56,6 +56,9 @@ double auc(const ScoreSets& s);
 /// d' = |mean_g - mean_i| / sqrt((var_g + var_i) / 2), population variances.
 double dprime(const ScoreSets& s);
 
+/// The standard normal quantile of p in (0, 1) (1.959964... at 0.975): the one normal quantile
+/// of the engine (intervals, probit axes).
+double normal_quantile(double p);
 /// Normal deviate (probit) of p, clamped to [1e-12, 1 - 1e-12]: DET axes.
 double probit(double p);
 

@@ -14,6 +14,9 @@ class ScoreHistogram {
  public:
   ScoreHistogram() = default;
   ScoreHistogram(double lo, double hi, int bins);
+  /// A histogram of counts read back (from verify.h5, say): as many bins as counts, over [lo, hi).
+  static ScoreHistogram from_counts(double lo, double hi, std::vector<std::uint64_t> genuine,
+                                    std::vector<std::uint64_t> impostor);
 
   void add_genuine(double score) { ++m_genuine[bin_of(score)]; }
   void add_impostor(double score) { ++m_impostor[bin_of(score)]; }
@@ -37,6 +40,8 @@ class ScoreHistogram {
   OperatingPoint threshold_at_fmr(double target) const;
   /// FVC2000 EER over the edges.
   Eer eer() const;
+  /// The DET curve: FMR and FNMR at every bin edge, from the lowest up.
+  std::vector<DetPoint> det() const;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {

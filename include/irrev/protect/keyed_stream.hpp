@@ -5,6 +5,8 @@
 /// "same numbers for any rank count" rule.
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace irrev::protect {
 
@@ -25,5 +27,12 @@ class KeyedStream {
   std::array<std::uint32_t, 4> m_block{};
   int m_used = 4;
 };
+
+/// Shuffle `v` in place with the draws of `stream` (Fisher-Yates from the back: position i
+/// swaps with a uniform position in [0, i]): the one keyed shuffle of the engine.
+template <class T>
+void keyed_shuffle(std::vector<T>& v, KeyedStream& stream) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[stream.below(static_cast<std::uint32_t>(i))]);
+}
 
 }  // namespace irrev::protect
