@@ -2,13 +2,14 @@
 // inverter, its extractor, templates and the thresholds of verify. The files are named by
 // IRREV_TEST_INVERTER, IRREV_TEST_EXTRACTOR, IRREV_TEST_TEMPLATES and IRREV_TEST_THRESHOLDS
 // (scripts/device/gpu_run.sh sets them to what it has just trained); each test says why it is
-// skipped where they are unset or no CUDA device is present. The on-device counting is also
-// checked on the CPU, where every build can run it.
+// skipped where they are unset or no CUDA device is present. The on-device counting on the CPU
+// runs in every build: tests/integration/test_attack_counting.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 
+#include "../common/attack_counting.hpp"
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/extractor.hpp"
@@ -51,17 +52,6 @@ attack::AttackInputs inputs(const Files& f) {
   return in;
 }
 
-attack::Plan plan() {
-  attack::Plan p;
-  p.spec.blocks = 8;
-  protect::KeyedStream s(2021, 0, 0);
-  for (int k : {0, 2, 4, 8}) {
-    p.permutations.push_back(protect::sample_with_complexity(8, k, s));
-    p.complexity.push_back(k);
-  }
-  return p;
-}
-
 /// Type-I and type-II scores of every template under every plan entry, from the per-batch API:
 /// per entry, n type-I scores then n type-II scores, whatever the pipeline's batch.
 std::vector<float> all_scores(const attack::AttackPipeline& pipe, const attack::Plan& p, std::int64_t n) {
@@ -81,60 +71,18 @@ std::vector<float> all_scores(const attack::AttackPipeline& pipe, const attack::
   return out;
 }
 
-void expect_counts_match_scores(const std::string& device, const std::string& precision, bool graph) {
-  const auto f = files();
-  auto in = inputs(f);
-  auto inv = models::Inverter::load(f.inverter, device);
-  auto ext = models::Extractor::load(f.extractor, device);
-  const int batch = 64;
-  attack::AttackPipeline pipe(*inv, *ext, in, attack::PipelineOptions{batch, precision, graph});
-  const auto p = plan();
-  const auto n = in.count();
-  auto r = pipe.run(p, 0, 0, p.size(), 0, n);
-  // The same decisions counted on the host from the per-batch scores.
-  for (std::int64_t e = 0; e < p.size(); ++e) {
-    std::vector<std::int64_t> want(attack::kOutcomes, 0);
-    for (std::int64_t t0 = 0; t0 < n; t0 += batch) {
-      const auto m = std::min<std::int64_t>(batch, n - t0);
-      auto s = pipe.scores(p.permutations[static_cast<std::size_t>(e)], t0, m);
-      for (std::int64_t i = 0; i < m; ++i) {
-        const double s1 = s[static_cast<std::size_t>(i)], s2 = s[static_cast<std::size_t>(m + i)];
-        want[attack::kTriedType1] += 1;
-        want[attack::kType1Fmr01] += s1 >= in.threshold_fmr01;
-        want[attack::kType1Fmr1] += s1 >= in.threshold_fmr1;
-        if (in.has_second[static_cast<std::size_t>(t0 + i)]) {
-          want[attack::kTriedType2] += 1;
-          want[attack::kType2Fmr01] += s2 >= in.threshold_fmr01;
-          want[attack::kType2Fmr1] += s2 >= in.threshold_fmr1;
-        }
-      }
-    }
-    for (int o = 0; o < attack::kOutcomes; ++o)
-      EXPECT_EQ(r.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)], want[static_cast<std::size_t>(o)])
-          << device << " " << precision << " entry " << e << " outcome " << o;
-  }
-  std::int64_t in_histograms = 0;
-  for (auto c : r.hist_counts) in_histograms += c;
-  std::int64_t tried = 0;
-  for (std::int64_t e = 0; e < p.size(); ++e)
-    tried += r.counts[static_cast<std::size_t>(e * attack::kOutcomes + attack::kTriedType1)] +
-             r.counts[static_cast<std::size_t>(e * attack::kOutcomes + attack::kTriedType2)];
-  EXPECT_EQ(in_histograms, tried) << "every attacked sample lands in one histogram bin";
-}
-
 bool have_cuda() { return models::cuda_device_count() > 0; }
 }  // namespace
-
-TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
-  if (!files().present()) GTEST_SKIP() << "IRREV_TEST_INVERTER/EXTRACTOR/TEMPLATES/THRESHOLDS are not set";
-  expect_counts_match_scores("cpu", "fp32", false);
-}
 
 TEST(AttackDeviceCounting, MatchesTheHostOnCuda) {
   if (!files().present()) GTEST_SKIP() << "IRREV_TEST_INVERTER/EXTRACTOR/TEMPLATES/THRESHOLDS are not set";
   if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
-  expect_counts_match_scores("cuda", "bf16", false);
-  expect_counts_match_scores("cuda", "bf16", true);
+  const auto f = files();
+  const auto in = inputs(f);
+  auto inv = models::Inverter::load(f.inverter, "cuda");
+  auto ext = models::Extractor::load(f.extractor, "cuda");
+  test_support::expect_counts_match_scores(*inv, *ext, in, "bf16", false);
+  test_support::expect_counts_match_scores(*inv, *ext, in, "bf16", true);
 }
 
 /// Every tuned CUDA configuration the bench measures against the fp32 CPU reference: per-sample
@@ -144,7 +92,7 @@ TEST(AttackCuda, TunedConfigurationsStayWithinTheGuardOfTheFp32CpuReference) {
   if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
   const auto f = files();
   auto in = inputs(f);
-  const auto p = plan();
+  const auto p = test_support::four_complexities();
   auto cpu_inv = models::Inverter::load(f.inverter, "cpu");
   auto cpu_ext = models::Extractor::load(f.extractor, "cpu");
   const auto ref = all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, "fp32", false}), p, in.count());
@@ -188,7 +136,7 @@ TEST(AttackCuda, GraphReplayGivesTheEagerScores) {
   auto in = inputs(f);
   auto inv = models::Inverter::load(f.inverter, "cuda");
   auto ext = models::Extractor::load(f.extractor, "cuda");
-  const auto p = plan();
+  const auto p = test_support::four_complexities();
   // bf16-all: the extractor under autocast, captured without autocast's cast cache.
   for (const std::string prec : {"bf16", "bf16-all"}) {
     attack::AttackPipeline eager(*inv, *ext, in, {64, prec, false});

@@ -6,57 +6,18 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <unistd.h>
 
-#include "irrev/config/job_config.hpp"
+#include "../common/real_templates.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
-#include "irrev/dist/communicator.hpp"
-#include "irrev/pipeline/embed.hpp"
-#include "irrev/pipeline/ingest.hpp"
 #include "irrev/pipeline/protect_stage.hpp"
 
 using namespace irrev;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kLfw = IRREV_SHARED_DIR "/datasets/lfw/lfw-deepfunneled";
-
-const dist::Communicator& comm() {
-  static int argc = 0;
-  static char** argv = nullptr;
-  static dist::Communicator c(&argc, &argv);
-  return c;
-}
-
-/// Real templates of six LFW images (three subjects), made once.
-fs::path real_templates() {
-  static fs::path out;
-  if (!out.empty()) return out;
-  IRREV_CHECK(fs::is_directory(kLfw), "real LFW images are needed at '{}' (set IRREV_SHARED_DIR)", kLfw);
-  const auto dir = fs::temp_directory_path() / ("irrev_template_checks_" + std::to_string(::getpid()));
-  for (const char* s : {"Abel_Pacheco", "Serena_Williams", "Zico"}) {
-    fs::create_directories(dir / "lfw" / s);
-    for (int i = 1; i <= 2; ++i) {
-      const auto name = fmt::format("{}_{:04}.jpg", s, i);
-      fs::copy_file(fs::path(kLfw) / s / name, dir / "lfw" / s / name, fs::copy_options::overwrite_existing);
-    }
-  }
-  pipeline::IngestOptions io;
-  io.images_dir = (dir / "lfw").string();
-  io.models_dir = config::default_models_dir();
-  io.out = (dir / "crops.h5").string();
-  io.progress = false;
-  pipeline::run_ingest(comm(), io);
-  pipeline::EmbedOptions eo;
-  eo.crops = io.out;
-  eo.model = config::default_models_dir() + "/fr_feature.pt";
-  eo.out = (dir / "t.h5").string();
-  eo.progress = false;
-  pipeline::run_embed(comm(), eo);
-  return out = eo.out;
-}
+using test_support::real_templates;
 
 /// A copy of the real templates with row `row` set to `values`.
 fs::path spoiled(const std::string& name, std::int64_t row, const std::vector<float>& values) {
