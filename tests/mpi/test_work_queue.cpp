@@ -64,6 +64,71 @@ TEST(WorkQueue, ZeroUnitsEndsEveryRank) {
   EXPECT_EQ(sinks, 0);
 }
 
+/// Units marked done (from a checkpoint) are neither computed nor sunk again; a checkpoint every
+/// 0 s follows each sink.
+TEST(WorkQueue, FinishedUnitsAreSkippedAndCheckpointsFollowSinks) {
+  const std::int64_t n = 20;
+  dist::QueueControl control;
+  control.done.assign(n, 0);
+  for (std::int64_t u = 0; u < n; u += 3) control.done[static_cast<std::size_t>(u)] = 1;  // 7 done
+  control.checkpoint_seconds = 0;
+  int checkpoints = 0, sinks = 0, computed = 0;
+  control.checkpoint = [&] { ++checkpoints; };
+  const auto r = dist::run_work_queue(
+      *g_comm, n,
+      [&](std::int64_t u) {
+        ++computed;
+        EXPECT_NE(u % 3, 0) << "unit " << u << " was done before";
+        return std::to_string(u);
+      },
+      [&](std::int64_t u, const std::string& bytes) {
+        ++sinks;
+        EXPECT_EQ(bytes, std::to_string(u));
+      },
+      control);
+  EXPECT_EQ(r.outcome, dist::QueueOutcome::complete);
+  EXPECT_EQ(g_comm->sum(computed), 13);
+  if (g_comm->is_master()) {
+    EXPECT_EQ(sinks, 13);
+    EXPECT_EQ(checkpoints, 13);
+  }
+}
+
+/// A stop (a signal, in the attack) ends the queue on every rank as "stopped": no unit is handed
+/// out after it, the units in flight are sunk, and the state is checkpointed once more.
+TEST(WorkQueue, AStopEndsEveryRankAndCheckpoints) {
+  const std::int64_t n = 40;
+  dist::QueueControl control;
+  control.checkpoint_seconds = 1e9;  // only the stop's checkpoint
+  int checkpoints = 0, sinks = 0;
+  control.checkpoint = [&] { ++checkpoints; };
+  control.stop_requested = [&] { return sinks >= 5; };
+  const auto r = dist::run_work_queue(
+      *g_comm, n,
+      [](std::int64_t u) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return std::to_string(u);
+      },
+      [&](std::int64_t, const std::string&) { ++sinks; }, control);
+  EXPECT_EQ(r.outcome, dist::QueueOutcome::stopped);
+  if (g_comm->is_master()) {
+    EXPECT_GE(sinks, 5);
+    EXPECT_LE(sinks, 5 + g_comm->size());  // at most one unit in flight per worker after the stop
+    EXPECT_LT(sinks, n);
+    EXPECT_EQ(checkpoints, 1);
+  }
+}
+
+TEST(Communicator, SplitGivesSubCommunicators) {
+  const int color = g_comm->rank() % 2;
+  auto sub = g_comm->split(color);
+  const int expected = (g_comm->size() + 1 - color) / 2;  // ranks of this parity
+  EXPECT_EQ(sub->size(), expected);
+  EXPECT_EQ(sub->rank(), g_comm->rank() / 2);
+  EXPECT_EQ(sub->sum(1), expected);
+  EXPECT_EQ(sub->sum(g_comm->rank()), color == 0 ? (expected - 1) * expected : expected * expected);
+}
+
 /// A worker that sits on a unit far beyond its deadline: the master hands the unit to another
 /// worker, every unit is sunk once with its own result, and the slow rank, which has not
 /// answered when the others have done everything, is reported. Its late answer (after the
