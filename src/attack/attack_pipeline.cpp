@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 
 #ifdef IRREV_TORCH_CUDA
@@ -54,6 +55,25 @@ struct AttackPipeline::Impl {
   mutable std::unique_ptr<ForwardGraph> graph;
   mutable bool graph_failed = false;
 #endif
+  /// The unshuffled attack: scores of batches (first row, rows) by their recovered rows. The
+  /// recovery reads the blocks' contents, not where PE-MIU put them, so every permutation of a
+  /// template comes back in the same order: the scores of a batch are computed once and every
+  /// later plan entry (of any unit on this rank) that recovers the same rows takes them.
+  mutable std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<torch::Tensor, torch::Tensor>>>
+      recovered_scores;
+
+  /// Scores (2 x n, float64) of the batch at b0 under gather columns `cols`, reused when the
+  /// unshuffled attack recovered these rows before.
+  torch::Tensor batch_scores(std::int64_t b0, std::int64_t n, const torch::Tensor& cols) const {
+    if (!options.unshuffle) return scores_of(embed_rows(templates.narrow(0, b0, n), cols), b0, n).to(torch::kFloat64);
+    constexpr std::size_t kVariants = 4;  // recovered orders kept per batch (ties are rare)
+    auto& seen = recovered_scores[{b0, n}];
+    for (const auto& [c, s] : seen)
+      if (torch::equal(c, cols)) return s;
+    auto s = scores_of(embed_rows(templates.narrow(0, b0, n), cols), b0, n).to(torch::kFloat64);
+    if (seen.size() < kVariants) seen.emplace_back(cols, s);
+    return s;
+  }
 
   /// Column indices that apply `p` to a D-value template: block i of the result is block p[i].
   std::vector<std::int64_t> block_columns(const protect::Permutation& p) const {
@@ -366,7 +386,7 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
       const std::int64_t n = std::min<std::int64_t>(batch, t1 - b0);
       torch::Tensor cols = cols_e, selected = nobody.narrow(0, 0, n);
       if (model) cols = m.recover_rows(*model, plan.permutations[static_cast<std::size_t>(first + e)], b0, n, cols_e, selected);
-      auto s = m.scores_of(m.embed_rows(m.templates.narrow(0, b0, n), cols), b0, n).to(torch::kFloat64);  // 2 x n
+      const auto s = m.batch_scores(b0, n, cols);  // 2 x n
       auto valid = torch::stack({torch::ones({n}, m.has_second.options()), m.has_second.narrow(0, b0, n)});  // 2 x n
       auto hit = s.unsqueeze(1) >= m.thresholds.view({1, 2, 1});  // 2 types x 2 FMRs x n
       hit = hit.logical_and(valid.unsqueeze(1));
