@@ -116,7 +116,7 @@ echo "5. stopped worker: job ended ${took} s after SIGSTOP (exit $rc), counts ex
 expect_error 2 "gender: 0 values per block\|--blocks" "$IRREV" gender --templates "$WORK/t.h5" --crops "$WORK/crops.h5" --blocks 0
 expect_error 2 "gender: 7 values per block do not cut" "$IRREV" --no-progress gender --templates "$WORK/t.h5" \
   --crops "$WORK/crops.h5" --blocks 7
-expect_error 2 "\-\-batch" attack 1 "$WORK/big.h5" --batch 100000
+expect_error 2 "\-\-batch: Value 100000 not in range" attack 1 "$WORK/big.h5" --batch 100000
 expect_error 2 "attack batch 32768 needs about .* GB on the CPU, more than this machine's" \
   attack 1 "$WORK/big.h5" --batch 32768 --templates-per-unit 32768
 expect_error 2 "\-\-targeted" attack 1 "$WORK/x.h5" --targeted -1
