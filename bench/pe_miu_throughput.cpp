@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   using namespace irrev;
   CLI::App app{"PE-MIU comparison throughput"};
   std::string path;
-  std::vector<int> blocks{8, 32};
+  std::vector<int> blocks{8, 16, 32};
   std::int64_t pairs = 200000;
   bool cuda = false;
   app.add_option("--templates", path)->required();

@@ -44,6 +44,60 @@ TEST(Hungarian, MatchesBruteForceOnRandomMatrices) {
   }
 }
 
+TEST(Hungarian, NoCheaperReassignmentUpTo32Blocks) {
+  // An assignment is optimal exactly when no cycle of rows passing their columns along lowers
+  // the total: with w(i -> k) = cost[i][sigma(k)] - cost[i][sigma(i)], no negative cycle
+  // (Floyd-Warshall finds one as a negative diagonal entry).
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int n : {8, 9, 16, 23, 32}) {
+    for (int trial = 0; trial < 30; ++trial) {
+      std::vector<double> cost(static_cast<std::size_t>(n * n));
+      for (auto& c : cost) c = trial % 3 == 0 ? std::floor(8 * u(rng)) : u(rng);  // ties too
+      int sigma[32];
+      match::detail::hungarian(cost.data(), n, sigma);
+      auto at = [&](int i, int j) { return cost[static_cast<std::size_t>(i * n + j)]; };
+      std::vector<double> d(static_cast<std::size_t>(n * n));
+      for (int i = 0; i < n; ++i)
+        for (int k = 0; k < n; ++k) d[static_cast<std::size_t>(i * n + k)] = at(i, sigma[k]) - at(i, sigma[i]);
+      for (int m = 0; m < n; ++m)
+        for (int i = 0; i < n; ++i)
+          for (int k = 0; k < n; ++k)
+            d[static_cast<std::size_t>(i * n + k)] = std::min(
+                d[static_cast<std::size_t>(i * n + k)], d[static_cast<std::size_t>(i * n + m)] + d[static_cast<std::size_t>(m * n + k)]);
+      for (int i = 0; i < n; ++i) ASSERT_GE(d[static_cast<std::size_t>(i * n + i)], -1e-9) << "n=" << n << " trial=" << trial;
+      std::vector<int> cols(sigma, sigma + n);
+      std::sort(cols.begin(), cols.end());
+      for (int i = 0; i < n; ++i) ASSERT_EQ(cols[static_cast<std::size_t>(i)], i);
+    }
+  }
+}
+
+TEST(PeMiu, FourRowsAtOnceGiveTheSameCostsToTheLastBit) {
+  // block_costs sums four reference rows together where it can; each distance must still be
+  // the one-row chain's, bit for bit (n = 5 and 7 also take the one-row path for the rest).
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g;
+  for (int n : {4, 5, 7, 8, 16, 32}) {
+    const int b = 8;
+    std::vector<float> r(static_cast<std::size_t>(n * b)), q(r.size()), qt(r.size());
+    for (auto& x : r) x = g(rng);
+    for (auto& x : q) x = g(rng);
+    match::detail::transpose_blocks(q.data(), n, b, qt.data());
+    std::vector<double> cost(static_cast<std::size_t>(n * n));
+    match::detail::block_costs(r.data(), qt.data(), n, b, cost.data());
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) {
+        double s = 0;
+        for (int k = 0; k < b; ++k) {
+          const double d = static_cast<double>(r[static_cast<std::size_t>(i * b + k)]) - q[static_cast<std::size_t>(j * b + k)];
+          s += d * d;
+        }
+        ASSERT_EQ(cost[static_cast<std::size_t>(i * n + j)], std::sqrt(s)) << "n=" << n << " i=" << i << " j=" << j;
+      }
+  }
+}
+
 TEST(PeMiu, PlainNotSquaredDistanceDecides) {
   // Three 2-value blocks where the plain-distance assignment is the identity (total 9.162)
   // but the squared-distance one would swap blocks 0 and 1 (total 34 against 36).

@@ -6,6 +6,10 @@
 
 #if defined(__CUDACC__)
 #define IRREV_HD __host__ __device__
+#elif defined(__GNUC__)
+// Inlined into the callers' target clones (AVX-512, AVX2, baseline), so that the column loops
+// are compiled as wide as the processor runs them; a separate function would be baseline only.
+#define IRREV_HD __attribute__((always_inline))
 #else
 #define IRREV_HD
 #endif
@@ -14,59 +18,74 @@ namespace irrev::match::detail {
 
 constexpr int kMaxN = 32;
 
-/// Minimum-cost assignment of an n x n cost matrix (row-major, n <= 32) by the Hungarian
-/// method with potentials (shortest augmenting paths), O(n^3). Sets row_to_col[i] and returns
-/// the total cost. Rows start reduced (u[i] = min_j cost[i][j], v = 0: feasible) and each row
-/// whose minimum column is still free is matched at once, which leaves fewer augmentations.
+/// Minimum-cost assignment of an n x n cost matrix (row-major, n <= 32) by shortest augmenting
+/// paths with dual potentials (the Jonker-Volgenant family, O(n^3) at worst). Sets row_to_col[i]
+/// and returns the total cost. Rows start reduced (u[i] = min_j cost[i][j], v = 0: feasible) and
+/// each row whose minimum column is still free is matched at once; each other row is then
+/// matched by one Dijkstra search over the columns, with the potentials updated once per search
+/// (not once per step). The loops over columns have no branches (a reached column is masked by
+/// adding `closed`), so the compiler runs them 4-8 columns wide; the scan for the column that
+/// reached the minimum is the only scalar loop.
 IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
   const double inf = 1e300;
-  double u[kMaxN + 1], v[kMaxN + 1], minv[kMaxN + 1];
-  int p[kMaxN + 1], way[kMaxN + 1];  // p[j]: row matched to column j (1-based, 0 = none)
-  bool matched_row[kMaxN + 1];
-  for (int j = 0; j <= n; ++j) u[j] = v[j] = 0, p[j] = 0, way[j] = 0, matched_row[j] = false;
-  for (int i = 1; i <= n; ++i) {
-    int best = 1;
-    for (int j = 2; j <= n; ++j)
-      if (cost[(i - 1) * n + (j - 1)] < cost[(i - 1) * n + (best - 1)]) best = j;
-    u[i] = cost[(i - 1) * n + (best - 1)];
-    if (p[best] == 0) p[best] = i, matched_row[i] = true;
+  double u[kMaxN], v[kMaxN], dist[kMaxN], closed[kMaxN];
+  std::int64_t path[kMaxN];  // as wide as a double, so that one mask selects both
+  int col_of[kMaxN], row_of[kMaxN], reached_rows[kMaxN];
+  for (int j = 0; j < n; ++j) v[j] = 0, row_of[j] = -1;
+  for (int i = 0; i < n; ++i) {
+    const double* c = cost + i * n;
+    int best = 0;
+    for (int j = 1; j < n; ++j)
+      if (c[j] < c[best]) best = j;
+    u[i] = c[best];
+    col_of[i] = -1;
+    if (row_of[best] < 0) row_of[best] = i, col_of[i] = best;
   }
-  for (int i = 1; i <= n; ++i) {
-    if (matched_row[i]) continue;
-    p[0] = i;
-    int j0 = 0;
-    std::uint64_t used = 0;
-    for (int j = 0; j <= n; ++j) minv[j] = inf;
-    do {
-      used |= 1ull << j0;
-      int i0 = p[j0], j1 = 0;
-      double delta = inf;
-      for (int j = 1; j <= n; ++j) {
-        if (used >> j & 1ull) continue;
-        double cur = cost[(i0 - 1) * n + (j - 1)] - u[i0] - v[j];
-        if (cur < minv[j]) minv[j] = cur, way[j] = j0;
-        if (minv[j] < delta) delta = minv[j], j1 = j;
+  for (int start = 0; start < n; ++start) {
+    if (col_of[start] >= 0) continue;
+    for (int j = 0; j < n; ++j) dist[j] = inf, closed[j] = 0, path[j] = 0;
+    int n_reached = 0, i = start, sink = -1;
+    double reached = 0;  // length of the shortest path found so far
+    while (sink < 0) {
+      reached_rows[n_reached++] = i;
+      const double* c = cost + i * n;
+      const double base = reached - u[i];
+      double lowest = inf;
+      for (int j = 0; j < n; ++j) {
+        const double d = base + c[j] - v[j];
+        const bool better = d < dist[j] && closed[j] == 0;
+        dist[j] = better ? d : dist[j];
+        path[j] = better ? i : path[j];
+        const double open = dist[j] + closed[j];
+        lowest = open < lowest ? open : lowest;
       }
-      for (int j = 0; j <= n; ++j) {
-        if (used >> j & 1ull) {
-          u[p[j]] += delta;
-          v[j] -= delta;
-        } else {
-          minv[j] -= delta;
-        }
-      }
-      j0 = j1;
-    } while (p[j0] != 0);
-    do {
-      int j1 = way[j0];
-      p[j0] = p[j1];
-      j0 = j1;
-    } while (j0);
+      int j = 0;
+      while (dist[j] + closed[j] != lowest) ++j;
+      reached = lowest;
+      closed[j] = inf;
+      if (row_of[j] < 0) sink = j; else i = row_of[j];
+    }
+    // Potentials: rows and columns reached before the sink move by how much sooner they were
+    // reached; reduced costs stay non-negative and zero along every matched pair.
+    u[start] += reached;
+    for (int k = 1; k < n_reached; ++k) {
+      const int r = reached_rows[k];
+      u[r] += reached - dist[col_of[r]];
+    }
+    for (int j = 0; j < n; ++j) v[j] -= closed[j] != 0 ? reached - dist[j] : 0.0;
+    for (int j = sink;;) {  // flip the path
+      const int r = static_cast<int>(path[j]);
+      row_of[j] = r;
+      const int next = col_of[r];
+      col_of[r] = j;
+      if (r == start) break;
+      j = next;
+    }
   }
   double total = 0;
-  for (int j = 1; j <= n; ++j) {
-    row_to_col[p[j] - 1] = j - 1;
-    total += cost[(p[j] - 1) * n + (j - 1)];
+  for (int i = 0; i < n; ++i) {
+    row_to_col[i] = col_of[i];
+    total += cost[i * n + col_of[i]];
   }
   return total;
 }
@@ -90,9 +109,37 @@ IRREV_HD inline void transpose_blocks(const float* q, int n, int b, float* qt) {
 }
 
 /// cost[i * n + j] = ||r_i - q_j|| (plain Euclidean distance of blocks of b values), from the
-/// transposed probe; each distance sums its b terms in order k = 0..b-1.
+/// transposed probe; each distance sums its b terms in order k = 0..b-1. On the CPU four rows
+/// go together: four independent sums per probe block instead of one chain of dependent
+/// additions, the same arithmetic per distance, so the same costs to the last bit.
 IRREV_HD inline void block_costs(const float* r, const float* qt, int n, int b, double* cost) {
-  for (int i = 0; i < n; ++i) {
+  int i = 0;
+#if !defined(__CUDA_ARCH__)  // a GPU thread would spill the four rows' sums to local memory
+  for (; i + 4 <= n; i += 4) {
+    double s0[kMaxN], s1[kMaxN], s2[kMaxN], s3[kMaxN];
+    for (int j = 0; j < n; ++j) s0[j] = s1[j] = s2[j] = s3[j] = 0;
+    const float* r0 = r + i * b;
+    for (int k = 0; k < b; ++k) {
+      const double a0 = r0[k], a1 = r0[b + k], a2 = r0[2 * b + k], a3 = r0[3 * b + k];
+      const float* q = qt + k * n;
+      for (int j = 0; j < n; ++j) {
+        const double qj = q[j];
+        const double d0 = a0 - qj, d1 = a1 - qj, d2 = a2 - qj, d3 = a3 - qj;
+        s0[j] += d0 * d0;
+        s1[j] += d1 * d1;
+        s2[j] += d2 * d2;
+        s3[j] += d3 * d3;
+      }
+    }
+    for (int j = 0; j < n; ++j) {
+      cost[i * n + j] = sqrt(s0[j]);
+      cost[(i + 1) * n + j] = sqrt(s1[j]);
+      cost[(i + 2) * n + j] = sqrt(s2[j]);
+      cost[(i + 3) * n + j] = sqrt(s3[j]);
+    }
+  }
+#endif
+  for (; i < n; ++i) {
     double s[kMaxN];
     for (int j = 0; j < n; ++j) s[j] = 0;
     for (int k = 0; k < b; ++k) {
@@ -106,6 +153,16 @@ IRREV_HD inline void block_costs(const float* r, const float* qt, int n, int b, 
   }
 }
 
+/// cosine(r, probe with block i := q_sigma(i)), from the norms sqrt(dot8(x, x, n * b)): the
+/// score once the assignment is known, the same sums whichever way the costs were computed.
+IRREV_HD inline double assigned_cosine(const float* r, double r_norm, const float* q, double q_norm,
+                                       int n, int b, const int* sigma) {
+  double dot = 0;
+  for (int i = 0; i < n; ++i) dot += dot8(r + i * b, q + sigma[i] * b, b);
+  const double norm = r_norm * q_norm;
+  return norm > 0 ? dot / norm : 0.0;
+}
+
 /// The PE-MIU score with the probe prepared once for many references: `qt` its transposed
 /// blocks, `r_norm` and `q_norm` the norms sqrt(dot8(x, x, n * b)).
 IRREV_HD inline double pe_miu_score_prepared(const float* r, double r_norm, const float* q,
@@ -115,10 +172,7 @@ IRREV_HD inline double pe_miu_score_prepared(const float* r, double r_norm, cons
   int local[kMaxN];
   int* sigma = assignment ? assignment : local;
   hungarian(cost, n, sigma);
-  double dot = 0;
-  for (int i = 0; i < n; ++i) dot += dot8(r + i * b, q + sigma[i] * b, b);
-  const double norm = r_norm * q_norm;
-  return norm > 0 ? dot / norm : 0.0;
+  return assigned_cosine(r, r_norm, q, q_norm, n, b, sigma);
 }
 
 /// PE-MIU score, as the reference code computes it: cost[i][j] = ||r_i - q_j|| (plain, not
