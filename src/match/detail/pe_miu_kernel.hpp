@@ -18,31 +18,91 @@ namespace irrev::match::detail {
 
 constexpr int kMaxN = 32;
 
-/// Minimum-cost assignment of an n x n cost matrix (row-major, n <= 32) by shortest augmenting
-/// paths with dual potentials (the Jonker-Volgenant family, O(n^3) at worst). Sets row_to_col[i]
-/// and returns the total cost. Rows start reduced (u[i] = min_j cost[i][j], v = 0: feasible) and
-/// each row whose minimum column is still free is matched at once; each other row is then
-/// matched by one Dijkstra search over the columns, with the potentials updated once per search
-/// (not once per step). The loops over columns have no branches (a reached column is masked by
-/// adding `closed`), so the compiler runs them 4-8 columns wide; the scan for the column that
-/// reached the minimum is the only scalar loop.
+/// Minimum-cost assignment of an n x n cost matrix (row-major, n <= 32) by the Jonker-Volgenant
+/// scheme (O(n^3) at worst). Sets row_to_col[i] and returns the total cost.
+///  1. Column reduction: v[j] = the column's minimum, and its row takes the column if free.
+///  2. Reduction transfer: a row holding one column lowers that column's potential by the row's
+///     margin to its next-best column.
+///  3. Augmenting row reduction, twice: each free row takes its best column under the
+///     potentials, displacing the holder (which becomes free) and lowering the column's
+///     potential to the row's second-best reduced cost. After it every matched row sits at its
+///     minimum reduced cost, so u[i] = min_j (cost[i][j] - v[j]) is a feasible dual.
+///  4. Each row still free is matched by one Dijkstra search of shortest augmenting paths, with
+///     the potentials updated once per search. Its column loops have no branches (a reached
+///     column is masked by adding `closed`), so the compiler runs them 4-8 columns wide.
+/// Steps 1-3 only change how much of the work step 4 has left; the optimum is the same.
 IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
   const double inf = 1e300;
   double u[kMaxN], v[kMaxN], dist[kMaxN], closed[kMaxN];
   std::int64_t path[kMaxN];  // as wide as a double, so that one mask selects both
-  int col_of[kMaxN], row_of[kMaxN], reached_rows[kMaxN];
-  for (int j = 0; j < n; ++j) v[j] = 0, row_of[j] = -1;
-  for (int i = 0; i < n; ++i) {
-    const double* c = cost + i * n;
+  int col_of[kMaxN], row_of[kMaxN], reached_rows[kMaxN], matches[kMaxN], free_rows[kMaxN];
+  for (int i = 0; i < n; ++i) matches[i] = 0, col_of[i] = -1;
+  for (int j = n - 1; j >= 0; --j) {  // 1
     int best = 0;
-    for (int j = 1; j < n; ++j)
-      if (c[j] < c[best]) best = j;
-    u[i] = c[best];
-    col_of[i] = -1;
-    if (row_of[best] < 0) row_of[best] = i, col_of[i] = best;
+    for (int i = 1; i < n; ++i)
+      if (cost[i * n + j] < cost[best * n + j]) best = i;
+    v[j] = cost[best * n + j];
+    if (++matches[best] == 1) {
+      col_of[best] = j, row_of[j] = best;
+    } else if (v[j] < v[col_of[best]]) {
+      row_of[col_of[best]] = -1;
+      col_of[best] = j, row_of[j] = best;
+    } else {
+      row_of[j] = -1;
+    }
   }
-  for (int start = 0; start < n; ++start) {
-    if (col_of[start] >= 0) continue;
+  int n_free = 0;
+  for (int i = 0; i < n; ++i) {  // 2
+    if (matches[i] == 0) {
+      free_rows[n_free++] = i;
+    } else if (matches[i] == 1 && n > 1) {
+      const int j1 = col_of[i];
+      double m = inf;
+      for (int j = 0; j < n; ++j)
+        if (j != j1 && cost[i * n + j] - v[j] < m) m = cost[i * n + j] - v[j];
+      v[j1] -= m;
+    }
+  }
+  // 3. Rows displaced with a strictly lower potential are retried at once; the budget bounds
+  // how often (a near-tie can lower a potential by a rounding step at a time).
+  int budget = 4 * n * n;
+  for (int pass = 0; pass < 2; ++pass) {
+    int k = 0;
+    const int previous = n_free;
+    n_free = 0;
+    while (k < previous) {
+      const int i = free_rows[k++];
+      if (--budget < 0) {
+        free_rows[n_free++] = i;
+        continue;
+      }
+      double h1 = cost[i * n] - v[0], h2 = inf;
+      int j1 = 0, j2 = 0;
+      for (int j = 1; j < n; ++j) {
+        const double h = cost[i * n + j] - v[j];
+        if (h < h2) {
+          if (h >= h1) h2 = h, j2 = j;
+          else h2 = h1, j2 = j1, h1 = h, j1 = j;
+        }
+      }
+      int i0 = row_of[j1];
+      if (h1 < h2) v[j1] -= h2 - h1;
+      else if (i0 >= 0) j1 = j2, i0 = row_of[j2];
+      col_of[i] = j1, row_of[j1] = i;
+      if (i0 >= 0) {
+        col_of[i0] = -1;
+        if (h1 < h2) free_rows[--k] = i0;
+        else free_rows[n_free++] = i0;
+      }
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    double m = inf;
+    for (int j = 0; j < n; ++j) m = cost[i * n + j] - v[j] < m ? cost[i * n + j] - v[j] : m;
+    u[i] = m;
+  }
+  for (int f = 0; f < n_free; ++f) {  // 4
+    const int start = free_rows[f];
     for (int j = 0; j < n; ++j) dist[j] = inf, closed[j] = 0, path[j] = 0;
     int n_reached = 0, i = start, sink = -1;
     double reached = 0;  // length of the shortest path found so far
