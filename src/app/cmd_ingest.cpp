@@ -1,6 +1,8 @@
-// irrev ingest: photographs in LFW layout -> crops.h5
+// irrev ingest: photographs (LFW layout, a flat folder or a CSV list) -> crops.h5
 #include "commands.hpp"
 #include "irrev/config/job_config.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/data/image_layouts.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/pipeline/ingest.hpp"
 
@@ -11,8 +13,13 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<pipeline::IngestOptions>();
   auto json = std::make_shared<bool>(false);
   o->models_dir = config::default_models_dir();
-  sub->add_option("--images", o->images_dir, "Folder in LFW layout: <Person>/<Person>_NNNN.jpg")
-      ->required();
+  auto layout = std::make_shared<std::string>("lfw");
+  sub->add_option("--images", o->images_dir,
+                  "Image folder: LFW layout (<Person>/<Person>_NNNN.jpg), a flat folder, or the base of a list's paths");
+  sub->add_option("--layout", *layout, "lfw, flat (every image its own subject) or list (--list)")
+      ->check(CLI::IsMember(data::image_layout_names()))
+      ->capture_default_str();
+  sub->add_option("--list", o->list_file, "The list layout's CSV: path,subject[,gender] per line");
   sub->add_option("--pairs", o->pairs_file, "LFW pairs.txt to resolve to crop rows");
   sub->add_option("--genders", o->genders_dir, "Folder with female_names.txt and male_names.txt");
   sub->add_option("--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")
@@ -23,8 +30,14 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_flag("--json", *json, "Print a JSON summary on stdout");
-  return {sub, [o, json, &g](const dist::Communicator& comm) {
+  return {sub, [o, json, layout, &g](const dist::Communicator& comm) {
             o->progress = !g.no_progress;
+            o->layout = data::image_layout_from_name(*layout, "--layout");
+            IRREV_CHECK(o->layout == data::ImageLayout::list ? !o->list_file.empty() : !o->images_dir.empty(),
+                        "irrev ingest: {}", o->layout == data::ImageLayout::list ? "--layout list needs --list FILE"
+                                                                                 : "--images DIR is required");
+            IRREV_CHECK(o->list_file.empty() || o->layout == data::ImageLayout::list,
+                        "irrev ingest: --list is read with --layout list only");
             auto s = pipeline::run_ingest(comm, *o);
             if (*json) print_master(comm, s.to_json());
             return 0;

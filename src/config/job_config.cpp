@@ -168,12 +168,24 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   const auto* data = table(root, "data", where);
   IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
-  only_keys(*data, "data.", {"images", "pairs", "genders", "limit"}, where);
+  only_keys(*data, "data.", {"images", "layout", "list", "pairs", "genders", "limit"}, where);
   read(*data, "images", c.images, "data.", where);
+  std::string layout = data::to_string(c.layout);
+  read(*data, "layout", layout, "data.", where);
+  c.layout = data::image_layout_from_name(layout, where + ": data.layout");
+  read(*data, "list", c.list, "data.", where);
   read(*data, "pairs", c.pairs, "data.", where);
   read(*data, "genders", c.genders, "data.", where);
   read(*data, "limit", c.limit, "data.", where);
-  IRREV_CHECK(!c.images.empty(), "{}: key 'data.images' is required", where);
+  if (c.layout == data::ImageLayout::list) {
+    IRREV_CHECK(!c.list.empty(), "{}: data.layout = \"list\" needs the list file in 'data.list'", where);
+  } else {
+    IRREV_CHECK(!c.images.empty(), "{}: key 'data.images' is required", where);
+    IRREV_CHECK(c.list.empty(), "{}: 'data.list' is read with data.layout = \"list\" only", where);
+  }
+  IRREV_CHECK(c.genders.empty() || c.layout == data::ImageLayout::lfw,
+              "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
+              where, layout);
   IRREV_CHECK(c.limit >= 0, "{}: key 'data.limit' must be >= 0", where);
   if (const auto* t = table(root, "models", where)) {
     only_keys(*t, "models.", {"dir"}, where);
@@ -363,12 +375,14 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
       IRREV_CHECK(b > 0, "{}: gender.blocks: block sizes are positive", where);
     IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",
                 where);
-    IRREV_CHECK(!c.genders.empty(), "{}: [gender] needs the gender lists: set data.genders", where);
+    IRREV_CHECK(!c.genders.empty() || c.layout == data::ImageLayout::list,
+                "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")", where);
   }
   // Paths last, so that an unset variable is reported with everything else already valid.
   c.out_dir = expand_path(c.out_dir, where + " run.out_dir");
   if (!c.work_dir.empty()) c.work_dir = expand_path(c.work_dir, where + " run.work_dir");
-  c.images = expand_path(c.images, where + " data.images");
+  if (!c.images.empty()) c.images = expand_path(c.images, where + " data.images");
+  if (!c.list.empty()) c.list = expand_path(c.list, where + " data.list");
   if (!c.pairs.empty()) c.pairs = expand_path(c.pairs, where + " data.pairs");
   if (!c.genders.empty()) c.genders = expand_path(c.genders, where + " data.genders");
   c.models_dir = expand_path(c.models_dir, where + " models.dir");

@@ -27,6 +27,28 @@ std::string IngestSummary::to_json() const {
 }
 
 #ifdef IRREV_WITH_OPENCV
+namespace {
+std::string image_folder(const IngestOptions& o) {
+  if (o.layout != data::ImageLayout::list || !o.images_dir.empty()) return o.images_dir;
+  const auto parent = std::filesystem::path(o.list_file).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+std::vector<data::ImageRecord> scan_images(const IngestOptions& o, const std::string& dir, data::GenderTable& genders,
+                                           std::vector<Reject>& rejects) {
+  switch (o.layout) {
+    case data::ImageLayout::flat:
+      return data::scan_flat_folder(dir, rejects);
+    case data::ImageLayout::list:
+      IRREV_CHECK(!o.list_file.empty(), "ingest: the list layout needs the list file (--list)");
+      return data::read_image_list(o.list_file, dir, genders, rejects);
+    case data::ImageLayout::lfw:
+      break;
+  }
+  return data::scan_lfw_folder(dir, rejects);
+}
+}  // namespace
+
 IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o) {
   OutputLock lock;  // one run per output
   if (comm.is_master()) {
@@ -36,14 +58,19 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   namespace fs = std::filesystem;
   // Everything a user can get wrong is checked on every rank before any work starts.
   std::vector<Reject> rejects;
-  auto images = data::scan_lfw_folder(o.images_dir, rejects);
+  data::GenderTable genders;
+  const std::string images_dir = image_folder(o);
+  auto images = scan_images(o, images_dir, genders, rejects);
   if (o.limit > 0 && static_cast<std::int64_t>(images.size()) > o.limit) images.resize(static_cast<std::size_t>(o.limit));
   vision::resolve_model(o.models_dir, o.cropper.detector.file);
   vision::resolve_model(o.models_dir, o.cropper.landmarks.file);
   if (!o.pairs_file.empty())
     IRREV_CHECK(fs::is_regular_file(o.pairs_file), "pairs file '{}' does not exist", o.pairs_file);
-  data::GenderTable genders;
-  if (!o.genders_dir.empty()) genders = data::read_gender_lists(o.genders_dir, rejects);
+  if (!o.genders_dir.empty()) {
+    IRREV_CHECK(o.layout == data::ImageLayout::lfw, "ingest: --genders lists LFW names; with the {} layout, give genders {}",
+                data::to_string(o.layout), o.layout == data::ImageLayout::list ? "in the list's third column" : "through a list");
+    genders = data::read_gender_lists(o.genders_dir, rejects);
+  }
   IRREV_CHECK(!o.out.empty(), "no output file given for ingest");
   IRREV_CHECK(o.unit_size > 0, "ingest unit size must be positive, got {}", o.unit_size);
 
@@ -53,7 +80,9 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   std::unique_ptr<vision::FaceCropper> cropper;  // built on first use: the master may not need it
   std::vector<vision::CropResult> results(comm.is_master() ? images.size() : 0);
   Progress progress("ingest", n, comm.is_master() && o.progress);
-  if (comm.is_master()) spdlog::info("ingest: {} images from '{}' in {} units", n, o.images_dir, units);
+  if (comm.is_master())
+    spdlog::info("ingest: {} images from '{}' ({} layout) in {} units", n,
+                 o.layout == data::ImageLayout::list ? o.list_file : images_dir, data::to_string(o.layout), units);
 
   dist::run_work_queue<std::vector<vision::CropResult>>(
       comm, units,
@@ -61,7 +90,7 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
         if (!cropper) cropper = std::make_unique<vision::FaceCropper>(o.models_dir, o.cropper);
         std::vector<vision::CropResult> out;
         for (std::int64_t i = u * o.unit_size; i < std::min(n, (u + 1) * o.unit_size); ++i)
-          out.push_back(cropper->process_file((fs::path(o.images_dir) / images[static_cast<std::size_t>(i)].path).string()));
+          out.push_back(cropper->process_file((fs::path(images_dir) / images[static_cast<std::size_t>(i)].path).string()));
         return out;
       },
       [&](std::int64_t u, std::vector<vision::CropResult>&& r) {
@@ -96,7 +125,8 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   {
     h5::File& f = output.file();
     f.set_attribute("schema", "irrev.crops/1");
-    f.set_attribute("images_dir", o.images_dir);
+    f.set_attribute("images_dir", images_dir);
+    f.set_attribute("layout", data::to_string(o.layout));
     f.create("crops", h5::Type::u8, {m, vision::kCropSize, vision::kCropSize, 3}, 64);
     std::vector<float> points, boxes, scores;
     std::uint64_t row = 0;

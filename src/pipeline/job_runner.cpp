@@ -125,7 +125,8 @@ void JobRun::check_paths() const {
   require_output_folder(m_job.out_dir, src + ": run.out_dir");
   require_output_folder(m_job.stage_dir(), src + ": run.work_dir");
   if (m_options.force || !up_to_date(m_job.crops_path(), m_ingest_key)) {
-    require_input_folder(m_job.images, src + ": data.images");
+    if (!m_job.images.empty()) require_input_folder(m_job.images, src + ": data.images");
+    if (!m_job.list.empty()) require_input_file(m_job.list, src + ": data.list");
     if (!m_job.pairs.empty()) require_input_file(m_job.pairs, src + ": data.pairs");
     if (!m_job.genders.empty()) require_input_folder(m_job.genders, src + ": data.genders");
   }
@@ -135,11 +136,15 @@ void JobRun::check_paths() const {
 std::string ingest_key(const config::JobConfig& job) {
   const auto& d = job.cropper.detector;
   const auto& l = job.cropper.landmarks;
-  return json{{"images", job.images}, {"pairs", job.pairs}, {"genders", job.genders}, {"limit", job.limit},
-              {"models", job.models_dir},
-              {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
-              {"landmarks", {l.file, l.size, l.scale}}}
-      .dump();
+  json key{{"images", job.images}, {"pairs", job.pairs}, {"genders", job.genders}, {"limit", job.limit},
+           {"models", job.models_dir},
+           {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
+           {"landmarks", {l.file, l.size, l.scale}}};
+  if (job.layout != data::ImageLayout::lfw) {  // absent for LFW, so that earlier runs stay up to date
+    key["layout"] = data::to_string(job.layout);
+    key["list"] = job.list;
+  }
+  return key.dump();
 }
 
 void JobRun::ingest() {
@@ -153,6 +158,8 @@ void JobRun::ingest() {
   }
   IngestOptions io;
   io.images_dir = m_job.images;
+  io.layout = m_job.layout;
+  io.list_file = m_job.list;
   io.pairs_file = m_job.pairs;
   io.genders_dir = m_job.genders;
   io.models_dir = m_job.models_dir;

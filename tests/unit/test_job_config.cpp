@@ -81,6 +81,25 @@ TEST(JobConfig, MissingRequiredPartsAreNamed) {
   EXPECT_NE(error_of(bad_order).find("channel_order"), std::string::npos);
 }
 
+TEST(JobConfig, ImageLayouts) {
+  const std::string extractor = "[[extractors]]\nname = \"f\"\nmodel = \"f.pt\"\n";
+  auto c = config::parse_job("[data]\nlayout = \"list\"\nlist = \"/d/faces.csv\"\n" + extractor, "job.toml");
+  EXPECT_EQ(c.layout, data::ImageLayout::list);
+  EXPECT_EQ(c.list, "/d/faces.csv");
+  EXPECT_TRUE(c.images.empty());  // the list's own folder is the base of its paths
+  c = config::parse_job("[data]\nlayout = \"flat\"\nimages = \"/d/ffhq\"\n" + extractor, "job.toml");
+  EXPECT_EQ(c.layout, data::ImageLayout::flat);
+  EXPECT_EQ(config::parse_job(kValid, "job.toml").layout, data::ImageLayout::lfw);
+  EXPECT_NE(error_of("[data]\nlayout = \"folders\"\nimages = \"x\"\n" + extractor).find("data.layout: unknown image layout 'folders' (lfw, flat or list)"),
+            std::string::npos);
+  EXPECT_NE(error_of("[data]\nlayout = \"list\"\nimages = \"x\"\n" + extractor).find("needs the list file in 'data.list'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\nlist = \"l.csv\"\n" + extractor).find("'data.list' is read with data.layout = \"list\" only"),
+            std::string::npos);
+  EXPECT_NE(error_of("[data]\nlayout = \"flat\"\nimages = \"x\"\ngenders = \"g\"\n" + extractor).find("data.genders names LFW's gender lists"),
+            std::string::npos);
+}
+
 TEST(JobConfig, AttackForwardSettings) {
   const std::string attack = std::string(kValid) + R"(
 [verify]

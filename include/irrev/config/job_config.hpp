@@ -8,6 +8,7 @@
 
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/template_selection.hpp"
+#include "irrev/data/image_layouts.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter_config.hpp"
 #include "irrev/vision/face_cropper.hpp"
@@ -30,7 +31,9 @@ struct JobConfig {
   /// Outputs readable by the group (0640 / 0750) instead of the owner only (0600 / 0700).
   bool share_with_group = false;
   // [data]
-  std::string images;
+  std::string images;  ///< the list layout: the base of the list's relative paths (default: its folder)
+  data::ImageLayout layout = data::ImageLayout::lfw;
+  std::string list;    ///< the list layout's CSV file
   std::string pairs;
   std::string genders;
   std::int64_t limit = 0;

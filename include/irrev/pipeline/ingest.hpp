@@ -1,11 +1,13 @@
 #pragma once
-/// Stage 1: a folder of photographs in LFW layout -> crops.h5 (aligned 112x112 faces, the
-/// 5 points, detection scores, gender labels, resolved pairs and a rejects table).
+/// Stage 1: a folder of photographs -> crops.h5 (aligned 112x112 faces, the 5 points, detection
+/// scores, gender labels, resolved pairs and a rejects table). The folder is in LFW layout, a
+/// flat folder of images, or any layout a CSV list describes (data/image_layouts.hpp).
 /// Images are sharded over ranks in units; the file is the same for any rank count.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "irrev/data/image_layouts.hpp"
 #include "irrev/data/reject.hpp"
 #include "irrev/vision/face_cropper.hpp"
 
@@ -16,7 +18,9 @@ class Communicator;
 namespace irrev::pipeline {
 
 struct IngestOptions {
-  std::string images_dir;
+  std::string images_dir;   ///< for the list layout: the base of relative paths (default: the list's folder)
+  data::ImageLayout layout = data::ImageLayout::lfw;
+  std::string list_file;    ///< the list layout's CSV
   std::string pairs_file;   ///< optional
   std::string genders_dir;  ///< optional: holds female_names.txt and male_names.txt
   std::string models_dir;

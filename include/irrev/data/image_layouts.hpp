@@ -1,0 +1,40 @@
+#pragma once
+/// The ways a face collection can be laid out for `ingest`, besides LFW's own
+/// (`<Person>/<Person>_NNNN.jpg`, in lfw_layout.hpp):
+///  - flat: a folder of images (and its subfolders), any file names, each image an anonymous
+///    subject of its own, no gender: FFHQ's layout;
+///  - list: a CSV file of `path,subject[,gender]` lines (paths relative to the image folder,
+///    gender `female`/`male`/`f`/`m` or empty), for any other layout.
+/// Entries that cannot be used (not an image, a missing file, a malformed line) are rejected
+/// with the file and line; a missing folder or list stops with an InputError.
+#include <string>
+#include <vector>
+
+#include "irrev/data/lfw_layout.hpp"
+#include "irrev/data/reject.hpp"
+
+namespace irrev::data {
+
+enum class ImageLayout { lfw, flat, list };
+
+/// "lfw", "flat", "list": the names the command line and job files use.
+const std::vector<std::string>& image_layout_names();
+std::string to_string(ImageLayout layout);
+/// An InputError naming `where` and the valid names for anything else.
+ImageLayout image_layout_from_name(const std::string& name, const std::string& where);
+
+/// Whether a file name ends in an image extension OpenCV reads (jpg, jpeg, png, bmp, tif,
+/// tiff, webp; any case).
+bool has_image_extension(const std::string& file);
+
+/// Every image under `dir` (recursively), sorted by path; each image's subject and name are
+/// its path relative to `dir`.
+std::vector<ImageRecord> scan_flat_folder(const std::string& dir, std::vector<Reject>& rejects);
+
+/// The images a CSV list names, sorted by subject then path; a record's name is its path as
+/// the list gives it (relative to `dir`, or absolute). Genders given in the list go into
+/// `genders` under that name. A first line `path,subject[,gender]` is taken as a header.
+std::vector<ImageRecord> read_image_list(const std::string& list, const std::string& dir,
+                                         GenderTable& genders, std::vector<Reject>& rejects);
+
+}  // namespace irrev::data
