@@ -16,6 +16,7 @@ void write_images(h5::File& f, const ImageTable& t) {
   f.write_strings("images/subject", t.subjects);
   f.write_strings("images/path", t.paths);
   f.write("images/gender", t.genders);
+  if (!t.crop_sha256.empty()) f.write_strings("images/crop_sha256", t.crop_sha256);
 }
 
 ImageTable read_images(const h5::File& f) {
@@ -24,6 +25,11 @@ ImageTable read_images(const h5::File& f) {
   t.subjects = f.read_strings("images/subject");
   t.paths = f.read_strings("images/path");
   t.genders = f.read<std::int8_t>("images/gender");
+  if (f.has("images/crop_sha256")) {
+    t.crop_sha256 = f.read_strings("images/crop_sha256");
+    IRREV_CHECK(t.crop_sha256.size() == t.names.size(), "'{}': /images/crop_sha256 has {} rows for {} images", f.path(),
+                t.crop_sha256.size(), t.names.size());
+  }
   IRREV_CHECK(t.subjects.size() == t.names.size() && t.paths.size() == t.names.size() &&
                   t.genders.size() == t.names.size(),
               "'{}': the /images tables have different lengths", f.path());

@@ -14,6 +14,7 @@ std::string InverterInfo::to_json() const {
                         {"template_dim", template_dim},
                         {"extractor", extractor_json},
                         {"training_subjects", training_subjects},
+                        {"training_crops", training_crops},
                         {"epochs_done", epochs_done}}
       .dump();
 }
@@ -26,6 +27,7 @@ InverterInfo InverterInfo::from_json(const std::string& text, const std::string&
     i.template_dim = j.at("template_dim").get<int>();
     i.extractor_json = j.at("extractor").get<std::string>();
     i.training_subjects = j.at("training_subjects").get<std::vector<std::string>>();
+    i.training_crops = j.value("training_crops", std::vector<std::string>{});  // absent before the hashes
     i.epochs_done = j.at("epochs_done").get<int>();
   } catch (const nlohmann::json::exception& e) {
     IRREV_FAIL("'{}' carries no valid inverter metadata: {}", where, e.what());
@@ -67,6 +69,7 @@ std::unique_ptr<Inverter> Inverter::load(const std::string& path, const std::str
   impl->folded.emplace(*impl->generator);
   impl->folded->to(impl->device, torch::kFloat32);
   impl->seen.insert(impl->info.training_subjects.begin(), impl->info.training_subjects.end());
+  impl->seen_crops.insert(impl->info.training_crops.begin(), impl->info.training_crops.end());
   return std::unique_ptr<Inverter>(new Inverter(std::move(impl)));
 }
 
@@ -79,5 +82,7 @@ std::vector<float> Inverter::invert(const float* templates, std::int64_t n) cons
 }
 
 bool Inverter::saw_subject(const std::string& subject) const { return m_impl->seen.count(subject) > 0; }
+
+bool Inverter::saw_crop(const std::string& crop_sha256) const { return m_impl->seen_crops.count(crop_sha256) > 0; }
 
 }  // namespace irrev::models

@@ -15,7 +15,8 @@ struct Inverter::Impl {
   /// The same network with batch norm folded: what inference runs.
   std::optional<FoldedGenerator> folded;
   torch::Device device{torch::kCPU};
-  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string> seen;        // training subjects
+  std::unordered_set<std::string> seen_crops;  // SHA-256 of the training crops
 };
 
 /// Write the generator's weights and `info` to `path` (through a temporary file).

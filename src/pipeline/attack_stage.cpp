@@ -34,6 +34,27 @@ using detail::AttackUnit;
 
 namespace {
 
+/// The same face image may sit in training under another name or in another collection: the
+/// crops' SHA-256 catch what the subject names cannot (for files that carry them).
+void check_no_training_images(const models::Inverter& inverter, const std::string& path, const data::TemplateSet& set,
+                              const attack::TemplateSelection& chosen) {
+  const auto& hashes = set.images.crop_sha256;
+  if (hashes.empty() || inverter.info().training_crops.empty()) {
+    spdlog::warn("attack: '{}' or the templates predate the crops' content hashes; only subject names were checked "
+                 "for leakage", path);
+    return;
+  }
+  std::vector<std::string> leaked;
+  for (const auto* rows : {&chosen.rows, &chosen.second_rows})
+    for (auto r : *rows)
+      if (r >= 0 && inverter.saw_crop(hashes[static_cast<std::size_t>(r)]))
+        leaked.push_back(set.images.paths[static_cast<std::size_t>(r)]);
+  IRREV_CHECK(leaked.empty(),
+              "inverter '{}' was trained on {} of the face images this attack evaluates, under other names (the same "
+              "aligned crop; first: '{}'{}); take them out of the training set or select other templates",
+              path, leaked.size(), leaked.front(), leaked.size() > 1 ? fmt::format(", then '{}'", leaked[1]) : "");
+}
+
 /// A batch whose forward pass would not fit in this machine's memory is refused before any
 /// work (it would otherwise grow until an allocation fails, deaf to signals meanwhile). The
 /// estimate per sample: the generator's two largest activations and the extractor's (64
@@ -153,6 +174,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
               "inverter '{}' was trained on {} of the {} identities this attack evaluates (first: '{}'); train it on "
               "an identity split that keeps them out (same split seed and eval_share) or select other templates",
               o.inverter, seen.size(), chosen.rows.size(), seen.front());
+  check_no_training_images(*inverter, o.inverter, set, chosen);
 
   attack::AttackInputs in;
   in.dim = set.dim;

@@ -13,6 +13,7 @@
 #include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
+#include "irrev/core/sha256.hpp"
 #include "irrev/data/dataset_tables.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/lfw_layout.hpp"
@@ -115,6 +116,7 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
     auto g = genders.find(images[i].name);
     row_of[images[i].name] = static_cast<std::int64_t>(table.size());
     table.push_back(images[i], g == genders.end() ? data::kUnknownGender : g->second);
+    table.crop_sha256.push_back(Sha256().update(results[i].crop).hex());
   }
   rejects.insert(rejects.end(), image_rejects.begin(), image_rejects.end());
   data::PairList pairs;

@@ -400,6 +400,11 @@ class InverterTraining {
     info.template_dim = m_in.set.dim;
     info.extractor_json = m_in.extractor->info().to_json();
     info.training_subjects.assign(m_split.subjects.begin(), m_split.subjects.end());
+    if (!m_in.set.images.crop_sha256.empty()) {
+      for (const auto* rows : {&m_split.train, &m_split.val})
+        for (auto r : *rows) info.training_crops.push_back(m_in.set.images.crop_sha256[static_cast<std::size_t>(r)]);
+      std::sort(info.training_crops.begin(), info.training_crops.end());
+    }
     info.epochs_done = std::min<int>(static_cast<int>(m_history.size()), m_cfg.epochs);
     const std::string model = (m_out / "inverter.pt").string();
     models::save_inverter(model, m_gen, info);

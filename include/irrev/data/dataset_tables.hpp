@@ -1,6 +1,8 @@
 #pragma once
 /// The tables that crops.h5 and templates.h5 share (schema in docs/hdf5_schema.md):
 ///   /images/{name,subject,path} strings, /images/gender int8 (0 female, 1 male, -1 unknown)
+///   /images/crop_sha256 strings: the SHA-256 of each aligned crop's bytes (files from before
+///   it have none), which finds the same face image under another name or in another collection
 ///   /pairs/{a,b} int64 row indices, /pairs/fold int32, /pairs/genuine int8
 ///   /rejects/{file,reason} strings
 #include <cstdint>
@@ -18,6 +20,7 @@ struct ImageTable {
   std::vector<std::string> subjects;
   std::vector<std::string> paths;
   std::vector<std::int8_t> genders;
+  std::vector<std::string> crop_sha256;  ///< empty where the file predates it
   std::size_t size() const { return names.size(); }
   void push_back(const ImageRecord& r, std::int8_t gender);
 };

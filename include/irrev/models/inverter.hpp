@@ -17,6 +17,10 @@ struct InverterInfo {
   int template_dim = 0;
   std::string extractor_json;            ///< the extractor's metadata (name, checksum, ...)
   std::vector<std::string> training_subjects;
+  /// SHA-256 of every training and validation crop (data::ImageTable::crop_sha256), sorted:
+  /// the same face image is refused for evaluation whatever its name. Empty for inverters
+  /// trained from crops files that predate the hashes.
+  std::vector<std::string> training_crops;
   int epochs_done = 0;
 
   std::string to_json() const;
@@ -33,6 +37,8 @@ class Inverter {
   /// value (c, y, x) of image i is out[((i * 3 + c) * S + y) * S + x].
   std::vector<float> invert(const float* templates, std::int64_t n) const;
   bool saw_subject(const std::string& subject) const;
+  /// Whether a crop with this SHA-256 was among the training (or validation) images.
+  bool saw_crop(const std::string& crop_sha256) const;
 
   struct Impl;
   Impl& impl() const { return *m_impl; }
