@@ -292,7 +292,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, co
   ao.out = m_job.attack_path(e.name, mode);
   ao.plans = m_job.attack_plans;
   ao.selection = m_job.attack_selection;
-  if (m_job.genders.empty() && ao.selection.gender_balanced) {
+  if (m_job.genders.empty() && m_job.layout != data::ImageLayout::list && ao.selection.gender_balanced) {
     if (m_comm.is_master())
       spdlog::warn("attack: no gender lists (data.genders), so the template set is not gender-balanced");
     ao.selection.gender_balanced = false;
