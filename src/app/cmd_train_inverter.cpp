@@ -27,6 +27,11 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--extractor", o->extractor, "The extractor (.pt) the templates came from")->required();
   sub->add_option("--out", o->out_dir, "Output folder (inverter.pt, checkpoint/, samples/, losses.csv)")->required();
   sub->add_option("--thresholds", o->thresholds, "verify.h5 giving the FMR thresholds for the final RSR");
+  auto separate = std::make_shared<bool>(false);
+  sub->add_flag("--all-identities", *separate,
+                "Train on every identity (a collection of its own; eval_share 0) and evaluate on --eval-templates");
+  sub->add_option("--eval-templates", o->eval_templates, "With --all-identities: the evaluation set's templates.h5");
+  sub->add_option("--eval-crops", o->eval_crops, "With --all-identities: the evaluation set's crops.h5");
   sub->add_option("--preset", *preset, "quick-cpu or reference (the study's generator and schedule)")
       ->check(CLI::IsMember({"quick-cpu", "reference"}))
       ->capture_default_str();
@@ -62,6 +67,7 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
             if (!device->empty()) o->config.device = *device;
             if (!id_loss->empty()) o->config.id_loss = *id_loss;
             if (*bf16) o->config.bf16 = true;
+            if (*separate) o->config.eval_share = 0;
             o->progress = !g.no_progress;
             print_master(comm, pipeline::train_inverter_on_ranks(comm, *o, *trainers));
             return 0;

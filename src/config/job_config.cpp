@@ -168,7 +168,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   const auto* data = table(root, "data", where);
   IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
-  only_keys(*data, "data.", {"images", "layout", "list", "pairs", "genders", "limit"}, where);
+  only_keys(*data, "data.", {"images", "layout", "list", "pairs", "genders", "limit", "train"}, where);
   read(*data, "images", c.images, "data.", where);
   std::string layout = data::to_string(c.layout);
   read(*data, "layout", layout, "data.", where);
@@ -182,6 +182,20 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   } else {
     IRREV_CHECK(!c.images.empty(), "{}: key 'data.images' is required", where);
     IRREV_CHECK(c.list.empty(), "{}: 'data.list' is read with data.layout = \"list\" only", where);
+  }
+  if (const auto* t = table(*data, "train", where)) {
+    only_keys(*t, "data.train.", {"images", "layout", "list", "limit"}, where);
+    auto& s = c.train_set;
+    read(*t, "images", s.images, "data.train.", where);
+    std::string train_layout = data::to_string(s.layout);
+    read(*t, "layout", train_layout, "data.train.", where);
+    s.layout = data::image_layout_from_name(train_layout, where + ": data.train.layout");
+    read(*t, "list", s.list, "data.train.", where);
+    read(*t, "limit", s.limit, "data.train.", where);
+    IRREV_CHECK(s.layout == data::ImageLayout::list ? !s.list.empty() : !s.images.empty(),
+                "{}: [data.train] needs {}", where, s.layout == data::ImageLayout::list ? "'list'" : "'images'");
+    IRREV_CHECK(s.limit >= 0, "{}: key 'data.train.limit' must be >= 0", where);
+    c.has_train_set = true;
   }
   IRREV_CHECK(c.genders.empty() || c.layout == data::ImageLayout::lfw,
               "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
@@ -378,11 +392,20 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     IRREV_CHECK(!c.genders.empty() || c.layout == data::ImageLayout::list,
                 "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")", where);
   }
+  if (c.has_train_set && c.attack) {
+    IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), "unshuffled") == c.attack_modes.end() &&
+                    c.attack_targeted < 0,
+                "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
+                "block-position model on [data]'s training identities, which a job with its own training set does not have",
+                where);
+  }
   // Paths last, so that an unset variable is reported with everything else already valid.
   c.out_dir = expand_path(c.out_dir, where + " run.out_dir");
   if (!c.work_dir.empty()) c.work_dir = expand_path(c.work_dir, where + " run.work_dir");
   if (!c.images.empty()) c.images = expand_path(c.images, where + " data.images");
   if (!c.list.empty()) c.list = expand_path(c.list, where + " data.list");
+  if (!c.train_set.images.empty()) c.train_set.images = expand_path(c.train_set.images, where + " data.train.images");
+  if (!c.train_set.list.empty()) c.train_set.list = expand_path(c.train_set.list, where + " data.train.list");
   if (!c.pairs.empty()) c.pairs = expand_path(c.pairs, where + " data.pairs");
   if (!c.genders.empty()) c.genders = expand_path(c.genders, where + " data.genders");
   c.models_dir = expand_path(c.models_dir, where + " models.dir");

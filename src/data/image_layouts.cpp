@@ -7,6 +7,7 @@
 #include <map>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/sha256.hpp"
 
 namespace fs = std::filesystem;
 
@@ -140,6 +141,30 @@ std::vector<ImageRecord> read_image_list(const std::string& list, const std::str
   }
   sort_records(out, rejects, local);
   return out;
+}
+
+std::string collection_fingerprint(ImageLayout layout, const std::string& dir, const std::string& list) {
+  Sha256 h;
+  std::error_code ec;
+  if (layout == ImageLayout::list) {
+    std::ifstream in(list, std::ios::binary);
+    if (!in.good()) return "missing";
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    h.update(bytes);
+  }
+  const std::string base = !dir.empty() ? dir : fs::path(list).parent_path().string();
+  if (!fs::is_directory(base, ec)) return "missing";
+  std::vector<std::string> entries;
+  for (auto it = fs::recursive_directory_iterator(base, fs::directory_options::follow_directory_symlink, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec)) continue;
+    const auto size = it->file_size(ec);
+    const auto time = it->last_write_time(ec).time_since_epoch().count();
+    entries.push_back(fmt::format("{}\t{}\t{}", it->path().lexically_relative(base).generic_string(), ec ? 0 : size, time));
+  }
+  std::sort(entries.begin(), entries.end());
+  for (const auto& e : entries) h.update(e).update("\n", 1);
+  return h.hex();
 }
 
 }  // namespace irrev::data

@@ -130,8 +130,10 @@ void InverterTrainingConfig::validate() const {
   IRREV_CHECK(max_minutes >= 0 && std::isfinite(max_minutes), "max_minutes must be >= 0, not {}", max_minutes);
   IRREV_CHECK(batch > 0 && epochs > 0 && learning_rate > 0 && halve_every > 0,
               "batch, epochs, learning_rate and halve_every must be positive");
-  IRREV_CHECK(eval_share > 0 && eval_share < 1 && validation_share >= 0 && validation_share < 1,
-              "eval_share must be in (0, 1) and validation_share in [0, 1)");
+  // eval_share 0: the training set is a collection of its own (a job's [data.train]), every
+  // identity of it trains, and the attack evaluates on another set.
+  IRREV_CHECK(eval_share >= 0 && eval_share < 1 && validation_share >= 0 && validation_share < 1,
+              "eval_share must be in [0, 1) and validation_share in [0, 1)");
 }
 
 }  // namespace irrev::models

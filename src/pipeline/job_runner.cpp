@@ -56,6 +56,7 @@ std::string model_path(const config::JobConfig& j, const config::ExtractorEntry&
 }
 
 std::string ingest_key(const config::JobConfig& job);
+std::string train_ingest_key(const config::JobConfig& job);
 
 /// One job on every rank: the stages share the communicator, the options and the summary that
 /// rank 0 fills. Decisions (run a stage or skip it) are taken on rank 0 and broadcast, so that
@@ -63,7 +64,11 @@ std::string ingest_key(const config::JobConfig& job);
 class JobRun {
  public:
   JobRun(const dist::Communicator& comm, const config::JobConfig& job, const RunOptions& options)
-      : m_comm(comm), m_job(job), m_options(options), m_ingest_key(ingest_key(job)) {
+      : m_comm(comm),
+        m_job(job),
+        m_options(options),
+        m_ingest_key(ingest_key(job)),
+        m_train_ingest_key(job.has_train_set ? train_ingest_key(job) : std::string{}) {
     // The report finds the stages' files from the run folder (which may be moved) by this.
     const auto from_run = fs::absolute(job.stage_dir()).lexically_normal().lexically_relative(fs::absolute(job.out_dir).lexically_normal());
     m_summary = json{{"job", job.source}, {"out_dir", job.out_dir}, {"work_dir", job.stage_dir()},
@@ -77,13 +82,18 @@ class JobRun {
   /// Rank 0, before any stage: every file the job will read is there, every folder it will
   /// write is writable (a missing model must not cost an ingest of 13,000 images first).
   void check_paths() const;
+  /// crops.h5, and crops_train.h5 where the job has its own training set.
   void ingest();
-  /// Templates of `e`; returns their stage key.
-  std::string embed(const config::ExtractorEntry& e);
+  void ingest_set(IngestOptions io, const std::string& key, const std::string& summary_name);
+  /// Templates of `e` from `crops`; returns their stage key.
+  std::string embed(const config::ExtractorEntry& e, const std::string& crops, const std::string& crops_key,
+                    const std::string& templates);
   /// Verification of `e`'s templates; returns its stage key (empty without error rates).
   std::string verify(const config::ExtractorEntry& e, const std::string& ekey);
   /// The inverter of `e`; returns its stage key.
-  std::string train_inverter(const config::ExtractorEntry& e, const std::string& ekey, const std::string& vkey);
+  /// `train_ekey`: the stage key of the training set's templates (empty: none of its own).
+  std::string train_inverter(const config::ExtractorEntry& e, const std::string& ekey, const std::string& vkey,
+                             const std::string& train_ekey);
   /// One attack of `e` in `mode`; false when a signal stopped it (the job ends, resumable).
   bool attack(const config::ExtractorEntry& e, const std::string& tkey, const std::string& mode);
   void gender(const config::ExtractorEntry& e);
@@ -92,7 +102,7 @@ class JobRun {
   const config::JobConfig& m_job;
   const RunOptions& m_options;
   json m_summary;
-  std::string m_ingest_key;
+  std::string m_ingest_key, m_train_ingest_key;
 };
 
 std::string JobRun::run() {
@@ -103,10 +113,13 @@ std::string JobRun::run() {
   }
   ingest();
   for (const auto& e : m_job.extractors) {
-    const std::string ekey = embed(e);
+    const std::string ekey = embed(e, m_job.crops_path(), m_ingest_key, m_job.templates_path(e.name));
     const std::string vkey = verify(e, ekey);
     if (!m_job.train_inverter) continue;
-    const std::string tkey = train_inverter(e, ekey, vkey);
+    const std::string train_ekey =
+        m_job.has_train_set ? embed(e, m_job.train_crops_path(), m_train_ingest_key, m_job.train_templates_path(e.name))
+                            : std::string{};
+    const std::string tkey = train_inverter(e, ekey, vkey, train_ekey);
     if (!m_job.attack) continue;
     for (const auto& mode : m_job.attack_modes)
       if (!attack(e, tkey, mode)) {
@@ -130,6 +143,10 @@ void JobRun::check_paths() const {
     if (!m_job.pairs.empty()) require_input_file(m_job.pairs, src + ": data.pairs");
     if (!m_job.genders.empty()) require_input_folder(m_job.genders, src + ": data.genders");
   }
+  if (m_job.has_train_set && (m_options.force || !up_to_date(m_job.train_crops_path(), m_train_ingest_key))) {
+    if (!m_job.train_set.images.empty()) require_input_folder(m_job.train_set.images, src + ": data.train.images");
+    if (!m_job.train_set.list.empty()) require_input_file(m_job.train_set.list, src + ": data.train.list");
+  }
   for (const auto& e : m_job.extractors) require_input_file(model_path(m_job, e), src + ": extractor '" + e.name + "' model");
 }
 
@@ -140,53 +157,77 @@ std::string ingest_key(const config::JobConfig& job) {
            {"models", job.models_dir},
            {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
            {"landmarks", {l.file, l.size, l.scale}}};
-  if (job.layout != data::ImageLayout::lfw) {  // absent for LFW, so that earlier runs stay up to date
+  if (job.layout != data::ImageLayout::lfw) {
     key["layout"] = data::to_string(job.layout);
     key["list"] = job.list;
   }
+  key["contents"] = data::collection_fingerprint(job.layout, job.images, job.list);
   return key.dump();
 }
 
+std::string train_ingest_key(const config::JobConfig& job) {
+  const auto& d = job.cropper.detector;
+  const auto& l = job.cropper.landmarks;
+  const auto& t = job.train_set;
+  return json{{"images", t.images}, {"layout", data::to_string(t.layout)}, {"list", t.list}, {"limit", t.limit},
+              {"contents", data::collection_fingerprint(t.layout, t.images, t.list)},
+              {"models", job.models_dir},
+              {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
+              {"landmarks", {l.file, l.size, l.scale}}}
+      .dump();
+}
+
 void JobRun::ingest() {
-  const std::string crops = m_job.crops_path();
-  if (!must_run(up_to_date(crops, m_ingest_key))) {
-    if (m_comm.is_master()) {
-      spdlog::info("ingest: '{}' is up to date, skipped", crops);
-      m_summary["ingest"] = "up to date";
-    }
-    return;
-  }
   IngestOptions io;
   io.images_dir = m_job.images;
   io.layout = m_job.layout;
   io.list_file = m_job.list;
   io.pairs_file = m_job.pairs;
   io.genders_dir = m_job.genders;
-  io.models_dir = m_job.models_dir;
-  io.out = crops;
-  io.unit_size = m_job.ingest_unit;
+  io.out = m_job.crops_path();
   io.limit = m_job.limit;
+  ingest_set(io, m_ingest_key, "ingest");
+  if (!m_job.has_train_set) return;
+  IngestOptions train;
+  train.images_dir = m_job.train_set.images;
+  train.layout = m_job.train_set.layout;
+  train.list_file = m_job.train_set.list;
+  train.out = m_job.train_crops_path();
+  train.limit = m_job.train_set.limit;
+  ingest_set(train, m_train_ingest_key, "ingest_train");
+}
+
+void JobRun::ingest_set(IngestOptions io, const std::string& key, const std::string& summary_name) {
+  if (!must_run(up_to_date(io.out, key))) {
+    if (m_comm.is_master()) {
+      spdlog::info("ingest: '{}' is up to date, skipped", io.out);
+      m_summary[summary_name] = "up to date";
+    }
+    return;
+  }
+  io.models_dir = m_job.models_dir;
+  io.unit_size = m_job.ingest_unit;
   io.cropper = m_job.cropper;
   io.progress = m_options.progress;
   auto s = run_ingest(m_comm, io);
   if (m_comm.is_master()) {
-    stamp(crops, m_ingest_key);
-    m_summary["ingest"] = {{"images", s.images}, {"crops", s.crops}, {"rejects", s.rejects.size()}};
+    stamp(io.out, key);
+    m_summary[summary_name] = {{"images", s.images}, {"crops", s.crops}, {"rejects", s.rejects.size()}};
   }
 }
 
-std::string JobRun::embed(const config::ExtractorEntry& e) {
-  const std::string templates = m_job.templates_path(e.name);
+std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& crops, const std::string& crops_key,
+                          const std::string& templates) {
   const std::string model = model_path(m_job, e);
   IRREV_CHECK(fs::is_regular_file(model), "{}: extractor '{}': model '{}' does not exist", m_job.source, e.name, model);
-  const std::string ekey = json{{"crops", m_ingest_key},
+  const std::string ekey = json{{"crops", crops_key},
                                 {"model", models::sha256_file(model)},
                                 {"onnx_info", e.onnx_info.to_json()},
                                 {"batch", m_job.embed_batch}}
                                .dump();
   if (must_run(up_to_date(templates, ekey))) {
     EmbedOptions eo;
-    eo.crops = m_job.crops_path();
+    eo.crops = crops;
     eo.model = model;
     eo.out = templates;
     eo.device = m_job.device;
@@ -253,11 +294,16 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
   return vkey;
 }
 
-std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::string& ekey, const std::string& vkey) {
+std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::string& ekey, const std::string& vkey,
+                                   const std::string& train_ekey) {
   const std::string dir = m_job.inverter_dir(e.name);
-  auto cfg = json::parse(m_job.inverter.to_json());
+  auto config = m_job.inverter;
+  if (m_job.has_train_set) config.eval_share = 0;  // every identity of its own collection trains
+  auto cfg = json::parse(config.to_json());
   cfg.erase("max_minutes");  // a time limit does not change what was trained, once trained
-  const std::string tkey = json{{"templates", ekey}, {"verify", vkey}, {"config", cfg}}.dump();
+  json key{{"templates", ekey}, {"verify", vkey}, {"config", cfg}};
+  if (m_job.has_train_set) key["training_templates"] = train_ekey;
+  const std::string tkey = key.dump();
   if (!must_run(inverter_up_to_date(dir, tkey))) {
     if (m_comm.is_master()) {
       spdlog::info("train-inverter: '{}/inverter.pt' is up to date, skipped", dir);
@@ -268,10 +314,16 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   TrainInverterOptions to;
   to.crops = m_job.crops_path();
   to.templates = m_job.templates_path(e.name);
+  if (m_job.has_train_set) {
+    to.eval_crops = to.crops;
+    to.eval_templates = to.templates;
+    to.crops = m_job.train_crops_path();
+    to.templates = m_job.train_templates_path(e.name);
+  }
   to.extractor = model_path(m_job, e);
   to.out_dir = dir;
   to.thresholds = vkey.empty() ? std::string{} : m_job.verify_path(e.name);
-  to.config = m_job.inverter;
+  to.config = config;
   to.progress = m_options.progress;
   to.replace_foreign_checkpoint = true;
   const std::string s = train_inverter_on_ranks(m_comm, to, m_job.inverter_trainers);

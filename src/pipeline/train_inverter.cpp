@@ -159,6 +159,11 @@ struct Inputs {
 };
 
 Inputs open_inputs(const TrainInverterOptions& o) {
+  IRREV_CHECK(o.config.eval_share > 0 || !o.eval_templates.empty(),
+              "train-inverter: eval_share 0 trains on every identity of '{}', so the final evaluation needs another set "
+              "(--eval-templates and --eval-crops)", o.templates);
+  IRREV_CHECK(o.eval_templates.empty() == o.eval_crops.empty(),
+              "train-inverter: the evaluation set needs both its templates and its crops");
   Inputs in;
   in.set = data::read_template_set(o.templates);
   in.crops = std::make_unique<h5::File>(o.crops, h5::File::Mode::read);
@@ -178,13 +183,27 @@ Inputs open_inputs(const TrainInverterOptions& o) {
 /// image per evaluation subject, best detection score, gender-balanced where genders are
 /// known; type II against the subject's next-best image): what the attack at complexity 0 gives.
 json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptions& o, const torch::Device& device) {
+  // A training set of its own (eval_share 0) is evaluated on every subject of the other set.
+  const bool other_set = !o.eval_templates.empty();
+  data::TemplateSet other;
+  if (other_set) {
+    other = data::read_template_set(o.eval_templates);
+    IRREV_CHECK(other.dim == in.set.dim && nlohmann::json::parse(other.extractor_json) == nlohmann::json::parse(in.set.extractor_json),
+                "evaluation templates '{}' come from another extractor than the training templates '{}'", o.eval_templates,
+                o.templates);
+  }
+  const data::TemplateSet& set = other_set ? other : in.set;
   attack::SelectionSpec spec;
   spec.split_seed = o.config.seed;
-  spec.eval_share = o.config.eval_share;
+  spec.eval_share = other_set ? 1.0 : o.config.eval_share;
+  spec.subjects = other_set ? "all" : "evaluation";
   spec.gender_balanced = false;
-  for (auto g : in.set.images.genders) spec.gender_balanced = spec.gender_balanced || g >= 0;
-  const auto chosen = attack::select_templates(in.set.images, data::read_detection_scores(o.crops, in.set, o.templates), spec);
-  auto all = torch::from_blob(const_cast<float*>(in.set.values.data()), {in.set.count, in.set.dim}, torch::kFloat32);
+  for (auto g : set.images.genders) spec.gender_balanced = spec.gender_balanced || g >= 0;
+  const auto chosen = attack::select_templates(
+      set.images,
+      other_set ? data::read_detection_scores(o.eval_crops, set, o.eval_templates) : data::read_detection_scores(o.crops, set, o.templates),
+      spec);
+  auto all = torch::from_blob(const_cast<float*>(set.values.data()), {set.count, set.dim}, torch::kFloat32);
   auto z = all.index_select(0, torch::tensor(chosen.rows, torch::kInt64));
   const auto type1 = detail::reembedded_cosines(gen, *in.extractor, z, z, device, "evaluation", o.progress);
   std::vector<std::int64_t> with_second, second;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "irrev/config/job_config.hpp"
 #include "irrev/core/error.hpp"
@@ -98,6 +99,42 @@ TEST(JobConfig, ImageLayouts) {
             std::string::npos);
   EXPECT_NE(error_of("[data]\nlayout = \"flat\"\nimages = \"x\"\ngenders = \"g\"\n" + extractor).find("data.genders names LFW's gender lists"),
             std::string::npos);
+}
+
+TEST(JobConfig, ASeparateTrainingSet) {
+  const std::string extractor = "[[extractors]]\nname = \"f\"\nmodel = \"f.pt\"\n";
+  auto c = config::parse_job("[data]\nimages = \"/d/lfw\"\n[data.train]\nimages = \"/d/ffhq\"\nlayout = \"flat\"\nlimit = 7\n" + extractor,
+                             "job.toml");
+  ASSERT_TRUE(c.has_train_set);
+  EXPECT_EQ(c.train_set.images, "/d/ffhq");
+  EXPECT_EQ(c.train_set.layout, data::ImageLayout::flat);
+  EXPECT_EQ(c.train_set.limit, 7);
+  EXPECT_EQ(c.train_crops_path(), c.stage_dir() + "/crops_train.h5");
+  EXPECT_FALSE(config::parse_job(kValid, "job.toml").has_train_set);
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nlayout = \"list\"\n" + extractor).find("[data.train] needs 'list'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nimages = \"y\"\npairs = \"p\"\n" + extractor).find("data.train.pairs"),
+            std::string::npos);
+  // The unshuffled attack fits its model on [data]'s training identities, which such a job lacks.
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nimages = \"y\"\n" + extractor +
+                     "[verify]\nprotocols = [\"error-rates\"]\npairs = \"all-vs-all\"\n[train_inverter]\n[attack]\n"
+                     "plans = [\"4:exhaustive\"]\nmodes = [\"plain\", \"unshuffled\"]\n")
+                .find("the attack can only be plain"),
+            std::string::npos);
+}
+
+TEST(JobConfig, EveryShippedJobFileIsValid) {
+  // The jobs/ folder is what users start from: each must pass the whole validation.
+  for (const char* var : {"IRREV_LFW", "IRREV_LFW_IMAGES", "IRREV_LFW_PAIRS", "IRREV_LFW_GENDERS", "IRREV_TRAIN_IMAGES"})
+    ::setenv(var, "/data/x", 0);
+  int files = 0;
+  for (const auto& f : std::filesystem::directory_iterator(std::string(IRREV_SOURCE_DIR) + "/jobs")) {
+    if (f.path().extension() != ".toml") continue;
+    ++files;
+    EXPECT_NO_THROW(config::load_job(f.path().string())) << f.path();
+  }
+  EXPECT_GE(files, 8);
+  EXPECT_TRUE(config::load_job(std::string(IRREV_SOURCE_DIR) + "/jobs/reference_protocol.toml").has_train_set);
 }
 
 TEST(JobConfig, AttackForwardSettings) {

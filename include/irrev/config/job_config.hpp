@@ -34,6 +34,18 @@ struct JobConfig {
   std::string images;  ///< the list layout: the base of the list's relative paths (default: its folder)
   data::ImageLayout layout = data::ImageLayout::lfw;
   std::string list;    ///< the list layout's CSV file
+  /// [data.train]: the attacker's own collection (FFHQ, say), as the reference study trains on
+  /// one set and evaluates on another: every identity of it trains the inverter, and
+  /// verification, the attack and the gender study run on [data]. Unset: the inverter trains on
+  /// the training side of [data]'s identity split.
+  struct TrainSet {
+    std::string images;
+    data::ImageLayout layout = data::ImageLayout::lfw;
+    std::string list;
+    std::int64_t limit = 0;
+  };
+  bool has_train_set = false;
+  TrainSet train_set;
   std::string pairs;
   std::string genders;
   std::int64_t limit = 0;
@@ -99,6 +111,10 @@ struct JobConfig {
   std::string crops_path() const { return stage_dir() + "/crops.h5"; }
   std::string templates_path(const std::string& extractor) const {
     return stage_dir() + "/templates_" + extractor + ".h5";
+  }
+  std::string train_crops_path() const { return stage_dir() + "/crops_train.h5"; }
+  std::string train_templates_path(const std::string& extractor) const {
+    return stage_dir() + "/templates_train_" + extractor + ".h5";
   }
 };
 

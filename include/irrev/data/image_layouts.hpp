@@ -37,4 +37,10 @@ std::vector<ImageRecord> scan_flat_folder(const std::string& dir, std::vector<Re
 std::vector<ImageRecord> read_image_list(const std::string& list, const std::string& dir,
                                          GenderTable& genders, std::vector<Reject>& rejects);
 
+/// What a collection holds, as a SHA-256: every file under `dir` (recursively) by relative path,
+/// size and modification time, and for the list layout the list's bytes too. A job's ingest is
+/// up to date only while this is unchanged (an image added to the folder re-runs it). A folder
+/// or list that does not exist gives "missing" (the ingest then says what is wrong).
+std::string collection_fingerprint(ImageLayout layout, const std::string& dir, const std::string& list);
+
 }  // namespace irrev::data

@@ -20,6 +20,9 @@ struct TrainInverterOptions {
   std::string extractor;   ///< .pt (the ID loss and the RSR re-embed through it)
   std::string out_dir;     ///< inverter.pt, checkpoint/, samples/, losses.csv
   std::string thresholds;  ///< verify.h5 whose unprotected rows give the FMR thresholds (optional)
+  /// The set the final RSR is measured on when the training set is a collection of its own
+  /// (config.eval_share 0): every subject of it. Empty: the training set's evaluation side.
+  std::string eval_crops, eval_templates;
   models::InverterTrainingConfig config;
   bool progress = true;
   /// Checkpoint after every this many epochs (1: every epoch). Larger on fast GPUs, where an
