@@ -64,11 +64,15 @@ std::string train_ingest_key(const config::JobConfig& job);
 class JobRun {
  public:
   JobRun(const dist::Communicator& comm, const config::JobConfig& job, const RunOptions& options)
-      : m_comm(comm),
-        m_job(job),
-        m_options(options),
-        m_ingest_key(ingest_key(job)),
-        m_train_ingest_key(job.has_train_set ? train_ingest_key(job) : std::string{}) {
+      : m_comm(comm), m_job(job), m_options(options) {
+    // The keys list the image folders (a scan of every file): rank 0 makes them, the others
+    // receive them, so that a shared file system sees one scan per job, not one per rank.
+    if (comm.is_master()) {
+      m_ingest_key = ingest_key(job);
+      if (job.has_train_set) m_train_ingest_key = train_ingest_key(job);
+    }
+    comm.broadcast(m_ingest_key, 0);
+    comm.broadcast(m_train_ingest_key, 0);
     // The report finds the stages' files from the run folder (which may be moved) by this.
     const auto from_run = fs::absolute(job.stage_dir()).lexically_normal().lexically_relative(fs::absolute(job.out_dir).lexically_normal());
     m_summary = json{{"job", job.source}, {"out_dir", job.out_dir}, {"work_dir", job.stage_dir()},
