@@ -23,6 +23,15 @@ std::string SelectionSpec::to_json() const {
       .dump();
 }
 
+void select_unseen_by(SelectionSpec& spec, std::uint64_t split_seed, double eval_share) {
+  spec.split_seed = split_seed;
+  spec.eval_share = eval_share;
+  if (eval_share == 0) {
+    spec.subjects = "all";
+    spec.eval_share = 1;
+  }
+}
+
 TemplateSelection select_templates(const data::ImageTable& images, const std::vector<float>& scores,
                                    const SelectionSpec& spec) {
   spec.validate("template selection");

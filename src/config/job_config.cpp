@@ -78,6 +78,18 @@ const toml::table* table(const toml::table& t, const std::string& key, const std
   return n->as_table();
 }
 
+/// images, layout, list and limit of [data] or [data.train] (`prefix` "data." or "data.train.").
+JobConfig::ImageSource read_image_source(const toml::table& t, const std::string& prefix, const std::string& where) {
+  JobConfig::ImageSource s;
+  read(t, "images", s.images, prefix, where);
+  std::string layout = data::to_string(s.layout);
+  read(t, "layout", layout, prefix, where);
+  s.layout = data::image_layout_from_name(layout, where + ": " + prefix + "layout");
+  read(t, "list", s.list, prefix, where);
+  read(t, "limit", s.limit, prefix, where);
+  return s;
+}
+
 void read_floats3(const toml::table& t, const std::string& key, std::array<float, 3>& out,
                   const std::string& prefix, const std::string& where) {
   const toml::node* n = t.get(key);
@@ -169,14 +181,13 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   const auto* data = table(root, "data", where);
   IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
   only_keys(*data, "data.", {"images", "layout", "list", "pairs", "genders", "limit", "train"}, where);
-  read(*data, "images", c.images, "data.", where);
-  std::string layout = data::to_string(c.layout);
-  read(*data, "layout", layout, "data.", where);
-  c.layout = data::image_layout_from_name(layout, where + ": data.layout");
-  read(*data, "list", c.list, "data.", where);
+  const auto source = read_image_source(*data, "data.", where);
+  c.images = source.images;
+  c.layout = source.layout;
+  c.list = source.list;
+  c.limit = source.limit;
   read(*data, "pairs", c.pairs, "data.", where);
   read(*data, "genders", c.genders, "data.", where);
-  read(*data, "limit", c.limit, "data.", where);
   if (c.layout == data::ImageLayout::list) {
     IRREV_CHECK(!c.list.empty(), "{}: data.layout = \"list\" needs the list file in 'data.list'", where);
   } else {
@@ -185,13 +196,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   if (const auto* t = table(*data, "train", where)) {
     only_keys(*t, "data.train.", {"images", "layout", "list", "limit"}, where);
-    auto& s = c.train_set;
-    read(*t, "images", s.images, "data.train.", where);
-    std::string train_layout = data::to_string(s.layout);
-    read(*t, "layout", train_layout, "data.train.", where);
-    s.layout = data::image_layout_from_name(train_layout, where + ": data.train.layout");
-    read(*t, "list", s.list, "data.train.", where);
-    read(*t, "limit", s.limit, "data.train.", where);
+    const auto& s = c.train_set = read_image_source(*t, "data.train.", where);
     IRREV_CHECK(s.layout == data::ImageLayout::list ? !s.list.empty() : !s.images.empty(),
                 "{}: [data.train] needs {}", where, s.layout == data::ImageLayout::list ? "'list'" : "'images'");
     IRREV_CHECK(s.limit >= 0, "{}: key 'data.train.limit' must be >= 0", where);
@@ -199,7 +204,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   IRREV_CHECK(c.genders.empty() || c.layout == data::ImageLayout::lfw,
               "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
-              where, layout);
+              where, data::to_string(c.layout));
   IRREV_CHECK(c.limit >= 0, "{}: key 'data.limit' must be >= 0", where);
   if (const auto* t = table(root, "models", where)) {
     only_keys(*t, "models.", {"dir"}, where);

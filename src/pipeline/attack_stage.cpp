@@ -161,11 +161,10 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   if (o.device == "cpu") check_batch_fits(o.batch, iinfo.config.generator, models::ExtractorInfo::from_json(set.extractor_json, o.templates));
 
   attack::SelectionSpec sel = o.selection;
-  sel.split_seed = o.split_seed >= 0 ? static_cast<std::uint64_t>(o.split_seed) : iinfo.config.seed;
-  sel.eval_share = o.eval_share >= 0 ? o.eval_share : iinfo.config.eval_share;
-  if (sel.eval_share == 0) {  // trained on a collection of its own: every subject here is unseen by name
-    sel.subjects = "all";
-    sel.eval_share = 1;
+  const double eval_share = o.eval_share >= 0 ? o.eval_share : iinfo.config.eval_share;
+  attack::select_unseen_by(sel, o.split_seed >= 0 ? static_cast<std::uint64_t>(o.split_seed) : iinfo.config.seed,
+                           eval_share);
+  if (eval_share == 0) {  // trained on a collection of its own
     IRREV_CHECK(!o.unshuffle && o.targeted_max_complexity < 0,
                 "inverter '{}' was trained on another collection: the unshuffled and targeted attacks fit their "
                 "block-position model on this set's training identities, and there are none; run the plain attack",

@@ -63,10 +63,8 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   if (!o.inverter.empty()) {
     // Reconstructions are judged on identities the inverter never saw: its evaluation side.
     inv = models::Inverter::load(o.inverter, o.device);
-    spec.split_seed = inv->info().config.seed;
-    spec.eval_share = inv->info().config.eval_share;
-    spec.subjects = spec.eval_share > 0 ? "evaluation" : "all";  // 0: trained on another collection
-    if (spec.eval_share == 0) spec.eval_share = 1;
+    spec.subjects = "evaluation";
+    attack::select_unseen_by(spec, inv->info().config.seed, inv->info().config.eval_share);
   }
   const auto sel = attack::select_templates(set.images, det, spec);
   const auto n = static_cast<std::int64_t>(sel.rows.size());

@@ -55,8 +55,10 @@ std::string model_path(const config::JobConfig& j, const config::ExtractorEntry&
   return p.is_relative() && !fs::exists(p) ? (fs::path(j.models_dir) / p).string() : p.string();
 }
 
-std::string ingest_key(const config::JobConfig& job);
-std::string train_ingest_key(const config::JobConfig& job);
+/// What a collection's crops depend on: where its images are and what the folder holds, its
+/// pairs and gender lists ([data] only), the models and the cropper's settings.
+std::string ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
+                       const std::string& pairs, const std::string& genders);
 
 /// One job on every rank: the stages share the communicator, the options and the summary that
 /// rank 0 fills. Decisions (run a stage or skip it) are taken on rank 0 and broadcast, so that
@@ -68,8 +70,8 @@ class JobRun {
     // The keys list the image folders (a scan of every file): rank 0 makes them, the others
     // receive them, so that a shared file system sees one scan per job, not one per rank.
     if (comm.is_master()) {
-      m_ingest_key = ingest_key(job);
-      if (job.has_train_set) m_train_ingest_key = train_ingest_key(job);
+      m_ingest_key = ingest_key(job, job.data_source(), job.pairs, job.genders);
+      if (job.has_train_set) m_train_ingest_key = ingest_key(job, job.train_set, "", "");
     }
     comm.broadcast(m_ingest_key, 0);
     comm.broadcast(m_train_ingest_key, 0);
@@ -88,7 +90,8 @@ class JobRun {
   void check_paths() const;
   /// crops.h5, and crops_train.h5 where the job has its own training set.
   void ingest();
-  void ingest_set(IngestOptions io, const std::string& key, const std::string& summary_name);
+  void ingest_set(const config::JobConfig::ImageSource& source, const std::string& pairs, const std::string& genders,
+                  const std::string& out, const std::string& key, const std::string& summary_name);
   /// Templates of `e` from `crops`; returns their stage key.
   std::string embed(const config::ExtractorEntry& e, const std::string& crops, const std::string& crops_key,
                     const std::string& templates);
@@ -154,68 +157,49 @@ void JobRun::check_paths() const {
   for (const auto& e : m_job.extractors) require_input_file(model_path(m_job, e), src + ": extractor '" + e.name + "' model");
 }
 
-std::string ingest_key(const config::JobConfig& job) {
+std::string ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
+                       const std::string& pairs, const std::string& genders) {
   const auto& d = job.cropper.detector;
   const auto& l = job.cropper.landmarks;
-  json key{{"images", job.images}, {"pairs", job.pairs}, {"genders", job.genders}, {"limit", job.limit},
-           {"models", job.models_dir},
-           {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
-           {"landmarks", {l.file, l.size, l.scale}}};
-  if (job.layout != data::ImageLayout::lfw) {
-    key["layout"] = data::to_string(job.layout);
-    key["list"] = job.list;
-  }
-  key["contents"] = data::collection_fingerprint(job.layout, job.images, job.list);
-  return key.dump();
-}
-
-std::string train_ingest_key(const config::JobConfig& job) {
-  const auto& d = job.cropper.detector;
-  const auto& l = job.cropper.landmarks;
-  const auto& t = job.train_set;
-  return json{{"images", t.images}, {"layout", data::to_string(t.layout)}, {"list", t.list}, {"limit", t.limit},
-              {"contents", data::collection_fingerprint(t.layout, t.images, t.list)},
-              {"models", job.models_dir},
+  return json{{"images", source.images}, {"layout", data::to_string(source.layout)}, {"list", source.list},
+              {"limit", source.limit}, {"contents", data::collection_fingerprint(source.layout, source.images, source.list)},
+              {"pairs", pairs}, {"genders", genders}, {"models", job.models_dir},
               {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
               {"landmarks", {l.file, l.size, l.scale}}}
       .dump();
 }
 
 void JobRun::ingest() {
-  IngestOptions io;
-  io.images_dir = m_job.images;
-  io.layout = m_job.layout;
-  io.list_file = m_job.list;
-  io.pairs_file = m_job.pairs;
-  io.genders_dir = m_job.genders;
-  io.out = m_job.crops_path();
-  io.limit = m_job.limit;
-  ingest_set(io, m_ingest_key, "ingest");
-  if (!m_job.has_train_set) return;
-  IngestOptions train;
-  train.images_dir = m_job.train_set.images;
-  train.layout = m_job.train_set.layout;
-  train.list_file = m_job.train_set.list;
-  train.out = m_job.train_crops_path();
-  train.limit = m_job.train_set.limit;
-  ingest_set(train, m_train_ingest_key, "ingest_train");
+  ingest_set(m_job.data_source(), m_job.pairs, m_job.genders, m_job.crops_path(), m_ingest_key, "ingest");
+  if (m_job.has_train_set)
+    ingest_set(m_job.train_set, "", "", m_job.train_crops_path(), m_train_ingest_key, "ingest_train");
 }
 
-void JobRun::ingest_set(IngestOptions io, const std::string& key, const std::string& summary_name) {
-  if (!must_run(up_to_date(io.out, key))) {
+void JobRun::ingest_set(const config::JobConfig::ImageSource& source, const std::string& pairs,
+                        const std::string& genders, const std::string& out, const std::string& key,
+                        const std::string& summary_name) {
+  if (!must_run(up_to_date(out, key))) {
     if (m_comm.is_master()) {
-      spdlog::info("ingest: '{}' is up to date, skipped", io.out);
+      spdlog::info("ingest: '{}' is up to date, skipped", out);
       m_summary[summary_name] = "up to date";
     }
     return;
   }
+  IngestOptions io;
+  io.images_dir = source.images;
+  io.layout = source.layout;
+  io.list_file = source.list;
+  io.limit = source.limit;
+  io.pairs_file = pairs;
+  io.genders_dir = genders;
+  io.out = out;
   io.models_dir = m_job.models_dir;
   io.unit_size = m_job.ingest_unit;
   io.cropper = m_job.cropper;
   io.progress = m_options.progress;
   auto s = run_ingest(m_comm, io);
   if (m_comm.is_master()) {
-    stamp(io.out, key);
+    stamp(out, key);
     m_summary[summary_name] = {{"images", s.images}, {"crops", s.crops}, {"rejects", s.rejects.size()}};
   }
 }

@@ -194,14 +194,11 @@ json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
   }
   const data::TemplateSet& set = other_set ? other : in.set;
   attack::SelectionSpec spec;
-  spec.split_seed = o.config.seed;
-  spec.eval_share = other_set ? 1.0 : o.config.eval_share;
-  spec.subjects = other_set ? "all" : "evaluation";
+  attack::select_unseen_by(spec, o.config.seed, other_set ? 0.0 : o.config.eval_share);
   spec.gender_balanced = false;
   for (auto g : set.images.genders) spec.gender_balanced = spec.gender_balanced || g >= 0;
   const auto chosen = attack::select_templates(
-      set.images,
-      other_set ? data::read_detection_scores(o.eval_crops, set, o.eval_templates) : data::read_detection_scores(o.crops, set, o.templates),
+      set.images, data::read_detection_scores(other_set ? o.eval_crops : o.crops, set, other_set ? o.eval_templates : o.templates),
       spec);
   auto all = torch::from_blob(const_cast<float*>(set.values.data()), {set.count, set.dim}, torch::kFloat32);
   auto z = all.index_select(0, torch::tensor(chosen.rows, torch::kInt64));

@@ -32,6 +32,11 @@ struct TemplateSelection {
   std::int64_t female = 0, male = 0;
 };
 
+/// Point `spec` at the subjects an inverter trained under this identity split never saw by name:
+/// the split's evaluation side, or, for an inverter trained on a collection of its own
+/// (eval_share 0), every subject of the set.
+void select_unseen_by(SelectionSpec& spec, std::uint64_t split_seed, double eval_share);
+
 /// `detection_scores[i]` is image i's detector score (crops.h5 /detection/score).
 TemplateSelection select_templates(const data::ImageTable& images, const std::vector<float>& detection_scores,
                                    const SelectionSpec& spec);

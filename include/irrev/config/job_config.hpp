@@ -34,18 +34,20 @@ struct JobConfig {
   std::string images;  ///< the list layout: the base of the list's relative paths (default: its folder)
   data::ImageLayout layout = data::ImageLayout::lfw;
   std::string list;    ///< the list layout's CSV file
-  /// [data.train]: the attacker's own collection (FFHQ, say), as the reference study trains on
-  /// one set and evaluates on another: every identity of it trains the inverter, and
-  /// verification, the attack and the gender study run on [data]. Unset: the inverter trains on
-  /// the training side of [data]'s identity split.
-  struct TrainSet {
+  /// Where a collection's images are: [data]'s (data_source()) or [data.train]'s.
+  struct ImageSource {
     std::string images;
     data::ImageLayout layout = data::ImageLayout::lfw;
     std::string list;
     std::int64_t limit = 0;
   };
+  ImageSource data_source() const { return {images, layout, list, limit}; }
+  /// [data.train]: the attacker's own collection (FFHQ, say), as the reference study trains on
+  /// one set and evaluates on another: every identity of it trains the inverter, and
+  /// verification, the attack and the gender study run on [data]. Unset: the inverter trains on
+  /// the training side of [data]'s identity split.
   bool has_train_set = false;
-  TrainSet train_set;
+  ImageSource train_set;
   std::string pairs;
   std::string genders;
   std::int64_t limit = 0;
