@@ -9,6 +9,9 @@
 # Every step logs its wall time; results accumulate and are packed into OUT_DIR/results.tar.gz.
 # Needs .devdeps/ from scripts/device/bundle.sh (carried: `carry: [".devdeps"]`).
 # IRREV_GPU_TRAIN_MIN (default 5): minutes of inverter training to aim for.
+# IRREV_GPU_ID (default "--id-loss cosine --id-weight 0.1"): the identity term of that training
+#   (the study's is "--id-loss mse --id-weight 0.005").
+# IRREV_GPU_BENCH=0: no benchmark; the attack takes bf16 with a CUDA graph (the last measured best).
 set -uo pipefail
 out="${1:?usage: gpu_run.sh OUT_DIR [BUDGET_SECONDS]}"
 budget="${2:-560}"
@@ -21,7 +24,12 @@ t0=$(date +%s)
 mkdir -p "$out" "$work" "$res"
 el() { echo $(( $(date +%s) - t0 )); }
 left() { echo $(( budget - $(date +%s) + t0 )); }
-log() { echo "[gpu_run +$(el)s] $*" | tee -a "$res/steps.log"; }
+# Each log line also copies the small logs to OUT_DIR: a call killed by the device's time limit
+# (before the EXIT trap packs) still brings back how far it got.
+log() {
+  echo "[gpu_run +$(el)s] $*" | tee -a "$res/steps.log"
+  cp "$res"/*.log "$out/" 2>/dev/null || true
+}
 done_step() { [ -f "$work/.done_$1" ]; }
 mark() { touch "$work/.done_$1"; }
 pack() {
@@ -80,9 +88,10 @@ fi
 # epoch: the first GPU run of 2026-11-26 segfaulted at its second checkpoint; a crash now shows
 # in train.log and the loop resumes from the last checkpoint.
 inv="$work/inverter/inverter.pt"
+read -r -a id_flags <<< "${IRREV_GPU_ID:---id-loss cosine --id-weight 0.1}"
 train() {
   "$bin" train-inverter --crops "$work/crops.h5" --templates "$tpl" --extractor "$ext" --preset reference \
-    --device cuda --bf16 "$@"
+    --device cuda --bf16 "${id_flags[@]}" "$@"
 }
 if ! done_step train; then
   target=${IRREV_GPU_TRAIN_MIN:-5}
@@ -91,7 +100,7 @@ if ! done_step train; then
   while [ ! -f "$inv" ] && [ "$attempt" -lt 4 ]; do
     attempt=$((attempt + 1))
     minutes=$(python3 -c "print(round(max(0.5, min($target - ($(date +%s) - $train_t0) / 60, ($(left) - 160) / 60)), 2))")
-    log "train-inverter (reference, cuda, bf16, $minutes min, attempt $attempt)"
+    log "train-inverter (reference, ${id_flags[*]}, cuda, bf16, $minutes min, attempt $attempt)"
     train --out "$work/inverter" --thresholds "$thr" --max-minutes "$minutes" --checkpoint-every 1 \
       > "$res/train_summary.json" 2>> "$res/train.log"
     rc=$?
@@ -99,7 +108,7 @@ if ! done_step train; then
     [ "$rc" -ne 0 ] && tail -5 "$res/train.log"
   done
   grep -E "epoch [0-9]+ loss|resuming|Segmentation|error" "$res/train.log" | tail -8
-  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('type-I RSR', d.get('type1_rsr'), 'epochs', d.get('epochs'))" \
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('type-I RSR', d.get('type1_rsr'), 'type-II RSR', d.get('type2_rsr'), 'epochs', d.get('epochs'), 'kept', d.get('kept'))" \
     "$res/train_summary.json" 2>/dev/null
   cp "$work/inverter/losses.csv" "$work/inverter/training_curves.png" "$res/" 2>/dev/null
   cp -r "$work/inverter/samples" "$res/" 2>/dev/null
@@ -147,6 +156,7 @@ bench() {  # bench NAME NEED_S MAX_S OPTIONS...: a part of the benchmark, run on
     --threads 16 --seconds 2 "$@" >> "$res/bench.txt" 2>&1
   mark "bench_$name"
 }
+if [ "${IRREV_GPU_BENCH:-1}" = 0 ]; then mark bench_skipped; else
 bench eager 40 40 --guard-templates 0 --eager --batch 32 --precision fp32 --graph 0
 bench matrix 130 150 --guard-device cpu --guard-templates 256 --batch 1024 --graph 1 --breakdown \
   --precision bf16 fp16 fp16-all --form subpixel transposed --fused 0 1
@@ -155,6 +165,7 @@ bench layout 60 60 --guard-device cpu --guard-templates 256 --batch 1024 --graph
 bench cudnn 60 60 --guard-templates 0 --batch 1024 --graph 1 --breakdown --precision bf16 fp16 \
   --form subpixel transposed --cudnn-benchmark 1
 bench b4096 45 45 --guard-templates 0 --batch 4096 --graph 1 --breakdown --precision bf16 fp16
+fi
 [ -f "$res/bench.txt" ] && cat "$res/bench.txt"
 
 # The fastest configuration whose guard held (cosine within 1e-2, no worse than 0.5 pp).
@@ -167,6 +178,7 @@ read -r rate prec graph form fused layout <<< "$(awk '/path=tuned/ && /max_abs_c
       line = best " " v["precision"] " " v["graph"] " " v["form"] " " v["fused"] " " v["layout"]
     }
   } END { print (line == "" ? "0 bf16 1 subpixel 0 nhwc/nhwc" : line) }' "$res/bench.txt" 2>/dev/null)"
+[ -n "$prec" ] || { rate=0 prec=bf16 graph=1 form=subpixel fused=0 layout=nhwc/nhwc; }  # no benchmark ran
 log "attack configuration: $prec graph=$graph form=$form fused=$fused layout=$layout ($rate samples/s in the bench)"
 
 # --- the attack (issue 5) on the reference template set (one image per evaluation subject,
@@ -188,10 +200,16 @@ attack() {  # attack OUT BATCH PLAN...
     if [ "$(left)" -lt 30 ]; then log "stopping the attack (SIGUSR1: checkpoint, resumable)"; kill -USR1 $apid; break; fi
     sleep 2
   done
+  # A stop that is not honoured within 15 s ends the launch: the budget is a hard limit.
+  for _ in $(seq 15); do kill -0 $apid 2>/dev/null || break; sleep 1; done
+  if kill -0 $apid 2>/dev/null; then
+    log "the attack did not stop 15 s after SIGUSR1: SIGTERM, then SIGKILL"
+    kill -TERM $apid; sleep 3; kill -KILL $apid 2>/dev/null
+  fi
   wait $apid; log "attack $(basename "$o") rc=$?"
 }
 # Only with the benchmark's choice made: a later call must resume with the same settings.
-done_step bench_matrix || { log "no attack before the benchmark has chosen its configuration"; exit 0; }
+done_step bench_matrix || done_step bench_skipped || { log "no attack before the benchmark has chosen its configuration"; exit 0; }
 if [ ! -f "$res/attack_fixed_seed.h5" ] && [ "$(left)" -gt 60 ]; then
   attack "$res/attack_fixed_seed.h5" 256 8:fixed-seed > "$res/attack_fixed_seed.log" 2>&1
   tail -30 "$res/attack_fixed_seed.log"
@@ -202,7 +220,7 @@ if [ -n "$n" ] && [ "$(left)" -gt 60 ]; then
   log "attack 8:exhaustive on the $n templates of the reference set (batch $batch, $(left) s left)"
   attack "$res/attack_exhaustive.h5" "$batch" 8:exhaustive >> "$res/attack_exhaustive.log" 2>&1
   tail -40 "$res/attack_exhaustive.log"
-  "$bin" status "$res" > "$res/status.json" 2>&1
+  timeout 20 "$bin" status "$res" > "$res/status.json" 2>&1
   # The unfinished study's table so far (finished permutations: a uniform sample of the 8!).
   python3 - "$res/status.json" <<'PY' || head -c 1500 "$res/status.json"
 import json, sys

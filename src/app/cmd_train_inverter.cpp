@@ -20,6 +20,8 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
   auto minutes = std::make_shared<double>(-1);
   auto device = std::make_shared<std::string>();
   auto id_loss = std::make_shared<std::string>();
+  auto id_weight = std::make_shared<double>(-1);
+  auto shift = std::make_shared<int>(-1);
   auto bf16 = std::make_shared<bool>(false);
   auto trainers = std::make_shared<int>(1);
   sub->add_option("--crops", o->crops, "crops.h5")->required();
@@ -44,6 +46,10 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_option("--device", *device, "cpu, cuda or cuda:N");
   sub->add_option("--id-loss", *id_loss, "mse (reference) or cosine")->check(CLI::IsMember({"mse", "cosine"}));
+  sub->add_option("--id-weight", *id_weight, "Weight of the identity term (the reference: 0.005 with mse)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--shift", *shift, "Shifted training crops, moved by up to this many pixels (0: none)")
+      ->check(CLI::Range(0, 16));
   sub->add_flag("--bf16", *bf16, "bfloat16 autocast");
   sub->add_option("--trainers", *trainers,
                   "Ranks that train data-parallel (under mpiexec; rank 0 waits, and the waiting ranks' cores become "
@@ -66,6 +72,8 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
             if (*minutes >= 0) o->config.max_minutes = *minutes;
             if (!device->empty()) o->config.device = *device;
             if (!id_loss->empty()) o->config.id_loss = *id_loss;
+            if (*id_weight >= 0) o->config.id_weight = *id_weight;
+            if (*shift >= 0) o->config.shift = *shift;
             if (*bf16) o->config.bf16 = true;
             if (*separate) o->config.eval_share = 0;
             o->progress = !g.no_progress;

@@ -286,7 +286,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   if (const auto* t = table(root, "train_inverter", where)) {
     const std::string p = "train_inverter.";
     only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16",
-                      "flip", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"}, where);
+                      "flip", "shift", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"}, where);
     c.train_inverter = true;
     read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
     auto& ic = c.inverter;
@@ -300,6 +300,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     read(*t, "id_share", ic.id_share, p, where);
     read(*t, "id_bf16", ic.id_bf16, p, where);
     read(*t, "flip", ic.flip, p, where);
+    read(*t, "shift", ic.shift, p, where);
     read_choice(*t, "keep", ic.keep, {"last", "best", "best-rsr"}, p, where);
     read(*t, "trainers", c.inverter_trainers, p, where);
     IRREV_CHECK(c.inverter_trainers >= 1, "{}: train_inverter.trainers must be >= 1", where);

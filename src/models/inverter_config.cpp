@@ -70,6 +70,7 @@ std::string InverterTrainingConfig::to_json() const {
       {"id_share", id_share},
       {"id_bf16", id_bf16},
       {"flip", flip},
+      {"shift", shift},
       {"learning_rate", learning_rate},
       {"halve_every", halve_every},
       {"batch", batch},
@@ -101,6 +102,7 @@ InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text
     c.id_share = j.value("id_share", 1.0);
     c.id_bf16 = j.value("id_bf16", false);
     c.flip = j.value("flip", false);
+    c.shift = j.value("shift", 0);
     c.learning_rate = j.at("learning_rate").get<double>();
     c.halve_every = j.at("halve_every").get<int>();
     c.batch = j.at("batch").get<int>();
@@ -124,6 +126,7 @@ void InverterTrainingConfig::validate() const {
   IRREV_CHECK(id_loss == "mse" || id_loss == "cosine", "id_loss must be 'mse' or 'cosine', not '{}'", id_loss);
   IRREV_CHECK(keep == "last" || keep == "best" || keep == "best-rsr",
               "keep must be 'last', 'best' or 'best-rsr', not '{}'", keep);
+  IRREV_CHECK(shift >= 0 && shift <= 16, "shift must be in [0, 16] pixels, not {}", shift);
   IRREV_CHECK(id_share > 0 && id_share <= 1, "id_share must be in (0, 1], not {}", id_share);
   IRREV_CHECK(std::isfinite(id_weight) && id_weight >= 0 && mse_weight >= 0 && ssim_weight >= 0,
               "loss weights must be finite and >= 0");

@@ -178,6 +178,7 @@ preset = "quick-cpu"
 epochs = 3
 id_share = 0.5
 flip = true
+shift = 3
 keep = "best-rsr"
 trainers = 2
 [attack]
@@ -201,6 +202,7 @@ folds = 5
   EXPECT_EQ(c.inverter.epochs, 3);
   EXPECT_DOUBLE_EQ(c.inverter.id_share, 0.5);
   EXPECT_TRUE(c.inverter.flip);
+  EXPECT_EQ(c.inverter.shift, 3);
   EXPECT_EQ(c.inverter.keep, "best-rsr");
   EXPECT_EQ(c.inverter_trainers, 2);
   EXPECT_EQ(c.attack_modes, (std::vector<std::string>{"plain", "unshuffled"}));
@@ -218,6 +220,7 @@ folds = 5
   EXPECT_NE(bad("folds = 5", "folds = 4294967301").find("'gender.folds' = 4294967301 is out of range"), std::string::npos);
   EXPECT_NE(bad("checkpoint_seconds = 30", "checkpoint_seconds = -1").find("must be >= 0"), std::string::npos);
   EXPECT_NE(bad("id_share = 0.5", "id_share = 1.5").find("id_share must be in (0, 1]"), std::string::npos);
+  EXPECT_NE(bad("shift = 3", "shift = 40").find("shift must be in [0, 16] pixels, not 40"), std::string::npos);
   EXPECT_NE(bad("keep = \"best-rsr\"", "keep = \"best-loss\"").find("'train_inverter.keep' must be one of"),
             std::string::npos);
   EXPECT_NE(bad("\"unshuffled\"]", "\"plain\"]").find("names \"plain\" twice"), std::string::npos);

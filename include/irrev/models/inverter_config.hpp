@@ -35,6 +35,10 @@ struct InverterTrainingConfig {
   /// Horizontally mirrored training crops as further training samples, each with its own
   /// template (the mirrored crop re-embedded by the extractor): twice the images, no more people.
   bool flip = false;
+  /// Small shifts: one more copy of each training crop (not of the mirrored ones) moved by a
+  /// keyed random offset of up to `shift` pixels in each direction at the crop's resolution
+  /// (edges repeated), re-embedded like the mirrored crops. 0: none.
+  int shift = 0;
   double learning_rate = 1e-3;
   int halve_every = 10;            ///< epochs between learning-rate halvings
   int batch = 32;
