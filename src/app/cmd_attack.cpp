@@ -24,56 +24,56 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--plan", *plans, "BLOCKS:KIND[:N], repeatable: 8:exhaustive, 8:stratified:16, 16:uniform:5000, 8:fixed-seed")
       ->required();
   sub->add_option("--seed", *seed, "Key of the plans' random draws")->capture_default_str();
-  sub->add_option("--max-templates", o->selection.max_templates, "Attack at most this many templates (0: all)")
+  sub->add_option("--max-templates", o->settings.selection.max_templates, "Attack at most this many templates (0: all)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--split-seed", o->split_seed, "Identity split seed (default: the inverter's own)");
   sub->add_option("--eval-share", o->eval_share, "Share of subjects on the evaluation side (default: the inverter's)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--all-subjects", *all_subjects, "Select from every subject, not only the evaluation identities");
   sub->add_flag("--no-gender-balance", *unbalanced, "Do not balance female and male subjects");
-  sub->add_option("--batch", o->batch, "Templates per forward pass")->check(CLI::Range(1, 65536))->capture_default_str();
-  sub->add_option("--templates-per-unit", o->templates_per_unit, "Templates per work unit (a multiple of --batch)")
+  sub->add_option("--batch", o->settings.batch, "Templates per forward pass")->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_option("--templates-per-unit", o->settings.templates_per_unit, "Templates per work unit (a multiple of --batch)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--permutations-per-unit", o->entries_per_unit, "Permutations per work unit")
+  sub->add_option("--permutations-per-unit", o->settings.entries_per_unit, "Permutations per work unit")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--device", o->device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
-  sub->add_option("--precision", o->precision,
+  sub->add_option("--device", o->settings.device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
+  sub->add_option("--precision", o->settings.precision,
                   "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA")
       ->check(CLI::IsMember(attack::precision_names()))->capture_default_str();
-  sub->add_flag("--unshuffle", o->unshuffle,
+  sub->add_flag("--unshuffle", o->settings.unshuffle,
                 "Recover the block order with a block-position model before inverting (no second sample)");
-  sub->add_option("--unshuffle-model", o->unshuffle_model,
+  sub->add_option("--unshuffle-model", o->settings.unshuffle_model,
                   "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)")
       ->check(CLI::IsMember({"diagonal", "full"}))
       ->capture_default_str();
-  sub->add_option("--targeted", o->targeted_max_complexity,
+  sub->add_option("--targeted", o->settings.targeted_max_complexity,
                   "Also count the targeted attack on templates estimated at this complexity or below")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--upsampling", o->upsampling,
+  sub->add_option("--upsampling", o->settings.upsampling,
                   "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)")
       ->check(CLI::IsMember(attack::upsampling_names()))
       ->capture_default_str();
-  sub->add_flag("--cuda-graph", o->cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
-  sub->add_flag("--fused-relu", o->fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
-  sub->add_option("--layout", o->layout, "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw")
+  sub->add_flag("--cuda-graph", o->settings.cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
+  sub->add_flag("--fused-relu", o->settings.fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
+  sub->add_option("--layout", o->settings.layout, "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw")
       ->check(CLI::IsMember(attack::layout_names()))
       ->capture_default_str();
-  sub->add_flag("--cudnn-benchmark", o->cudnn_benchmark,
+  sub->add_flag("--cudnn-benchmark", o->settings.cudnn_benchmark,
                 "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
-  sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Seconds between checkpoints")
+  sub->add_option("--checkpoint-seconds", o->settings.checkpoint_seconds, "Seconds between checkpoints")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--unit-deadline-factor", o->unit_deadline_factor,
+  sub->add_option("--unit-deadline-factor", o->settings.unit_deadline_factor,
                   "A unit not back within this many times the mean unit time (at least 10 s) goes to another worker "
                   "(0: no deadline)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   return {sub, [=, &g](const dist::Communicator& comm) {
-            for (const auto& p : *plans) o->plans.push_back(attack::parse_plan(p, *seed, "--plan"));
-            if (*all_subjects) o->selection.subjects = "all";
-            o->selection.gender_balanced = !*unbalanced;
+            for (const auto& p : *plans) o->settings.plans.push_back(attack::parse_plan(p, *seed, "--plan"));
+            if (*all_subjects) o->settings.selection.subjects = "all";
+            o->settings.selection.gender_balanced = !*unbalanced;
 
             models::set_torch_threads(g.threads);
             o->progress = !g.no_progress;

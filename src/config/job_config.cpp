@@ -321,6 +321,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
                       "cudnn_benchmark", "modes", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds",
                       "unit_deadline_factor"}, where);
     c.attack = true;
+    auto& a = c.attack_settings;
     std::uint64_t seed = 2021;
     read(*t, "seed", seed, p, where);
     const toml::node* n = t->get("plans");
@@ -329,24 +330,24 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     for (const auto& e : *n->as_array()) {
       auto text = e.value<std::string>();
       IRREV_CHECK(text.has_value(), "{}: attack.plans holds strings such as \"8:exhaustive\"", at(where, e));
-      c.attack_plans.push_back(attack::parse_plan(*text, seed, at(where, e) + " attack.plans"));
+      a.plans.push_back(attack::parse_plan(*text, seed, at(where, e) + " attack.plans"));
     }
-    auto& sel = c.attack_selection;
+    auto& sel = a.selection;
     sel.seed = seed;
     read(*t, "max_templates", sel.max_templates, p, where);
     read(*t, "subjects", sel.subjects, p, where);
     read(*t, "gender_balanced", sel.gender_balanced, p, where);
     sel.validate(where + " [attack]");
-    read(*t, "batch", c.attack_batch, p, where);
-    read(*t, "templates_per_unit", c.attack_templates_per_unit, p, where);
-    read(*t, "permutations_per_unit", c.attack_permutations_per_unit, p, where);
-    read(*t, "device", c.attack_device, p, where);
-    read_choice(*t, "precision", c.attack_precision, attack::precision_names(), p, where);
-    read(*t, "cuda_graph", c.attack_cuda_graph, p, where);
-    read_choice(*t, "upsampling", c.attack_upsampling, attack::upsampling_names(), p, where);
-    read(*t, "fused_relu", c.attack_fused_relu, p, where);
-    read_choice(*t, "layout", c.attack_layout, attack::layout_names(), p, where);
-    read(*t, "cudnn_benchmark", c.attack_cudnn_benchmark, p, where);
+    read(*t, "batch", a.batch, p, where);
+    read(*t, "templates_per_unit", a.templates_per_unit, p, where);
+    read(*t, "permutations_per_unit", a.entries_per_unit, p, where);
+    read(*t, "device", a.device, p, where);
+    read_choice(*t, "precision", a.precision, attack::precision_names(), p, where);
+    read(*t, "cuda_graph", a.cuda_graph, p, where);
+    read_choice(*t, "upsampling", a.upsampling, attack::upsampling_names(), p, where);
+    read(*t, "fused_relu", a.fused_relu, p, where);
+    read_choice(*t, "layout", a.layout, attack::layout_names(), p, where);
+    read(*t, "cudnn_benchmark", a.cudnn_benchmark, p, where);
     if (const toml::node* m = t->get("modes")) {
       const auto* arr = m->as_array();
       IRREV_CHECK(arr && !arr->empty(), "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]",
@@ -365,19 +366,11 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
     bool unshuffle = false;
     read(*t, "unshuffle", unshuffle, p, where);
     if (unshuffle) c.attack_modes = {"unshuffled"};
-    read_choice(*t, "unshuffle_model", c.attack_unshuffle_model, {"diagonal", "full"}, p, where);
-    read(*t, "targeted", c.attack_targeted, p, where);
-    read(*t, "checkpoint_seconds", c.attack_checkpoint_seconds, p, where);
-    read(*t, "unit_deadline_factor", c.attack_unit_deadline_factor, p, where);
-    IRREV_CHECK(c.attack_checkpoint_seconds >= 0 && c.attack_unit_deadline_factor >= 0,
-                "{}: attack.checkpoint_seconds and attack.unit_deadline_factor must be >= 0", where);
-    IRREV_CHECK(c.attack_targeted >= -1, "{}: attack.targeted must be >= 0 (or -1: no targeted attack)", where);
-    IRREV_CHECK(c.attack_batch <= 65536, "{}: attack.batch {} is beyond any device's memory (at most 65536)", where,
-                c.attack_batch);
-    IRREV_CHECK(c.attack_batch > 0 && c.attack_templates_per_unit > 0 && c.attack_templates_per_unit % c.attack_batch == 0,
-                "{}: attack.templates_per_unit ({}) must be a positive multiple of attack.batch ({})", where,
-                c.attack_templates_per_unit, c.attack_batch);
-    IRREV_CHECK(c.attack_permutations_per_unit > 0, "{}: attack.permutations_per_unit must be positive", where);
+    read_choice(*t, "unshuffle_model", a.unshuffle_model, {"diagonal", "full"}, p, where);
+    read(*t, "targeted", a.targeted_max_complexity, p, where);
+    read(*t, "checkpoint_seconds", a.checkpoint_seconds, p, where);
+    read(*t, "unit_deadline_factor", a.unit_deadline_factor, p, where);
+    a.validate(where + " [attack]");
     IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
                     c.verify_pairs != "lfw-view2",
                 "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
@@ -400,7 +393,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   }
   if (c.has_train_set && c.attack) {
     IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), "unshuffled") == c.attack_modes.end() &&
-                    c.attack_targeted < 0,
+                    c.attack_settings.targeted_max_complexity < 0,
                 "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
                 "block-position model on [data]'s training identities, which a job with its own training set does not have",
                 where);

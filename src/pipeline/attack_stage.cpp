@@ -90,7 +90,7 @@ std::string device_for_rank(const std::string& device, const dist::Communicator&
 
 }  // namespace
 
-std::string attack_settings_json(const AttackOptions& o) {
+std::string attack_settings_json(const AttackSettings& o) {
   return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
               {"batch", o.batch},
               {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
@@ -117,31 +117,26 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     require_output_file(o.out, "attack output (--out)");
     lock = OutputLock(o.out);
   }
-  IRREV_CHECK(!o.plans.empty(), "the attack names no plan");
-  IRREV_CHECK(o.batch >= 1 && o.templates_per_unit >= 1 && o.templates_per_unit % o.batch == 0,
-              "templates_per_unit ({}) must be a positive multiple of the batch ({}): batches never straddle units",
-              o.templates_per_unit, o.batch);
-  IRREV_CHECK(o.entries_per_unit >= 1, "permutations per unit must be positive");
-  IRREV_CHECK(o.unshuffle_model == "diagonal" || o.unshuffle_model == "full",
-              "the block-position model must be diagonal or full, got '{}'", o.unshuffle_model);
+  const AttackSettings& st = o.settings;
+  st.validate("attack");
   // The forward pass's settings, checked on every rank before any work.
   attack::PipelineOptions po;
-  po.batch = o.batch;
-  po.precision = o.precision;
-  po.cuda_graph = o.cuda_graph;
-  attack::set_upsampling(po, o.upsampling);
-  po.fused_relu = o.fused_relu;
-  attack::set_layout(po, o.layout);
-  po.cudnn_benchmark = o.cudnn_benchmark;
-  po.unshuffle = o.unshuffle;
-  po.targeted_max_complexity = o.targeted_max_complexity;
+  po.batch = st.batch;
+  po.precision = st.precision;
+  po.cuda_graph = st.cuda_graph;
+  attack::set_upsampling(po, st.upsampling);
+  po.fused_relu = st.fused_relu;
+  attack::set_layout(po, st.layout);
+  po.cudnn_benchmark = st.cudnn_benchmark;
+  po.unshuffle = st.unshuffle;
+  po.targeted_max_complexity = st.targeted_max_complexity;
   // Every rank derives the same inputs, selection and plans from the files.
   auto set = data::read_template_set(o.templates);
   const auto det_scores = data::read_detection_scores(o.crops, set, o.templates);
   IRREV_CHECK(fs::is_regular_file(o.inverter), "inverter '{}' does not exist (run train-inverter first)", o.inverter);
   const Thresholds thr = read_thresholds(o.thresholds);
   std::vector<attack::Plan> plans;
-  for (const auto& spec : o.plans) {
+  for (const auto& spec : st.plans) {
     spec.validate(set.dim, "attack plan " + spec.name());
     for (const auto& p : plans)
       IRREV_CHECK(p.spec.name() != spec.name(), "two attack plans are both named '{}'", spec.name());
@@ -149,7 +144,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   }
   // Models: workers compute; the master of a multi-rank job only schedules and merges.
   const bool computes = comm.size() == 1 || !comm.is_master();
-  const std::string device = device_for_rank(o.device, comm);
+  const std::string device = device_for_rank(st.device, comm);
   auto inverter = models::Inverter::load(o.inverter, computes ? device : "cpu");
   const auto& iinfo = inverter->info();
   IRREV_CHECK(iinfo.template_dim == set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D", o.inverter,
@@ -158,14 +153,14 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
               "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
               o.templates);
   const std::string extractor_sha = models::sha256_file(o.extractor);
-  if (o.device == "cpu") check_batch_fits(o.batch, iinfo.config.generator, models::ExtractorInfo::from_json(set.extractor_json, o.templates));
+  if (st.device == "cpu") check_batch_fits(st.batch, iinfo.config.generator, models::ExtractorInfo::from_json(set.extractor_json, o.templates));
 
-  attack::SelectionSpec sel = o.selection;
+  attack::SelectionSpec sel = st.selection;
   const double eval_share = o.eval_share >= 0 ? o.eval_share : iinfo.config.eval_share;
   attack::select_unseen_by(sel, o.split_seed >= 0 ? static_cast<std::uint64_t>(o.split_seed) : iinfo.config.seed,
                            eval_share);
   if (eval_share == 0) {  // trained on a collection of its own
-    IRREV_CHECK(!o.unshuffle && o.targeted_max_complexity < 0,
+    IRREV_CHECK(!st.unshuffle && st.targeted_max_complexity < 0,
                 "inverter '{}' was trained on another collection: the unshuffled and targeted attacks fit their "
                 "block-position model on this set's training identities, and there are none; run the plain attack",
                 o.inverter);
@@ -206,15 +201,15 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   // identity of the selection's split (never on an evaluated subject).
   std::vector<attack::BlockPositionModel> position_models;
   std::int64_t model_templates = 0;
-  if (o.unshuffle || o.targeted_max_complexity >= 0) {
+  if (st.unshuffle || st.targeted_max_complexity >= 0) {
     const auto train = attack::training_templates(set, sel.split_seed, sel.eval_share);
     model_templates = static_cast<std::int64_t>(train.size()) / set.dim;
     for (const auto& p : plans)
       position_models.push_back(attack::BlockPositionModel::fit(train.data(), model_templates, set.dim, p.spec.blocks,
-                                                                o.unshuffle_model == "full"));
+                                                                st.unshuffle_model == "full"));
   }
 
-  const auto units = detail::cut_units(plans, n_t, o.entries_per_unit, o.templates_per_unit);
+  const auto units = detail::cut_units(plans, n_t, st.entries_per_unit, st.templates_per_unit);
   std::int64_t samples_total = 0;
   for (const auto& p : plans) samples_total += p.size() * n_t;
 
@@ -227,7 +222,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                                {"inverter", models::sha256_file(o.inverter)},
                                {"extractor", extractor_sha},
                                {"thresholds", {thr.fmr_0_1, thr.fmr_1}},
-                               {"settings", json::parse(attack_settings_json(o))},
+                               {"settings", json::parse(attack_settings_json(o.settings))},
                                {"unit_order", fmt::format("shuffled {}", detail::kUnitOrderSeed)},
                                {"outcomes", attack::kOutcomes}}
                               .dump();
@@ -272,7 +267,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   Progress progress("attack", samples_total - state.samples_done, comm.is_master() && o.progress);
   if (comm.is_master()) {
     control.done = state.done;
-    control.checkpoint_seconds = o.checkpoint_seconds;
+    control.checkpoint_seconds = st.checkpoint_seconds;
     control.checkpoint = [&] {
       const auto t0 = std::chrono::steady_clock::now();
       detail::write_attack_checkpoint(ckpt, key, plans, state, "running", samples_total);
@@ -280,7 +275,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
       ++checkpoints;
     };
     control.stop_requested = [] { return dist::stop_signal() != 0; };
-    control.deadline_factor = o.unit_deadline_factor;
+    control.deadline_factor = st.unit_deadline_factor;
   }
   const auto outcome = dist::run_work_queue(
       comm, static_cast<std::int64_t>(units.size()),
@@ -329,9 +324,9 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
                {"thresholds", {{"fmr0.001", thr.fmr_0_1}, {"fmr0.01", thr.fmr_1}, {"source", thr.source},
                                {"impostor_scores", thr.impostors}}},
                {"ranks", comm.size()},
-               {"device", o.device},
-               {"precision", o.precision},
-               {"mode", o.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", o.unshuffle_model)
+               {"device", st.device},
+               {"precision", st.precision},
+               {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", st.unshuffle_model)
                                     : std::string("plain")},
                {"resumed", resumed},
                {"seconds", secs},
@@ -396,16 +391,16 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
       if (!position_models.empty()) {
         // How well the order itself was recovered, on these templates under uniform PE-MIU.
         auto r = json::parse(attack::evaluate_unshuffle(position_models[p], in.templates.data(), n_t, 8, 2,
-                                                        o.plans[p].seed).to_json());
+                                                        st.plans[p].seed).to_json());
         r["plan"] = plan.spec.name();
         r["model_templates"] = model_templates;
         summary["recovery"].push_back(r);
       }
-      if (o.targeted_max_complexity >= 0)
+      if (st.targeted_max_complexity >= 0)
         for (const auto& t : attack::targeted_by_complexity(plan, tally))
           summary["targeted"].push_back({{"blocks", t.blocks}, {"plan", plan.spec.name()},
                                          {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
-                                         {"max_estimated_complexity", o.targeted_max_complexity},
+                                         {"max_estimated_complexity", st.targeted_max_complexity},
                                          {"yield", t.yield}, {"precision_fmr0.001", t.precision_fmr01},
                                          {"precision_fmr0.01", t.precision_fmr1}, {"selected", t.selected},
                                          {"tried", t.tried}});

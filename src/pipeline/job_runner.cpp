@@ -330,34 +330,20 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, co
   ao.inverter = m_job.inverter_dir(e.name) + "/inverter.pt";
   ao.thresholds = m_job.verify_path(e.name);
   ao.out = m_job.attack_path(e.name, mode);
-  ao.plans = m_job.attack_plans;
-  ao.selection = m_job.attack_selection;
-  if (m_job.genders.empty() && m_job.layout != data::ImageLayout::list && ao.selection.gender_balanced) {
+  ao.settings = m_job.attack_settings;
+  ao.settings.unshuffle = mode == "unshuffled";
+  auto& sel = ao.settings.selection;
+  if (m_job.genders.empty() && m_job.layout != data::ImageLayout::list && sel.gender_balanced) {
     if (m_comm.is_master())
       spdlog::warn("attack: no gender lists (data.genders), so the template set is not gender-balanced");
-    ao.selection.gender_balanced = false;
+    sel.gender_balanced = false;
   }
-  ao.templates_per_unit = m_job.attack_templates_per_unit;
-  ao.entries_per_unit = m_job.attack_permutations_per_unit;
-  ao.batch = m_job.attack_batch;
-  ao.device = m_job.attack_device;
-  ao.precision = m_job.attack_precision;
-  ao.cuda_graph = m_job.attack_cuda_graph;
-  ao.upsampling = m_job.attack_upsampling;
-  ao.fused_relu = m_job.attack_fused_relu;
-  ao.layout = m_job.attack_layout;
-  ao.cudnn_benchmark = m_job.attack_cudnn_benchmark;
-  ao.unshuffle = mode == "unshuffled";
-  ao.unshuffle_model = m_job.attack_unshuffle_model;
-  ao.targeted_max_complexity = m_job.attack_targeted;
-  ao.checkpoint_seconds = m_job.attack_checkpoint_seconds;
-  ao.unit_deadline_factor = m_job.attack_unit_deadline_factor;
   ao.progress = m_options.progress;
   json plans = json::array();
-  for (const auto& p : m_job.attack_plans) plans.push_back(json::parse(p.to_json()));
+  for (const auto& p : m_job.attack_settings.plans) plans.push_back(json::parse(p.to_json()));
   const std::string akey = json{{"inverter", tkey}, {"plans", plans},
-                                {"selection", json::parse(m_job.attack_selection.to_json())},
-                                {"settings", json::parse(attack_settings_json(ao))}}
+                                {"selection", json::parse(m_job.attack_settings.selection.to_json())},
+                                {"settings", json::parse(attack_settings_json(ao.settings))}}
                                .dump();
   // summary.json: "attack" holds the plain attacks, "attack_<mode>" the others, by extractor.
   const std::string section = mode == "plain" ? "attack" : "attack_" + mode;

@@ -152,10 +152,10 @@ fused_relu = true
 layout = "nchw/nhwc"
 )";
   auto c = config::parse_job(attack, "job.toml");
-  EXPECT_EQ(c.attack_precision, "fp16");
-  EXPECT_TRUE(c.attack_fused_relu);
-  EXPECT_FALSE(c.attack_cudnn_benchmark);
-  EXPECT_EQ(c.attack_layout, "nchw/nhwc");
+  EXPECT_EQ(c.attack_settings.precision, "fp16");
+  EXPECT_TRUE(c.attack_settings.fused_relu);
+  EXPECT_FALSE(c.attack_settings.cudnn_benchmark);
+  EXPECT_EQ(c.attack_settings.layout, "nchw/nhwc");
   std::string bad = attack;
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);
@@ -206,8 +206,8 @@ folds = 5
   EXPECT_EQ(c.inverter.keep, "best-rsr");
   EXPECT_EQ(c.inverter_trainers, 2);
   EXPECT_EQ(c.attack_modes, (std::vector<std::string>{"plain", "unshuffled"}));
-  EXPECT_EQ(c.attack_unshuffle_model, "full");
-  EXPECT_DOUBLE_EQ(c.attack_unit_deadline_factor, 4);
+  EXPECT_EQ(c.attack_settings.unshuffle_model, "full");
+  EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
   EXPECT_EQ(c.attack_path("fr_feature", "unshuffled"), "runs/x/attack_fr_feature_unshuffled.h5");
   EXPECT_EQ(c.gender_blocks, (std::vector<int>{64}));
   EXPECT_EQ(c.gender_folds, 5);

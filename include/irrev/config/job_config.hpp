@@ -9,6 +9,7 @@
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/data/image_layouts.hpp"
+#include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter_config.hpp"
 #include "irrev/vision/face_cropper.hpp"
@@ -78,26 +79,13 @@ struct JobConfig {
 
   // [attack]: present = the stage runs, for every extractor
   bool attack = false;
-  std::vector<attack::PlanSpec> attack_plans;
-  attack::SelectionSpec attack_selection;
-  std::int64_t attack_templates_per_unit = 64;
-  std::int64_t attack_permutations_per_unit = 4;
-  int attack_batch = 32;
-  std::string attack_device = "cpu";
-  std::string attack_precision = "fp32";
-  bool attack_cuda_graph = false;
-  std::string attack_upsampling = "subpixel";
-  bool attack_fused_relu = false;
-  std::string attack_layout = "nhwc";
-  bool attack_cudnn_benchmark = false;
+  /// The attack's settings (pipeline::AttackSettings' defaults unless [attack] sets them); the
+  /// job runner sets `unshuffle` per mode.
+  pipeline::AttackSettings attack_settings;
   /// The attacks run on each extractor's templates, in this order: "plain" inverts the protected
   /// template as it is; "unshuffled" first puts its blocks back in the order a block-position
   /// model finds (no second sample). The job key `attack.unshuffle = true` means ["unshuffled"].
   std::vector<std::string> attack_modes{"plain"};
-  std::string attack_unshuffle_model = "diagonal";
-  int attack_targeted = -1;
-  double attack_checkpoint_seconds = 60;
-  double attack_unit_deadline_factor = 10;  ///< AttackOptions::unit_deadline_factor
   /// attack_<extractor>.h5 for the plain attack, attack_<extractor>_<mode>.h5 for the others.
   std::string attack_path(const std::string& extractor, const std::string& mode = "plain") const {
     return out_dir + "/attack_" + extractor + (mode == "plain" ? "" : "_" + mode) + ".h5";

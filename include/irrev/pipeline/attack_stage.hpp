@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "irrev/attack/attack_plan.hpp"
-#include "irrev/attack/template_selection.hpp"
+#include "irrev/pipeline/attack_settings.hpp"
 
 namespace irrev::dist {
 class Communicator;
@@ -23,34 +22,10 @@ struct AttackOptions {
   std::string inverter;    ///< inverter.pt trained through that extractor
   std::string thresholds;  ///< verify.h5 of that extractor (unprotected impostor scores)
   std::string out;         ///< attack.h5; the checkpoint is written beside it
-  std::vector<attack::PlanSpec> plans;
-  attack::SelectionSpec selection;
   /// The identity split of the selection; < 0: the inverter's own (from its file).
   std::int64_t split_seed = -1;
   double eval_share = -1;
-  std::int64_t templates_per_unit = 64;  ///< a multiple of batch
-  std::int64_t entries_per_unit = 4;     ///< permutations per unit
-  int batch = 32;
-  std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
-  std::string precision = "fp32";
-  bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
-  std::string upsampling = "subpixel";   ///< the generator's stride-2 stages: subpixel or transposed
-  bool fused_relu = false;               ///< cuDNN's fused convolution + bias + ReLU (cuda only)
-  std::string layout = "nhwc";           ///< activation layouts (attack::layout_names())
-  /// cuDNN's timed algorithm choice (cuda only): faster perhaps, but scores may differ in the
-  /// last bits between ranks and runs.
-  bool cudnn_benchmark = false;
-  /// Recover the block order first (a block-position model fitted on the templates of the
-  /// inverter's training identities), then invert: the attack without a second sample.
-  bool unshuffle = false;
-  /// "diagonal" or "full": the block-position model's covariance per position.
-  std::string unshuffle_model = "diagonal";
-  /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
-  int targeted_max_complexity = -1;
-  double checkpoint_seconds = 60;
-  /// A work unit not returned within this multiple of the mean unit time (at least 10 s) goes
-  /// to another worker, and its rank is reported as stalled; 0: wait for ever.
-  double unit_deadline_factor = 10;
+  AttackSettings settings;
   bool progress = true;
 };
 
@@ -67,7 +42,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& op
 /// The settings of an attack that its counts depend on (unit, batch, device kind, precision,
 /// the forward pass's form, recovery), as JSON: part of both the checkpoint's key and `irrev
 /// run`'s up-to-date key, so that neither misses one.
-std::string attack_settings_json(const AttackOptions& options);
+std::string attack_settings_json(const AttackSettings& settings);
 
 /// The checkpoint file of an attack writing `out`.
 std::string attack_checkpoint_path(const std::string& out);
