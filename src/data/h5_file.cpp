@@ -172,6 +172,39 @@ void File::create(const std::string& name, Type type, const Dims& dims, std::uin
   IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
 }
 
+void File::create_growable(const std::string& name, Type type, const Dims& row_dims, std::uint64_t chunk_rows) {
+  IRREV_CHECK(chunk_rows > 0, "growable dataset '{}' in '{}' needs a chunk size", name, m_path);
+  std::vector<hsize_t> d{0}, max{H5S_UNLIMITED}, c{chunk_rows};
+  for (auto x : row_dims) {
+    d.push_back(x);
+    max.push_back(x);
+    c.push_back(x);
+  }
+  Handle space{H5Screate_simple(static_cast<int>(d.size()), d.data(), max.data()), H5Sclose};
+  Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  H5Pset_chunk(dcpl.id, static_cast<int>(c.size()), c.data());
+  H5Pset_fletcher32(dcpl.id);
+  Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
+  H5Pset_create_intermediate_group(lcpl.id, 1);
+  Handle ds{H5Dcreate2(m_id, name.c_str(), native(type), space.id, lcpl.id, dcpl.id, H5P_DEFAULT), H5Dclose};
+  IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
+}
+
+void File::append_rows(const std::string& name, Type type, std::uint64_t rows, const void* data) {
+  if (rows == 0) return;
+  auto d = dims(name);
+  const auto first = d[0];
+  d[0] += rows;
+  {
+    Handle ds{H5Dopen2(m_id, name.c_str(), H5P_DEFAULT), H5Dclose};
+    IRREV_CHECK(ds.id >= 0, "dataset '{}' is missing in '{}'", name, m_path);
+    std::vector<hsize_t> extent(d.begin(), d.end());
+    IRREV_SYSTEM_CHECK(H5Dset_extent(ds.id, extent.data()) >= 0, "cannot grow dataset '{}' in '{}': {}", name, m_path,
+                       hdf5_reason(0));
+  }
+  write_rows(name, type, first, rows, data);
+}
+
 namespace {
 /// Select rows [row, row+rows) of `ds` in a fresh file space, and a matching memory space.
 std::pair<hid_t, hid_t> row_selection(hid_t ds, std::uint64_t row, std::uint64_t rows,

@@ -3,6 +3,7 @@
 #include <boost/serialization/array.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #ifdef IRREV_WITH_OPENCV
 #include <opencv2/core.hpp>
 #endif
@@ -85,6 +86,32 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
     spdlog::info("ingest: {} images from '{}' ({} layout) in {} units", n,
                  o.layout == data::ImageLayout::list ? o.list_file : images_dir, data::to_string(o.layout), units);
 
+  // The master writes each crop once every image before it is done (units come back in any
+  // order) and then lets it go: it holds the crops of the units ahead of that point, never all
+  // of them (70,000 crops are 2.6 GB).
+  std::optional<h5::AtomicOutput> output;
+  if (comm.is_master()) {
+    output.emplace(o.out);
+    output->file().create_growable("crops", h5::Type::u8, {vision::kCropSize, vision::kCropSize, 3}, 64);
+  }
+  std::vector<char> arrived(comm.is_master() ? static_cast<std::size_t>(units) : 0, 0);
+  std::vector<std::string> crop_sha(results.size());
+  std::int64_t next_unit = 0;
+  auto write_ready_crops = [&] {
+    std::vector<std::uint8_t> block;
+    std::uint64_t rows = 0;
+    for (; next_unit < units && arrived[static_cast<std::size_t>(next_unit)]; ++next_unit)
+      for (std::int64_t i = next_unit * o.unit_size; i < std::min(n, (next_unit + 1) * o.unit_size); ++i) {
+        auto& r = results[static_cast<std::size_t>(i)];
+        if (!r.ok) continue;
+        crop_sha[static_cast<std::size_t>(i)] = Sha256().update(r.crop).hex();
+        block.insert(block.end(), r.crop.begin(), r.crop.end());
+        ++rows;
+        std::vector<std::uint8_t>().swap(r.crop);
+      }
+    output->file().append_rows("crops", h5::Type::u8, rows, block.data());
+  };
+
   dist::run_work_queue<std::vector<vision::CropResult>>(
       comm, units,
       [&](std::int64_t u) {
@@ -97,12 +124,15 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
       [&](std::int64_t u, std::vector<vision::CropResult>&& r) {
         for (std::size_t k = 0; k < r.size(); ++k)
           results[static_cast<std::size_t>(u * o.unit_size) + k] = std::move(r[k]);
+        arrived[static_cast<std::size_t>(u)] = 1;
+        write_ready_crops();
         progress.advance(static_cast<std::int64_t>(r.size()));
       });
   progress.finish();
 
   IngestSummary summary;
   if (!comm.is_master()) return summary;
+  IRREV_CHECK(next_unit == units, "ingest: {} of {} units came back", next_unit, units);
 
   // Rows of crops.h5 are the images with a crop, in image order.
   data::ImageTable table;
@@ -116,25 +146,21 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
     auto g = genders.find(images[i].name);
     row_of[images[i].name] = static_cast<std::int64_t>(table.size());
     table.push_back(images[i], g == genders.end() ? data::kUnknownGender : g->second);
-    table.crop_sha256.push_back(Sha256().update(results[i].crop).hex());
+    table.crop_sha256.push_back(std::move(crop_sha[i]));
   }
   rejects.insert(rejects.end(), image_rejects.begin(), image_rejects.end());
   data::PairList pairs;
   if (!o.pairs_file.empty()) pairs = data::read_pairs(o.pairs_file, row_of, rejects);
 
   const auto m = static_cast<std::uint64_t>(table.size());
-  h5::AtomicOutput output(o.out);
   {
-    h5::File& f = output.file();
+    h5::File& f = output->file();
     f.set_attribute("schema", "irrev.crops/1");
     f.set_attribute("images_dir", images_dir);
     f.set_attribute("layout", data::to_string(o.layout));
-    f.create("crops", h5::Type::u8, {m, vision::kCropSize, vision::kCropSize, 3}, 64);
     std::vector<float> points, boxes, scores;
-    std::uint64_t row = 0;
     for (const auto& r : results) {
       if (!r.ok) continue;
-      f.write_rows("crops", h5::Type::u8, row++, 1, r.crop.data());
       points.insert(points.end(), r.points.begin(), r.points.end());
       boxes.insert(boxes.end(), r.box.begin(), r.box.end());
       scores.push_back(r.score);
@@ -146,7 +172,7 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
     if (!o.pairs_file.empty()) data::write_pairs(f, pairs);
     data::write_rejects(f, rejects);
   }
-  output.commit();
+  output->commit();
   summary.images = n;
   summary.crops = static_cast<std::int64_t>(m);
   summary.rejects = std::move(rejects);

@@ -48,6 +48,11 @@ class File {
 
   /// Create a dataset of `dims`; chunked by `chunk_rows` rows along dimension 0 when > 0.
   void create(const std::string& name, Type type, const Dims& dims, std::uint64_t chunk_rows = 0);
+  /// Create a dataset of no rows yet that grows along dimension 0 (rows of `row_dims`), chunked
+  /// by `chunk_rows` rows: for rows written as they come, when their number is known only at the end.
+  void create_growable(const std::string& name, Type type, const Dims& row_dims, std::uint64_t chunk_rows);
+  /// Append `rows` rows to a growable dataset.
+  void append_rows(const std::string& name, Type type, std::uint64_t rows, const void* data);
   /// Write rows [row, row + rows) of a dataset created before; `data` holds rows * row_size values.
   void write_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows,
                   const void* data);
