@@ -70,7 +70,6 @@ std::string InverterTrainingConfig::to_json() const {
       {"id_share", id_share},
       {"id_bf16", id_bf16},
       {"flip", flip},
-      {"shift", shift},
       {"learning_rate", learning_rate},
       {"halve_every", halve_every},
       {"batch", batch},
@@ -82,6 +81,9 @@ std::string InverterTrainingConfig::to_json() const {
       {"device", device},
       {"bf16", bf16},
       {"keep", keep}};
+  // Written only when used, so that the files and job keys of trainings without shifts stay
+  // those of the versions before the setting existed.
+  if (shift > 0) j["shift"] = shift;
   return j.dump();
 }
 

@@ -248,6 +248,10 @@ TEST(InverterConfig, RoundTripsAndChecksTheGeometry) {
   auto back = models::InverterTrainingConfig::from_json(q.to_json(), "test");
   EXPECT_EQ(back.to_json(), q.to_json());
   EXPECT_EQ(back.generator.output_size(), 64);
+  // Shifts are recorded only when used (older files and job keys stay as they were).
+  EXPECT_EQ(q.to_json().find("shift"), std::string::npos);
+  q.shift = 5;
+  EXPECT_EQ(models::InverterTrainingConfig::from_json(q.to_json(), "test").shift, 5);
   models::InverterTrainingConfig ref;
   EXPECT_NO_THROW(ref.validate());  // 4, 8, 16, 30, 58, 112 by stride-2 transposed convolutions
   ref.generator.stage_sizes = {4, 8, 17, 30, 58, 112};
