@@ -20,7 +20,9 @@ packages=(cmake ninja-build pkg-config g++ make ca-certificates
   libopenmpi-dev openmpi-bin libtorch-dev libhdf5-dev hdf5-tools
   libboost-serialization-dev libopencv-dev libgtest-dev libonnx-dev libprotobuf-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
-  slurm-wlm munge gnuplot-nox)  # a local SLURM for the slurm tests; gnuplot draws the plots
+  slurm-wlm munge gnuplot-nox  # a local SLURM for the slurm tests; gnuplot draws the plots
+  python3-h5py)                # scripts/same_results.py compares run folders
+
 missing=()
 # npm fetches the models; a Node.js from elsewhere (nodesource, nvm) conflicts with Debian's npm.
 command -v npm >/dev/null || missing+=(npm)

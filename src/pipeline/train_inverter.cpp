@@ -489,8 +489,32 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
   return InverterTraining(comm, o).run();
 }
 
+namespace {
+/// Training with the cores this process may run on, shared among the trainers of its node (all
+/// of them when the ranks are not bound to cores, as under --oversubscribe), and the thread count
+/// of the caller restored afterwards. The weights depend on the thread count (the order of
+/// oneDNN's sums), so one rank alone takes the cores as a trainer among waiting ranks does: the
+/// same inverter from 1 rank and from N ranks on one node.
+std::string train_with_node_cores(const dist::Communicator& trainers, const TrainInverterOptions& o) {
+  const int before = at::get_num_threads();
+  const int threads = std::max(before, available_cpus() / trainers.node_size());
+  at::set_num_threads(threads);
+  if (trainers.is_master())
+    spdlog::info("train-inverter: {} training rank(s) with {} thread(s) each", trainers.size(), threads);
+  std::string summary;
+  try {
+    summary = run_train_inverter(trainers, o);
+  } catch (...) {
+    at::set_num_threads(before);
+    throw;
+  }
+  at::set_num_threads(before);  // the stages after training run one thread per rank again
+  return summary;
+}
+}  // namespace
+
 std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& o, int trainers) {
-  if (comm.size() == 1) return run_train_inverter(comm, o);
+  if (comm.size() == 1) return train_with_node_cores(comm, o);
   IRREV_CHECK(trainers >= 1 && trainers <= comm.size() - 1,
               "train-inverter: {} training ranks asked for, but the job has {} ranks besides the master", trainers,
               comm.size() - 1);
@@ -499,21 +523,7 @@ std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainI
   const bool trains = comm.rank() >= 1 && comm.rank() <= trainers;
   auto group = comm.split(trains ? 1 : 0);
   if (!trains) return comm.recv_idle(1, dist::kTagTrained);  // every waiting rank hears the end from rank 1
-  // The cores of the node's waiting ranks go to its trainers: as many threads each as this
-  // process may run on, shared among the trainers of its node (all of them when the ranks
-  // are not bound to cores, as under --oversubscribe).
-  const int before = at::get_num_threads();
-  const int threads = std::max(before, available_cpus() / group->node_size());
-  at::set_num_threads(threads);
-  if (group->is_master()) spdlog::info("train-inverter: {} training rank(s) with {} thread(s) each", trainers, threads);
-  std::string summary;
-  try {
-    summary = run_train_inverter(*group, o);
-  } catch (...) {
-    at::set_num_threads(before);
-    throw;
-  }
-  at::set_num_threads(before);  // the stages after training run one thread per rank again
+  const std::string summary = train_with_node_cores(*group, o);
   if (group->is_master())
     for (int r = 0; r < comm.size(); ++r)
       if (r < 1 || r > trainers) comm.send(r, dist::kTagTrained, summary);
