@@ -132,7 +132,7 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
 
   IngestSummary summary;
   if (!comm.is_master()) return summary;
-  IRREV_CHECK(next_unit == units, "ingest: {} of {} units came back", next_unit, units);
+  IRREV_ASSERT(next_unit == units, "ingest: only the first {} of {} units were written", next_unit, units);
 
   // Rows of crops.h5 are the images with a crop, in image order.
   data::ImageTable table;

@@ -258,14 +258,14 @@ class InverterTraining {
   void place_training_set_on_device() {
     const auto bytes = static_cast<double>(m_train.images.nbytes() + m_train.templates.nbytes());
     const double card = models::device_memory_bytes(m_device);
-    if (bytes <= 0.5 * card) {
+    const bool fits = bytes <= 0.5 * card;
+    if (fits) {
       m_train.images = m_train.images.to(m_device);
       m_train.templates = m_train.templates.to(m_device);
     }
     if (m_comm.is_master())
       spdlog::info("train-inverter: the training set ({:.2f} GB) {} ({:.1f} GB card)", bytes / 1e9,
-                   bytes <= 0.5 * card ? "lives on the device" : "stays in host memory, copied a batch at a time",
-                   card / 1e9);
+                   fits ? "lives on the device" : "stays in host memory, copied a batch at a time", card / 1e9);
   }
 
   std::string run() {
