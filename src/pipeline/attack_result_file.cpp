@@ -1,0 +1,136 @@
+#include "attack_result_file.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "irrev/attack/rsr_summary.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/data/h5_file.hpp"
+
+namespace irrev::pipeline::detail {
+using nlohmann::json;
+
+namespace {
+
+json run_summary(const AttackOptions& o, const PreparedAttack& a, const AttackRunFigures& f) {
+  const AttackSettings& st = o.settings;
+  const auto per_unit = [&](double total) { return f.units_run ? total / static_cast<double>(f.units_run) : 0.0; };
+  return {{"status", "complete"},
+          {"out", o.out},
+          {"templates", a.templates()},
+          {"templates_with_second_image", a.with_second},
+          {"female", a.chosen.female},
+          {"male", a.chosen.male},
+          {"thresholds", {{"fmr0.001", a.thresholds.fmr_0_1}, {"fmr0.01", a.thresholds.fmr_1},
+                          {"source", a.thresholds.source}, {"impostor_scores", a.thresholds.impostors}}},
+          {"ranks", f.ranks},
+          {"device", st.device},
+          {"precision", st.precision},
+          {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", st.unshuffle_model)
+                               : std::string("plain")},
+          {"resumed", f.resumed},
+          {"seconds", f.seconds},
+          {"samples", f.samples_total},
+          {"samples_per_second", static_cast<double>(f.samples_total - f.samples_before) / f.seconds},
+          {"units", f.units},
+          {"units_run", f.units_run},
+          {"unit_compute_seconds_mean", per_unit(f.compute_seconds)},
+          {"master_seconds_per_unit", per_unit(f.master_seconds)},
+          {"checkpoints", f.checkpoints},
+          {"stalled_ranks", f.stalled_ranks},
+          {"checkpoint_seconds_total", f.checkpoint_seconds},
+          {"rsr", json::array()},
+          {"expected_rsr_uniform", json::array()},
+          {"unprotected_rsr", json::array()}};
+}
+
+void write_selection(h5::File& f, const PreparedAttack& a) {
+  std::vector<std::int64_t> rows(a.chosen.rows.begin(), a.chosen.rows.end());
+  std::vector<std::int64_t> second(a.chosen.second_rows.begin(), a.chosen.second_rows.end());
+  f.write("selection/row", rows);
+  f.write("selection/second_row", second);
+  std::vector<std::string> names;
+  for (auto r : a.chosen.rows) names.push_back(a.set.images.names[static_cast<std::size_t>(r)]);
+  f.write_strings("selection/name", names);
+}
+
+/// One plan's group: its permutations, the counts and RSR per entry, the score histograms.
+void write_plan(h5::File& f, const attack::Plan& plan, const attack::PlanTally& tally) {
+  const std::string g = "plans/" + plan.spec.name();
+  const auto n = static_cast<std::uint64_t>(plan.spec.blocks);
+  const auto entries = static_cast<std::uint64_t>(plan.size());
+  std::vector<std::uint8_t> perms;
+  std::vector<std::string> ranks;
+  for (const auto& q : plan.permutations) {
+    perms.insert(perms.end(), q.begin(), q.end());
+    ranks.push_back(protect::to_decimal(protect::rank(q)));
+  }
+  f.write(g + "/permutation", perms, {entries, n});
+  f.write_strings(g + "/rank", ranks);
+  std::vector<std::int32_t> ks(plan.complexity.begin(), plan.complexity.end());
+  f.write(g + "/complexity", ks);
+  f.write(g + "/counts", tally.counts, {entries, static_cast<std::uint64_t>(attack::kOutcomes)});
+  std::vector<double> rsr;
+  for (auto hit : {attack::kType1Fmr01, attack::kType1Fmr1, attack::kType2Fmr01, attack::kType2Fmr1}) {
+    auto v = attack::entry_rsr(tally, hit);
+    rsr.insert(rsr.end(), v.begin(), v.end());
+  }
+  f.write(g + "/rsr", rsr, {4, entries});
+  f.write(g + "/histograms", tally.histograms,
+          {static_cast<std::uint64_t>(tally.histograms.size() / attack::kScoreBins),
+           static_cast<std::uint64_t>(attack::kScoreBins)});
+}
+
+/// One plan's rows of the summary: RSR by complexity, the expected RSR under uniform PE-MIU,
+/// the order recovery's quality and the targeted attack's yield where they ran.
+void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttack& a, std::size_t p,
+                    const attack::PlanTally& tally) {
+  const auto& plan = a.plans[p];
+  const auto rows_k = attack::rsr_by_complexity(plan, tally);
+  for (auto& r : rows_json(rows_k)) {
+    r["plan"] = plan.spec.name();
+    summary["rsr"].push_back(r);
+    if (r["complexity"] == 0) summary["unprotected_rsr"].push_back(r);
+  }
+  for (const auto& e : attack::expected_rsr_uniform(plan, rows_k))
+    summary["expected_rsr_uniform"].push_back({{"blocks", e.blocks}, {"plan", plan.spec.name()},
+                                               {"type", e.type == 1 ? "I" : "II"}, {"fmr", e.fmr},
+                                               {"value", e.value}, {"method", e.method}});
+  if (!a.position_models.empty()) {
+    // How well the order itself was recovered, on these templates under uniform PE-MIU.
+    auto r = json::parse(attack::evaluate_unshuffle(a.position_models[p], a.inputs.templates.data(), a.templates(), 8,
+                                                    2, st.plans[p].seed)
+                             .to_json());
+    r["plan"] = plan.spec.name();
+    r["model_templates"] = a.model_templates;
+    summary["recovery"].push_back(r);
+  }
+  if (st.targeted_max_complexity >= 0)
+    for (const auto& t : attack::targeted_by_complexity(plan, tally))
+      summary["targeted"].push_back({{"blocks", t.blocks}, {"plan", plan.spec.name()},
+                                     {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
+                                     {"max_estimated_complexity", st.targeted_max_complexity},
+                                     {"yield", t.yield}, {"precision_fmr0.001", t.precision_fmr01},
+                                     {"precision_fmr0.01", t.precision_fmr1}, {"selected", t.selected},
+                                     {"tried", t.tried}});
+}
+
+}  // namespace
+
+std::string write_attack_result(const AttackOptions& o, const std::string& key, const PreparedAttack& a,
+                                const AttackState& state, const AttackRunFigures& figures) {
+  json summary = run_summary(o, a, figures);
+  h5::AtomicOutput out(o.out);
+  h5::File& f = out.file();
+  f.set_attribute("key", key);
+  f.set_attribute("schema", "irrev attack 1");
+  write_selection(f, a);
+  for (std::size_t p = 0; p < a.plans.size(); ++p) {
+    write_plan(f, a.plans[p], state.tallies[p]);
+    summarise_plan(summary, o.settings, a, p, state.tallies[p]);
+  }
+  f.set_attribute("summary_json", summary.dump());
+  out.commit();
+  return summary.dump(2);
+}
+
+}  // namespace irrev::pipeline::detail
