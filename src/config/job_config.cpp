@@ -158,26 +158,18 @@ std::string default_models_dir() {
   return std::string(home ? home : ".") + "/.local/share/irrev/models";
 }
 
-JobConfig parse_job(const std::string& text, const std::string& where) {
-  toml::table root;
-  try {
-    root = toml::parse(text, where);
-  } catch (const toml::parse_error& e) {
-    IRREV_FAIL("{}:{}: not valid TOML: {}", where, e.source().begin.line, e.description());
-  }
-  JobConfig c;
-  c.source = where;
-  c.models_dir = default_models_dir();
-  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack",
-                        "gender"},
-            where);
+namespace {
 
-  if (const auto* t = table(root, "run", where)) {
-    only_keys(*t, "run.", {"out_dir", "work_dir", "share_with_group"}, where);
-    read(*t, "out_dir", c.out_dir, "run.", where);
-    read(*t, "work_dir", c.work_dir, "run.", where);
-    read(*t, "share_with_group", c.share_with_group, "run.", where);
-  }
+void read_run(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "run", where);
+  if (!t) return;
+  only_keys(*t, "run.", {"out_dir", "work_dir", "share_with_group"}, where);
+  read(*t, "out_dir", c.out_dir, "run.", where);
+  read(*t, "work_dir", c.work_dir, "run.", where);
+  read(*t, "share_with_group", c.share_with_group, "run.", where);
+}
+
+void read_data(const toml::table& root, JobConfig& c, const std::string& where) {
   const auto* data = table(root, "data", where);
   IRREV_CHECK(data, "{}: the job has no [data] table (it needs at least data.images)", where);
   only_keys(*data, "data.", {"images", "layout", "list", "pairs", "genders", "limit", "train"}, where);
@@ -206,48 +198,58 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
               "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
               where, data::to_string(c.layout));
   IRREV_CHECK(c.limit >= 0, "{}: key 'data.limit' must be >= 0", where);
-  if (const auto* t = table(root, "models", where)) {
-    only_keys(*t, "models.", {"dir"}, where);
-    read(*t, "dir", c.models_dir, "models.", where);
+}
+
+void read_models(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "models", where);
+  if (!t) return;
+  only_keys(*t, "models.", {"dir"}, where);
+  read(*t, "dir", c.models_dir, "models.", where);
+}
+
+void read_detector(const toml::table& d, vision::DetectorConfig& dc, const std::string& where) {
+  const std::string p = "ingest.detector.";
+  only_keys(d, p, {"file", "width", "height", "mean", "scale", "swap_rb", "score_threshold", "nms_threshold"}, where);
+  read(d, "file", dc.file, p, where);
+  read(d, "width", dc.width, p, where);
+  read(d, "height", dc.height, p, where);
+  read(d, "mean", dc.mean, p, where);
+  read(d, "scale", dc.scale, p, where);
+  read(d, "swap_rb", dc.swap_rb, p, where);
+  read(d, "score_threshold", dc.score_threshold, p, where);
+  read(d, "nms_threshold", dc.nms_threshold, p, where);
+  IRREV_CHECK(dc.width > 0 && dc.height > 0, "{}: detector width and height must be positive", where);
+}
+
+void read_ingest(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "ingest", where);
+  if (!t) return;
+  only_keys(*t, "ingest.", {"unit_size", "detector", "landmarks"}, where);
+  read(*t, "unit_size", c.ingest_unit, "ingest.", where);
+  IRREV_CHECK(c.ingest_unit > 0, "{}: key 'ingest.unit_size' must be positive", where);
+  if (const auto* d = table(*t, "detector", where)) read_detector(*d, c.cropper.detector, where);
+  if (const auto* l = table(*t, "landmarks", where)) {
+    const std::string p = "ingest.landmarks.";
+    only_keys(*l, p, {"file", "size", "scale"}, where);
+    read(*l, "file", c.cropper.landmarks.file, p, where);
+    read(*l, "size", c.cropper.landmarks.size, p, where);
+    read(*l, "scale", c.cropper.landmarks.scale, p, where);
   }
-  if (const auto* t = table(root, "ingest", where)) {
-    only_keys(*t, "ingest.", {"unit_size", "detector", "landmarks"}, where);
-    read(*t, "unit_size", c.ingest_unit, "ingest.", where);
-    IRREV_CHECK(c.ingest_unit > 0, "{}: key 'ingest.unit_size' must be positive", where);
-    if (const auto* d = table(*t, "detector", where)) {
-      auto& dc = c.cropper.detector;
-      const std::string p = "ingest.detector.";
-      only_keys(*d, p, {"file", "width", "height", "mean", "scale", "swap_rb", "score_threshold",
-                        "nms_threshold"}, where);
-      read(*d, "file", dc.file, p, where);
-      read(*d, "width", dc.width, p, where);
-      read(*d, "height", dc.height, p, where);
-      read(*d, "mean", dc.mean, p, where);
-      read(*d, "scale", dc.scale, p, where);
-      read(*d, "swap_rb", dc.swap_rb, p, where);
-      read(*d, "score_threshold", dc.score_threshold, p, where);
-      read(*d, "nms_threshold", dc.nms_threshold, p, where);
-      IRREV_CHECK(dc.width > 0 && dc.height > 0, "{}: detector width and height must be positive",
-                  where);
-    }
-    if (const auto* l = table(*t, "landmarks", where)) {
-      const std::string p = "ingest.landmarks.";
-      only_keys(*l, p, {"file", "size", "scale"}, where);
-      read(*l, "file", c.cropper.landmarks.file, p, where);
-      read(*l, "size", c.cropper.landmarks.size, p, where);
-      read(*l, "scale", c.cropper.landmarks.scale, p, where);
-    }
-  }
-  if (const auto* t = table(root, "embed", where)) {
-    only_keys(*t, "embed.", {"device", "batch"}, where);
-    read(*t, "device", c.device, "embed.", where);
-    read(*t, "batch", c.embed_batch, "embed.", where);
-    IRREV_CHECK(c.embed_batch > 0, "{}: key 'embed.batch' must be positive", where);
-  }
+}
+
+void read_embed(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "embed", where);
+  if (!t) return;
+  only_keys(*t, "embed.", {"device", "batch"}, where);
+  read(*t, "device", c.device, "embed.", where);
+  read(*t, "batch", c.embed_batch, "embed.", where);
+  IRREV_CHECK(c.embed_batch > 0, "{}: key 'embed.batch' must be positive", where);
+}
+
+void read_extractors(const toml::table& root, JobConfig& c, const std::string& where) {
   if (const toml::node* n = root.get("extractors")) {
     const auto* arr = n->as_array();
-    IRREV_CHECK(arr && arr->is_array_of_tables(), "{}: 'extractors' must be [[extractors]] tables",
-                at(where, *n));
+    IRREV_CHECK(arr && arr->is_array_of_tables(), "{}: 'extractors' must be [[extractors]] tables", at(where, *n));
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const auto& e = *(*arr)[i].as_table();
       std::string p = fmt::format("extractors[{}].", i);
@@ -258,147 +260,165 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
       read(e, "channel_order", x.onnx_info.channel_order, p, where);
       read_floats3(e, "mean", x.onnx_info.mean, p, where);
       read_floats3(e, "std", x.onnx_info.std, p, where);
-      IRREV_CHECK(!x.name.empty() && !x.model.empty(), "{}: keys '{}name' and '{}model' are required",
-                  at(where, e), p, p);
+      IRREV_CHECK(!x.name.empty() && !x.model.empty(), "{}: keys '{}name' and '{}model' are required", at(where, e), p,
+                  p);
       x.onnx_info.name = x.name;
       x.onnx_info.validate(fmt::format("{} {}", where, p));
       c.extractors.push_back(x);
     }
   }
   IRREV_CHECK(!c.extractors.empty(), "{}: the job names no [[extractors]]", where);
-  if (const auto* t = table(root, "verify", where)) {
-    only_keys(*t, "verify.", {"protocols", "blocks", "pairs", "seed"}, where);
-    if (const toml::node* n = t->get("protocols")) {
-      const auto* arr = n->as_array();
-      IRREV_CHECK(arr, "{}: key 'verify.protocols' must be a list of strings", at(where, *n));
-      c.protocols.clear();
-      for (const auto& p : *arr) {
-        auto s = p.value<std::string>();
-        IRREV_CHECK(s && (*s == "lfw-view2" || *s == "error-rates"),
-                    "{}: verify.protocols: unknown protocol (known: lfw-view2, error-rates)", at(where, p));
-        c.protocols.push_back(*s);
-      }
-    }
-    read_block_sizes(*t, "verify.", c.verify_blocks, where);
-    read_choice(*t, "pairs", c.verify_pairs, {"lfw-view2", "all-vs-all", "both"}, "verify.", where);
-    read(*t, "seed", c.seed, "verify.", where);
-  }
-  if (const auto* t = table(root, "train_inverter", where)) {
-    const std::string p = "train_inverter.";
-    only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16",
-                      "flip", "shift", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"}, where);
-    c.train_inverter = true;
-    read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
-    auto& ic = c.inverter;
-    ic = c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
-    read(*t, "epochs", ic.epochs, p, where);
-    read(*t, "max_minutes", ic.max_minutes, p, where);
-    read(*t, "device", ic.device, p, where);
-    read(*t, "bf16", ic.bf16, p, where);
-    read(*t, "id_loss", ic.id_loss, p, where);
-    read(*t, "id_weight", ic.id_weight, p, where);
-    read(*t, "id_share", ic.id_share, p, where);
-    read(*t, "id_bf16", ic.id_bf16, p, where);
-    read(*t, "flip", ic.flip, p, where);
-    read(*t, "shift", ic.shift, p, where);
-    read_choice(*t, "keep", ic.keep, {"last", "best", "best-rsr"}, p, where);
-    read(*t, "trainers", c.inverter_trainers, p, where);
-    IRREV_CHECK(c.inverter_trainers >= 1, "{}: train_inverter.trainers must be >= 1", where);
-    read(*t, "batch", ic.batch, p, where);
-    read(*t, "learning_rate", ic.learning_rate, p, where);
-    read(*t, "seed", ic.seed, p, where);
-    read(*t, "eval_share", ic.eval_share, p, where);
-    try {
-      ic.validate();
-    } catch (const Error& e) {
-      IRREV_FAIL("{}: [train_inverter]: {}", where, e.what());
+}
+
+void read_verify(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "verify", where);
+  if (!t) return;
+  only_keys(*t, "verify.", {"protocols", "blocks", "pairs", "seed"}, where);
+  if (const toml::node* n = t->get("protocols")) {
+    const auto* arr = n->as_array();
+    IRREV_CHECK(arr, "{}: key 'verify.protocols' must be a list of strings", at(where, *n));
+    c.protocols.clear();
+    for (const auto& p : *arr) {
+      auto s = p.value<std::string>();
+      IRREV_CHECK(s && (*s == "lfw-view2" || *s == "error-rates"),
+                  "{}: verify.protocols: unknown protocol (known: lfw-view2, error-rates)", at(where, p));
+      c.protocols.push_back(*s);
     }
   }
-  if (const auto* t = table(root, "attack", where)) {
-    const std::string p = "attack.";
-    only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
-                      "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu", "layout",
-                      "cudnn_benchmark", "modes", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds",
-                      "unit_deadline_factor"}, where);
-    c.attack = true;
-    auto& a = c.attack_settings;
-    std::uint64_t seed = 2021;
-    read(*t, "seed", seed, p, where);
-    const toml::node* n = t->get("plans");
-    IRREV_CHECK(n && n->as_array() && !n->as_array()->empty(),
-                "{}: key 'attack.plans' is required: a list such as [\"8:stratified:8\", \"4:exhaustive\"]", where);
-    for (const auto& e : *n->as_array()) {
-      auto text = e.value<std::string>();
-      IRREV_CHECK(text.has_value(), "{}: attack.plans holds strings such as \"8:exhaustive\"", at(where, e));
-      a.plans.push_back(attack::parse_plan(*text, seed, at(where, e) + " attack.plans"));
+  read_block_sizes(*t, "verify.", c.verify_blocks, where);
+  read_choice(*t, "pairs", c.verify_pairs, {"lfw-view2", "all-vs-all", "both"}, "verify.", where);
+  read(*t, "seed", c.seed, "verify.", where);
+}
+
+void read_train_inverter(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "train_inverter", where);
+  if (!t) return;
+  const std::string p = "train_inverter.";
+  only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16",
+                    "flip", "shift", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"}, where);
+  c.train_inverter = true;
+  read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
+  auto& ic = c.inverter;
+  ic = c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
+  read(*t, "epochs", ic.epochs, p, where);
+  read(*t, "max_minutes", ic.max_minutes, p, where);
+  read(*t, "device", ic.device, p, where);
+  read(*t, "bf16", ic.bf16, p, where);
+  read(*t, "id_loss", ic.id_loss, p, where);
+  read(*t, "id_weight", ic.id_weight, p, where);
+  read(*t, "id_share", ic.id_share, p, where);
+  read(*t, "id_bf16", ic.id_bf16, p, where);
+  read(*t, "flip", ic.flip, p, where);
+  read(*t, "shift", ic.shift, p, where);
+  read_choice(*t, "keep", ic.keep, {"last", "best", "best-rsr"}, p, where);
+  read(*t, "trainers", c.inverter_trainers, p, where);
+  IRREV_CHECK(c.inverter_trainers >= 1, "{}: train_inverter.trainers must be >= 1", where);
+  read(*t, "batch", ic.batch, p, where);
+  read(*t, "learning_rate", ic.learning_rate, p, where);
+  read(*t, "seed", ic.seed, p, where);
+  read(*t, "eval_share", ic.eval_share, p, where);
+  try {
+    ic.validate();
+  } catch (const Error& e) {
+    IRREV_FAIL("{}: [train_inverter]: {}", where, e.what());
+  }
+}
+
+/// attack.plans: each "blocks:kind[:count]" drawn with the attack's seed.
+void read_plans(const toml::table& t, std::uint64_t seed, pipeline::AttackSettings& a, const std::string& where) {
+  const toml::node* n = t.get("plans");
+  IRREV_CHECK(n && n->as_array() && !n->as_array()->empty(),
+              "{}: key 'attack.plans' is required: a list such as [\"8:stratified:8\", \"4:exhaustive\"]", where);
+  for (const auto& e : *n->as_array()) {
+    auto text = e.value<std::string>();
+    IRREV_CHECK(text.has_value(), "{}: attack.plans holds strings such as \"8:exhaustive\"", at(where, e));
+    a.plans.push_back(attack::parse_plan(*text, seed, at(where, e) + " attack.plans"));
+  }
+}
+
+/// attack.modes (or the older attack.unshuffle = true): the attacks the job runs.
+void read_modes(const toml::table& t, JobConfig& c, const std::string& where) {
+  if (const toml::node* m = t.get("modes")) {
+    const auto* arr = m->as_array();
+    IRREV_CHECK(arr && !arr->empty(), "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]",
+                at(where, *m));
+    IRREV_CHECK(!t.get("unshuffle"), "{}: give either attack.modes or attack.unshuffle, not both", at(where, *m));
+    c.attack_modes.clear();
+    for (const auto& e : *arr) {
+      auto mode = e.value<std::string>();
+      IRREV_CHECK(mode && (*mode == "plain" || *mode == "unshuffled"),
+                  "{}: attack.modes: each mode is \"plain\" or \"unshuffled\"", at(where, e));
+      IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), *mode) == c.attack_modes.end(),
+                  "{}: attack.modes names \"{}\" twice", at(where, e), *mode);
+      c.attack_modes.push_back(*mode);
     }
-    auto& sel = a.selection;
-    sel.seed = seed;
-    read(*t, "max_templates", sel.max_templates, p, where);
-    read(*t, "subjects", sel.subjects, p, where);
-    read(*t, "gender_balanced", sel.gender_balanced, p, where);
-    sel.validate(where + " [attack]");
-    read(*t, "batch", a.batch, p, where);
-    read(*t, "templates_per_unit", a.templates_per_unit, p, where);
-    read(*t, "permutations_per_unit", a.entries_per_unit, p, where);
-    read(*t, "device", a.device, p, where);
-    read_choice(*t, "precision", a.precision, attack::precision_names(), p, where);
-    read(*t, "cuda_graph", a.cuda_graph, p, where);
-    read_choice(*t, "upsampling", a.upsampling, attack::upsampling_names(), p, where);
-    read(*t, "fused_relu", a.fused_relu, p, where);
-    read_choice(*t, "layout", a.layout, attack::layout_names(), p, where);
-    read(*t, "cudnn_benchmark", a.cudnn_benchmark, p, where);
-    if (const toml::node* m = t->get("modes")) {
-      const auto* arr = m->as_array();
-      IRREV_CHECK(arr && !arr->empty(), "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]",
-                  at(where, *m));
-      IRREV_CHECK(!t->get("unshuffle"), "{}: give either attack.modes or attack.unshuffle, not both", at(where, *m));
-      c.attack_modes.clear();
-      for (const auto& e : *arr) {
-        auto mode = e.value<std::string>();
-        IRREV_CHECK(mode && (*mode == "plain" || *mode == "unshuffled"),
-                    "{}: attack.modes: each mode is \"plain\" or \"unshuffled\"", at(where, e));
-        IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), *mode) == c.attack_modes.end(),
-                    "{}: attack.modes names \"{}\" twice", at(where, e), *mode);
-        c.attack_modes.push_back(*mode);
-      }
-    }
-    bool unshuffle = false;
-    read(*t, "unshuffle", unshuffle, p, where);
-    if (unshuffle) c.attack_modes = {"unshuffled"};
-    read_choice(*t, "unshuffle_model", a.unshuffle_model, {"diagonal", "full"}, p, where);
-    read(*t, "targeted", a.targeted_max_complexity, p, where);
-    read(*t, "checkpoint_seconds", a.checkpoint_seconds, p, where);
-    read(*t, "unit_deadline_factor", a.unit_deadline_factor, p, where);
-    a.validate(where + " [attack]");
-    IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
-                    c.verify_pairs != "lfw-view2",
-                "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
-                "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
-    IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);
   }
-  if (const auto* t = table(root, "gender", where)) {
-    const std::string p = "gender.";
-    only_keys(*t, p, {"blocks", "max_templates", "folds"}, where);
-    c.gender = true;
-    read_block_sizes(*t, "gender.", c.gender_blocks, where);
-    read(*t, "max_templates", c.gender_max_templates, p, where);
-    read(*t, "folds", c.gender_folds, p, where);
-    for (int b : c.gender_blocks)
-      IRREV_CHECK(b > 0, "{}: gender.blocks: block sizes are positive", where);
-    IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",
-                where);
-    IRREV_CHECK(!c.genders.empty() || c.layout == data::ImageLayout::list,
-                "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")", where);
-  }
-  if (c.has_train_set && c.attack) {
-    IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), "unshuffled") == c.attack_modes.end() &&
-                    c.attack_settings.targeted_max_complexity < 0,
-                "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
-                "block-position model on [data]'s training identities, which a job with its own training set does not have",
-                where);
-  }
-  // Paths last, so that an unset variable is reported with everything else already valid.
+  bool unshuffle = false;
+  read(t, "unshuffle", unshuffle, "attack.", where);
+  if (unshuffle) c.attack_modes = {"unshuffled"};
+}
+
+void read_attack(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "attack", where);
+  if (!t) return;
+  const std::string p = "attack.";
+  only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
+                    "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu", "layout",
+                    "cudnn_benchmark", "modes", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds",
+                    "unit_deadline_factor"}, where);
+  c.attack = true;
+  auto& a = c.attack_settings;
+  std::uint64_t seed = 2021;
+  read(*t, "seed", seed, p, where);
+  read_plans(*t, seed, a, where);
+  auto& sel = a.selection;
+  sel.seed = seed;
+  read(*t, "max_templates", sel.max_templates, p, where);
+  read(*t, "subjects", sel.subjects, p, where);
+  read(*t, "gender_balanced", sel.gender_balanced, p, where);
+  sel.validate(where + " [attack]");
+  read(*t, "batch", a.batch, p, where);
+  read(*t, "templates_per_unit", a.templates_per_unit, p, where);
+  read(*t, "permutations_per_unit", a.entries_per_unit, p, where);
+  read(*t, "device", a.device, p, where);
+  read_choice(*t, "precision", a.precision, attack::precision_names(), p, where);
+  read(*t, "cuda_graph", a.cuda_graph, p, where);
+  read_choice(*t, "upsampling", a.upsampling, attack::upsampling_names(), p, where);
+  read(*t, "fused_relu", a.fused_relu, p, where);
+  read_choice(*t, "layout", a.layout, attack::layout_names(), p, where);
+  read(*t, "cudnn_benchmark", a.cudnn_benchmark, p, where);
+  read_modes(*t, c, where);
+  read_choice(*t, "unshuffle_model", a.unshuffle_model, {"diagonal", "full"}, p, where);
+  read(*t, "targeted", a.targeted_max_complexity, p, where);
+  read(*t, "checkpoint_seconds", a.checkpoint_seconds, p, where);
+  read(*t, "unit_deadline_factor", a.unit_deadline_factor, p, where);
+  a.validate(where + " [attack]");
+  IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
+                  c.verify_pairs != "lfw-view2",
+              "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
+              "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
+  IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);
+}
+
+void read_gender(const toml::table& root, JobConfig& c, const std::string& where) {
+  const auto* t = table(root, "gender", where);
+  if (!t) return;
+  const std::string p = "gender.";
+  only_keys(*t, p, {"blocks", "max_templates", "folds"}, where);
+  c.gender = true;
+  read_block_sizes(*t, "gender.", c.gender_blocks, where);
+  read(*t, "max_templates", c.gender_max_templates, p, where);
+  read(*t, "folds", c.gender_folds, p, where);
+  for (int b : c.gender_blocks) IRREV_CHECK(b > 0, "{}: gender.blocks: block sizes are positive", where);
+  IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",
+              where);
+  IRREV_CHECK(!c.genders.empty() || c.layout == data::ImageLayout::list,
+              "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")",
+              where);
+}
+
+/// Paths last, so that an unset variable is reported with everything else already valid.
+void expand_paths(JobConfig& c, const std::string& where) {
   c.out_dir = expand_path(c.out_dir, where + " run.out_dir");
   if (!c.work_dir.empty()) c.work_dir = expand_path(c.work_dir, where + " run.work_dir");
   if (!c.images.empty()) c.images = expand_path(c.images, where + " data.images");
@@ -408,6 +428,41 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   if (!c.pairs.empty()) c.pairs = expand_path(c.pairs, where + " data.pairs");
   if (!c.genders.empty()) c.genders = expand_path(c.genders, where + " data.genders");
   c.models_dir = expand_path(c.models_dir, where + " models.dir");
+}
+
+}  // namespace
+
+JobConfig parse_job(const std::string& text, const std::string& where) {
+  toml::table root;
+  try {
+    root = toml::parse(text, where);
+  } catch (const toml::parse_error& e) {
+    IRREV_FAIL("{}:{}: not valid TOML: {}", where, e.source().begin.line, e.description());
+  }
+  JobConfig c;
+  c.source = where;
+  c.models_dir = default_models_dir();
+  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack",
+                        "gender"},
+            where);
+  read_run(root, c, where);
+  read_data(root, c, where);
+  read_models(root, c, where);
+  read_ingest(root, c, where);
+  read_embed(root, c, where);
+  read_extractors(root, c, where);
+  read_verify(root, c, where);
+  read_train_inverter(root, c, where);
+  read_attack(root, c, where);
+  read_gender(root, c, where);
+  if (c.has_train_set && c.attack) {
+    IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), "unshuffled") == c.attack_modes.end() &&
+                    c.attack_settings.targeted_max_complexity < 0,
+                "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
+                "block-position model on [data]'s training identities, which a job with its own training set does not have",
+                where);
+  }
+  expand_paths(c, where);
   return c;
 }
 
