@@ -93,15 +93,10 @@ void write_scores(const std::string& path, const std::vector<double>& scores) {
   for (double s : scores) f << fmt::format("{:.17g}\n", s);
 }
 
-}  // namespace
+using Histograms = std::vector<metrics::ScoreHistogram>;
 
-std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
-  OutputLock lock;  // one run per output
-  if (comm.is_master() && !o.out.empty()) {
-    require_output_file(o.out, "verification output (--out)");
-    lock = OutputLock(o.out);
-  }
-  auto t = data::read_template_set(o.templates);
+/// The unprotected setting and one per block size, each reference protected under its own key.
+Scorer make_scorer(const data::TemplateSet& t, const VerifyOptions& o) {
   std::vector<Protection> protections{{0}};
   for (int b : o.blocks) {
     protect::block_count(t.dim, b);  // an InputError naming b and D when b does not divide D
@@ -112,101 +107,128 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
   for (std::size_t p = 0; p < protections.size(); ++p) {
     const int block = protections[p].block;
     scorer.comparators.emplace_back(t.dim, block == 0 ? t.dim : block);
-    if (block > 0)
-      scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.seed);
+    if (block > 0) scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.seed);
   }
+  return scorer;
+}
 
+/// LFW View 2: small, exact, on rank 0; with the unlinkability of the protected settings.
+std::vector<VerifyRow> view2_rows(Scorer& scorer, const VerifyOptions& o) {
+  const auto& t = scorer.t;
+  IRREV_CHECK(!t.pairs.pairs.empty(), "'{}' carries no pairs for lfw-view2", o.templates);
   std::vector<VerifyRow> rows;
-  // LFW View 2: small, exact, on rank 0.
-  if (o.view2 && comm.is_master()) {
-    IRREV_CHECK(!t.pairs.pairs.empty(), "'{}' carries no pairs for lfw-view2", o.templates);
-    for (std::size_t p = 0; p < protections.size(); ++p) {
-      std::vector<double> gen, imp, mated;
+  for (std::size_t p = 0; p < scorer.protections.size(); ++p) {
+    const auto& protection = scorer.protections[p];
+    std::vector<double> gen, imp;
+    for (const auto& pr : t.pairs.pairs) (pr.genuine ? gen : imp).push_back(scorer.score(p, pr.a, t.row(pr.b)));
+    if (!o.scores_dir.empty()) {
+      write_scores(o.scores_dir + "/" + protection.name() + "_genuine.txt", gen);
+      write_scores(o.scores_dir + "/" + protection.name() + "_impostor.txt", imp);
+    }
+    auto row = exact_row(protection.name(), gen, imp);
+    if (protection.block > 0) {
+      // Mated: the probe side protected under a second key; non-mated: impostor pairs alike.
+      auto second = protect::protect_all(t.values.data(), t.count, t.dim, protection.block, o.seed + 1);
+      std::vector<double> m, nm;
       for (const auto& pr : t.pairs.pairs)
-        (pr.genuine ? gen : imp).push_back(scorer.score(p, pr.a, t.row(pr.b)));
-      if (!o.scores_dir.empty()) {
-        write_scores(o.scores_dir + "/" + protections[p].name() + "_genuine.txt", gen);
-        write_scores(o.scores_dir + "/" + protections[p].name() + "_impostor.txt", imp);
-      }
-      auto row = exact_row(protections[p].name(), gen, imp);
-      if (protections[p].block > 0) {
-        // Mated: the probe side protected under a second key; non-mated: impostor pairs alike.
-        auto second = protect::protect_all(t.values.data(), t.count, t.dim, protections[p].block, o.seed + 1);
-        std::vector<double> m, nm;
-        for (const auto& pr : t.pairs.pairs)
-          (pr.genuine ? m : nm).push_back(scorer.score(p, pr.a, second.values.data() + pr.b * t.dim));
-        row.d_sys = metrics::unlinkability(m, nm).d_sys;
-      }
-      rows.push_back(row);
+        (pr.genuine ? m : nm).push_back(scorer.score(p, pr.a, second.values.data() + pr.b * t.dim));
+      row.d_sys = metrics::unlinkability(m, nm).d_sys;
     }
+    rows.push_back(row);
   }
+  return rows;
+}
 
-  if (o.all_vs_all) {
-    const std::int64_t n = o.limit > 0 ? std::min(o.limit, t.count) : t.count;
-    const std::int64_t units = (n + o.unit_rows - 1) / o.unit_rows;
-    using Hists = std::vector<metrics::ScoreHistogram>;
-    Hists total(protections.size(), metrics::ScoreHistogram(-1, 1, o.bins));
-    const std::int64_t all_pairs = n * (n - 1) / 2;
-    scorer.prepare();
-    Progress progress("verify all-vs-all pairs", all_pairs, comm.is_master() && o.progress);
-    if (comm.is_master())
-      spdlog::info("verify: {} all-vs-all pairs x {} protections in {} units", all_pairs, protections.size(), units);
-    dist::run_work_queue<Hists>(
-        comm, units,
-        [&](std::int64_t u) {
-          Hists h(protections.size(), metrics::ScoreHistogram(-1, 1, o.bins));
-          for (std::int64_t a = u * o.unit_rows; a < std::min(n, (u + 1) * o.unit_rows); ++a) {
-            for (std::int64_t b = a + 1; b < n; ++b) {
-              const bool genuine = t.images.subjects[static_cast<std::size_t>(a)] == t.images.subjects[static_cast<std::size_t>(b)];
-              for (std::size_t p = 0; p < protections.size(); ++p) {
-                double s = scorer.score_rows(p, a, b);
-                genuine ? h[p].add_genuine(s) : h[p].add_impostor(s);
-              }
-            }
-          }
-          return h;
-        },
-        [&](std::int64_t u, Hists&& h) {
-          for (std::size_t p = 0; p < h.size(); ++p) total[p].merge(h[p]);
-          std::int64_t first = u * o.unit_rows, last = std::min(n, (u + 1) * o.unit_rows);
-          // Pairs of rows [first, last): sum of (n - 1 - a).
-          progress.advance((last - first) * (n - 1) - (first + last - 1) * (last - first) / 2);
-        });
-    progress.finish();
-    if (comm.is_master()) {
-      for (std::size_t p = 0; p < protections.size(); ++p) {
-        VerifyRow r;
-        r.protection = protections[p].name();
-        r.pairs = "all-vs-all";
-        r.genuine = total[p].genuine_count();
-        r.impostor = total[p].impostor_count();
-        IRREV_CHECK(r.genuine > 0 && r.impostor > 0, "all-vs-all over {} templates has no genuine or no impostor pair", n);
-        r.eer = total[p].eer();
-        r.fmr_0_1 = total[p].threshold_at_fmr(0.001);
-        r.fmr_1 = total[p].threshold_at_fmr(0.01);
-        r.threshold_resolution = total[p].width();
-        rows.push_back(r);
-      }
-      if (!o.out.empty()) {
-        h5::AtomicOutput output(o.out);
-        {
-          h5::File& f = output.file();
-          f.set_attribute("schema", "irrev.verify/1");
-          f.set_attribute("templates", o.templates);
-          f.set_attribute("extractor", t.extractor_json);
-          f.set_attribute("seed", std::to_string(o.seed));
-          f.set_attribute("table_json", verify_table_json(rows));
-          for (std::size_t p = 0; p < protections.size(); ++p) {
-            std::string g = "all_vs_all/" + protections[p].name();
-            auto to_i64 = [](const std::vector<std::uint64_t>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
-            f.write(g + "/histogram_genuine", to_i64(total[p].genuine()));
-            f.write(g + "/histogram_impostor", to_i64(total[p].impostor()));
-          }
+/// Every pair of the first n templates, in units of reference rows over the work queue; rank 0
+/// gets the merged histograms per protection.
+Histograms all_vs_all_histograms(const dist::Communicator& comm, Scorer& scorer, const VerifyOptions& o,
+                                 std::int64_t n) {
+  const auto& t = scorer.t;
+  const auto n_prot = scorer.protections.size();
+  const std::int64_t units = (n + o.unit_rows - 1) / o.unit_rows;
+  Histograms total(n_prot, metrics::ScoreHistogram(-1, 1, o.bins));
+  const std::int64_t all_pairs = n * (n - 1) / 2;
+  scorer.prepare();
+  Progress progress("verify all-vs-all pairs", all_pairs, comm.is_master() && o.progress);
+  if (comm.is_master())
+    spdlog::info("verify: {} all-vs-all pairs x {} protections in {} units", all_pairs, n_prot, units);
+  const auto compute = [&](std::int64_t u) {
+    Histograms h(n_prot, metrics::ScoreHistogram(-1, 1, o.bins));
+    for (std::int64_t a = u * o.unit_rows; a < std::min(n, (u + 1) * o.unit_rows); ++a) {
+      for (std::int64_t b = a + 1; b < n; ++b) {
+        const bool genuine =
+            t.images.subjects[static_cast<std::size_t>(a)] == t.images.subjects[static_cast<std::size_t>(b)];
+        for (std::size_t p = 0; p < n_prot; ++p) {
+          double s = scorer.score_rows(p, a, b);
+          genuine ? h[p].add_genuine(s) : h[p].add_impostor(s);
         }
-        output.commit();
       }
     }
+    return h;
+  };
+  const auto merge = [&](std::int64_t u, Histograms&& h) {
+    for (std::size_t p = 0; p < h.size(); ++p) total[p].merge(h[p]);
+    std::int64_t first = u * o.unit_rows, last = std::min(n, (u + 1) * o.unit_rows);
+    // Pairs of rows [first, last): sum of (n - 1 - a).
+    progress.advance((last - first) * (n - 1) - (first + last - 1) * (last - first) / 2);
+  };
+  dist::run_work_queue<Histograms>(comm, units, compute, merge);
+  progress.finish();
+  return total;
+}
+
+VerifyRow all_vs_all_row(const std::string& protection, const metrics::ScoreHistogram& h, std::int64_t n) {
+  VerifyRow r;
+  r.protection = protection;
+  r.pairs = "all-vs-all";
+  r.genuine = h.genuine_count();
+  r.impostor = h.impostor_count();
+  IRREV_CHECK(r.genuine > 0 && r.impostor > 0, "all-vs-all over {} templates has no genuine or no impostor pair", n);
+  r.eer = h.eer();
+  r.fmr_0_1 = h.threshold_at_fmr(0.001);
+  r.fmr_1 = h.threshold_at_fmr(0.01);
+  r.threshold_resolution = h.width();
+  return r;
+}
+
+/// verify.h5: the table and the all-vs-all histograms per protection.
+void write_verify_file(const VerifyOptions& o, const Scorer& scorer, const std::vector<VerifyRow>& rows,
+                       const Histograms& total) {
+  const auto to_i64 = [](const std::vector<std::uint64_t>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
+  h5::AtomicOutput output(o.out);
+  h5::File& f = output.file();
+  f.set_attribute("schema", "irrev.verify/1");
+  f.set_attribute("templates", o.templates);
+  f.set_attribute("extractor", scorer.t.extractor_json);
+  f.set_attribute("seed", std::to_string(o.seed));
+  f.set_attribute("table_json", verify_table_json(rows));
+  for (std::size_t p = 0; p < scorer.protections.size(); ++p) {
+    std::string g = "all_vs_all/" + scorer.protections[p].name();
+    f.write(g + "/histogram_genuine", to_i64(total[p].genuine()));
+    f.write(g + "/histogram_impostor", to_i64(total[p].impostor()));
   }
+  output.commit();
+}
+
+}  // namespace
+
+std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
+  OutputLock lock;  // one run per output
+  if (comm.is_master() && !o.out.empty()) {
+    require_output_file(o.out, "verification output (--out)");
+    lock = OutputLock(o.out);
+  }
+  const auto t = data::read_template_set(o.templates);
+  auto scorer = make_scorer(t, o);
+  std::vector<VerifyRow> rows;
+  if (o.view2 && comm.is_master()) rows = view2_rows(scorer, o);
+  if (!o.all_vs_all) return rows;
+  const std::int64_t n = o.limit > 0 ? std::min(o.limit, t.count) : t.count;
+  const auto total = all_vs_all_histograms(comm, scorer, o, n);
+  if (!comm.is_master()) return rows;
+  for (std::size_t p = 0; p < scorer.protections.size(); ++p)
+    rows.push_back(all_vs_all_row(scorer.protections[p].name(), total[p], n));
+  if (!o.out.empty()) write_verify_file(o, scorer, rows, total);
   return rows;
 }
 
