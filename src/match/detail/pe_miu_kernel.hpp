@@ -31,121 +31,144 @@ constexpr int kMaxN = 32;
 ///     the potentials updated once per search. Its column loops have no branches (a reached
 ///     column is masked by adding `closed`), so the compiler runs them 4-8 columns wide.
 /// Steps 1-3 only change how much of the work step 4 has left; the optimum is the same.
-IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
-  const double inf = 1e300;
-  double u[kMaxN], v[kMaxN], dist[kMaxN], closed[kMaxN];
-  std::int64_t path[kMaxN];  // as wide as a double, so that one mask selects both
-  int col_of[kMaxN], row_of[kMaxN], reached_rows[kMaxN], matches[kMaxN], free_rows[kMaxN];
-  for (int i = 0; i < n; ++i) matches[i] = 0, col_of[i] = -1;
+/// The Jonker-Volgenant state: potentials, the partial matching, the rows still free.
+struct JvState {
+  double u[kMaxN], v[kMaxN];
+  int col_of[kMaxN], row_of[kMaxN], free_rows[kMaxN];
+  int n_free = 0;
+};
+
+constexpr double kJvInf = 1e300;
+
+/// Steps 1 and 2 of `hungarian`.
+IRREV_HD inline void jv_column_reduction(const double* cost, int n, JvState& s) {
+  int matches[kMaxN];
+  for (int i = 0; i < n; ++i) matches[i] = 0, s.col_of[i] = -1;
   for (int j = n - 1; j >= 0; --j) {  // 1
     int best = 0;
     for (int i = 1; i < n; ++i)
       if (cost[i * n + j] < cost[best * n + j]) best = i;
-    v[j] = cost[best * n + j];
+    s.v[j] = cost[best * n + j];
     if (++matches[best] == 1) {
-      col_of[best] = j, row_of[j] = best;
-    } else if (v[j] < v[col_of[best]]) {
-      row_of[col_of[best]] = -1;
-      col_of[best] = j, row_of[j] = best;
+      s.col_of[best] = j, s.row_of[j] = best;
+    } else if (s.v[j] < s.v[s.col_of[best]]) {
+      s.row_of[s.col_of[best]] = -1;
+      s.col_of[best] = j, s.row_of[j] = best;
     } else {
-      row_of[j] = -1;
+      s.row_of[j] = -1;
     }
   }
-  int n_free = 0;
+  s.n_free = 0;
   for (int i = 0; i < n; ++i) {  // 2
     if (matches[i] == 0) {
-      free_rows[n_free++] = i;
+      s.free_rows[s.n_free++] = i;
     } else if (matches[i] == 1 && n > 1) {
-      const int j1 = col_of[i];
-      double m = inf;
+      const int j1 = s.col_of[i];
+      double m = kJvInf;
       for (int j = 0; j < n; ++j)
-        if (j != j1 && cost[i * n + j] - v[j] < m) m = cost[i * n + j] - v[j];
-      v[j1] -= m;
+        if (j != j1 && cost[i * n + j] - s.v[j] < m) m = cost[i * n + j] - s.v[j];
+      s.v[j1] -= m;
     }
   }
-  // 3. Rows displaced with a strictly lower potential are retried at once; the budget bounds
-  // how often (a near-tie can lower a potential by a rounding step at a time).
+}
+
+/// Step 3 of `hungarian`, then the row potentials u[i] = min_j (cost[i][j] - v[j]). Rows
+/// displaced with a strictly lower potential are retried at once; the budget bounds how often
+/// (a near-tie can lower a potential by a rounding step at a time).
+IRREV_HD inline void jv_augmenting_row_reduction(const double* cost, int n, JvState& s) {
   int budget = 4 * n * n;
   for (int pass = 0; pass < 2; ++pass) {
     int k = 0;
-    const int previous = n_free;
-    n_free = 0;
+    const int previous = s.n_free;
+    s.n_free = 0;
     while (k < previous) {
-      const int i = free_rows[k++];
+      const int i = s.free_rows[k++];
       if (--budget < 0) {
-        free_rows[n_free++] = i;
+        s.free_rows[s.n_free++] = i;
         continue;
       }
-      double h1 = cost[i * n] - v[0], h2 = inf;
+      double h1 = cost[i * n] - s.v[0], h2 = kJvInf;
       int j1 = 0, j2 = 0;
       for (int j = 1; j < n; ++j) {
-        const double h = cost[i * n + j] - v[j];
+        const double h = cost[i * n + j] - s.v[j];
         if (h < h2) {
           if (h >= h1) h2 = h, j2 = j;
           else h2 = h1, j2 = j1, h1 = h, j1 = j;
         }
       }
-      int i0 = row_of[j1];
-      if (h1 < h2) v[j1] -= h2 - h1;
-      else if (i0 >= 0) j1 = j2, i0 = row_of[j2];
-      col_of[i] = j1, row_of[j1] = i;
+      int i0 = s.row_of[j1];
+      if (h1 < h2) s.v[j1] -= h2 - h1;
+      else if (i0 >= 0) j1 = j2, i0 = s.row_of[j2];
+      s.col_of[i] = j1, s.row_of[j1] = i;
       if (i0 >= 0) {
-        col_of[i0] = -1;
-        if (h1 < h2) free_rows[--k] = i0;
-        else free_rows[n_free++] = i0;
+        s.col_of[i0] = -1;
+        if (h1 < h2) s.free_rows[--k] = i0;
+        else s.free_rows[s.n_free++] = i0;
       }
     }
   }
   for (int i = 0; i < n; ++i) {
-    double m = inf;
-    for (int j = 0; j < n; ++j) m = cost[i * n + j] - v[j] < m ? cost[i * n + j] - v[j] : m;
-    u[i] = m;
+    double m = kJvInf;
+    for (int j = 0; j < n; ++j) m = cost[i * n + j] - s.v[j] < m ? cost[i * n + j] - s.v[j] : m;
+    s.u[i] = m;
   }
-  for (int f = 0; f < n_free; ++f) {  // 4
-    const int start = free_rows[f];
-    for (int j = 0; j < n; ++j) dist[j] = inf, closed[j] = 0, path[j] = 0;
-    int n_reached = 0, i = start, sink = -1;
-    double reached = 0;  // length of the shortest path found so far
-    while (sink < 0) {
-      reached_rows[n_reached++] = i;
-      const double* c = cost + i * n;
-      const double base = reached - u[i];
-      double lowest = inf;
-      for (int j = 0; j < n; ++j) {
-        const double d = base + c[j] - v[j];
-        const bool better = d < dist[j] && closed[j] == 0;
-        dist[j] = better ? d : dist[j];
-        path[j] = better ? i : path[j];
-        const double open = dist[j] + closed[j];
-        lowest = open < lowest ? open : lowest;
-      }
-      int j = 0;
-      while (dist[j] + closed[j] != lowest) ++j;
-      reached = lowest;
-      closed[j] = inf;
-      if (row_of[j] < 0) sink = j; else i = row_of[j];
+}
+
+/// Step 4 of `hungarian` for one free row: a Dijkstra search of the shortest augmenting path,
+/// the potentials' update, and the path flipped into the matching.
+IRREV_HD inline void jv_augment(const double* cost, int n, JvState& s, int start) {
+  double dist[kMaxN], closed[kMaxN];
+  std::int64_t path[kMaxN];  // as wide as a double, so that one mask selects both
+  int reached_rows[kMaxN];
+  for (int j = 0; j < n; ++j) dist[j] = kJvInf, closed[j] = 0, path[j] = 0;
+  int n_reached = 0, i = start, sink = -1;
+  double reached = 0;  // length of the shortest path found so far
+  while (sink < 0) {
+    reached_rows[n_reached++] = i;
+    const double* c = cost + i * n;
+    const double base = reached - s.u[i];
+    double lowest = kJvInf;
+    for (int j = 0; j < n; ++j) {
+      const double d = base + c[j] - s.v[j];
+      const bool better = d < dist[j] && closed[j] == 0;
+      dist[j] = better ? d : dist[j];
+      path[j] = better ? i : path[j];
+      const double open = dist[j] + closed[j];
+      lowest = open < lowest ? open : lowest;
     }
-    // Potentials: rows and columns reached before the sink move by how much sooner they were
-    // reached; reduced costs stay non-negative and zero along every matched pair.
-    u[start] += reached;
-    for (int k = 1; k < n_reached; ++k) {
-      const int r = reached_rows[k];
-      u[r] += reached - dist[col_of[r]];
-    }
-    for (int j = 0; j < n; ++j) v[j] -= closed[j] != 0 ? reached - dist[j] : 0.0;
-    for (int j = sink;;) {  // flip the path
-      const int r = static_cast<int>(path[j]);
-      row_of[j] = r;
-      const int next = col_of[r];
-      col_of[r] = j;
-      if (r == start) break;
-      j = next;
-    }
+    int j = 0;
+    while (dist[j] + closed[j] != lowest) ++j;
+    reached = lowest;
+    closed[j] = kJvInf;
+    if (s.row_of[j] < 0) sink = j; else i = s.row_of[j];
   }
+  // Potentials: rows and columns reached before the sink move by how much sooner they were
+  // reached; reduced costs stay non-negative and zero along every matched pair.
+  s.u[start] += reached;
+  for (int k = 1; k < n_reached; ++k) {
+    const int r = reached_rows[k];
+    s.u[r] += reached - dist[s.col_of[r]];
+  }
+  for (int j = 0; j < n; ++j) s.v[j] -= closed[j] != 0 ? reached - dist[j] : 0.0;
+  for (int j = sink;;) {  // flip the path
+    const int r = static_cast<int>(path[j]);
+    s.row_of[j] = r;
+    const int next = s.col_of[r];
+    s.col_of[r] = j;
+    if (r == start) break;
+    j = next;
+  }
+}
+
+IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
+  JvState s;
+  jv_column_reduction(cost, n, s);
+  jv_augmenting_row_reduction(cost, n, s);
+  for (int f = 0; f < s.n_free; ++f) jv_augment(cost, n, s, s.free_rows[f]);  // 4
   double total = 0;
   for (int i = 0; i < n; ++i) {
-    row_to_col[i] = col_of[i];
-    total += cost[i * n + col_of[i]];
+    row_to_col[i] = s.col_of[i];
+    total += cost[i * n + s.col_of[i]];
   }
   return total;
 }
