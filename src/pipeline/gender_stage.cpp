@@ -45,13 +45,18 @@ std::vector<float> reembedded(const std::vector<float>& templates, int dim, cons
   }
   return out;
 }
-}  // namespace
+/// The templates the classifiers see: the selection's rows and their gender labels, and one
+/// input per protection in table order (the same on every rank).
+struct GenderInputs {
+  attack::TemplateSelection selection;
+  std::int64_t n = 0;
+  int dim = 0;
+  std::vector<int> labels;
+  std::vector<std::string> names;
+  std::vector<std::vector<float>> inputs;
+};
 
-std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
-  IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
-  IRREV_CHECK(o.folds >= 2, "gender: at least 2 folds, got {}", o.folds);
-  IRREV_CHECK(o.max_templates >= 0, "gender: max_templates must be >= 0, got {}", o.max_templates);
-  if (comm.is_master() && !o.out_csv.empty()) require_output_file(o.out_csv, "gender table (--csv)");
+GenderInputs gender_inputs(const GenderOptions& o) {
   auto set = data::read_template_set(o.templates);
   const auto det = data::read_detection_scores(o.crops, set, o.templates);
   attack::SelectionSpec spec;
@@ -66,66 +71,51 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
     spec.subjects = "evaluation";
     attack::select_unseen_by(spec, inv->info().config.seed, inv->info().config.eval_share);
   }
-  const auto sel = attack::select_templates(set.images, det, spec);
-  const auto n = static_cast<std::int64_t>(sel.rows.size());
-  const int d = set.dim;
-  std::vector<float> base(static_cast<std::size_t>(n * d));
-  std::vector<int> labels;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const auto r = sel.rows[static_cast<std::size_t>(i)];
+  GenderInputs g;
+  g.selection = attack::select_templates(set.images, det, spec);
+  g.n = static_cast<std::int64_t>(g.selection.rows.size());
+  const int d = g.dim = set.dim;
+  std::vector<float> base(static_cast<std::size_t>(g.n * d));
+  for (std::int64_t i = 0; i < g.n; ++i) {
+    const auto r = g.selection.rows[static_cast<std::size_t>(i)];
     std::copy_n(set.row(r), d, base.data() + i * d);
-    labels.push_back(set.images.genders[static_cast<std::size_t>(r)]);
+    g.labels.push_back(set.images.genders[static_cast<std::size_t>(r)]);
   }
-  // The protections, in table order; every rank builds the same inputs.
-  std::vector<std::string> names{"unprotected"};
-  std::vector<std::vector<float>> inputs{base};
+  g.names = {"unprotected"};
+  g.inputs = {base};
   for (int b : o.blocks) {
     IRREV_CHECK(b > 0 && d % b == 0 && d / b >= 2 && d / b <= protect::kMaxBlocks,
                 "gender: {} values per block do not cut the {}-D templates of '{}' into 2 to {} blocks", b, d, o.templates,
                 protect::kMaxBlocks);
-    names.push_back(std::to_string(b));
-    inputs.push_back(protect::protect_all(base.data(), n, d, b, o.seed).values);
+    g.names.push_back(std::to_string(b));
+    g.inputs.push_back(protect::protect_all(base.data(), g.n, d, b, o.seed).values);
   }
-  if (!o.inverter.empty()) {
-    names.push_back("reconstructed");
-    inputs.push_back(reembedded(base, d, *inv, o));
+  if (inv) {
+    g.names.push_back("reconstructed");
+    g.inputs.push_back(reembedded(base, d, *inv, o));
   }
-  const auto folds = metrics::stratified_folds(labels, o.folds, o.seed);
-  const std::int64_t per_protection = 3 * o.folds;
-  const auto units = static_cast<std::int64_t>(inputs.size()) * per_protection;
-  if (comm.is_master())
-    spdlog::info("gender: {} templates ({} female, {} male; {} subjects without a label left out), {} protections x 3 "
-                 "kernels x {} folds", n, sel.female, sel.male, sel.unlabelled_subjects, inputs.size(), o.folds);
-  std::vector<double> acc(static_cast<std::size_t>(units), NAN);
-  Progress progress("gender", units, comm.is_master() && o.progress);
-  dist::run_work_queue<double>(
-      comm, units,
-      [&](std::int64_t u) {
-        const auto p = static_cast<std::size_t>(u / per_protection);
-        const auto k = static_cast<std::size_t>((u % per_protection) / o.folds);
-        const int f = static_cast<int>(u % o.folds);
-        return metrics::svm_fold_accuracy(inputs[p].data(), n, d, labels, folds, f, kKernels[k]);
-      },
-      [&](std::int64_t u, double&& a) {
-        acc[static_cast<std::size_t>(u)] = a;
-        progress.advance(1);
-      });
-  progress.finish();
-  if (!comm.is_master()) return "{}";
+  return g;
+}
+
+/// Mean and standard deviation (numpy's, as scikit-learn reports it) of the folds' accuracies.
+std::pair<double, double> mean_sd(const double* acc, int folds) {
+  double sum = 0, sq = 0;
+  for (int f = 0; f < folds; ++f) sum += acc[f];
+  const double mean = sum / folds;
+  for (int f = 0; f < folds; ++f) sq += (acc[f] - mean) * (acc[f] - mean);
+  return {mean, std::sqrt(sq / folds)};
+}
+
+/// The table: per protection and kernel the mean accuracy over the folds and its spread, as
+/// JSON (returned) and CSV (written when asked for).
+std::string gender_table(const GenderOptions& o, const GenderInputs& g, const std::vector<double>& acc) {
   json rows = json::array();
   std::string csv = "protection,poly,poly_std,rbf,rbf_std,sigmoid,sigmoid_std\n";
-  for (std::size_t p = 0; p < inputs.size(); ++p) {
-    json row{{"protection", names[p]}, {"templates", n}};
-    csv += names[p];
+  for (std::size_t p = 0; p < g.inputs.size(); ++p) {
+    json row{{"protection", g.names[p]}, {"templates", g.n}};
+    csv += g.names[p];
     for (std::size_t k = 0; k < 3; ++k) {
-      double sum = 0, sq = 0;
-      for (int f = 0; f < o.folds; ++f) sum += acc[p * static_cast<std::size_t>(per_protection) + k * static_cast<std::size_t>(o.folds) + static_cast<std::size_t>(f)];
-      const double mean = sum / o.folds;
-      for (int f = 0; f < o.folds; ++f) {
-        const double a = acc[p * static_cast<std::size_t>(per_protection) + k * static_cast<std::size_t>(o.folds) + static_cast<std::size_t>(f)];
-        sq += (a - mean) * (a - mean);
-      }
-      const double sd = std::sqrt(sq / o.folds);  // numpy's std, as scikit-learn reports it
+      const auto [mean, sd] = mean_sd(acc.data() + (p * 3 + k) * static_cast<std::size_t>(o.folds), o.folds);
       row[kKernels[k]] = mean;
       row[std::string(kKernels[k]) + "_std"] = sd;
       csv += fmt::format(",{:.4f},{:.4f}", mean, sd);
@@ -134,9 +124,44 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
     rows.push_back(row);
   }
   if (!o.out_csv.empty()) std::ofstream(o.out_csv) << csv;
-  return json{{"templates", n}, {"female", sel.female}, {"male", sel.male}, {"folds", o.folds},
-              {"unlabelled_subjects", sel.unlabelled_subjects}, {"rows", rows}}
+  return json{{"templates", g.n}, {"female", g.selection.female}, {"male", g.selection.male}, {"folds", o.folds},
+              {"unlabelled_subjects", g.selection.unlabelled_subjects}, {"rows", rows}}
       .dump(2);
+}
+
+}  // namespace
+
+std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
+  IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
+  IRREV_CHECK(o.folds >= 2, "gender: at least 2 folds, got {}", o.folds);
+  IRREV_CHECK(o.max_templates >= 0, "gender: max_templates must be >= 0, got {}", o.max_templates);
+  if (comm.is_master() && !o.out_csv.empty()) require_output_file(o.out_csv, "gender table (--csv)");
+  const auto g = gender_inputs(o);
+  const auto folds = metrics::stratified_folds(g.labels, o.folds, o.seed);
+  // Units: protection x kernel x fold, in that order.
+  const std::int64_t per_protection = 3 * o.folds;
+  const auto units = static_cast<std::int64_t>(g.inputs.size()) * per_protection;
+  if (comm.is_master())
+    spdlog::info("gender: {} templates ({} female, {} male; {} subjects without a label left out), {} protections x 3 "
+                 "kernels x {} folds", g.n, g.selection.female, g.selection.male, g.selection.unlabelled_subjects,
+                 g.inputs.size(), o.folds);
+  std::vector<double> acc(static_cast<std::size_t>(units), NAN);
+  Progress progress("gender", units, comm.is_master() && o.progress);
+  dist::run_work_queue<double>(
+      comm, units,
+      [&](std::int64_t u) {
+        const auto p = static_cast<std::size_t>(u / per_protection);
+        const auto k = static_cast<std::size_t>((u % per_protection) / o.folds);
+        const int f = static_cast<int>(u % o.folds);
+        return metrics::svm_fold_accuracy(g.inputs[p].data(), g.n, g.dim, g.labels, folds, f, kKernels[k]);
+      },
+      [&](std::int64_t u, double&& a) {
+        acc[static_cast<std::size_t>(u)] = a;
+        progress.advance(1);
+      });
+  progress.finish();
+  if (!comm.is_master()) return "{}";
+  return gender_table(o, g, acc);
 }
 
 }  // namespace irrev::pipeline
