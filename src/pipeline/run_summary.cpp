@@ -84,6 +84,97 @@ json headlines(const json& out) {
   return lines;
 }
 
+/// Written aside and renamed: a reader never sees half a summary.
+void write_json_file(const std::string& path, const json& out) {
+  {
+    std::ofstream f(path + ".tmp");
+    f << out.dump(2) << "\n";
+    f.close();
+    IRREV_CHECK(f.good(), "cannot write '{}' (disk full?)", path);
+  }
+  std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
+/// rsr_detail.csv: every "rsr" row with its spread and interval.
+void write_detail_csv(const std::string& path, const json& rsr) {
+  std::ofstream detail(path);
+  detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,templates\n";
+  for (const auto& r : rsr)
+    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n",
+                          r["extractor"].get<std::string>(), r["mode"].get<std::string>(), r["plan"].get<std::string>(),
+                          r["blocks"].get<int>(), r["complexity"].get<int>(), r["type"].get<std::string>(),
+                          r["fmr"].get<double>(), r["mean"].get<double>(), r["min"].get<double>(),
+                          r["median"].get<double>(), r["max"].get<double>(), r["std"].get<double>(),
+                          r["ci95"][0].get<double>(), r["ci95"][1].get<double>(), r["permutations"].get<std::int64_t>(),
+                          r["templates"].get<std::int64_t>());
+}
+
+/// The printed table: one line per extractor, mode, plan and complexity; type I and II at both
+/// FMRs, with [min, max] where a complexity has several permutations.
+std::string markdown_table(const json& rsr) {
+  std::string md = "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type II @FMR 1% |\n"
+                   "|---|---|---|---|---|---|---|---|---|\n";
+  using Cell = std::tuple<std::string, std::string, std::string, int>;
+  std::map<Cell, std::map<std::string, std::string>> cells;
+  std::map<Cell, std::int64_t> perms;
+  for (const auto& r : rsr) {
+    const Cell cell{r["extractor"], r["mode"], r["plan"], r["complexity"]};
+    const double mean = r["mean"].get<double>() * 100;
+    const bool spread = r["permutations"].get<std::int64_t>() > 1;
+    cells[cell][r["type"].get<std::string>() + fmr_label(r["fmr"])] =
+        spread ? fmt::format("{:.1f} [{:.1f}, {:.1f}]", mean, r["min"].get<double>() * 100, r["max"].get<double>() * 100)
+               : fmt::format("{:.1f}", mean);
+    perms[cell] = r["permutations"].get<std::int64_t>();
+  }
+  for (const auto& [cell, c] : cells) {
+    auto get = [&](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell),
+                      std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"), get("II1"));
+  }
+  return md;
+}
+
+/// rsr_by_complexity.csv, paper-shaped: plan, complexity, then type-I RSR in percent at FMR
+/// 0.1 % and 1 % per extractor (and mode, other than plain); a plan with several permutations
+/// per complexity gives the mean.
+void write_paper_csv(const std::string& path, const json& rsr) {
+  std::map<std::tuple<int, int, std::string>, std::map<std::string, double>> paper;
+  std::vector<std::string> columns;
+  for (const auto& r : rsr) {
+    if (r["type"] != "I") continue;
+    const std::string ext = r["extractor"], mode = r["mode"];
+    const std::string column = mode == "plain" ? ext : ext + "_" + mode;
+    paper[{0, r["complexity"].get<int>(), r["plan"]}][column + "_rsr_fmr" + fmr_label(r["fmr"])] =
+        r["mean"].get<double>() * 100;
+    if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
+  }
+  std::ofstream csv(path);
+  csv << "plan,complexity";
+  for (const auto& e : columns) csv << "," << e << "_rsr_fmr0.1," << e << "_rsr_fmr1";
+  csv << "\n";
+  for (const auto& [key, row] : paper) {
+    csv << std::get<2>(key) << "," << std::get<1>(key);
+    for (const auto& e : columns)
+      for (const char* f : {"_rsr_fmr0.1", "_rsr_fmr1"}) {
+        auto it = row.find(e + f);
+        csv << "," << (it == row.end() ? std::string() : fmt::format("{:.2f}", it->second));
+      }
+    csv << "\n";
+  }
+}
+
+std::string expected_text(const json& expected_rows) {
+  std::string expected = "\nExpected RSR under uniform PE-MIU (type I, FMR 0.1% / 1%):\n";
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> ex;
+  for (const auto& e : expected_rows)
+    if (e["type"] == "I") {
+      auto& v = ex[{e["extractor"], e["plan"], e["mode"]}];
+      v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e["value"].get<double>() * 100);
+    }
+  for (const auto& [k, v] : ex) expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
+  return expected;
+}
+
 }  // namespace
 
 std::string write_run_summary(const std::string& run_dir, const std::string& job_summary_json) {
@@ -97,78 +188,14 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
            {"job", job}};
   collect(job, out);
   out["headline"] = headlines(out);
-  const std::string path = run_dir + "/summary.json";
-  {
-    std::ofstream f(path + ".tmp");
-    f << out.dump(2) << "\n";
-    f.close();
-    IRREV_CHECK(f.good(), "cannot write '{}' (disk full?)", path);
-  }
-  std::rename((path + ".tmp").c_str(), path.c_str());
+  write_json_file(run_dir + "/summary.json", out);
   if (out["rsr"].empty()) return {};
-
-  // Paper-shaped: block_size (values per block), complexity, then type-I RSR in percent at
-  // FMR 0.1 % and 1 % per extractor (and mode, other than plain); a plan with several
-  // permutations per complexity gives the mean.
-  std::map<std::tuple<int, int, std::string>, std::map<std::string, double>> paper;
-  std::vector<std::string> columns;
-  std::ofstream detail(run_dir + "/rsr_detail.csv");
-  detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,templates\n";
-  std::string md = "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type II @FMR 1% |\n"
-                   "|---|---|---|---|---|---|---|---|---|\n";
-  using Cell = std::tuple<std::string, std::string, std::string, int>;
-  std::map<Cell, std::map<std::string, std::string>> cells;
-  std::map<Cell, std::int64_t> perms;
-  for (const auto& r : out["rsr"]) {
-    const std::string ext = r["extractor"], mode = r["mode"], plan = r["plan"], type = r["type"];
-    const int k = r["complexity"], blocks = r["blocks"];
-    const double fmr = r["fmr"];
-    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext, mode, plan,
-                          blocks, k, type, fmr, r["mean"].get<double>(), r["min"].get<double>(), r["median"].get<double>(),
-                          r["max"].get<double>(), r["std"].get<double>(), r["ci95"][0].get<double>(),
-                          r["ci95"][1].get<double>(), r["permutations"].get<std::int64_t>(), r["templates"].get<std::int64_t>());
-    const Cell cell{ext, mode, plan, k};
-    const double mean = r["mean"].get<double>() * 100;
-    const bool spread = r["permutations"].get<std::int64_t>() > 1;
-    cells[cell][type + fmr_label(fmr)] =
-        spread ? fmt::format("{:.1f} [{:.1f}, {:.1f}]", mean, r["min"].get<double>() * 100, r["max"].get<double>() * 100)
-               : fmt::format("{:.1f}", mean);
-    perms[cell] = r["permutations"].get<std::int64_t>();
-    if (type == "I") {
-      const std::string column = mode == "plain" ? ext : ext + "_" + mode;
-      paper[{0, k, plan}][column + "_rsr_fmr" + fmr_label(fmr)] = mean;
-      if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
-    }
-  }
-  for (const auto& [cell, c] : cells) {
-    auto get = [&](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell),
-                      std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"), get("II1"));
-  }
-  std::ofstream csv(run_dir + "/rsr_by_complexity.csv");
-  csv << "plan,complexity";
-  for (const auto& e : columns) csv << "," << e << "_rsr_fmr0.1," << e << "_rsr_fmr1";
-  csv << "\n";
-  for (const auto& [key, row] : paper) {
-    csv << std::get<2>(key) << "," << std::get<1>(key);
-    for (const auto& e : columns)
-      for (const char* f : {"_rsr_fmr0.1", "_rsr_fmr1"}) {
-        auto it = row.find(e + f);
-        csv << "," << (it == row.end() ? std::string() : fmt::format("{:.2f}", it->second));
-      }
-    csv << "\n";
-  }
-  std::string expected = "\nExpected RSR under uniform PE-MIU (type I, FMR 0.1% / 1%):\n";
-  std::map<std::tuple<std::string, std::string, std::string>, std::string> ex;
-  for (const auto& e : out["expected_rsr_uniform"])
-    if (e["type"] == "I") {
-      auto& v = ex[{e["extractor"], e["plan"], e["mode"]}];
-      v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e["value"].get<double>() * 100);
-    }
-  for (const auto& [k, v] : ex) expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
+  write_detail_csv(run_dir + "/rsr_detail.csv", out["rsr"]);
+  write_paper_csv(run_dir + "/rsr_by_complexity.csv", out["rsr"]);
   std::string headline;
   for (const auto& h : out["headline"]) headline += "\n" + h.get<std::string>() + "\n";
-  return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" + md + expected + headline;
+  return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" +
+         markdown_table(out["rsr"]) + expected_text(out["expected_rsr_uniform"]) + headline;
 }
 
 }  // namespace irrev::pipeline
