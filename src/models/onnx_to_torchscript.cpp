@@ -159,29 +159,7 @@ class Translator {
       IRREV_CHECK(a && a->has_t(), "{}: Constant node '{}' has no tensor value", m_where, node);
       m_constants[n.output(0)] = to_torch(a->t(), m_where);
     } else if (op == "Conv") {
-      auto k = ints(n, "kernel_shape", {});
-      IRREV_CHECK(k.size() == 2, "{}: Conv node '{}' is not 2-D", m_where, node);
-      const auto* ap = attr(n, "auto_pad");
-      IRREV_CHECK(!ap || ap->s() == "NOTSET" || ap->s() == "VALID",
-                  "{}: Conv node '{}' uses auto_pad={}, which the importer does not support",
-                  m_where, node, ap ? ap->s() : "");
-      auto pads = ints(n, "pads", {0, 0, 0, 0});
-      auto strides = ints(n, "strides", {1, 1});
-      auto dil = ints(n, "dilations", {1, 1});
-      int64_t group = int_attr(n, "group", 1);
-      std::string x = in(0);
-      std::vector<int64_t> sym = {pads[0], pads[1]};
-      if (pads[0] != pads[2] || pads[1] != pads[3]) {
-        // Asymmetric padding: pad explicitly (torch pads left,right,top,bottom).
-        std::string padded = "v" + std::to_string(m_next++);
-        m_body << "    " << padded << " = torch.constant_pad_nd(" << x << ", "
-               << int_list({pads[1], pads[3], pads[0], pads[2]}) << ", 0.0)\n";
-        x = padded;
-        sym = {0, 0};
-      }
-      std::string bias = n.input_size() > 2 && !n.input(2).empty() ? in(2) : "None";
-      line("torch.conv2d(" + x + ", " + in(1) + ", " + bias + ", " + int_list(strides) + ", " +
-           int_list(sym) + ", " + int_list(dil) + ", " + std::to_string(group) + ")");
+      emit_conv(n, node);
     } else if (op == "PRelu") {
       emit_prelu(n, node);
     } else if (op == "Relu") {
@@ -193,38 +171,16 @@ class Translator {
           {"Add", " + "}, {"Sub", " - "}, {"Mul", " * "}, {"Div", " / "}};
       line(in(0) + sym.at(op) + in(1));
     } else if (op == "Clip") {
-      double lo = -3.4e38, hi = 3.4e38;
-      if (n.input_size() > 1 && !n.input(1).empty()) lo = constant(n.input(1), node).item<double>();
-      if (n.input_size() > 2 && !n.input(2).empty()) hi = constant(n.input(2), node).item<double>();
-      lo = float_attr(n, "min", lo);  // opset < 11 keeps them as attributes
-      hi = float_attr(n, "max", hi);
-      line("torch.clamp(" + in(0) + ", " + float_literal(lo) + ", " + float_literal(hi) + ")");
+      emit_clip(n, node);
     } else if (op == "Reshape") {
-      auto shape_t = constant(n.input(1), node).to(torch::kInt64).contiguous();
-      std::vector<int64_t> shape(shape_t.data_ptr<int64_t>(),
-                                 shape_t.data_ptr<int64_t>() + shape_t.numel());
-      IRREV_CHECK(!shape.empty(), "{}: Reshape node '{}' has an empty shape", m_where, node);
-      // Exporters often freeze the batch size (fr_feature says [1, 512]); dimension 0 is the
-      // batch, so it follows the input. ONNX's 0 means "copy this dimension".
-      std::string dims = "[" + in(0) + ".size(0)";
-      for (std::size_t i = 1; i < shape.size(); ++i) {
-        dims += ", " + (shape[i] == 0 ? in(0) + ".size(" + std::to_string(i) + ")"
-                                      : std::to_string(shape[i]));
-      }
-      line("torch.reshape(" + in(0) + ", " + dims + "])");
+      emit_reshape(n, node);
     } else if (op == "Flatten") {
       int64_t axis = int_attr(n, "axis", 1);
       IRREV_CHECK(axis == 1, "{}: Flatten node '{}' has axis {}, only 1 is supported", m_where,
                   node, axis);
       line("torch.flatten(" + in(0) + ", 1)");
     } else if (op == "Gemm") {
-      double alpha = float_attr(n, "alpha", 1.0), beta = float_attr(n, "beta", 1.0);
-      std::string a = int_attr(n, "transA", 0) ? "torch.t(" + in(0) + ")" : in(0);
-      std::string b = int_attr(n, "transB", 0) ? "torch.t(" + in(1) + ")" : in(1);
-      std::string expr = float_literal(alpha) + " * torch.matmul(" + a + ", " + b + ")";
-      if (n.input_size() > 2 && !n.input(2).empty())
-        expr += " + " + float_literal(beta) + " * " + in(2);
-      line(expr);
+      emit_gemm(n, node);
     } else if (op == "MatMul") {
       line("torch.matmul(" + in(0) + ", " + in(1) + ")");
     } else if (op == "BatchNormalization") {
@@ -240,6 +196,78 @@ class Translator {
                  "(supported: {})",
                  m_where, node, op, fmt::join(supported_onnx_ops(), " "));
     }
+  }
+
+  /// A 2-D convolution; asymmetric padding becomes an explicit pad before it.
+  void emit_conv(const onnx::NodeProto& n, const std::string& node) {
+    auto in = [&](int i) { return value(n.input(i), node); };
+    auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
+    auto k = ints(n, "kernel_shape", {});
+    IRREV_CHECK(k.size() == 2, "{}: Conv node '{}' is not 2-D", m_where, node);
+    const auto* ap = attr(n, "auto_pad");
+    IRREV_CHECK(!ap || ap->s() == "NOTSET" || ap->s() == "VALID",
+                "{}: Conv node '{}' uses auto_pad={}, which the importer does not support",
+                m_where, node, ap ? ap->s() : "");
+    auto pads = ints(n, "pads", {0, 0, 0, 0});
+    auto strides = ints(n, "strides", {1, 1});
+    auto dil = ints(n, "dilations", {1, 1});
+    int64_t group = int_attr(n, "group", 1);
+    std::string x = in(0);
+    std::vector<int64_t> sym = {pads[0], pads[1]};
+    if (pads[0] != pads[2] || pads[1] != pads[3]) {
+      // Asymmetric padding: pad explicitly (torch pads left,right,top,bottom).
+      std::string padded = "v" + std::to_string(m_next++);
+      m_body << "    " << padded << " = torch.constant_pad_nd(" << x << ", "
+             << int_list({pads[1], pads[3], pads[0], pads[2]}) << ", 0.0)\n";
+      x = padded;
+      sym = {0, 0};
+    }
+    std::string bias = n.input_size() > 2 && !n.input(2).empty() ? in(2) : "None";
+    line("torch.conv2d(" + x + ", " + in(1) + ", " + bias + ", " + int_list(strides) + ", " +
+         int_list(sym) + ", " + int_list(dil) + ", " + std::to_string(group) + ")");
+  }
+
+  /// Clip: bounds from inputs (opset >= 11) or attributes (before).
+  void emit_clip(const onnx::NodeProto& n, const std::string& node) {
+    auto in = [&](int i) { return value(n.input(i), node); };
+    auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
+    double lo = -3.4e38, hi = 3.4e38;
+    if (n.input_size() > 1 && !n.input(1).empty()) lo = constant(n.input(1), node).item<double>();
+    if (n.input_size() > 2 && !n.input(2).empty()) hi = constant(n.input(2), node).item<double>();
+    lo = float_attr(n, "min", lo);  // opset < 11 keeps them as attributes
+    hi = float_attr(n, "max", hi);
+    line("torch.clamp(" + in(0) + ", " + float_literal(lo) + ", " + float_literal(hi) + ")");
+  }
+
+  /// Reshape to a constant shape, its first dimension following the batch.
+  void emit_reshape(const onnx::NodeProto& n, const std::string& node) {
+    auto in = [&](int i) { return value(n.input(i), node); };
+    auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
+    auto shape_t = constant(n.input(1), node).to(torch::kInt64).contiguous();
+    std::vector<int64_t> shape(shape_t.data_ptr<int64_t>(),
+                               shape_t.data_ptr<int64_t>() + shape_t.numel());
+    IRREV_CHECK(!shape.empty(), "{}: Reshape node '{}' has an empty shape", m_where, node);
+    // Exporters often freeze the batch size (fr_feature says [1, 512]); dimension 0 is the
+    // batch, so it follows the input. ONNX's 0 means "copy this dimension".
+    std::string dims = "[" + in(0) + ".size(0)";
+    for (std::size_t i = 1; i < shape.size(); ++i) {
+      dims += ", " + (shape[i] == 0 ? in(0) + ".size(" + std::to_string(i) + ")"
+                                    : std::to_string(shape[i]));
+    }
+    line("torch.reshape(" + in(0) + ", " + dims + "])");
+  }
+
+  /// Gemm: alpha * A' * B' + beta * C.
+  void emit_gemm(const onnx::NodeProto& n, const std::string& node) {
+    auto in = [&](int i) { return value(n.input(i), node); };
+    auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
+    double alpha = float_attr(n, "alpha", 1.0), beta = float_attr(n, "beta", 1.0);
+    std::string a = int_attr(n, "transA", 0) ? "torch.t(" + in(0) + ")" : in(0);
+    std::string b = int_attr(n, "transB", 0) ? "torch.t(" + in(1) + ")" : in(1);
+    std::string expr = float_literal(alpha) + " * torch.matmul(" + a + ", " + b + ")";
+    if (n.input_size() > 2 && !n.input(2).empty())
+      expr += " + " + float_literal(beta) + " * " + in(2);
+    line(expr);
   }
 
   /// PRelu with a per-channel slope ([C], [C,1,1] or one value) becomes torch.prelu, one fused
