@@ -126,12 +126,12 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precisions);
   app.add_option("--graph", graphs, "CUDA graph replay off/on (0 1); default 0 on the CPU, 0 1 on CUDA");
   app.add_option("--form", forms, "the generator's upsampling: subpixel (2x2 conv + pixel shuffle) or transposed")
-      ->check(CLI::IsMember(attack::upsampling_names()));
+      ->check(CLI::IsMember(names_of<attack::Upsampling>()));
   app.add_option("--fused", fused, "cuDNN's fused convolution + bias + ReLU in the generator off/on (CUDA only)");
   app.add_option("--cudnn-benchmark", cudnn_benchmark, "cuDNN's algorithm timing off/on (CUDA only)");
   app.add_option("--layout", layouts,
                  "activation layouts: nhwc (channels-last) or nchw for both networks, or GENERATOR/EXTRACTOR (nchw/nhwc)")
-      ->check(CLI::IsMember(attack::layout_names()));
+      ->check(CLI::IsMember(names_of<attack::ActivationLayout>()));
   app.add_flag("--breakdown", breakdown, "also milliseconds per batch in the generator and in the re-embedding");
   app.add_option("--threads", threads);
   app.add_option("--seconds", seconds, "time per configuration");
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
     }
     const auto t0 = Clock::now();
     attack::AttackPipeline ref(ginv ? *ginv : *inverter, gext ? *gext : *extractor, gin,
-                               attack::PipelineOptions{64, "fp32", false});
+                               attack::PipelineOptions{64, attack::Precision::fp32, false});
     reference = guard_scores(ref, guard_templates);
     std::printf("guard reference: fp32 on %s, %zu samples in %.1f s\n", guard_device.c_str(), reference.size(),
                 std::chrono::duration<double>(Clock::now() - t0).count());
@@ -220,18 +220,18 @@ int main(int argc, char** argv) {
               for (int g : graphs) {
                 attack::PipelineOptions o;
                 o.batch = b;
-                o.precision = prec;
+                o.precision = enum_from_name<attack::Precision>(prec, "--precision");
                 o.cuda_graph = g != 0;
-                attack::set_upsampling(o, form);
+                attack::set_upsampling(o, enum_from_name<attack::Upsampling>(form, "--upsampling"));
                 o.fused_relu = f != 0;
                 o.cudnn_benchmark = cb != 0;
-                attack::set_layout(o, layout);
+                attack::set_layout(o, enum_from_name<attack::ActivationLayout>(layout, "--layout"));
                 configs.push_back(o);
               }
     for (const auto& o : configs) {
       const std::string what =
           fmt::format("device={} precision={} batch={} graph={} form={} layout={} fused={} cudnn_benchmark={} threads={}",
-                      device, o.precision, b, int(o.cuda_graph), o.transposed_upsampling ? "transposed" : "subpixel",
+                      device, name_of(o.precision), b, int(o.cuda_graph), o.transposed_upsampling ? "transposed" : "subpixel",
                       attack::layout_name(o),
                       int(o.fused_relu), int(o.cudnn_benchmark), threads);
       try {
@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
         if (json) {
           std::printf("{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, "
                       "\"device\": \"%s\", \"cuda_graph\": %s}\n",
-                      rate, o.precision.c_str(), b, threads, device.c_str(), o.cuda_graph ? "true" : "false");
+                      rate, name_of(o.precision).c_str(), b, threads, device.c_str(), o.cuda_graph ? "true" : "false");
           continue;
         }
         std::string extra;

@@ -39,27 +39,21 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--device", o->settings.device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
-  sub->add_option("--precision", o->settings.precision,
-                  "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA")
-      ->check(CLI::IsMember(attack::precision_names()))->capture_default_str();
+  add_enum_option(sub, "--precision", o->settings.precision,
+                  "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA");
   sub->add_flag("--unshuffle", o->settings.unshuffle,
                 "Recover the block order with a block-position model before inverting (no second sample)");
-  sub->add_option("--unshuffle-model", o->settings.unshuffle_model,
-                  "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)")
-      ->check(CLI::IsMember({"diagonal", "full"}))
-      ->capture_default_str();
+  add_enum_option(sub, "--unshuffle-model", o->settings.unshuffle_model,
+                  "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)");
   sub->add_option("--targeted", o->settings.targeted_max_complexity,
                   "Also count the targeted attack on templates estimated at this complexity or below")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--upsampling", o->settings.upsampling,
-                  "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)")
-      ->check(CLI::IsMember(attack::upsampling_names()))
-      ->capture_default_str();
+  add_enum_option(sub, "--upsampling", o->settings.upsampling,
+                  "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)");
   sub->add_flag("--cuda-graph", o->settings.cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
   sub->add_flag("--fused-relu", o->settings.fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
-  sub->add_option("--layout", o->settings.layout, "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw")
-      ->check(CLI::IsMember(attack::layout_names()))
-      ->capture_default_str();
+  add_enum_option(sub, "--layout", o->settings.layout,
+                  "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw");
   sub->add_flag("--cudnn-benchmark", o->settings.cudnn_benchmark,
                 "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
   sub->add_option("--checkpoint-seconds", o->settings.checkpoint_seconds, "Seconds between checkpoints")

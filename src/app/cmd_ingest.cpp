@@ -17,7 +17,7 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--images", o->images_dir,
                   "Image folder: LFW layout (<Person>/<Person>_NNNN.jpg), a flat folder, or the base of a list's paths");
   sub->add_option("--layout", *layout, "lfw, flat (every image its own subject) or list (--list)")
-      ->check(CLI::IsMember(data::image_layout_names()))
+      ->check(CLI::IsMember(names_of<data::ImageLayout>()))
       ->capture_default_str();
   sub->add_option("--list", o->list_file, "The list layout's CSV: path,subject[,gender] per line");
   sub->add_option("--pairs", o->pairs_file, "LFW pairs.txt to resolve to crop rows");
@@ -32,7 +32,7 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   sub->add_flag("--json", *json, "Print a JSON summary on stdout");
   return {sub, [o, json, layout, &g](const dist::Communicator& comm) {
             o->progress = !g.no_progress;
-            o->layout = data::image_layout_from_name(*layout, "--layout");
+            o->layout = enum_from_name<data::ImageLayout>(*layout, "--layout");
             IRREV_CHECK(o->layout == data::ImageLayout::list ? !o->list_file.empty() : !o->images_dir.empty(),
                         "irrev ingest: {}", o->layout == data::ImageLayout::list ? "--layout list needs --list FILE"
                                                                                  : "--images DIR is required");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/models/extractor_info.hpp"
 
@@ -45,6 +46,17 @@ Command add_status(CLI::App& app, const GlobalOptions& g);
 Command add_gender(CLI::App& app, const GlobalOptions& g);
 Command add_report(CLI::App& app, const GlobalOptions& g);
 Command add_unshuffle(CLI::App& app, const GlobalOptions& g);
+
+/// An option that takes one of E's names (core/enum_names.hpp) into `target`; its help shows
+/// the names and the default.
+template <class E>
+CLI::Option* add_enum_option(CLI::App* sub, const std::string& flag, E& target, const std::string& help) {
+  return sub
+      ->add_option_function<std::string>(
+          flag, [&target, flag](const std::string& s) { target = enum_from_name<E>(s, flag); }, help)
+      ->check(CLI::IsMember(names_of<E>()))
+      ->default_str(name_of(target));
+}
 
 /// Print `text` on stdout from rank 0 only.
 void print_master(const dist::Communicator& comm, const std::string& text);

@@ -221,38 +221,14 @@ struct AttackPipeline::Impl {
   }
 };
 
-namespace {
-/// An InputError unless `value` is one of `names`: "<what> must be one of ..., got '...'".
-void check_one_of(const std::vector<std::string>& names, const std::string& value, const char* what) {
-  IRREV_CHECK(std::find(names.begin(), names.end(), value) != names.end(), "{} must be one of {}, got '{}'", what,
-              fmt::join(names, ", "), value);
-}
-}  // namespace
-
-const std::vector<std::string>& precision_names() {
-  static const std::vector<std::string> names{"fp32", "bf16", "bf16-all", "fp16", "fp16-all"};
-  return names;
+void set_upsampling(PipelineOptions& o, Upsampling upsampling) {
+  o.transposed_upsampling = upsampling == Upsampling::transposed;
 }
 
-const std::vector<std::string>& upsampling_names() {
-  static const std::vector<std::string> names{"subpixel", "transposed"};
-  return names;
-}
-
-void set_upsampling(PipelineOptions& o, const std::string& upsampling) {
-  check_one_of(upsampling_names(), upsampling, "upsampling");
-  o.transposed_upsampling = upsampling == "transposed";
-}
-
-const std::vector<std::string>& layout_names() {
-  static const std::vector<std::string> names{"nhwc", "nchw", "nhwc/nchw", "nchw/nhwc", "nhwc/nhwc", "nchw/nchw"};
-  return names;
-}
-
-void set_layout(PipelineOptions& o, const std::string& layout) {
-  check_one_of(layout_names(), layout, "layout");
-  o.channels_last = layout.rfind("nhwc", 0) == 0;
-  o.extractor_channels_last = layout.size() > 4 ? layout.substr(5) == "nhwc" : o.channels_last;
+void set_layout(PipelineOptions& o, ActivationLayout layout) {
+  using L = ActivationLayout;
+  o.channels_last = layout == L::nhwc || layout == L::nhwc_nchw || layout == L::nhwc_nhwc;
+  o.extractor_channels_last = layout == L::nhwc || layout == L::nchw_nhwc || layout == L::nhwc_nhwc;
 }
 
 std::string layout_name(const PipelineOptions& o) {
@@ -264,7 +240,6 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
     : m_impl(std::make_unique<Impl>()) {
   auto& m = *m_impl;
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
-  check_one_of(precision_names(), options.precision, "attack precision");
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);
   IRREV_CHECK(extractor.embedding_size() == in.dim, "the extractor gives {}-D embeddings, the attacked templates are {}-D",
@@ -276,12 +251,12 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   IRREV_CHECK(m.inverter->device == m.device, "the inverter and the extractor were loaded on different devices");
   m.dim = in.dim;
   m.count = in.count();
-  const bool fp16 = options.precision.rfind("fp16", 0) == 0;
+  const bool fp16 = is_fp16(options.precision);
   // LibTorch's CPU convolutions have no float16 kernels; CPUs with bf16 units take bf16.
   IRREV_CHECK(!fp16 || m.device.is_cuda(), "attack precision '{}' needs a CUDA device (on the CPU use bf16)",
-              options.precision);
-  m.generator_dtype = fp16 ? torch::kHalf : options.precision == "fp32" ? torch::kFloat32 : torch::kBFloat16;
-  m.low_extractor = options.precision.size() > 4 && options.precision.substr(4) == "-all";
+              name_of(options.precision));
+  m.generator_dtype = fp16 ? torch::kHalf : options.precision == Precision::fp32 ? torch::kFloat32 : torch::kBFloat16;
+  m.low_extractor = extractor_in_low_precision(options.precision);
   m.generator = *m.inverter->folded;
   m.generator->to(m.device, m.generator_dtype);
   m.generator->set_tuning({options.transposed_upsampling, options.fused_relu && m.device.is_cuda(),

@@ -71,6 +71,15 @@ void read_choice(const toml::table& t, const std::string& key, std::string& out,
              fmt::join(allowed, ", "), out);
 }
 
+/// A key that names a value of the enum E (core/enum_names.hpp).
+template <class E>
+void read_enum(const toml::table& t, const std::string& key, E& out, const std::string& prefix,
+               const std::string& where) {
+  std::string name = name_of(out);
+  read_choice(t, key, name, names_of<E>(), prefix, where);
+  out = enum_from_name<E>(name, where);
+}
+
 const toml::table* table(const toml::table& t, const std::string& key, const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return nullptr;
@@ -82,9 +91,7 @@ const toml::table* table(const toml::table& t, const std::string& key, const std
 JobConfig::ImageSource read_image_source(const toml::table& t, const std::string& prefix, const std::string& where) {
   JobConfig::ImageSource s;
   read(t, "images", s.images, prefix, where);
-  std::string layout = data::to_string(s.layout);
-  read(t, "layout", layout, prefix, where);
-  s.layout = data::image_layout_from_name(layout, where + ": " + prefix + "layout");
+  read_enum(t, "layout", s.layout, prefix, where);
   read(t, "list", s.list, prefix, where);
   read(t, "limit", s.limit, prefix, where);
   return s;
@@ -196,7 +203,7 @@ void read_data(const toml::table& root, JobConfig& c, const std::string& where) 
   }
   IRREV_CHECK(c.genders.empty() || c.layout == data::ImageLayout::lfw,
               "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
-              where, data::to_string(c.layout));
+              where, name_of(c.layout));
   IRREV_CHECK(c.limit >= 0, "{}: key 'data.limit' must be >= 0", where);
 }
 
@@ -381,14 +388,14 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   read(*t, "templates_per_unit", a.templates_per_unit, p, where);
   read(*t, "permutations_per_unit", a.entries_per_unit, p, where);
   read(*t, "device", a.device, p, where);
-  read_choice(*t, "precision", a.precision, attack::precision_names(), p, where);
+  read_enum(*t, "precision", a.precision, p, where);
   read(*t, "cuda_graph", a.cuda_graph, p, where);
-  read_choice(*t, "upsampling", a.upsampling, attack::upsampling_names(), p, where);
+  read_enum(*t, "upsampling", a.upsampling, p, where);
   read(*t, "fused_relu", a.fused_relu, p, where);
-  read_choice(*t, "layout", a.layout, attack::layout_names(), p, where);
+  read_enum(*t, "layout", a.layout, p, where);
   read(*t, "cudnn_benchmark", a.cudnn_benchmark, p, where);
   read_modes(*t, c, where);
-  read_choice(*t, "unshuffle_model", a.unshuffle_model, {"diagonal", "full"}, p, where);
+  read_enum(*t, "unshuffle_model", a.unshuffle_model, p, where);
   read(*t, "targeted", a.targeted_max_complexity, p, where);
   read(*t, "checkpoint_seconds", a.checkpoint_seconds, p, where);
   read(*t, "unit_deadline_factor", a.unit_deadline_factor, p, where);

@@ -60,22 +60,6 @@ void sort_records(std::vector<ImageRecord>& out, std::vector<Reject>& rejects, s
 }
 }  // namespace
 
-const std::vector<std::string>& image_layout_names() {
-  static const std::vector<std::string> names{"lfw", "flat", "list"};
-  return names;
-}
-
-std::string to_string(ImageLayout layout) {
-  return image_layout_names()[static_cast<std::size_t>(layout)];
-}
-
-ImageLayout image_layout_from_name(const std::string& name, const std::string& where) {
-  const auto& names = image_layout_names();
-  const auto it = std::find(names.begin(), names.end(), name);
-  IRREV_CHECK(it != names.end(), "{}: unknown image layout '{}' (lfw, flat or list)", where, name);
-  return static_cast<ImageLayout>(it - names.begin());
-}
-
 bool has_image_extension(const std::string& file) {
   static const char* const exts[] = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"};
   const std::string ext = lower(fs::path(file).extension().string());

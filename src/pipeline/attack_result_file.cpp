@@ -24,8 +24,8 @@ json run_summary(const AttackOptions& o, const PreparedAttack& a, const AttackRu
                           {"source", a.thresholds.source}, {"impostor_scores", a.thresholds.impostors}}},
           {"ranks", f.ranks},
           {"device", st.device},
-          {"precision", st.precision},
-          {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", st.unshuffle_model)
+          {"precision", name_of(st.precision)},
+          {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model))
                                : std::string("plain")},
           {"resumed", f.resumed},
           {"seconds", f.seconds},

@@ -140,13 +140,13 @@ std::string attack_settings_json(const AttackSettings& o) {
   return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
               {"batch", o.batch},
               {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
-              {"precision", o.precision},
-              {"upsampling", o.upsampling},
+              {"precision", name_of(o.precision)},
+              {"upsampling", name_of(o.upsampling)},
               {"fused_relu", o.fused_relu},
-              {"layout", o.layout},
+              {"layout", name_of(o.layout)},
               {"cudnn_benchmark", o.cudnn_benchmark},
               {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity},
-                            {"model", o.unshuffle_model}}}}
+                            {"model", name_of(o.unshuffle_model)}}}}
       .dump();
 }
 

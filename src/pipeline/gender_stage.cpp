@@ -35,7 +35,7 @@ std::vector<float> reembedded(const std::vector<float>& templates, int dim, cons
   in.templates = templates;
   in.second.assign(templates.size(), 0.f);
   in.has_second.assign(templates.size() / static_cast<std::size_t>(dim), 0);
-  attack::AttackPipeline pipe(inv, *ext, in, attack::PipelineOptions{32, "fp32"});
+  attack::AttackPipeline pipe(inv, *ext, in, attack::PipelineOptions{32, attack::Precision::fp32});
   const auto n = in.count();
   const auto identity = protect::identity(1);
   std::vector<float> out;

@@ -73,7 +73,7 @@ IngestInputs read_inputs(const IngestOptions& o) {
     IRREV_CHECK(fs::is_regular_file(o.pairs_file), "pairs file '{}' does not exist", o.pairs_file);
   if (!o.genders_dir.empty()) {
     IRREV_CHECK(o.layout == data::ImageLayout::lfw, "ingest: --genders lists LFW names; with the {} layout, give genders {}",
-                data::to_string(o.layout), o.layout == data::ImageLayout::list ? "in the list's third column" : "through a list");
+                name_of(o.layout), o.layout == data::ImageLayout::list ? "in the list's third column" : "through a list");
     in.genders = data::read_gender_lists(o.genders_dir, in.rejects);
   }
   IRREV_CHECK(!o.out.empty(), "no output file given for ingest");
@@ -149,7 +149,7 @@ std::int64_t write_tables(const IngestOptions& o, IngestInputs& in, OrderedCropW
   h5::File& f = w.file();
   f.set_attribute("schema", "irrev.crops/1");
   f.set_attribute("images_dir", in.images_dir);
-  f.set_attribute("layout", data::to_string(o.layout));
+  f.set_attribute("layout", name_of(o.layout));
   std::vector<float> points, boxes, scores;
   for (const auto& r : results) {
     if (!r.ok) continue;
@@ -184,7 +184,7 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   std::optional<OrderedCropWriter> writer;
   if (comm.is_master()) {
     spdlog::info("ingest: {} images from '{}' ({} layout) in {} units", n,
-                 o.layout == data::ImageLayout::list ? o.list_file : in.images_dir, data::to_string(o.layout), units);
+                 o.layout == data::ImageLayout::list ? o.list_file : in.images_dir, name_of(o.layout), units);
     writer.emplace(o.out, n, o.unit_size);
   }
   dist::run_work_queue<std::vector<vision::CropResult>>(

@@ -161,7 +161,7 @@ std::string ingest_key(const config::JobConfig& job, const config::JobConfig::Im
                        const std::string& pairs, const std::string& genders) {
   const auto& d = job.cropper.detector;
   const auto& l = job.cropper.landmarks;
-  return json{{"images", source.images}, {"layout", data::to_string(source.layout)}, {"list", source.list},
+  return json{{"images", source.images}, {"layout", name_of(source.layout)}, {"list", source.list},
               {"limit", source.limit}, {"contents", data::collection_fingerprint(source.layout, source.images, source.list)},
               {"pairs", pairs}, {"genders", genders}, {"models", job.models_dir},
               {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},

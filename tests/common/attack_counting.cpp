@@ -20,7 +20,7 @@ attack::Plan four_complexities() {
 }
 
 void expect_counts_match_scores(const models::Inverter& inverter, const models::Extractor& extractor,
-                                const attack::AttackInputs& in, const std::string& precision, bool graph) {
+                                const attack::AttackInputs& in, attack::Precision precision, bool graph) {
   const int batch = 64;
   attack::AttackPipeline pipe(inverter, extractor, in, attack::PipelineOptions{batch, precision, graph});
   const auto p = four_complexities();
@@ -46,7 +46,7 @@ void expect_counts_match_scores(const models::Inverter& inverter, const models::
     }
     for (int o = 0; o < attack::kOutcomes; ++o)
       EXPECT_EQ(r.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)], want[static_cast<std::size_t>(o)])
-          << precision << " entry " << e << " outcome " << o;
+          << name_of(precision) << " entry " << e << " outcome " << o;
   }
   std::int64_t in_histograms = 0;
   for (auto c : r.hist_counts) in_histograms += c;

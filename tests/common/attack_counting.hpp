@@ -15,6 +15,6 @@ attack::Plan four_complexities();
 /// AttackPipeline::run's counts and histogram totals against the host's count of scores()
 /// (gtest EXPECTs), on the device the models were loaded on.
 void expect_counts_match_scores(const models::Inverter& inverter, const models::Extractor& extractor,
-                                const attack::AttackInputs& inputs, const std::string& precision, bool graph);
+                                const attack::AttackInputs& inputs, attack::Precision precision, bool graph);
 
 }  // namespace irrev::test_support

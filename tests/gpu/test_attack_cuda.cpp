@@ -81,8 +81,8 @@ TEST(AttackDeviceCounting, MatchesTheHostOnCuda) {
   const auto in = inputs(f);
   auto inv = models::Inverter::load(f.inverter, "cuda");
   auto ext = models::Extractor::load(f.extractor, "cuda");
-  test_support::expect_counts_match_scores(*inv, *ext, in, "bf16", false);
-  test_support::expect_counts_match_scores(*inv, *ext, in, "bf16", true);
+  test_support::expect_counts_match_scores(*inv, *ext, in, attack::Precision::bf16, false);
+  test_support::expect_counts_match_scores(*inv, *ext, in, attack::Precision::bf16, true);
 }
 
 /// Every tuned CUDA configuration the bench measures against the fp32 CPU reference: per-sample
@@ -95,13 +95,16 @@ TEST(AttackCuda, TunedConfigurationsStayWithinTheGuardOfTheFp32CpuReference) {
   const auto p = test_support::four_complexities();
   auto cpu_inv = models::Inverter::load(f.inverter, "cpu");
   auto cpu_ext = models::Extractor::load(f.extractor, "cpu");
-  const auto ref = all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, "fp32", false}), p, in.count());
+  const auto ref = all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, attack::Precision::fp32, false}), p, in.count());
   auto inv = models::Inverter::load(f.inverter, "cuda");
   auto ext = models::Extractor::load(f.extractor, "cuda");
   std::vector<std::pair<std::string, attack::PipelineOptions>> configs;
-  for (const std::string prec : {"fp32", "bf16", "fp16", "fp16-all"}) configs.push_back({prec, {256, prec}});
-  for (const std::string prec : {"bf16", "fp16"}) {
-    attack::PipelineOptions o{256, prec};
+  using attack::Precision;
+  for (auto prec : {Precision::fp32, Precision::bf16, Precision::fp16, Precision::fp16_all})
+    configs.push_back({name_of(prec), {256, prec}});
+  for (auto precision : {Precision::bf16, Precision::fp16}) {
+    const std::string prec = name_of(precision);
+    attack::PipelineOptions o{256, precision};
     o.fused_relu = true;
     configs.push_back({prec + " fused", o});
     o.fused_relu = false;
@@ -138,9 +141,10 @@ TEST(AttackCuda, GraphReplayGivesTheEagerScores) {
   auto ext = models::Extractor::load(f.extractor, "cuda");
   const auto p = test_support::four_complexities();
   // bf16-all: the extractor under autocast, captured without autocast's cast cache.
-  for (const std::string prec : {"bf16", "bf16-all"}) {
-    attack::AttackPipeline eager(*inv, *ext, in, {64, prec, false});
-    attack::AttackPipeline graph(*inv, *ext, in, {64, prec, true});
+  for (auto precision : {attack::Precision::bf16, attack::Precision::bf16_all}) {
+    const std::string prec = name_of(precision);
+    attack::AttackPipeline eager(*inv, *ext, in, {64, precision, false});
+    attack::AttackPipeline graph(*inv, *ext, in, {64, precision, true});
     const auto a = all_scores(eager, p, in.count());
     const auto b = all_scores(graph, p, in.count());
     ASSERT_TRUE(graph.cuda_graph_active()) << prec << ": the forward pass was not captured (see the warning above)";

@@ -57,11 +57,11 @@ TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
   auto inv = models::Inverter::load(small_inverter(set), "cpu");
   auto ext = models::Extractor::load(config::default_models_dir() + "/fr_feature.pt", "cpu");
   // Thresholds at the quartiles of this inverter's type-I scores: both decisions occur.
-  attack::AttackPipeline probe(*inv, *ext, in, attack::PipelineOptions{64, "fp32", false});
+  attack::AttackPipeline probe(*inv, *ext, in, attack::PipelineOptions{64, attack::Precision::fp32, false});
   auto s = probe.scores(protect::identity(8), 0, 64);
   std::sort(s.begin(), s.begin() + 64);
   in.threshold_fmr01 = s[48];
   in.threshold_fmr1 = s[16];
   ASSERT_LT(in.threshold_fmr1, in.threshold_fmr01) << "the scores do not spread";
-  for (const char* precision : {"fp32", "bf16"}) test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
+  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16}) test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
 }

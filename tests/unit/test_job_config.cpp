@@ -91,7 +91,7 @@ TEST(JobConfig, ImageLayouts) {
   c = config::parse_job("[data]\nlayout = \"flat\"\nimages = \"/d/ffhq\"\n" + extractor, "job.toml");
   EXPECT_EQ(c.layout, data::ImageLayout::flat);
   EXPECT_EQ(config::parse_job(kValid, "job.toml").layout, data::ImageLayout::lfw);
-  EXPECT_NE(error_of("[data]\nlayout = \"folders\"\nimages = \"x\"\n" + extractor).find("data.layout: unknown image layout 'folders' (lfw, flat or list)"),
+  EXPECT_NE(error_of("[data]\nlayout = \"folders\"\nimages = \"x\"\n" + extractor).find("key 'data.layout' must be one of lfw, flat, list, got 'folders'"),
             std::string::npos);
   EXPECT_NE(error_of("[data]\nlayout = \"list\"\nimages = \"x\"\n" + extractor).find("needs the list file in 'data.list'"),
             std::string::npos);
@@ -152,10 +152,10 @@ fused_relu = true
 layout = "nchw/nhwc"
 )";
   auto c = config::parse_job(attack, "job.toml");
-  EXPECT_EQ(c.attack_settings.precision, "fp16");
+  EXPECT_EQ(c.attack_settings.precision, attack::Precision::fp16);
   EXPECT_TRUE(c.attack_settings.fused_relu);
   EXPECT_FALSE(c.attack_settings.cudnn_benchmark);
-  EXPECT_EQ(c.attack_settings.layout, "nchw/nhwc");
+  EXPECT_EQ(c.attack_settings.layout, attack::ActivationLayout::nchw_nhwc);
   std::string bad = attack;
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);
@@ -206,7 +206,7 @@ folds = 5
   EXPECT_EQ(c.inverter.keep, "best-rsr");
   EXPECT_EQ(c.inverter_trainers, 2);
   EXPECT_EQ(c.attack_modes, (std::vector<std::string>{"plain", "unshuffled"}));
-  EXPECT_EQ(c.attack_settings.unshuffle_model, "full");
+  EXPECT_EQ(c.attack_settings.unshuffle_model, attack::UnshuffleModel::full);
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
   EXPECT_EQ(c.attack_path("fr_feature", "unshuffled"), "runs/x/attack_fr_feature_unshuffled.h5");
   EXPECT_EQ(c.gender_blocks, (std::vector<int>{64}));

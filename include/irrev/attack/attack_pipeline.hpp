@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "irrev/attack/attack_plan.hpp"
+#include "irrev/attack/forward_settings.hpp"
 #include "irrev/attack/attack_tally.hpp"
 #include "irrev/attack/unshuffle.hpp"
 
@@ -30,16 +31,9 @@ struct AttackInputs {
   std::int64_t count() const { return dim > 0 ? static_cast<std::int64_t>(templates.size()) / dim : 0; }
 };
 
-/// The precisions PipelineOptions::precision takes (fp16 ones on CUDA only).
-const std::vector<std::string>& precision_names();
-
 struct PipelineOptions {
   int batch = 32;
-  /// "fp32"; "bf16": the generator in bf16 (fp32 accumulation), the re-embedding in fp32, so that
-  /// the score that decides success stays within ~5e-3 of fp32; "bf16-all": the extractor too.
-  /// "fp16", "fp16-all": the same in float16 (CUDA only): as fast on tensor cores, 8x finer
-  /// mantissa, narrower range.
-  std::string precision = "fp32";
+  Precision precision = Precision::fp32;
   /// On CUDA: capture the generator and re-embedding of one batch as a CUDA graph and replay
   /// it (same kernels, same results, fewer launches); ignored on the CPU.
   bool cuda_graph = false;
@@ -71,15 +65,10 @@ struct ForwardSeconds {
   double generator = 0, extractor = 0;
 };
 
-/// Upsampling names: "subpixel" or "transposed" (PipelineOptions::transposed_upsampling).
-const std::vector<std::string>& upsampling_names();
-/// Sets transposed_upsampling from an upsampling name (an InputError otherwise).
-void set_upsampling(PipelineOptions& options, const std::string& upsampling);
-
-/// Layout names: "nhwc" or "nchw" for both networks, or "GENERATOR/EXTRACTOR" ("nchw/nhwc").
-const std::vector<std::string>& layout_names();
-/// Sets channels_last and extractor_channels_last from a layout name (an InputError otherwise).
-void set_layout(PipelineOptions& options, const std::string& layout);
+/// Sets transposed_upsampling.
+void set_upsampling(PipelineOptions& options, Upsampling upsampling);
+/// Sets channels_last and extractor_channels_last.
+void set_layout(PipelineOptions& options, ActivationLayout layout);
 /// "generator/extractor", such as "nhwc/nhwc".
 std::string layout_name(const PipelineOptions& options);
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
 #include "irrev/protect/permutation.hpp"
 
 namespace irrev::data {
@@ -18,6 +19,10 @@ struct TemplateSet;
 }
 
 namespace irrev::attack {
+
+/// The block-position model's covariance per position: diagonal (per-value means and spreads)
+/// or full (a covariance matrix per position).
+enum class UnshuffleModel { diagonal, full };
 
 class BlockPositionModel {
  public:
@@ -83,3 +88,9 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
                                     int uniform, int per_complexity, std::uint64_t seed);
 
 }  // namespace irrev::attack
+
+template <>
+struct irrev::EnumNames<irrev::attack::UnshuffleModel> {
+  static constexpr std::string_view what = "unshuffle model";
+  static constexpr std::array<std::string_view, 2> names{"diagonal", "full"};
+};

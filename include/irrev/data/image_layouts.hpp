@@ -10,18 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
 #include "irrev/data/lfw_layout.hpp"
 #include "irrev/data/reject.hpp"
 
 namespace irrev::data {
 
 enum class ImageLayout { lfw, flat, list };
-
-/// "lfw", "flat", "list": the names the command line and job files use.
-const std::vector<std::string>& image_layout_names();
-std::string to_string(ImageLayout layout);
-/// An InputError naming `where` and the valid names for anything else.
-ImageLayout image_layout_from_name(const std::string& name, const std::string& where);
 
 /// Whether a file name ends in an image extension OpenCV reads (jpg, jpeg, png, bmp, tif,
 /// tiff, webp; any case).
@@ -44,3 +39,9 @@ std::vector<ImageRecord> read_image_list(const std::string& list, const std::str
 std::string collection_fingerprint(ImageLayout layout, const std::string& dir, const std::string& list);
 
 }  // namespace irrev::data
+
+template <>
+struct irrev::EnumNames<irrev::data::ImageLayout> {
+  static constexpr std::string_view what = "image layout";
+  static constexpr std::array<std::string_view, 3> names{"lfw", "flat", "list"};
+};

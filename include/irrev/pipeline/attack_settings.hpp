@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "irrev/attack/attack_plan.hpp"
+#include "irrev/attack/forward_settings.hpp"
+#include "irrev/attack/unshuffle.hpp"
 #include "irrev/attack/template_selection.hpp"
 
 namespace irrev::pipeline {
@@ -18,19 +20,18 @@ struct AttackSettings {
   std::int64_t entries_per_unit = 4;     ///< permutations per unit
   int batch = 32;
   std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
-  std::string precision = "fp32";        ///< attack::precision_names()
+  attack::Precision precision = attack::Precision::fp32;
   bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
-  std::string upsampling = "subpixel";   ///< the generator's stride-2 stages: subpixel or transposed
+  attack::Upsampling upsampling = attack::Upsampling::subpixel;
   bool fused_relu = false;               ///< cuDNN's fused convolution + bias + ReLU (cuda only)
-  std::string layout = "nhwc";           ///< activation layouts (attack::layout_names())
+  attack::ActivationLayout layout = attack::ActivationLayout::nhwc;
   /// cuDNN's timed algorithm choice (cuda only): faster perhaps, but scores may differ in the
   /// last bits between ranks and runs.
   bool cudnn_benchmark = false;
   /// Recover the block order first (a block-position model fitted on the templates of the
   /// inverter's training identities), then invert: the attack without a second sample.
   bool unshuffle = false;
-  /// "diagonal" or "full": the block-position model's covariance per position.
-  std::string unshuffle_model = "diagonal";
+  attack::UnshuffleModel unshuffle_model = attack::UnshuffleModel::diagonal;
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
   double checkpoint_seconds = 60;
