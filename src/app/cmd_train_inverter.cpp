@@ -45,7 +45,7 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--device", *device, "cpu, cuda or cuda:N");
-  sub->add_option("--id-loss", *id_loss, "mse (reference) or cosine")->check(CLI::IsMember({"mse", "cosine"}));
+  sub->add_option("--id-loss", *id_loss, "mse (reference) or cosine")->check(CLI::IsMember(names_of<models::IdLoss>()));
   sub->add_option("--id-weight", *id_weight, "Weight of the identity term (the reference: 0.005 with mse)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--shift", *shift, "Shifted training crops, moved by up to this many pixels (0: none)")
@@ -71,7 +71,7 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
             if (*epochs > 0) o->config.epochs = *epochs;
             if (*minutes >= 0) o->config.max_minutes = *minutes;
             if (!device->empty()) o->config.device = *device;
-            if (!id_loss->empty()) o->config.id_loss = *id_loss;
+            if (!id_loss->empty()) o->config.id_loss = enum_from_name<models::IdLoss>(*id_loss, "--id-loss");
             if (*id_weight >= 0) o->config.id_weight = *id_weight;
             if (*shift >= 0) o->config.shift = *shift;
             if (*bf16) o->config.bf16 = true;

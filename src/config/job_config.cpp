@@ -311,13 +311,13 @@ void read_train_inverter(const toml::table& root, JobConfig& c, const std::strin
   read(*t, "max_minutes", ic.max_minutes, p, where);
   read(*t, "device", ic.device, p, where);
   read(*t, "bf16", ic.bf16, p, where);
-  read(*t, "id_loss", ic.id_loss, p, where);
+  read_enum(*t, "id_loss", ic.id_loss, p, where);
   read(*t, "id_weight", ic.id_weight, p, where);
   read(*t, "id_share", ic.id_share, p, where);
   read(*t, "id_bf16", ic.id_bf16, p, where);
   read(*t, "flip", ic.flip, p, where);
   read(*t, "shift", ic.shift, p, where);
-  read_choice(*t, "keep", ic.keep, {"last", "best", "best-rsr"}, p, where);
+  read_enum(*t, "keep", ic.keep, p, where);
   read(*t, "trainers", c.inverter_trainers, p, where);
   IRREV_CHECK(c.inverter_trainers >= 1, "{}: train_inverter.trainers must be >= 1", where);
   read(*t, "batch", ic.batch, p, where);

@@ -72,7 +72,7 @@ FoldedGenerator::FoldedGenerator(GeneratorImpl& g) : m_config(g.config), m_dim(g
   torch::NoGradGuard no_grad;
   const auto& c = m_config;
   auto [scale0, shift0] = bn_affine(*g.first_bn);
-  if (c.upsample == "resize") {
+  if (c.upsample == GeneratorUpsample::resize) {
     // Row r of the linear layer feeds channel r / (s0 * s0) of the first map.
     const int64_t area = static_cast<int64_t>(c.stage_sizes[0]) * c.stage_sizes[0];
     auto s = scale0.repeat_interleave(area), t = shift0.repeat_interleave(area);
@@ -99,7 +99,7 @@ FoldedGenerator::FoldedGenerator(GeneratorImpl& g) : m_config(g.config), m_dim(g
   for (std::size_t i = 0; i < g.ups.size(); ++i) {
     auto& up = *g.ups[i];
     Stage st;
-    if (c.upsample == "resize") {
+    if (c.upsample == GeneratorUpsample::resize) {
       st.resize_to = c.stage_sizes[i + 1];
       auto* conv = up.ptr(1)->as<nn::Conv2d>();
       auto* bn = up.ptr(2)->as<nn::BatchNorm2d>();

@@ -22,7 +22,7 @@ torch::Tensor ResidualImpl::forward(const torch::Tensor& x) {
 GeneratorImpl::GeneratorImpl(int dim, const GeneratorConfig& c) : config(c), template_dim(dim) {
   c.validate();
   const int c0 = c.channels[0], s0 = c.stage_sizes[0];
-  if (c.upsample == "resize") {
+  if (c.upsample == GeneratorUpsample::resize) {
     to_first = register_module("to_first", nn::Linear(dim, c0 * s0 * s0));
   } else {
     first_up = register_module("first_up",
@@ -33,7 +33,7 @@ GeneratorImpl::GeneratorImpl(int dim, const GeneratorConfig& c) : config(c), tem
   for (std::size_t i = 1; i < c.stage_sizes.size(); ++i) {
     const int in = c.channels[i - 1], out = c.channels[i];
     nn::Sequential up;
-    if (c.upsample == "resize") {
+    if (c.upsample == GeneratorUpsample::resize) {
       up->push_back(nn::Upsample(nn::UpsampleOptions()
                                      .size(std::vector<int64_t>{c.stage_sizes[i], c.stage_sizes[i]})
                                      .mode(torch::kNearest)));
@@ -52,7 +52,7 @@ GeneratorImpl::GeneratorImpl(int dim, const GeneratorConfig& c) : config(c), tem
 
 torch::Tensor GeneratorImpl::forward(const torch::Tensor& z) {
   const int c0 = config.channels[0], s0 = config.stage_sizes[0];
-  torch::Tensor x = config.upsample == "resize"
+  torch::Tensor x = config.upsample == GeneratorUpsample::resize
                         ? to_first->forward(z).view({z.size(0), c0, s0, s0})
                         : first_up->forward(z.view({z.size(0), template_dim, 1, 1}));
   x = residuals[0]->forward(torch::relu(first_bn->forward(x)));

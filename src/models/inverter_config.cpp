@@ -10,12 +10,10 @@ namespace irrev::models {
 void GeneratorConfig::validate() const {
   IRREV_CHECK(!stage_sizes.empty() && stage_sizes.size() == channels.size(),
               "generator: {} stage sizes but {} channel counts", stage_sizes.size(), channels.size());
-  IRREV_CHECK(upsample == "transposed" || upsample == "resize",
-              "generator: upsample must be 'transposed' or 'resize', not '{}'", upsample);
   IRREV_CHECK(residual_convs >= 0, "generator: residual_convs must be >= 0");
   for (std::size_t i = 0; i < stage_sizes.size(); ++i) {
     IRREV_CHECK(stage_sizes[i] > 0 && channels[i] > 0, "generator: stage {} has a non-positive size", i);
-    if (upsample == "transposed" && i > 0) {
+    if (upsample == GeneratorUpsample::transposed && i > 0) {
       // kernel 4, stride 2: out = 2 (in - 1) + 4 - 2 p needs an integer p >= 0
       int twice_p = 2 * (stage_sizes[i - 1] - 1) + 4 - stage_sizes[i];
       IRREV_CHECK(twice_p >= 0 && twice_p % 2 == 0,
@@ -30,18 +28,18 @@ InverterTrainingConfig InverterTrainingConfig::quick_cpu() {
   c.generator.stage_sizes = {4, 8, 16, 32, 64};
   c.generator.channels = {256, 128, 64, 32, 16};
   c.generator.residual_convs = 1;
-  c.generator.upsample = "resize";
+  c.generator.upsample = GeneratorUpsample::resize;
   // The identity term decides how strong the attacker is (measured on 2 cores, AVX-512-BF16
   // without AMX; bench/RESULTS.md): without it 8 epochs reach a type-I RSR of ~35 % at FMR
   // 0.1 %, with its cosine form 100 %. Through the extractor it is the dearest part of a step,
   // so it takes a quarter of each batch (the batch order is shuffled), in bf16.
   c.id_weight = 0.1;
-  c.id_loss = "cosine";
+  c.id_loss = IdLoss::cosine;
   c.id_share = 0.25;
   c.id_bf16 = true;
   // The epoch whose validation reconstructions are recognised most often, not the last one
   // nor the one of the lowest pixel loss (which stops falling long before recognition does).
-  c.keep = "best-rsr";
+  c.keep = KeepPolicy::best_rsr;
   c.bf16 = true;  // oneDNN bf16 generator: 2x fp32 on AVX-512-BF16, more with AMX
   // Mirrored crops with their own templates: at the same number of steps a little stronger
   // than twice the epochs over the originals (expected RSR under uniform PE-MIU, 8 blocks).
@@ -62,11 +60,11 @@ std::string InverterTrainingConfig::to_json() const {
        {{"stage_sizes", generator.stage_sizes},
         {"channels", generator.channels},
         {"residual_convs", generator.residual_convs},
-        {"upsample", generator.upsample}}},
+        {"upsample", name_of(generator.upsample)}}},
       {"mse_weight", mse_weight},
       {"ssim_weight", ssim_weight},
       {"id_weight", id_weight},
-      {"id_loss", id_loss},
+      {"id_loss", name_of(id_loss)},
       {"id_share", id_share},
       {"id_bf16", id_bf16},
       {"flip", flip},
@@ -80,7 +78,7 @@ std::string InverterTrainingConfig::to_json() const {
       {"validation_share", validation_share},
       {"device", device},
       {"bf16", bf16},
-      {"keep", keep}};
+      {"keep", name_of(keep)}};
   // Written only when used, so that the files and job keys of trainings without shifts stay
   // those of the versions before the setting existed.
   if (shift > 0) j["shift"] = shift;
@@ -95,11 +93,11 @@ InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text
     c.generator.stage_sizes = g.at("stage_sizes").get<std::vector<int>>();
     c.generator.channels = g.at("channels").get<std::vector<int>>();
     c.generator.residual_convs = g.at("residual_convs").get<int>();
-    c.generator.upsample = g.at("upsample").get<std::string>();
+    c.generator.upsample = enum_from_name<GeneratorUpsample>(g.at("upsample").get<std::string>(), where);
     c.mse_weight = j.at("mse_weight").get<double>();
     c.ssim_weight = j.at("ssim_weight").get<double>();
     c.id_weight = j.at("id_weight").get<double>();
-    c.id_loss = j.at("id_loss").get<std::string>();
+    c.id_loss = enum_from_name<IdLoss>(j.at("id_loss").get<std::string>(), where);
     // Files from before these keys existed trained without them.
     c.id_share = j.value("id_share", 1.0);
     c.id_bf16 = j.value("id_bf16", false);
@@ -115,7 +113,7 @@ InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text
     c.validation_share = j.at("validation_share").get<double>();
     c.device = j.at("device").get<std::string>();
     c.bf16 = j.at("bf16").get<bool>();
-    c.keep = j.value("keep", std::string("last"));  // files from before the key existed kept the last
+    c.keep = enum_from_name<KeepPolicy>(j.value("keep", std::string("last")), where);  // files from before the key existed kept the last
   } catch (const nlohmann::json::exception& e) {
     IRREV_FAIL("inverter configuration in '{}' is incomplete or mistyped: {}", where, e.what());
   }
@@ -125,9 +123,6 @@ InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text
 
 void InverterTrainingConfig::validate() const {
   generator.validate();
-  IRREV_CHECK(id_loss == "mse" || id_loss == "cosine", "id_loss must be 'mse' or 'cosine', not '{}'", id_loss);
-  IRREV_CHECK(keep == "last" || keep == "best" || keep == "best-rsr",
-              "keep must be 'last', 'best' or 'best-rsr', not '{}'", keep);
   IRREV_CHECK(shift >= 0 && shift <= 16, "shift must be in [0, 16] pixels, not {}", shift);
   IRREV_CHECK(id_share > 0 && id_share <= 1, "id_share must be in (0, 1], not {}", id_share);
   IRREV_CHECK(std::isfinite(id_weight) && id_weight >= 0 && mse_weight >= 0 && ssim_weight >= 0,

@@ -30,7 +30,7 @@ InverterLoss::Terms InverterLoss::operator()(const torch::Tensor& recon, const t
     const auto k = std::min<std::int64_t>(n, static_cast<std::int64_t>(std::ceil(m_config.id_share * static_cast<double>(n))));
     auto emb = embed(recon.narrow(0, 0, k));
     auto zk = z.narrow(0, 0, k);
-    t.id = m_config.id_loss == "mse" ? F::mse_loss(emb, zk) : (1.0 - (emb * zk).sum(1)).mean();
+    t.id = m_config.id_loss == IdLoss::mse ? F::mse_loss(emb, zk) : (1.0 - (emb * zk).sum(1)).mean();
   }
   t.total = m_config.mse_weight * t.mse + m_config.ssim_weight * t.ssim + m_config.id_weight * t.id;
   return t;

@@ -125,9 +125,9 @@ void write_losses_csv(const fs::path& path, const json& history) {
 }
 
 /// The figure `keep` ranks epochs by (larger is better), or NaN where the epoch has none.
-double keep_score(const std::string& keep, const json& h) {
-  if (keep == "best") return h.contains("val_loss") && h["val_loss"].is_number() ? -h["val_loss"].get<double>() : NAN;
-  if (keep == "best-rsr") {
+double keep_score(models::KeepPolicy keep, const json& h) {
+  if (keep == models::KeepPolicy::best) return h.contains("val_loss") && h["val_loss"].is_number() ? -h["val_loss"].get<double>() : NAN;
+  if (keep == models::KeepPolicy::best_rsr) {
     if (!h.contains("val_cosine") || !h["val_cosine"].is_number()) return NAN;
     // RSR first; the mean cosine breaks ties (and decides alone without thresholds).
     const double rsr = h.contains("val_rsr_fmr1") && h["val_rsr_fmr1"].is_number() ? h["val_rsr_fmr1"].get<double>() : 0;
@@ -137,7 +137,7 @@ double keep_score(const std::string& keep, const json& h) {
 }
 
 /// The epoch of `history` that `keep` chooses (0 when it chooses none).
-int kept_epoch(const std::string& keep, const json& history) {
+int kept_epoch(models::KeepPolicy keep, const json& history) {
   int best = 0;
   double score = -INFINITY;
   for (const auto& h : history) {
@@ -388,7 +388,7 @@ class InverterTraining {
                  h.value("val_cosine", NAN),
                  h.contains("val_rsr_fmr1") ? fmt::format(", RSR at FMR 1 % {:.1f} %", h["val_rsr_fmr1"].get<double>() * 100) : "",
                  h["samples_per_second"].get<double>());
-    if (m_cfg.keep != "last" && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
+    if (m_cfg.keep != models::KeepPolicy::last && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
       torch::save(m_gen, (m_out / "best_generator.pt.tmp").string());
       fs::rename(m_out / "best_generator.pt.tmp", m_out / "best_generator.pt");
     }
@@ -425,7 +425,7 @@ class InverterTraining {
   /// Rank 0: the kept weights into inverter.pt, and the summary with the final evaluation.
   std::string finish(const std::string& stopped_by) {
     int kept = 0;
-    if (m_cfg.keep != "last" && fs::exists(m_out / "best_generator.pt")) {
+    if (m_cfg.keep != models::KeepPolicy::last && fs::exists(m_out / "best_generator.pt")) {
       torch::load(m_gen, (m_out / "best_generator.pt").string());
       kept = kept_epoch(m_cfg.keep, m_history);
     }
@@ -446,7 +446,7 @@ class InverterTraining {
                  {"epochs", info.epochs_done},
                  {"epochs_planned", m_cfg.epochs},
                  {"stopped_by", stopped_by.empty() ? json(nullptr) : json(stopped_by)},
-                 {"kept", kept > 0 ? fmt::format("epoch {} ({})", kept, m_cfg.keep == "best" ? "lowest validation loss"
+                 {"kept", kept > 0 ? fmt::format("epoch {} ({})", kept, m_cfg.keep == models::KeepPolicy::best ? "lowest validation loss"
                                                                                               : "best validation recognition")
                                    : std::string("last epoch")},
                  {"training_images", m_split.train.size()},

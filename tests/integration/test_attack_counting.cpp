@@ -40,7 +40,7 @@ std::string small_inverter(const data::TemplateSet& set) {
   info.config.generator.stage_sizes = {4, 8, 16, 32};
   info.config.generator.channels = {32, 16, 8, 8};
   info.config.generator.residual_convs = 1;
-  info.config.generator.upsample = "resize";
+  info.config.generator.upsample = models::GeneratorUpsample::resize;
   info.template_dim = set.dim;
   info.extractor_json = set.extractor_json;
   torch::manual_seed(7);

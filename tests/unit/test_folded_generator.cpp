@@ -44,7 +44,7 @@ GeneratorConfig small_resize(int residual_convs) {
   c.stage_sizes = {4, 8, 16};
   c.channels = {32, 16, 8};
   c.residual_convs = residual_convs;
-  c.upsample = "resize";
+  c.upsample = GeneratorUpsample::resize;
   return c;
 }
 }  // namespace

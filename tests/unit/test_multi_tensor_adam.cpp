@@ -15,7 +15,7 @@ GeneratorConfig small() {
   c.stage_sizes = {4, 8, 16};
   c.channels = {16, 8, 4};
   c.residual_convs = 1;
-  c.upsample = "resize";
+  c.upsample = GeneratorUpsample::resize;
   return c;
 }
 

@@ -6,16 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
+
 namespace irrev::models {
+
+/// The generator's upsampling: transposed convolutions (the reference) or a linear layer to the
+/// first stage, then nearest resize + 3x3 conv per stage (4x faster on CPUs).
+enum class GeneratorUpsample { transposed, resize };
+/// The identity term: mse of the embeddings (the reference) or cosine (1 - cos).
+enum class IdLoss { mse, cosine };
+/// Which epoch's weights training keeps (InverterTrainingConfig::keep).
+enum class KeepPolicy { last, best, best_rsr };
 
 struct GeneratorConfig {
   /// Output size of each stage; the first stage starts from the template as a 1x1 map.
   std::vector<int> stage_sizes{4, 8, 16, 30, 58, 112};
   std::vector<int> channels{512, 256, 128, 64, 32, 16};
   int residual_convs = 3;  ///< 3x3 conv + batch norm + ReLU per stage, as a residual
-  /// "transposed": transposed convolutions (the reference); "resize": a linear layer to the
-  /// first stage, then nearest resize + 3x3 conv per stage (4x faster on CPUs).
-  std::string upsample = "transposed";
+  GeneratorUpsample upsample = GeneratorUpsample::transposed;
 
   int output_size() const { return stage_sizes.back(); }
   void validate() const;
@@ -26,7 +34,7 @@ struct InverterTrainingConfig {
   double mse_weight = 1.0;
   double ssim_weight = 0.1;        ///< times (1 - SSIM)
   double id_weight = 0.005;
-  std::string id_loss = "mse";     ///< "mse" of embeddings (reference) or "cosine": 1 - cos
+  IdLoss id_loss = IdLoss::mse;
   /// Share of each batch whose identity term goes through the extractor (its forward and
   /// backward pass is the dearest part of a CPU step); the batch order is shuffled, so its
   /// first ceil(share x batch) samples are a random subset. 1: every sample.
@@ -56,7 +64,7 @@ struct InverterTrainingConfig {
   /// reconstructions are best recognised); "best-rsr": those of the epoch whose validation
   /// reconstructions are recognised most often (type-I RSR at FMR 1 % with thresholds, else the
   /// mean cosine of the re-embedded reconstructions).
-  std::string keep = "last";
+  KeepPolicy keep = KeepPolicy::last;
 
   /// The strongest attacker 2 CPU cores train in about 10 minutes: 64-px output, channels
   /// 256..16, one residual conv, resize upsampling, bf16; the cosine identity loss through the
@@ -69,3 +77,21 @@ struct InverterTrainingConfig {
 };
 
 }  // namespace irrev::models
+
+template <>
+struct irrev::EnumNames<irrev::models::GeneratorUpsample> {
+  static constexpr std::string_view what = "generator upsample";
+  static constexpr std::array<std::string_view, 2> names{"transposed", "resize"};
+};
+
+template <>
+struct irrev::EnumNames<irrev::models::IdLoss> {
+  static constexpr std::string_view what = "id_loss";
+  static constexpr std::array<std::string_view, 2> names{"mse", "cosine"};
+};
+
+template <>
+struct irrev::EnumNames<irrev::models::KeepPolicy> {
+  static constexpr std::string_view what = "keep";
+  static constexpr std::array<std::string_view, 3> names{"last", "best", "best-rsr"};
+};
