@@ -15,16 +15,14 @@ constexpr std::uint64_t kUniformTag = 0x0F1F000000ull;
 constexpr int kMaxExhaustive = 10;  // 10! = 3.6 M entries; 11! would be 40 M
 }  // namespace
 
-std::string PlanSpec::name() const { return fmt::format("b{}-{}", blocks, kind); }
+std::string PlanSpec::name() const { return fmt::format("b{}-{}", blocks, name_of(kind)); }
 
 void PlanSpec::validate(int dim, const std::string& where) const {
-  IRREV_CHECK(kind == "exhaustive" || kind == "stratified" || kind == "fixed-seed" || kind == "uniform",
-              "{}: plan kind '{}' is unknown (exhaustive, stratified, fixed-seed, uniform)", where, kind);
   IRREV_CHECK(blocks >= 2 && blocks <= protect::kMaxBlocks, "{}: blocks = {} is outside 2..{}", where, blocks,
               protect::kMaxBlocks);
   if (dim > 0)
     IRREV_CHECK(dim % blocks == 0, "{}: {} blocks do not divide a {}-D template", where, blocks, dim);
-  IRREV_CHECK(kind != "exhaustive" || blocks <= kMaxExhaustive,
+  IRREV_CHECK(kind != PlanKind::exhaustive || blocks <= kMaxExhaustive,
               "{}: an exhaustive plan of {} blocks has {}! permutations; use stratified or uniform above {} blocks",
               where, blocks, blocks, kMaxExhaustive);
   IRREV_CHECK(per_complexity >= 1, "{}: per_complexity must be >= 1", where);
@@ -32,9 +30,9 @@ void PlanSpec::validate(int dim, const std::string& where) const {
 }
 
 std::string PlanSpec::to_json() const {
-  nlohmann::json j{{"blocks", blocks}, {"kind", kind}, {"seed", seed}};
-  if (kind == "stratified") j["per_complexity"] = per_complexity;
-  if (kind == "uniform") j["samples"] = samples;
+  nlohmann::json j{{"blocks", blocks}, {"kind", name_of(kind)}, {"seed", seed}};
+  if (kind == PlanKind::stratified) j["per_complexity"] = per_complexity;
+  if (kind == PlanKind::uniform) j["samples"] = samples;
   return j.dump();
 }
 
@@ -42,7 +40,7 @@ PlanSpec PlanSpec::from_json(const std::string& text) {
   const auto j = nlohmann::json::parse(text);
   PlanSpec spec;
   spec.blocks = j.at("blocks").get<int>();
-  spec.kind = j.at("kind").get<std::string>();
+  spec.kind = enum_from_name<PlanKind>(j.at("kind").get<std::string>(), "plan");
   spec.seed = j.at("seed").get<std::uint64_t>();
   if (j.contains("per_complexity")) spec.per_complexity = j["per_complexity"].get<int>();
   if (j.contains("samples")) spec.samples = j["samples"].get<std::int64_t>();
@@ -58,12 +56,12 @@ Plan make_plan(const PlanSpec& spec) {
     plan.complexity.push_back(protect::complexity(p));
     plan.permutations.push_back(std::move(p));
   };
-  if (spec.kind == "exhaustive") {
+  if (spec.kind == PlanKind::exhaustive) {
     const auto total = static_cast<std::uint64_t>(protect::factorial(n));
     for (auto& p : protect::permutations_in_rank_range(n, 0, total)) add(std::move(p));
-  } else if (spec.kind == "fixed-seed") {
+  } else if (spec.kind == PlanKind::fixed_seed) {
     for (auto& p : protect::fixed_seed_permutations(n, spec.seed)) add(std::move(p));
-  } else if (spec.kind == "stratified") {
+  } else if (spec.kind == PlanKind::stratified) {
     for (int k : protect::complexities(n)) {
       // Distinct draws: a complexity with fewer permutations than asked is taken whole.
       const protect::u128 exist = protect::count_with_complexity(n, k);

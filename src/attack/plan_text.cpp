@@ -18,7 +18,7 @@ PlanSpec parse_plan(const std::string& text, std::uint64_t seed, const std::stri
   IRREV_CHECK(parts.size() == 2 || parts.size() == 3, "{}", bad());
   PlanSpec s;
   s.seed = seed;
-  s.kind = parts[1];
+  s.kind = enum_from_name<PlanKind>(parts[1], fmt::format("{}: plan '{}'", where, text));
   try {
     std::size_t used = 0;
     s.blocks = std::stoi(parts[0], &used);
@@ -26,9 +26,9 @@ PlanSpec parse_plan(const std::string& text, std::uint64_t seed, const std::stri
     if (parts.size() == 3) {
       const long long n = std::stoll(parts[2], &used);
       IRREV_CHECK(used == parts[2].size() && n > 0, "{}", bad());
-      IRREV_CHECK(s.kind == "stratified" || s.kind == "uniform", "{}: plan '{}': only stratified and uniform plans take N",
+      IRREV_CHECK(s.kind == PlanKind::stratified || s.kind == PlanKind::uniform, "{}: plan '{}': only stratified and uniform plans take N",
                   where, text);
-      if (s.kind == "stratified") s.per_complexity = static_cast<int>(n);
+      if (s.kind == PlanKind::stratified) s.per_complexity = static_cast<int>(n);
       else s.samples = n;
     }
   } catch (const std::logic_error&) {

@@ -85,7 +85,7 @@ std::vector<ExpectedRsr> expected_rsr_uniform(const Plan& plan, const std::vecto
     e.blocks = n;
     e.type = m.type;
     e.fmr = m.fmr;
-    if (plan.spec.kind == "uniform") {
+    if (plan.spec.kind == PlanKind::uniform) {
       // The draws are PE-MIU's own distribution: their plain mean estimates the expectation.
       double sum = 0, weight = 0;
       for (const auto& r : rows)

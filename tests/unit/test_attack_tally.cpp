@@ -50,7 +50,7 @@ TEST(RsrSummary, MeanSpreadAndExpectationOverComplexities) {
   // 4 blocks, stratified 2 per complexity: entries k = 0, 2, 2, 3, 3, 4, 4.
   Plan plan;
   plan.spec.blocks = 4;
-  plan.spec.kind = "stratified";
+  plan.spec.kind = attack::PlanKind::stratified;
   plan.complexity = {0, 2, 2, 3, 3, 4, 4};
   plan.permutations.resize(7);
   PlanTally t(4, 7);
@@ -86,7 +86,7 @@ TEST(RsrSummary, MeanSpreadAndExpectationOverComplexities) {
 TEST(RsrSummary, NoExpectationWhenAComplexityIsMissing) {
   Plan plan;
   plan.spec.blocks = 4;
-  plan.spec.kind = "stratified";
+  plan.spec.kind = attack::PlanKind::stratified;
   plan.complexity = {0, 2};
   plan.permutations.resize(2);
   PlanTally t(4, 2);

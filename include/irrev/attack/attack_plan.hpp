@@ -6,17 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
 #include "irrev/protect/permutation.hpp"
 
 namespace irrev::attack {
 
+/// exhaustive: all n! in rank order (n <= 10); stratified: up to `per_complexity` distinct
+/// uniform draws per complexity (all of them where fewer exist); fixed-seed: one permutation per
+/// complexity, as the reference study; uniform: `samples` draws of PE-MIU's own uniform
+/// distribution.
+enum class PlanKind { exhaustive, stratified, fixed_seed, uniform };
+
 struct PlanSpec {
   int blocks = 8;                    ///< n: the template is cut into n blocks of D / n values
-  /// "exhaustive": all n! in rank order (n <= 10); "stratified": up to `per_complexity`
-  /// distinct uniform draws per complexity (all of them where fewer exist); "fixed-seed": one
-  /// permutation per complexity, as the reference study; "uniform": `samples` draws of PE-MIU's
-  /// own uniform distribution.
-  std::string kind = "exhaustive";
+  PlanKind kind = PlanKind::exhaustive;
   int per_complexity = 8;
   std::int64_t samples = 1000;
   std::uint64_t seed = 2021;
@@ -46,3 +49,9 @@ Plan make_plan(const PlanSpec& spec);
 double uniform_weight(int n, int k);
 
 }  // namespace irrev::attack
+
+template <>
+struct irrev::EnumNames<irrev::attack::PlanKind> {
+  static constexpr std::string_view what = "plan kind";
+  static constexpr std::array<std::string_view, 4> names{"exhaustive", "stratified", "fixed-seed", "uniform"};
+};
