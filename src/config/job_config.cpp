@@ -287,13 +287,12 @@ void read_verify(const toml::table& root, JobConfig& c, const std::string& where
     c.protocols.clear();
     for (const auto& p : *arr) {
       auto s = p.value<std::string>();
-      IRREV_CHECK(s && (*s == "lfw-view2" || *s == "error-rates"),
-                  "{}: verify.protocols: unknown protocol (known: lfw-view2, error-rates)", at(where, p));
-      c.protocols.push_back(*s);
+      IRREV_CHECK(s, "{}: verify.protocols holds strings such as \"error-rates\"", at(where, p));
+      c.protocols.push_back(enum_from_name<pipeline::VerifyProtocol>(*s, at(where, p) + ": verify.protocols"));
     }
   }
   read_block_sizes(*t, "verify.", c.verify_blocks, where);
-  read_choice(*t, "pairs", c.verify_pairs, {"lfw-view2", "all-vs-all", "both"}, "verify.", where);
+  read_enum(*t, "pairs", c.verify_pairs, "verify.", where);
   read(*t, "seed", c.seed, "verify.", where);
 }
 
@@ -352,17 +351,16 @@ void read_modes(const toml::table& t, JobConfig& c, const std::string& where) {
     IRREV_CHECK(!t.get("unshuffle"), "{}: give either attack.modes or attack.unshuffle, not both", at(where, *m));
     c.attack_modes.clear();
     for (const auto& e : *arr) {
-      auto mode = e.value<std::string>();
-      IRREV_CHECK(mode && (*mode == "plain" || *mode == "unshuffled"),
-                  "{}: attack.modes: each mode is \"plain\" or \"unshuffled\"", at(where, e));
-      IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), *mode) == c.attack_modes.end(),
-                  "{}: attack.modes names \"{}\" twice", at(where, e), *mode);
-      c.attack_modes.push_back(*mode);
+      auto name = e.value<std::string>();
+      IRREV_CHECK(name, "{}: attack.modes holds strings such as \"plain\"", at(where, e));
+      const auto mode = enum_from_name<pipeline::AttackMode>(*name, at(where, e) + ": attack.modes");
+      IRREV_CHECK(!c.has_mode(mode), "{}: attack.modes names \"{}\" twice", at(where, e), *name);
+      c.attack_modes.push_back(mode);
     }
   }
   bool unshuffle = false;
   read(t, "unshuffle", unshuffle, "attack.", where);
-  if (unshuffle) c.attack_modes = {"unshuffled"};
+  if (unshuffle) c.attack_modes = {pipeline::AttackMode::unshuffled};
 }
 
 void read_attack(const toml::table& root, JobConfig& c, const std::string& where) {
@@ -400,8 +398,7 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   read(*t, "checkpoint_seconds", a.checkpoint_seconds, p, where);
   read(*t, "unit_deadline_factor", a.unit_deadline_factor, p, where);
   a.validate(where + " [attack]");
-  IRREV_CHECK(std::find(c.protocols.begin(), c.protocols.end(), "error-rates") != c.protocols.end() &&
-                  c.verify_pairs != "lfw-view2",
+  IRREV_CHECK(c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_pairs),
               "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
               "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
   IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);
@@ -463,8 +460,7 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   read_attack(root, c, where);
   read_gender(root, c, where);
   if (c.has_train_set && c.attack) {
-    IRREV_CHECK(std::find(c.attack_modes.begin(), c.attack_modes.end(), "unshuffled") == c.attack_modes.end() &&
-                    c.attack_settings.targeted_max_complexity < 0,
+    IRREV_CHECK(!c.has_mode(pipeline::AttackMode::unshuffled) && c.attack_settings.targeted_max_complexity < 0,
                 "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
                 "block-position model on [data]'s training identities, which a job with its own training set does not have",
                 where);

@@ -102,7 +102,7 @@ class JobRun {
   std::string train_inverter(const config::ExtractorEntry& e, const std::string& ekey, const std::string& vkey,
                              const std::string& train_ekey);
   /// One attack of `e` in `mode`; false when a signal stopped it (the job ends, resumable).
-  bool attack(const config::ExtractorEntry& e, const std::string& tkey, const std::string& mode);
+  bool attack(const config::ExtractorEntry& e, const std::string& tkey, AttackMode mode);
   void gender(const config::ExtractorEntry& e);
 
   const dist::Communicator& m_comm;
@@ -233,8 +233,7 @@ std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& cr
 std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& ekey) {
   const std::string templates = m_job.templates_path(e.name);
   std::string vkey;
-  const auto& protocols = m_job.protocols;
-  if (std::find(protocols.begin(), protocols.end(), "error-rates") != protocols.end()) {
+  if (m_job.has_protocol(VerifyProtocol::error_rates)) {
     // Only the block sizes this extractor's D admits (128-D takes 16, 32, 64, 128; 512-D too).
     // Rank 0 reads D from the file's shape and broadcasts it: the broadcast also holds the
     // other ranks until rank 0 has written the templates.
@@ -247,12 +246,12 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
     vo.blocks.clear();
     for (int b : m_job.verify_blocks)
       if (dim % static_cast<std::uint64_t>(b) == 0) vo.blocks.push_back(b);
-    vo.view2 = m_job.verify_pairs != "all-vs-all";
-    vo.all_vs_all = m_job.verify_pairs != "lfw-view2";
+    vo.view2 = has_view2(m_job.verify_pairs);
+    vo.all_vs_all = has_all_vs_all(m_job.verify_pairs);
     vo.seed = m_job.seed;
     vo.out = m_job.verify_path(e.name);
     vo.progress = m_options.progress;
-    vkey = json{{"templates", ekey}, {"blocks", vo.blocks}, {"pairs", m_job.verify_pairs}, {"seed", m_job.seed}}.dump();
+    vkey = json{{"templates", ekey}, {"blocks", vo.blocks}, {"pairs", name_of(m_job.verify_pairs)}, {"seed", m_job.seed}}.dump();
     if (must_run(up_to_date(vo.out, vkey) && vo.all_vs_all)) {
       auto rows = run_verify(m_comm, vo);
       if (m_comm.is_master()) {
@@ -269,13 +268,11 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
   if (m_comm.is_master()) {
     auto set = data::read_template_set(templates);
     json v{{"templates", set.count}, {"dim", set.dim}};
-    for (const auto& p : protocols) {
-      if (p == "lfw-view2" && !set.pairs.pairs.empty()) {
-        auto acc = verify_lfw_view2(set);
-        v["lfw_10fold_accuracy"] = acc.mean;
-        v["lfw_10fold_std"] = acc.std;
-        spdlog::info("verify: {} LFW 10-fold accuracy {:.4f} +- {:.4f}", e.name, acc.mean, acc.std);
-      }
+    if (m_job.has_protocol(VerifyProtocol::lfw_view2) && !set.pairs.pairs.empty()) {
+      auto acc = verify_lfw_view2(set);
+      v["lfw_10fold_accuracy"] = acc.mean;
+      v["lfw_10fold_std"] = acc.std;
+      spdlog::info("verify: {} LFW 10-fold accuracy {:.4f} +- {:.4f}", e.name, acc.mean, acc.std);
     }
     m_summary["extractors"][e.name] = v;
   }
@@ -322,7 +319,7 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   return tkey;
 }
 
-bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, const std::string& mode) {
+bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, AttackMode mode) {
   AttackOptions ao;
   ao.templates = m_job.templates_path(e.name);
   ao.crops = m_job.crops_path();
@@ -331,7 +328,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, co
   ao.thresholds = m_job.verify_path(e.name);
   ao.out = m_job.attack_path(e.name, mode);
   ao.settings = m_job.attack_settings;
-  ao.settings.unshuffle = mode == "unshuffled";
+  ao.settings.unshuffle = mode == AttackMode::unshuffled;
   auto& sel = ao.settings.selection;
   if (m_job.genders.empty() && m_job.layout != data::ImageLayout::list && sel.gender_balanced) {
     if (m_comm.is_master())
@@ -346,7 +343,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, co
                                 {"settings", json::parse(attack_settings_json(ao.settings))}}
                                .dump();
   // summary.json: "attack" holds the plain attacks, "attack_<mode>" the others, by extractor.
-  const std::string section = mode == "plain" ? "attack" : "attack_" + mode;
+  const std::string section = mode == AttackMode::plain ? "attack" : "attack_" + name_of(mode);
   if (!must_run(up_to_date(ao.out, akey))) {
     if (m_comm.is_master()) {
       spdlog::info("attack: '{}' is up to date, skipped", ao.out);

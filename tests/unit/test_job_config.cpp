@@ -197,7 +197,7 @@ folds = 5
   const auto c = config::parse_job(with_run, "job.toml");
   EXPECT_TRUE(c.share_with_group);
   EXPECT_EQ(c.verify_blocks, (std::vector<int>{32, 64}));
-  EXPECT_EQ(c.verify_pairs, "both");
+  EXPECT_EQ(c.verify_pairs, pipeline::PairSet::both);
   EXPECT_EQ(c.seed, 7u);
   EXPECT_EQ(c.inverter.epochs, 3);
   EXPECT_DOUBLE_EQ(c.inverter.id_share, 0.5);
@@ -205,10 +205,10 @@ folds = 5
   EXPECT_EQ(c.inverter.shift, 3);
   EXPECT_EQ(c.inverter.keep, models::KeepPolicy::best_rsr);
   EXPECT_EQ(c.inverter_trainers, 2);
-  EXPECT_EQ(c.attack_modes, (std::vector<std::string>{"plain", "unshuffled"}));
+  EXPECT_EQ(c.attack_modes, (std::vector<pipeline::AttackMode>{pipeline::AttackMode::plain, pipeline::AttackMode::unshuffled}));
   EXPECT_EQ(c.attack_settings.unshuffle_model, attack::UnshuffleModel::full);
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
-  EXPECT_EQ(c.attack_path("fr_feature", "unshuffled"), "runs/x/attack_fr_feature_unshuffled.h5");
+  EXPECT_EQ(c.attack_path("fr_feature", pipeline::AttackMode::unshuffled), "runs/x/attack_fr_feature_unshuffled.h5");
   EXPECT_EQ(c.gender_blocks, (std::vector<int>{64}));
   EXPECT_EQ(c.gender_folds, 5);
   auto replaced = [&](const std::string& from, const std::string& to) {
@@ -230,7 +230,7 @@ folds = 5
   EXPECT_NE(bad("blocks = [64]", "blocks = [0]").find("block sizes are positive"), std::string::npos);
   // attack.unshuffle = true alone still means the unshuffled attack only.
   const auto old = config::parse_job(replaced("modes = [\"plain\", \"unshuffled\"]", "unshuffle = true"), "job.toml");
-  EXPECT_EQ(old.attack_modes, std::vector<std::string>{"unshuffled"});
+  EXPECT_EQ(old.attack_modes, std::vector<pipeline::AttackMode>{pipeline::AttackMode::unshuffled});
 }
 
 TEST(JobConfig, ExpandsVariablesAndRefusesUnsetOnes) {

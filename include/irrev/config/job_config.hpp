@@ -2,6 +2,7 @@
 /// The typed job configuration that `irrev run JOB.toml` executes, parsed and validated once
 /// before any work: an unknown key, a wrong type or a bad value stops with the file, line and
 /// key. Relative paths are taken from the current directory; "~" and "${VAR}" are expanded.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/data/image_layouts.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
+#include "irrev/pipeline/verify_pe_miu.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter_config.hpp"
 #include "irrev/vision/face_cropper.hpp"
@@ -62,9 +64,9 @@ struct JobConfig {
   std::int64_t embed_batch = 16;
   std::vector<ExtractorEntry> extractors;
   // [verify]
-  std::vector<std::string> protocols{"lfw-view2"};  ///< lfw-view2 and/or error-rates
+  std::vector<pipeline::VerifyProtocol> protocols{pipeline::VerifyProtocol::lfw_view2};
   std::vector<int> verify_blocks{16, 32, 64, 128};  ///< error-rates: those that divide D
-  std::string verify_pairs = "both";                ///< error-rates: lfw-view2, all-vs-all, both
+  pipeline::PairSet verify_pairs = pipeline::PairSet::both;  ///< error-rates
   std::uint64_t seed = 2021;                         ///< key of the PE-MIU permutations
   std::string verify_path(const std::string& extractor) const {
     return stage_dir() + "/verify_" + extractor + ".h5";
@@ -82,13 +84,18 @@ struct JobConfig {
   /// The attack's settings (pipeline::AttackSettings' defaults unless [attack] sets them); the
   /// job runner sets `unshuffle` per mode.
   pipeline::AttackSettings attack_settings;
-  /// The attacks run on each extractor's templates, in this order: "plain" inverts the protected
-  /// template as it is; "unshuffled" first puts its blocks back in the order a block-position
-  /// model finds (no second sample). The job key `attack.unshuffle = true` means ["unshuffled"].
-  std::vector<std::string> attack_modes{"plain"};
+  /// The attacks run on each extractor's templates, in this order. The job key
+  /// `attack.unshuffle = true` means ["unshuffled"].
+  std::vector<pipeline::AttackMode> attack_modes{pipeline::AttackMode::plain};
+  bool has_mode(pipeline::AttackMode m) const {
+    return std::find(attack_modes.begin(), attack_modes.end(), m) != attack_modes.end();
+  }
   /// attack_<extractor>.h5 for the plain attack, attack_<extractor>_<mode>.h5 for the others.
-  std::string attack_path(const std::string& extractor, const std::string& mode = "plain") const {
-    return out_dir + "/attack_" + extractor + (mode == "plain" ? "" : "_" + mode) + ".h5";
+  std::string attack_path(const std::string& extractor, pipeline::AttackMode mode = pipeline::AttackMode::plain) const {
+    return out_dir + "/attack_" + extractor + (mode == pipeline::AttackMode::plain ? "" : "_" + name_of(mode)) + ".h5";
+  }
+  bool has_protocol(pipeline::VerifyProtocol p) const {
+    return std::find(protocols.begin(), protocols.end(), p) != protocols.end();
   }
 
   // [gender]: present = the stage runs, for every extractor

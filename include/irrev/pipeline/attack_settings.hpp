@@ -13,6 +13,10 @@
 
 namespace irrev::pipeline {
 
+/// plain inverts the protected template as it is; unshuffled first puts its blocks back in the
+/// order a block-position model finds (no second sample).
+enum class AttackMode { plain, unshuffled };
+
 struct AttackSettings {
   std::vector<attack::PlanSpec> plans;
   attack::SelectionSpec selection;
@@ -44,3 +48,9 @@ struct AttackSettings {
 };
 
 }  // namespace irrev::pipeline
+
+template <>
+struct irrev::EnumNames<irrev::pipeline::AttackMode> {
+  static constexpr std::string_view what = "attack mode";
+  static constexpr std::array<std::string_view, 2> names{"plain", "unshuffled"};
+};

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
 #include "irrev/metrics/error_rates.hpp"
 
 namespace irrev::dist {
@@ -21,6 +22,13 @@ class Communicator;
 }
 
 namespace irrev::pipeline {
+
+/// lfw-view2: LFW's 10-fold accuracy; error-rates: PE-MIU's error rates per block size.
+enum class VerifyProtocol { lfw_view2, error_rates };
+/// The pairs the error-rates protocol scores: LFW View 2's, every pair of the set, or both.
+enum class PairSet { lfw_view2, all_vs_all, both };
+inline bool has_view2(PairSet p) { return p != PairSet::all_vs_all; }
+inline bool has_all_vs_all(PairSet p) { return p != PairSet::lfw_view2; }
 
 struct VerifyOptions {
   std::string templates;
@@ -54,3 +62,15 @@ std::string verify_table_csv(const std::vector<VerifyRow>& rows);
 std::string verify_table_json(const std::vector<VerifyRow>& rows);
 
 }  // namespace irrev::pipeline
+
+template <>
+struct irrev::EnumNames<irrev::pipeline::VerifyProtocol> {
+  static constexpr std::string_view what = "protocol";
+  static constexpr std::array<std::string_view, 2> names{"lfw-view2", "error-rates"};
+};
+
+template <>
+struct irrev::EnumNames<irrev::pipeline::PairSet> {
+  static constexpr std::string_view what = "pairs";
+  static constexpr std::array<std::string_view, 3> names{"lfw-view2", "all-vs-all", "both"};
+};
