@@ -31,39 +31,9 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--all-subjects", *all_subjects, "Select from every subject, not only the evaluation identities");
   sub->add_flag("--no-gender-balance", *unbalanced, "Do not balance female and male subjects");
-  sub->add_option("--batch", o->settings.batch, "Templates per forward pass")->check(CLI::Range(1, 65536))->capture_default_str();
-  sub->add_option("--templates-per-unit", o->settings.templates_per_unit, "Templates per work unit (a multiple of --batch)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--permutations-per-unit", o->settings.entries_per_unit, "Permutations per work unit")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--device", o->settings.device, "cpu, or cuda (one GPU per worker by local rank)")->capture_default_str();
-  add_enum_option(sub, "--precision", o->settings.precision,
-                  "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA");
   sub->add_flag("--unshuffle", o->settings.unshuffle,
                 "Recover the block order with a block-position model before inverting (no second sample)");
-  add_enum_option(sub, "--unshuffle-model", o->settings.unshuffle_model,
-                  "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)");
-  sub->add_option("--targeted", o->settings.targeted_max_complexity,
-                  "Also count the targeted attack on templates estimated at this complexity or below")
-      ->check(CLI::NonNegativeNumber);
-  add_enum_option(sub, "--upsampling", o->settings.upsampling,
-                  "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed (cuDNN's own)");
-  sub->add_flag("--cuda-graph", o->settings.cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
-  sub->add_flag("--fused-relu", o->settings.fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
-  add_enum_option(sub, "--layout", o->settings.layout,
-                  "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw");
-  sub->add_flag("--cudnn-benchmark", o->settings.cudnn_benchmark,
-                "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
-  sub->add_option("--checkpoint-seconds", o->settings.checkpoint_seconds, "Seconds between checkpoints")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  sub->add_option("--unit-deadline-factor", o->settings.unit_deadline_factor,
-                  "A unit not back within this many times the mean unit time (at least 10 s) goes to another worker "
-                  "(0: no deadline)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_settings_options(sub, o->settings);
   return {sub, [=, &g](const dist::Communicator& comm) {
             for (const auto& p : *plans) o->settings.plans.push_back(attack::parse_plan(p, *seed, "--plan"));
             if (*all_subjects) o->settings.selection.subjects = "all";

@@ -3,7 +3,9 @@
 // returns the action that runs it once MPI is up. Actions return the process exit code.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,25 @@ CLI::Option* add_enum_option(CLI::App* sub, const std::string& flag, E& target, 
           flag, [&target, flag](const std::string& s) { target = enum_from_name<E>(s, flag); }, help)
       ->check(CLI::IsMember(names_of<E>()))
       ->default_str(name_of(target));
+}
+
+/// The options of a settings struct's option list (`each_option(visit)`): each key becomes a
+/// flag (--key with '-' for '_'): a switch for a bool, a choice of names for an enum, a value
+/// otherwise, with the field's value as its default.
+template <class Settings>
+void add_settings_options(CLI::App* sub, Settings& settings) {
+  settings.each_option([sub](const char* key, auto& field, const char* help) {
+    using T = std::decay_t<decltype(field)>;
+    std::string flag = std::string("--") + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if constexpr (std::is_same_v<T, bool>) {
+      sub->add_flag(flag, field, help);
+    } else if constexpr (std::is_enum_v<T>) {
+      add_enum_option(sub, flag, field, help);
+    } else {
+      sub->add_option(flag, field, help)->capture_default_str();
+    }
+  });
 }
 
 /// Print `text` on stdout from rank 0 only.

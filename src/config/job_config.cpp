@@ -80,6 +80,16 @@ void read_enum(const toml::table& t, const std::string& key, E& out, const std::
   out = enum_from_name<E>(name, where);
 }
 
+/// `read`, or `read_enum` for an enum field: what a settings struct's option list needs.
+template <class T>
+void read_any(const toml::table& t, const std::string& key, T& out, const std::string& prefix, const std::string& where) {
+  if constexpr (std::is_enum_v<T>) {
+    read_enum(t, key, out, prefix, where);
+  } else {
+    read(t, key, out, prefix, where);
+  }
+}
+
 const toml::table* table(const toml::table& t, const std::string& key, const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return nullptr;
@@ -367,12 +377,11 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   const auto* t = table(root, "attack", where);
   if (!t) return;
   const std::string p = "attack.";
-  only_keys(*t, p, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "batch", "templates_per_unit",
-                    "permutations_per_unit", "device", "precision", "cuda_graph", "upsampling", "fused_relu", "layout",
-                    "cudnn_benchmark", "modes", "unshuffle", "unshuffle_model", "targeted", "checkpoint_seconds",
-                    "unit_deadline_factor"}, where);
-  c.attack = true;
   auto& a = c.attack_settings;
+  std::set<std::string> keys{"plans", "seed", "max_templates", "subjects", "gender_balanced", "modes", "unshuffle"};
+  a.each_option([&](const char* key, auto&, const char*) { keys.insert(key); });
+  only_keys(*t, p, keys, where);
+  c.attack = true;
   std::uint64_t seed = 2021;
   read(*t, "seed", seed, p, where);
   read_plans(*t, seed, a, where);
@@ -382,21 +391,8 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   read(*t, "subjects", sel.subjects, p, where);
   read(*t, "gender_balanced", sel.gender_balanced, p, where);
   sel.validate(where + " [attack]");
-  read(*t, "batch", a.batch, p, where);
-  read(*t, "templates_per_unit", a.templates_per_unit, p, where);
-  read(*t, "permutations_per_unit", a.entries_per_unit, p, where);
-  read(*t, "device", a.device, p, where);
-  read_enum(*t, "precision", a.precision, p, where);
-  read(*t, "cuda_graph", a.cuda_graph, p, where);
-  read_enum(*t, "upsampling", a.upsampling, p, where);
-  read(*t, "fused_relu", a.fused_relu, p, where);
-  read_enum(*t, "layout", a.layout, p, where);
-  read(*t, "cudnn_benchmark", a.cudnn_benchmark, p, where);
+  a.each_option([&](const char* key, auto& field, const char*) { read_any(*t, key, field, p, where); });
   read_modes(*t, c, where);
-  read_enum(*t, "unshuffle_model", a.unshuffle_model, p, where);
-  read(*t, "targeted", a.targeted_max_complexity, p, where);
-  read(*t, "checkpoint_seconds", a.checkpoint_seconds, p, where);
-  read(*t, "unit_deadline_factor", a.unit_deadline_factor, p, where);
   a.validate(where + " [attack]");
   IRREV_CHECK(c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_pairs),
               "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "

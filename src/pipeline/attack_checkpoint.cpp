@@ -11,14 +11,14 @@ namespace irrev::pipeline::detail {
 using nlohmann::json;
 
 std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
-                                  std::int64_t per_templates) {
+                                  std::int64_t per_templates, std::uint64_t order_seed) {
   std::vector<AttackUnit> units;
   for (std::size_t p = 0; p < plans.size(); ++p)
     for (std::int64_t e = 0; e < plans[p].size(); e += per_entries)
       for (std::int64_t t = 0; t < templates; t += per_templates)
         units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
                          std::min(t + per_templates, templates)});
-  protect::KeyedStream s(kUnitOrderSeed, 0, 0);
+  protect::KeyedStream s(order_seed, 0, 0);
   protect::keyed_shuffle(units, s);
   return units;
 }

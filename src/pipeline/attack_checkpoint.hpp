@@ -20,15 +20,12 @@ struct AttackUnit {
   std::int64_t samples() const { return entries * (t1 - t0); }
 };
 
-/// Key of the units' shuffled order (part of the checkpoint's key).
-constexpr std::uint64_t kUnitOrderSeed = 0x756e6974;  // "unit"
-
 /// The work units, in a fixed shuffled order: a job stopped part-way (a time limit, a signal)
 /// has then finished a uniform sample of each plan's permutations and of the template shards,
 /// so its partial table (irrev status) is unbiased and its samples/s steady. The final counts
 /// do not depend on the order.
 std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
-                                  std::int64_t per_templates);
+                                  std::int64_t per_templates, std::uint64_t order_seed);
 
 /// What the master has merged: a tally per plan and the finished units.
 struct AttackState {

@@ -184,7 +184,7 @@ std::string attack_key(const AttackOptions& o, const PreparedAttack& a) {
               {"extractor", a.extractor_sha},
               {"thresholds", {a.thresholds.fmr_0_1, a.thresholds.fmr_1}},
               {"settings", json::parse(attack_settings_json(o.settings))},
-              {"unit_order", fmt::format("shuffled {}", kUnitOrderSeed)},
+              {"unit_order", fmt::format("shuffled {}", o.settings.unit_order_seed)},
               {"outcomes", attack::kOutcomes}}
       .dump();
 }

@@ -170,7 +170,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   const bool computes = comm.size() == 1 || !comm.is_master();
   const std::string device = device_for_rank(st.device, comm);
   const auto a = detail::prepare_attack(o, computes ? device : "cpu");
-  const auto units = detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit);
+  const auto units = detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit,
+                                       st.unit_order_seed);
   detail::AttackRunFigures fig;
   fig.ranks = comm.size();
   fig.units = static_cast<std::int64_t>(units.size());

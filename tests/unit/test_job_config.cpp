@@ -187,6 +187,7 @@ modes = ["plain", "unshuffled"]
 unshuffle_model = "full"
 unit_deadline_factor = 4
 checkpoint_seconds = 30
+unit_order_seed = 9
 [gender]
 blocks = [64]
 folds = 5
@@ -208,6 +209,7 @@ folds = 5
   EXPECT_EQ(c.attack_modes, (std::vector<pipeline::AttackMode>{pipeline::AttackMode::plain, pipeline::AttackMode::unshuffled}));
   EXPECT_EQ(c.attack_settings.unshuffle_model, attack::UnshuffleModel::full);
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
+  EXPECT_EQ(c.attack_settings.unit_order_seed, 9u);
   EXPECT_EQ(c.attack_path("fr_feature", pipeline::AttackMode::unshuffled), "runs/x/attack_fr_feature_unshuffled.h5");
   EXPECT_EQ(c.gender_blocks, (std::vector<int>{64}));
   EXPECT_EQ(c.gender_folds, 5);

@@ -42,9 +42,46 @@ struct AttackSettings {
   /// A work unit not returned within this multiple of the mean unit time (at least 10 s) goes
   /// to another worker, and its rank is reported as stalled; 0: wait for ever.
   double unit_deadline_factor = 10;
+  /// Key of the work units' shuffled order. A job stopped part-way has finished a uniform sample
+  /// of each plan's permutations and of the template shards under any key, and the final
+  /// counts do not depend on it; a second key gives a second, independent partial sample. Part
+  /// of the checkpoint's key (its finished units are numbered in this order).
+  std::uint64_t unit_order_seed = 0x756e6974;  // "unit"
 
   /// Throws irrev::Error naming `where` (a job file, or the command line) for a value out of range.
   void validate(const std::string& where) const;
+
+  /// The settings a user sets by name, each once: its key in a job's [attack] table (the
+  /// command-line flag is the key with '-' for '_': --templates-per-unit), the field, and its
+  /// help. The job reader (config/job_config.cpp) and `irrev attack` (app/cmd_attack.cpp) both
+  /// walk this list; `visit(key, field, help)` is called for each. The plans, their seed, the
+  /// selection and the attack's mode are read apart: they are not one field each.
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("batch", batch, "Templates per forward pass");
+    visit("templates_per_unit", templates_per_unit, "Templates per work unit (a multiple of the batch)");
+    visit("permutations_per_unit", entries_per_unit, "Permutations per work unit");
+    visit("device", device, "cpu, or cuda (one GPU per worker by local rank)");
+    visit("precision", precision, "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all "
+                                  "on CUDA");
+    visit("cuda_graph", cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
+    visit("upsampling", upsampling, "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed "
+                                    "(cuDNN's own)");
+    visit("fused_relu", fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
+    visit("layout", layout, "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw");
+    visit("cudnn_benchmark", cudnn_benchmark,
+          "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
+    visit("unshuffle_model", unshuffle_model,
+          "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)");
+    visit("targeted", targeted_max_complexity,
+          "Also count the targeted attack on templates estimated at this complexity or below (-1: none)");
+    visit("checkpoint_seconds", checkpoint_seconds, "Seconds between checkpoints");
+    visit("unit_deadline_factor", unit_deadline_factor,
+          "A unit not back within this many times the mean unit time (at least 10 s) goes to another worker "
+          "(0: no deadline)");
+    visit("unit_order_seed", unit_order_seed, "Key of the work units' shuffled order (the final counts do not "
+                                              "depend on it)");
+  }
 };
 
 }  // namespace irrev::pipeline
