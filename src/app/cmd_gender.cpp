@@ -11,15 +11,10 @@ Command add_gender(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<pipeline::GenderOptions>();
   sub->add_option("--templates", o->templates, "templates.h5")->required();
   sub->add_option("--crops", o->crops, "crops.h5 of the same images")->required();
-  sub->add_option("--blocks", o->blocks, "Values per block of the PE-MIU rows")
-      ->delimiter(',')
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
   sub->add_option("--inverter", o->inverter, "inverter.pt: adds the re-embedded reconstructions");
   sub->add_option("--extractor", o->extractor, "The extractor (.pt) that re-embeds them");
   sub->add_option("--device", o->device, "cpu or cuda (reconstructions)")->capture_default_str();
-  sub->add_option("--max-templates", o->max_templates, "At most this many templates (0: all)")->check(CLI::NonNegativeNumber);
-  sub->add_option("--folds", o->folds, "Cross-validation folds")->check(CLI::Range(2, 1000))->capture_default_str();
+  add_settings_options(sub, o->settings);
   sub->add_option("--seed", o->seed, "Key of folds, subset and PE-MIU permutations")->capture_default_str();
   sub->add_option("--csv", o->out_csv, "Write the table here (paper_gender_svm.csv's columns)");
   return {sub, [o, &g](const dist::Communicator& comm) {

@@ -73,6 +73,8 @@ void add_settings_options(CLI::App* sub, Settings& settings) {
       sub->add_flag(flag, field, help);
     } else if constexpr (std::is_enum_v<T>) {
       add_enum_option(sub, flag, field, help);
+    } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+      sub->add_option(flag, field, help)->delimiter(',')->capture_default_str();
     } else {
       sub->add_option(flag, field, help)->capture_default_str();
     }

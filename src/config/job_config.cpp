@@ -80,14 +80,41 @@ void read_enum(const toml::table& t, const std::string& key, E& out, const std::
   out = enum_from_name<E>(name, where);
 }
 
-/// `read`, or `read_enum` for an enum field: what a settings struct's option list needs.
+/// A list of integers (each within int).
+void read_ints(const toml::table& t, const std::string& key, std::vector<int>& out, const std::string& prefix,
+               const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  const auto* arr = n->as_array();
+  IRREV_CHECK(arr, "{}: key '{}{}' must be a list of integers", at(where, *n), prefix, key);
+  out.clear();
+  for (const auto& v : *arr) {
+    IRREV_CHECK(v.is_integer() && std::abs(*v.value<std::int64_t>()) <= std::numeric_limits<int>::max(),
+                "{}: key '{}{}' holds integers", at(where, v), prefix, key);
+    out.push_back(static_cast<int>(*v.value<std::int64_t>()));
+  }
+}
+
+/// `read`, `read_enum` or `read_ints` by the field's type: what a settings struct's option list needs.
 template <class T>
 void read_any(const toml::table& t, const std::string& key, T& out, const std::string& prefix, const std::string& where) {
   if constexpr (std::is_enum_v<T>) {
     read_enum(t, key, out, prefix, where);
+  } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+    read_ints(t, key, out, prefix, where);
   } else {
     read(t, key, out, prefix, where);
   }
+}
+
+/// A table whose keys are `settings`' options (each_option) and `others` (read by the caller):
+/// unknown keys refused, every option read.
+template <class Settings>
+void read_options(const toml::table& t, const std::string& prefix, Settings& settings, std::set<std::string> others,
+                  const std::string& where) {
+  settings.each_option([&](const char* key, auto&, const char*) { others.insert(key); });
+  only_keys(t, prefix, others, where);
+  settings.each_option([&](const char* key, auto& field, const char*) { read_any(t, key, field, prefix, where); });
 }
 
 const toml::table* table(const toml::table& t, const std::string& key, const std::string& where) {
@@ -378,9 +405,7 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   if (!t) return;
   const std::string p = "attack.";
   auto& a = c.attack_settings;
-  std::set<std::string> keys{"plans", "seed", "max_templates", "subjects", "gender_balanced", "modes", "unshuffle"};
-  a.each_option([&](const char* key, auto&, const char*) { keys.insert(key); });
-  only_keys(*t, p, keys, where);
+  read_options(*t, p, a, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "modes", "unshuffle"}, where);
   c.attack = true;
   std::uint64_t seed = 2021;
   read(*t, "seed", seed, p, where);
@@ -391,7 +416,6 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   read(*t, "subjects", sel.subjects, p, where);
   read(*t, "gender_balanced", sel.gender_balanced, p, where);
   sel.validate(where + " [attack]");
-  a.each_option([&](const char* key, auto& field, const char*) { read_any(*t, key, field, p, where); });
   read_modes(*t, c, where);
   a.validate(where + " [attack]");
   IRREV_CHECK(c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_pairs),
@@ -404,14 +428,9 @@ void read_gender(const toml::table& root, JobConfig& c, const std::string& where
   const auto* t = table(root, "gender", where);
   if (!t) return;
   const std::string p = "gender.";
-  only_keys(*t, p, {"blocks", "max_templates", "folds"}, where);
+  read_options(*t, p, c.gender_settings, {}, where);
   c.gender = true;
-  read_block_sizes(*t, "gender.", c.gender_blocks, where);
-  read(*t, "max_templates", c.gender_max_templates, p, where);
-  read(*t, "folds", c.gender_folds, p, where);
-  for (int b : c.gender_blocks) IRREV_CHECK(b > 0, "{}: gender.blocks: block sizes are positive", where);
-  IRREV_CHECK(c.gender_folds >= 2 && c.gender_max_templates >= 0, "{}: gender.folds must be >= 2 and max_templates >= 0",
-              where);
+  c.gender_settings.validate(where + " [gender]");
   IRREV_CHECK(!c.genders.empty() || c.layout == data::ImageLayout::list,
               "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")",
               where);

@@ -61,7 +61,7 @@ GenderInputs gender_inputs(const GenderOptions& o) {
   const auto det = data::read_detection_scores(o.crops, set, o.templates);
   attack::SelectionSpec spec;
   spec.gender_balanced = true;
-  spec.max_templates = o.max_templates;
+  spec.max_templates = o.settings.max_templates;
   spec.seed = o.seed;
   spec.subjects = "all";
   std::unique_ptr<models::Inverter> inv;
@@ -83,7 +83,7 @@ GenderInputs gender_inputs(const GenderOptions& o) {
   }
   g.names = {"unprotected"};
   g.inputs = {base};
-  for (int b : o.blocks) {
+  for (int b : o.settings.blocks) {
     IRREV_CHECK(b > 0 && d % b == 0 && d / b >= 2 && d / b <= protect::kMaxBlocks,
                 "gender: {} values per block do not cut the {}-D templates of '{}' into 2 to {} blocks", b, d, o.templates,
                 protect::kMaxBlocks);
@@ -115,7 +115,7 @@ std::string gender_table(const GenderOptions& o, const GenderInputs& g, const st
     json row{{"protection", g.names[p]}, {"templates", g.n}};
     csv += g.names[p];
     for (std::size_t k = 0; k < 3; ++k) {
-      const auto [mean, sd] = mean_sd(acc.data() + (p * 3 + k) * static_cast<std::size_t>(o.folds), o.folds);
+      const auto [mean, sd] = mean_sd(acc.data() + (p * 3 + k) * static_cast<std::size_t>(o.settings.folds), o.settings.folds);
       row[kKernels[k]] = mean;
       row[std::string(kKernels[k]) + "_std"] = sd;
       csv += fmt::format(",{:.4f},{:.4f}", mean, sd);
@@ -124,35 +124,41 @@ std::string gender_table(const GenderOptions& o, const GenderInputs& g, const st
     rows.push_back(row);
   }
   if (!o.out_csv.empty()) std::ofstream(o.out_csv) << csv;
-  return json{{"templates", g.n}, {"female", g.selection.female}, {"male", g.selection.male}, {"folds", o.folds},
+  return json{{"templates", g.n}, {"female", g.selection.female}, {"male", g.selection.male}, {"folds", o.settings.folds},
               {"unlabelled_subjects", g.selection.unlabelled_subjects}, {"rows", rows}}
       .dump(2);
 }
 
 }  // namespace
 
+void GenderSettings::validate(const std::string& where) const {
+  for (int b : blocks) IRREV_CHECK(b > 0, "{}: blocks: block sizes are positive, got {}", where, b);
+  IRREV_CHECK(folds >= 2 && folds <= 1000, "{}: folds must be in [2, 1000], got {}", where, folds);
+  IRREV_CHECK(max_templates >= 0, "{}: max_templates must be >= 0, got {}", where, max_templates);
+}
+
 std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
-  IRREV_CHECK(o.folds >= 2, "gender: at least 2 folds, got {}", o.folds);
-  IRREV_CHECK(o.max_templates >= 0, "gender: max_templates must be >= 0, got {}", o.max_templates);
+  o.settings.validate("gender");
+  const int n_folds = o.settings.folds;
   if (comm.is_master() && !o.out_csv.empty()) require_output_file(o.out_csv, "gender table (--csv)");
   const auto g = gender_inputs(o);
-  const auto folds = metrics::stratified_folds(g.labels, o.folds, o.seed);
+  const auto folds = metrics::stratified_folds(g.labels, n_folds, o.seed);
   // Units: protection x kernel x fold, in that order.
-  const std::int64_t per_protection = 3 * o.folds;
+  const std::int64_t per_protection = 3 * n_folds;
   const auto units = static_cast<std::int64_t>(g.inputs.size()) * per_protection;
   if (comm.is_master())
     spdlog::info("gender: {} templates ({} female, {} male; {} subjects without a label left out), {} protections x 3 "
                  "kernels x {} folds", g.n, g.selection.female, g.selection.male, g.selection.unlabelled_subjects,
-                 g.inputs.size(), o.folds);
+                 g.inputs.size(), n_folds);
   std::vector<double> acc(static_cast<std::size_t>(units), NAN);
   Progress progress("gender", units, comm.is_master() && o.progress);
   dist::run_work_queue<double>(
       comm, units,
       [&](std::int64_t u) {
         const auto p = static_cast<std::size_t>(u / per_protection);
-        const auto k = static_cast<std::size_t>((u % per_protection) / o.folds);
-        const int f = static_cast<int>(u % o.folds);
+        const auto k = static_cast<std::size_t>((u % per_protection) / n_folds);
+        const int f = static_cast<int>(u % n_folds);
         return metrics::svm_fold_accuracy(g.inputs[p].data(), g.n, g.dim, g.labels, folds, f, kKernels[k]);
       },
       [&](std::int64_t u, double&& a) {

@@ -368,13 +368,12 @@ void JobRun::gender(const config::ExtractorEntry& e) {
   go.crops = m_job.crops_path();
   // The block sizes this extractor's D admits (2 to 32 blocks): 128-D leaves out 128 values.
   const auto dim = h5::File(go.templates, h5::File::Mode::read).dims("templates").at(1);
-  go.blocks.clear();
-  for (int b : m_job.gender_blocks)
+  go.settings = m_job.gender_settings;
+  go.settings.blocks.clear();
+  for (int b : m_job.gender_settings.blocks)
     if (dim % static_cast<std::uint64_t>(b) == 0 && dim / static_cast<std::uint64_t>(b) >= 2 &&
         dim / static_cast<std::uint64_t>(b) <= 32)
-      go.blocks.push_back(b);
-  go.max_templates = m_job.gender_max_templates;
-  go.folds = m_job.gender_folds;
+      go.settings.blocks.push_back(b);
   go.seed = m_job.seed;
   go.device = m_job.device;
   go.progress = m_options.progress;
@@ -386,7 +385,7 @@ void JobRun::gender(const config::ExtractorEntry& e) {
   const std::string path = m_job.gender_path(e.name);
   const std::string gkey = json{{"templates", h5::File(go.templates, h5::File::Mode::read).attribute("stage_key")},
                                 {"inverter", go.inverter.empty() ? "" : models::sha256_file(go.inverter)},
-                                {"blocks", go.blocks}, {"max", go.max_templates}, {"folds", go.folds}, {"seed", go.seed}}
+                                {"blocks", go.settings.blocks}, {"max", go.settings.max_templates}, {"folds", go.settings.folds}, {"seed", go.seed}}
                                .dump();
   bool fresh = false;
   if (m_comm.is_master() && fs::exists(path)) {

@@ -211,8 +211,8 @@ folds = 5
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
   EXPECT_EQ(c.attack_settings.unit_order_seed, 9u);
   EXPECT_EQ(c.attack_path("fr_feature", pipeline::AttackMode::unshuffled), "runs/x/attack_fr_feature_unshuffled.h5");
-  EXPECT_EQ(c.gender_blocks, (std::vector<int>{64}));
-  EXPECT_EQ(c.gender_folds, 5);
+  EXPECT_EQ(c.gender_settings.blocks, (std::vector<int>{64}));
+  EXPECT_EQ(c.gender_settings.folds, 5);
   auto replaced = [&](const std::string& from, const std::string& to) {
     auto text = job;
     text.replace(text.find(from), from.size(), to);

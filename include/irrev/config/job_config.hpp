@@ -11,6 +11,7 @@
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/data/image_layouts.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
+#include "irrev/pipeline/gender_stage.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter_config.hpp"
@@ -100,9 +101,7 @@ struct JobConfig {
 
   // [gender]: present = the stage runs, for every extractor
   bool gender = false;
-  std::vector<int> gender_blocks{16, 32, 64, 128};
-  std::int64_t gender_max_templates = 0;
-  int gender_folds = 10;
+  pipeline::GenderSettings gender_settings;
   std::string gender_path(const std::string& extractor) const { return out_dir + "/gender_" + extractor + ".json"; }
 
   std::string crops_path() const { return stage_dir() + "/crops.h5"; }

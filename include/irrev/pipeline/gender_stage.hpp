@@ -14,14 +14,29 @@ class Communicator;
 
 namespace irrev::pipeline {
 
+/// What the gender study does, apart from its files, device and key: one struct that `irrev
+/// gender`'s options and a job's [gender] table both fill, each option listed once.
+struct GenderSettings {
+  std::vector<int> blocks{16, 32, 64, 128};  ///< values per block (in a job: those dividing D)
+  std::int64_t max_templates = 0;            ///< 0: every labelled subject the balance allows
+  int folds = 10;
+
+  /// Throws an InputError naming `where` for a value out of range.
+  void validate(const std::string& where) const;
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("blocks", blocks, "Values per block of the PE-MIU rows");
+    visit("max_templates", max_templates, "At most this many templates (0: all)");
+    visit("folds", folds, "Cross-validation folds");
+  }
+};
+
 struct GenderOptions {
   std::string templates;
   std::string crops;                       ///< detection scores choose each subject's image
-  std::vector<int> blocks{16, 32, 64, 128};  ///< values per block (those dividing D are used)
   std::string inverter, extractor;         ///< both or neither: adds the "reconstructed" row
   std::string device = "cpu";
-  std::int64_t max_templates = 0;          ///< 0: every labelled subject the balance allows
-  int folds = 10;
+  GenderSettings settings;
   std::uint64_t seed = 2021;               ///< folds, subset and PE-MIU keys
   std::string out_csv;                     ///< the table, shaped like paper_gender_svm.csv
   bool progress = true;
