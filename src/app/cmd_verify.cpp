@@ -19,16 +19,10 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
   auto protocol = std::make_shared<pipeline::VerifyProtocol>(pipeline::VerifyProtocol::lfw_view2);
   auto json = std::make_shared<bool>(false);
   auto o = std::make_shared<pipeline::VerifyOptions>();
-  auto pairs = std::make_shared<pipeline::PairSet>(pipeline::PairSet::both);
   auto csv = std::make_shared<std::string>();
   sub->add_option("--templates", *templates, "templates.h5 from 'irrev embed'")->required();
   add_enum_option(sub, "--protocol", *protocol, "lfw-view2 or error-rates");
-  sub->add_option("--blocks", o->blocks, "error-rates: PE-MIU block sizes (values per block)")
-      ->delimiter(',')
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  add_enum_option(sub, "--pairs", *pairs, "error-rates: lfw-view2, all-vs-all or both");
-  sub->add_option("--seed", o->seed, "error-rates: key of the PE-MIU permutations")->capture_default_str();
+  add_settings_options(sub, o->settings);
   sub->add_option("--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")
       ->check(CLI::Range(2, 100000000))
       ->capture_default_str();
@@ -38,11 +32,9 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--scores", o->scores_dir, "error-rates: write the View 2 scores as text files here");
   sub->add_option("--csv", *csv, "error-rates: write the table as CSV to this file");
   sub->add_flag("--json", *json, "Print JSON on stdout");
-  return {sub, [templates, protocol, json, o, pairs, csv, &g](const dist::Communicator& comm) {
+  return {sub, [templates, protocol, json, o, csv, &g](const dist::Communicator& comm) {
             if (*protocol == pipeline::VerifyProtocol::error_rates) {
               o->templates = *templates;
-              o->view2 = pipeline::has_view2(*pairs);
-              o->all_vs_all = pipeline::has_all_vs_all(*pairs);
               o->progress = !g.no_progress;
               auto rows = pipeline::run_verify(comm, *o);
               if (!comm.is_master()) return 0;

@@ -152,21 +152,6 @@ void read_floats3(const toml::table& t, const std::string& key, std::array<float
   }
 }
 
-/// `<prefix>blocks`, a list of positive block sizes (values per block), when the table has it.
-void read_block_sizes(const toml::table& t, const std::string& prefix, std::vector<int>& out,
-                      const std::string& where) {
-  const toml::node* n = t.get("blocks");
-  if (!n) return;
-  const auto* arr = n->as_array();
-  IRREV_CHECK(arr, "{}: key '{}blocks' must be a list of block sizes", at(where, *n), prefix);
-  out.clear();
-  for (const auto& b : *arr) {
-    IRREV_CHECK(b.is_integer() && *b.value<std::int64_t>() > 0, "{}: {}blocks: block sizes are positive integers",
-                at(where, b), prefix);
-    out.push_back(static_cast<int>(*b.value<std::int64_t>()));
-  }
-}
-
 }  // namespace
 
 std::string expand_path(const std::string& path, const std::string& where) {
@@ -317,7 +302,8 @@ void read_extractors(const toml::table& root, JobConfig& c, const std::string& w
 void read_verify(const toml::table& root, JobConfig& c, const std::string& where) {
   const auto* t = table(root, "verify", where);
   if (!t) return;
-  only_keys(*t, "verify.", {"protocols", "blocks", "pairs", "seed"}, where);
+  read_options(*t, "verify.", c.verify_settings, {"protocols"}, where);
+  c.verify_settings.validate(where + " [verify]");
   if (const toml::node* n = t->get("protocols")) {
     const auto* arr = n->as_array();
     IRREV_CHECK(arr, "{}: key 'verify.protocols' must be a list of strings", at(where, *n));
@@ -328,9 +314,6 @@ void read_verify(const toml::table& root, JobConfig& c, const std::string& where
       c.protocols.push_back(enum_from_name<pipeline::VerifyProtocol>(*s, at(where, p) + ": verify.protocols"));
     }
   }
-  read_block_sizes(*t, "verify.", c.verify_blocks, where);
-  read_enum(*t, "pairs", c.verify_pairs, "verify.", where);
-  read(*t, "seed", c.seed, "verify.", where);
 }
 
 void read_train_inverter(const toml::table& root, JobConfig& c, const std::string& where) {
@@ -418,7 +401,7 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   sel.validate(where + " [attack]");
   read_modes(*t, c, where);
   a.validate(where + " [attack]");
-  IRREV_CHECK(c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_pairs),
+  IRREV_CHECK(c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_settings.pairs),
               "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
               "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
   IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);

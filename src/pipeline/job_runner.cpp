@@ -243,19 +243,20 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
     const auto dim = std::stoull(d);
     VerifyOptions vo;
     vo.templates = templates;
-    vo.blocks.clear();
-    for (int b : m_job.verify_blocks)
-      if (dim % static_cast<std::uint64_t>(b) == 0) vo.blocks.push_back(b);
-    vo.view2 = has_view2(m_job.verify_pairs);
-    vo.all_vs_all = has_all_vs_all(m_job.verify_pairs);
-    vo.seed = m_job.seed;
+    vo.settings = m_job.verify_settings;
+    vo.settings.blocks.clear();
+    for (int b : m_job.verify_settings.blocks)
+      if (dim % static_cast<std::uint64_t>(b) == 0) vo.settings.blocks.push_back(b);
     vo.out = m_job.verify_path(e.name);
     vo.progress = m_options.progress;
-    vkey = json{{"templates", ekey}, {"blocks", vo.blocks}, {"pairs", name_of(m_job.verify_pairs)}, {"seed", m_job.seed}}.dump();
-    if (must_run(up_to_date(vo.out, vkey) && vo.all_vs_all)) {
+    const bool all_vs_all = has_all_vs_all(vo.settings.pairs);
+    vkey = json{{"templates", ekey}, {"blocks", vo.settings.blocks}, {"pairs", name_of(vo.settings.pairs)},
+                {"seed", vo.settings.seed}}
+               .dump();
+    if (must_run(up_to_date(vo.out, vkey) && all_vs_all)) {
       auto rows = run_verify(m_comm, vo);
       if (m_comm.is_master()) {
-        if (vo.all_vs_all) stamp(vo.out, vkey);
+        if (all_vs_all) stamp(vo.out, vkey);
         std::ofstream(m_job.stage_dir() + "/verify_" + e.name + ".csv") << verify_table_csv(rows);
         m_summary["verify"][e.name] = json::parse(verify_table_json(rows));
       }
@@ -374,7 +375,7 @@ void JobRun::gender(const config::ExtractorEntry& e) {
     if (dim % static_cast<std::uint64_t>(b) == 0 && dim / static_cast<std::uint64_t>(b) >= 2 &&
         dim / static_cast<std::uint64_t>(b) <= 32)
       go.settings.blocks.push_back(b);
-  go.seed = m_job.seed;
+  go.seed = m_job.verify_settings.seed;
   go.device = m_job.device;
   go.progress = m_options.progress;
   if (m_job.train_inverter) {

@@ -98,7 +98,7 @@ using Histograms = std::vector<metrics::ScoreHistogram>;
 /// The unprotected setting and one per block size, each reference protected under its own key.
 Scorer make_scorer(const data::TemplateSet& t, const VerifyOptions& o) {
   std::vector<Protection> protections{{0}};
-  for (int b : o.blocks) {
+  for (int b : o.settings.blocks) {
     protect::block_count(t.dim, b);  // an InputError naming b and D when b does not divide D
     protections.push_back({b});
   }
@@ -107,7 +107,7 @@ Scorer make_scorer(const data::TemplateSet& t, const VerifyOptions& o) {
   for (std::size_t p = 0; p < protections.size(); ++p) {
     const int block = protections[p].block;
     scorer.comparators.emplace_back(t.dim, block == 0 ? t.dim : block);
-    if (block > 0) scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.seed);
+    if (block > 0) scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.settings.seed);
   }
   return scorer;
 }
@@ -128,7 +128,7 @@ std::vector<VerifyRow> view2_rows(Scorer& scorer, const VerifyOptions& o) {
     auto row = exact_row(protection.name(), gen, imp);
     if (protection.block > 0) {
       // Mated: the probe side protected under a second key; non-mated: impostor pairs alike.
-      auto second = protect::protect_all(t.values.data(), t.count, t.dim, protection.block, o.seed + 1);
+      auto second = protect::protect_all(t.values.data(), t.count, t.dim, protection.block, o.settings.seed + 1);
       std::vector<double> m, nm;
       for (const auto& pr : t.pairs.pairs)
         (pr.genuine ? m : nm).push_back(scorer.score(p, pr.a, second.values.data() + pr.b * t.dim));
@@ -200,7 +200,7 @@ void write_verify_file(const VerifyOptions& o, const Scorer& scorer, const std::
   f.set_attribute("schema", "irrev.verify/1");
   f.set_attribute("templates", o.templates);
   f.set_attribute("extractor", scorer.t.extractor_json);
-  f.set_attribute("seed", std::to_string(o.seed));
+  f.set_attribute("seed", std::to_string(o.settings.seed));
   f.set_attribute("table_json", verify_table_json(rows));
   for (std::size_t p = 0; p < scorer.protections.size(); ++p) {
     std::string g = "all_vs_all/" + scorer.protections[p].name();
@@ -212,6 +212,10 @@ void write_verify_file(const VerifyOptions& o, const Scorer& scorer, const std::
 
 }  // namespace
 
+void VerifySettings::validate(const std::string& where) const {
+  for (int b : blocks) IRREV_CHECK(b > 0, "{}: blocks: block sizes are positive, got {}", where, b);
+}
+
 std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
   OutputLock lock;  // one run per output
   if (comm.is_master() && !o.out.empty()) {
@@ -221,8 +225,9 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
   const auto t = data::read_template_set(o.templates);
   auto scorer = make_scorer(t, o);
   std::vector<VerifyRow> rows;
-  if (o.view2 && comm.is_master()) rows = view2_rows(scorer, o);
-  if (!o.all_vs_all) return rows;
+  o.settings.validate("verify");
+  if (has_view2(o.settings.pairs) && comm.is_master()) rows = view2_rows(scorer, o);
+  if (!has_all_vs_all(o.settings.pairs)) return rows;
   const std::int64_t n = o.limit > 0 ? std::min(o.limit, t.count) : t.count;
   const auto total = all_vs_all_histograms(comm, scorer, o, n);
   if (!comm.is_master()) return rows;

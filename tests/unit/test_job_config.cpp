@@ -197,9 +197,9 @@ folds = 5
   with_run.replace(with_run.find("out_dir = \"runs/x\""), 18, "out_dir = \"runs/x\"\nshare_with_group = true");
   const auto c = config::parse_job(with_run, "job.toml");
   EXPECT_TRUE(c.share_with_group);
-  EXPECT_EQ(c.verify_blocks, (std::vector<int>{32, 64}));
-  EXPECT_EQ(c.verify_pairs, pipeline::PairSet::both);
-  EXPECT_EQ(c.seed, 7u);
+  EXPECT_EQ(c.verify_settings.blocks, (std::vector<int>{32, 64}));
+  EXPECT_EQ(c.verify_settings.pairs, pipeline::PairSet::both);
+  EXPECT_EQ(c.verify_settings.seed, 7u);
   EXPECT_EQ(c.inverter.epochs, 3);
   EXPECT_DOUBLE_EQ(c.inverter.id_share, 0.5);
   EXPECT_TRUE(c.inverter.flip);

@@ -66,9 +66,7 @@ struct JobConfig {
   std::vector<ExtractorEntry> extractors;
   // [verify]
   std::vector<pipeline::VerifyProtocol> protocols{pipeline::VerifyProtocol::lfw_view2};
-  std::vector<int> verify_blocks{16, 32, 64, 128};  ///< error-rates: those that divide D
-  pipeline::PairSet verify_pairs = pipeline::PairSet::both;  ///< error-rates
-  std::uint64_t seed = 2021;                         ///< key of the PE-MIU permutations
+  pipeline::VerifySettings verify_settings;  ///< error-rates
   std::string verify_path(const std::string& extractor) const {
     return stage_dir() + "/verify_" + extractor + ".h5";
   }

@@ -30,12 +30,26 @@ enum class PairSet { lfw_view2, all_vs_all, both };
 inline bool has_view2(PairSet p) { return p != PairSet::all_vs_all; }
 inline bool has_all_vs_all(PairSet p) { return p != PairSet::lfw_view2; }
 
+/// What the error-rates protocol measures, apart from its files: one struct that `irrev verify`'s
+/// options and a job's [verify] table both fill, each option listed once.
+struct VerifySettings {
+  std::vector<int> blocks{16, 32, 64, 128};  ///< block sizes (values per block; in a job: those dividing D)
+  PairSet pairs = PairSet::both;
+  std::uint64_t seed = 2021;  ///< key of the PE-MIU permutations (a job's gender study takes it too)
+
+  /// Throws an InputError naming `where` for a value out of range.
+  void validate(const std::string& where) const;
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("blocks", blocks, "error-rates: PE-MIU block sizes (values per block)");
+    visit("pairs", pairs, "error-rates: lfw-view2, all-vs-all or both");
+    visit("seed", seed, "error-rates: key of the PE-MIU permutations");
+  }
+};
+
 struct VerifyOptions {
   std::string templates;
-  std::vector<int> blocks{16, 32, 64, 128};  ///< block sizes (values per block)
-  bool view2 = true;
-  bool all_vs_all = true;
-  std::uint64_t seed = 2021;
+  VerifySettings settings;
   std::string out;            ///< verify.h5 (optional)
   /// When set, the View 2 scores of each protection go to <dir>/<protection>_{genuine,impostor}.txt,
   /// one per line, %.17g: the files bob.measure or pyeer read.
