@@ -16,10 +16,7 @@ Command add_embed(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--crops", o->crops, "crops.h5 from 'irrev ingest'")->required();
   sub->add_option("--model", o->model, "Extractor: TorchScript .pt or .onnx")->required();
   sub->add_option("--out", o->out, "Output templates.h5")->required();
-  sub->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
-  sub->add_option("--batch", o->batch, "Crops per batch (and per work unit)")
-      ->check(CLI::Range(1, 65536))
-      ->capture_default_str();
+  add_settings_options(sub, o->settings);
   sub->add_flag("--json", *json, "Print a JSON summary on stdout");
   add_onnx_norm_options(*sub, *norm);
   return {sub, [o, norm, json, &g](const dist::Communicator& comm) {

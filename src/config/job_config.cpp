@@ -269,10 +269,8 @@ void read_ingest(const toml::table& root, JobConfig& c, const std::string& where
 void read_embed(const toml::table& root, JobConfig& c, const std::string& where) {
   const auto* t = table(root, "embed", where);
   if (!t) return;
-  only_keys(*t, "embed.", {"device", "batch"}, where);
-  read(*t, "device", c.device, "embed.", where);
-  read(*t, "batch", c.embed_batch, "embed.", where);
-  IRREV_CHECK(c.embed_batch > 0, "{}: key 'embed.batch' must be positive", where);
+  read_options(*t, "embed.", c.embed_settings, {}, where);
+  c.embed_settings.validate(where + " [embed]");
 }
 
 void read_extractors(const toml::table& root, JobConfig& c, const std::string& where) {

@@ -14,13 +14,17 @@
 
 namespace irrev::pipeline {
 
+void EmbedSettings::validate(const std::string& where) const {
+  IRREV_CHECK(batch >= 1 && batch <= 65536, "{}: batch must be in [1, 65536], got {}", where, batch);
+}
+
 EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   OutputLock lock;  // one run per output
   if (comm.is_master()) {
     require_output_file(o.out, "templates output (--out)");
     lock = OutputLock(o.out);
   }
-  IRREV_CHECK(o.batch > 0, "embed batch size must be positive, got {}", o.batch);
+  o.settings.validate("embed");
   h5::File crops(o.crops, h5::File::Mode::read);
   IRREV_CHECK(crops.has_attribute("schema") && crops.attribute("schema") == "irrev.crops/1",
               "'{}' is not a crops file written by 'irrev ingest'", o.crops);
@@ -32,31 +36,31 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   const std::uint64_t crop_bytes = dims[1] * dims[2] * 3;
 
   // Every rank loads the model (the master too, to know D and to fail early on a bad model).
-  auto extractor = models::Extractor::load(o.model, o.device, o.onnx_info);
+  auto extractor = models::Extractor::load(o.model, o.settings.device, o.onnx_info);
   const auto& info = extractor->info();
   IRREV_CHECK(static_cast<std::uint64_t>(info.input_height) == dims[1] &&
                   static_cast<std::uint64_t>(info.input_width) == dims[2],
               "extractor '{}' takes {}x{} input, the crops in '{}' are {}x{}", o.model,
               info.input_width, info.input_height, o.crops, dims[2], dims[1]);
   const int d = info.embedding_size;
-  const std::int64_t units = (n + o.batch - 1) / o.batch;
+  const std::int64_t units = (n + o.settings.batch - 1) / o.settings.batch;
   std::vector<float> templates(comm.is_master() ? static_cast<std::size_t>(n * d) : 0);
   Progress progress("embed", n, comm.is_master() && o.progress);
   if (comm.is_master())
-    spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.device);
+    spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.settings.device);
 
   std::vector<std::uint8_t> buffer;
   dist::run_work_queue<std::vector<float>>(
       comm, units,
       [&](std::int64_t u) {
-        std::int64_t first = u * o.batch, count = std::min(o.batch, n - first);
+        std::int64_t first = u * o.settings.batch, count = std::min(o.settings.batch, n - first);
         buffer.resize(static_cast<std::size_t>(count) * crop_bytes);
         crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(first),
                         static_cast<std::uint64_t>(count), buffer.data());
         return extractor->embed(buffer.data(), count);
       },
       [&](std::int64_t u, std::vector<float>&& e) {
-        std::copy(e.begin(), e.end(), templates.begin() + u * o.batch * d);
+        std::copy(e.begin(), e.end(), templates.begin() + u * o.settings.batch * d);
         progress.advance(static_cast<std::int64_t>(e.size()) / d);
       });
   progress.finish();

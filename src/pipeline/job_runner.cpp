@@ -211,15 +211,14 @@ std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& cr
   const std::string ekey = json{{"crops", crops_key},
                                 {"model", models::sha256_file(model)},
                                 {"onnx_info", e.onnx_info.to_json()},
-                                {"batch", m_job.embed_batch}}
+                                {"batch", m_job.embed_settings.batch}}
                                .dump();
   if (must_run(up_to_date(templates, ekey))) {
     EmbedOptions eo;
     eo.crops = crops;
     eo.model = model;
     eo.out = templates;
-    eo.device = m_job.device;
-    eo.batch = m_job.embed_batch;
+    eo.settings = m_job.embed_settings;
     eo.onnx_info = e.onnx_info;
     eo.progress = m_options.progress;
     run_embed(m_comm, eo);
@@ -376,7 +375,7 @@ void JobRun::gender(const config::ExtractorEntry& e) {
         dim / static_cast<std::uint64_t>(b) <= 32)
       go.settings.blocks.push_back(b);
   go.seed = m_job.verify_settings.seed;
-  go.device = m_job.device;
+  go.device = m_job.embed_settings.device;
   go.progress = m_options.progress;
   if (m_job.train_inverter) {
     go.inverter = m_job.inverter_dir(e.name) + "/inverter.pt";

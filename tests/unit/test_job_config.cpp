@@ -51,7 +51,7 @@ TEST(JobConfig, ParsesEveryField) {
   EXPECT_EQ(c.ingest_unit, 16);
   EXPECT_FLOAT_EQ(c.cropper.detector.score_threshold, 0.7f);
   EXPECT_EQ(c.cropper.detector.width, 320);  // default kept
-  EXPECT_EQ(c.embed_batch, 8);
+  EXPECT_EQ(c.embed_settings.batch, 8);
   ASSERT_EQ(c.extractors.size(), 2u);
   EXPECT_EQ(c.extractors[1].onnx_info.channel_order, "rgb");
   EXPECT_FLOAT_EQ(c.extractors[1].onnx_info.mean[2], 127.5f);

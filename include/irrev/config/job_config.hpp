@@ -11,6 +11,7 @@
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/data/image_layouts.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
+#include "irrev/pipeline/embed.hpp"
 #include "irrev/pipeline/gender_stage.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
 #include "irrev/models/extractor_info.hpp"
@@ -61,8 +62,7 @@ struct JobConfig {
   std::int64_t ingest_unit = 32;
   vision::CropperConfig cropper;
   // [embed]
-  std::string device = "cpu";
-  std::int64_t embed_batch = 16;
+  pipeline::EmbedSettings embed_settings;
   std::vector<ExtractorEntry> extractors;
   // [verify]
   std::vector<pipeline::VerifyProtocol> protocols{pipeline::VerifyProtocol::lfw_view2};

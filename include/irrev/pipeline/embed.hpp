@@ -13,12 +13,26 @@ class Communicator;
 
 namespace irrev::pipeline {
 
+/// How embed runs, apart from its files: one struct that `irrev embed`'s options and a job's
+/// [embed] table both fill, each option listed once.
+struct EmbedSettings {
+  std::string device = "cpu";  ///< cpu, cuda or cuda:N (a job's gender study reconstructs there too)
+  std::int64_t batch = 16;     ///< crops per batch and per work unit
+
+  /// Throws an InputError naming `where` for a value out of range.
+  void validate(const std::string& where) const;
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("device", device, "cpu, cuda or cuda:N");
+    visit("batch", batch, "Crops per batch (and per work unit)");
+  }
+};
+
 struct EmbedOptions {
   std::string crops;
   std::string model;  ///< .pt (TorchScript with metadata) or .onnx
   std::string out;
-  std::string device = "cpu";
-  std::int64_t batch = 16;
+  EmbedSettings settings;
   models::ExtractorInfo onnx_info;  ///< normalisation for an .onnx model
   bool progress = true;
 };
