@@ -5,6 +5,7 @@
 
 #include "irrev/core/error.hpp"
 #include "irrev/core/sha256.hpp"
+#include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 
 namespace irrev::pipeline::detail {
@@ -24,6 +25,13 @@ std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::i
 }
 
 namespace {
+
+/// A partial table's rows (no plan: the table is grouped by plan).
+std::vector<RsrRecord> rsr_records(const std::vector<attack::RsrRow>& rows) {
+  std::vector<RsrRecord> out;
+  for (const auto& r : rows) out.push_back({"", "", "", r});
+  return out;
+}
 
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
@@ -182,16 +190,6 @@ AttackState read_attack_checkpoint(const std::string& path, const std::string& k
   return s;
 }
 
-json rows_json(const std::vector<attack::RsrRow>& rows) {
-  json out = json::array();
-  for (const auto& r : rows)
-    out.push_back({{"blocks", r.blocks}, {"complexity", r.complexity}, {"type", r.type == 1 ? "I" : "II"},
-                   {"fmr", r.fmr}, {"mean", r.mean}, {"min", r.min}, {"median", r.median}, {"max", r.max},
-                   {"std", r.std}, {"ci95", {r.ci_low, r.ci_high}}, {"permutations", r.permutations},
-                   {"templates", r.templates}});
-  return out;
-}
-
 json partial_tables(const h5::File& f) {
   const auto key = json::parse(f.attribute("key"));
   std::vector<attack::Plan> plans;
@@ -215,7 +213,7 @@ json partial_tables(const h5::File& f) {
       for (int o = 0; o < attack::kOutcomes; ++o) tally.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)] = 0;
     }
     out.push_back({{"plan", plan.spec.name()}, {"permutations_finished", finished}, {"permutations", plan.size()},
-                   {"templates", all}, {"rsr", rows_json(attack::rsr_by_complexity(plan, tally))}});
+                   {"templates", all}, {"rsr", rsr_records(attack::rsr_by_complexity(plan, tally))}});
   }
   return out;
 }

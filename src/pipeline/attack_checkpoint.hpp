@@ -51,7 +51,4 @@ AttackState read_attack_checkpoint(const std::string& path, const std::string& k
 /// plan: units run in a shuffled order, so these are a uniform sample of the plan's.
 nlohmann::json partial_tables(const h5::File& checkpoint);
 
-/// RSR rows as summary.json holds them.
-nlohmann::json rows_json(const std::vector<attack::RsrRow>& rows);
-
 }  // namespace irrev::pipeline::detail

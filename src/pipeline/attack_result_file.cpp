@@ -5,6 +5,7 @@
 #include "irrev/attack/rsr_summary.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/pipeline/rsr_records.hpp"
 
 namespace irrev::pipeline::detail {
 using nlohmann::json;
@@ -86,15 +87,13 @@ void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttac
                     const attack::PlanTally& tally) {
   const auto& plan = a.plans[p];
   const auto rows_k = attack::rsr_by_complexity(plan, tally);
-  for (auto& r : rows_json(rows_k)) {
-    r["plan"] = plan.spec.name();
+  for (const auto& row : rows_k) {
+    const RsrRecord r{"", "", plan.spec.name(), row};
     summary["rsr"].push_back(r);
-    if (r["complexity"] == 0) summary["unprotected_rsr"].push_back(r);
+    if (row.complexity == 0) summary["unprotected_rsr"].push_back(r);
   }
   for (const auto& e : attack::expected_rsr_uniform(plan, rows_k))
-    summary["expected_rsr_uniform"].push_back({{"blocks", e.blocks}, {"plan", plan.spec.name()},
-                                               {"type", e.type == 1 ? "I" : "II"}, {"fmr", e.fmr},
-                                               {"value", e.value}, {"method", e.method}});
+    summary["expected_rsr_uniform"].push_back(ExpectedRsrRecord{"", "", plan.spec.name(), e});
   if (!a.position_models.empty()) {
     // How well the order itself was recovered, on these templates under uniform PE-MIU.
     auto r = json::parse(attack::evaluate_unshuffle(a.position_models[p], a.inputs.templates.data(), a.templates(), 8,

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "irrev/core/error.hpp"
+#include "irrev/pipeline/rsr_records.hpp"
 
 namespace irrev::pipeline {
 using nlohmann::json;
@@ -96,35 +97,30 @@ void write_json_file(const std::string& path, const json& out) {
 }
 
 /// rsr_detail.csv: every "rsr" row with its spread and interval.
-void write_detail_csv(const std::string& path, const json& rsr) {
+void write_detail_csv(const std::string& path, const std::vector<RsrRecord>& rsr) {
   std::ofstream detail(path);
   detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,templates\n";
-  for (const auto& r : rsr)
-    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n",
-                          r["extractor"].get<std::string>(), r["mode"].get<std::string>(), r["plan"].get<std::string>(),
-                          r["blocks"].get<int>(), r["complexity"].get<int>(), r["type"].get<std::string>(),
-                          r["fmr"].get<double>(), r["mean"].get<double>(), r["min"].get<double>(),
-                          r["median"].get<double>(), r["max"].get<double>(), r["std"].get<double>(),
-                          r["ci95"][0].get<double>(), r["ci95"][1].get<double>(), r["permutations"].get<std::int64_t>(),
-                          r["templates"].get<std::int64_t>());
+  for (const auto& [ext, mode, plan, r] : rsr)
+    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext, mode,
+                          plan, r.blocks, r.complexity, type_name(r.type), r.fmr, r.mean, r.min, r.median, r.max,
+                          r.std, r.ci_low, r.ci_high, r.permutations, r.templates);
 }
 
 /// The printed table: one line per extractor, mode, plan and complexity; type I and II at both
 /// FMRs, with [min, max] where a complexity has several permutations.
-std::string markdown_table(const json& rsr) {
+std::string markdown_table(const std::vector<RsrRecord>& rsr) {
   std::string md = "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type II @FMR 1% |\n"
                    "|---|---|---|---|---|---|---|---|---|\n";
   using Cell = std::tuple<std::string, std::string, std::string, int>;
   std::map<Cell, std::map<std::string, std::string>> cells;
   std::map<Cell, std::int64_t> perms;
-  for (const auto& r : rsr) {
-    const Cell cell{r["extractor"], r["mode"], r["plan"], r["complexity"]};
-    const double mean = r["mean"].get<double>() * 100;
-    const bool spread = r["permutations"].get<std::int64_t>() > 1;
-    cells[cell][r["type"].get<std::string>() + fmr_label(r["fmr"])] =
-        spread ? fmt::format("{:.1f} [{:.1f}, {:.1f}]", mean, r["min"].get<double>() * 100, r["max"].get<double>() * 100)
-               : fmt::format("{:.1f}", mean);
-    perms[cell] = r["permutations"].get<std::int64_t>();
+  for (const auto& [ext, mode, plan, r] : rsr) {
+    const Cell cell{ext, mode, plan, r.complexity};
+    const double mean = r.mean * 100;
+    cells[cell][type_name(r.type) + fmr_label(r.fmr)] =
+        r.permutations > 1 ? fmt::format("{:.1f} [{:.1f}, {:.1f}]", mean, r.min * 100, r.max * 100)
+                           : fmt::format("{:.1f}", mean);
+    perms[cell] = r.permutations;
   }
   for (const auto& [cell, c] : cells) {
     auto get = [&](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
@@ -137,15 +133,13 @@ std::string markdown_table(const json& rsr) {
 /// rsr_by_complexity.csv, paper-shaped: plan, complexity, then type-I RSR in percent at FMR
 /// 0.1 % and 1 % per extractor (and mode, other than plain); a plan with several permutations
 /// per complexity gives the mean.
-void write_paper_csv(const std::string& path, const json& rsr) {
+void write_paper_csv(const std::string& path, const std::vector<RsrRecord>& rsr) {
   std::map<std::tuple<int, int, std::string>, std::map<std::string, double>> paper;
   std::vector<std::string> columns;
-  for (const auto& r : rsr) {
-    if (r["type"] != "I") continue;
-    const std::string ext = r["extractor"], mode = r["mode"];
+  for (const auto& [ext, mode, plan, r] : rsr) {
+    if (r.type != 1) continue;
     const std::string column = mode == "plain" ? ext : ext + "_" + mode;
-    paper[{0, r["complexity"].get<int>(), r["plan"]}][column + "_rsr_fmr" + fmr_label(r["fmr"])] =
-        r["mean"].get<double>() * 100;
+    paper[{0, r.complexity, plan}][column + "_rsr_fmr" + fmr_label(r.fmr)] = r.mean * 100;
     if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
   }
   std::ofstream csv(path);
@@ -163,13 +157,13 @@ void write_paper_csv(const std::string& path, const json& rsr) {
   }
 }
 
-std::string expected_text(const json& expected_rows) {
+std::string expected_text(const std::vector<ExpectedRsrRecord>& expected_rows) {
   std::string expected = "\nExpected RSR under uniform PE-MIU (type I, FMR 0.1% / 1%):\n";
   std::map<std::tuple<std::string, std::string, std::string>, std::string> ex;
-  for (const auto& e : expected_rows)
-    if (e["type"] == "I") {
-      auto& v = ex[{e["extractor"], e["plan"], e["mode"]}];
-      v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e["value"].get<double>() * 100);
+  for (const auto& [ext, mode, plan, e] : expected_rows)
+    if (e.type == 1) {
+      auto& v = ex[{ext, plan, mode}];
+      v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e.value * 100);
     }
   for (const auto& [k, v] : ex) expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
   return expected;
@@ -190,12 +184,13 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
   out["headline"] = headlines(out);
   write_json_file(run_dir + "/summary.json", out);
   if (out["rsr"].empty()) return {};
-  write_detail_csv(run_dir + "/rsr_detail.csv", out["rsr"]);
-  write_paper_csv(run_dir + "/rsr_by_complexity.csv", out["rsr"]);
+  const auto rsr = out["rsr"].get<std::vector<RsrRecord>>();
+  write_detail_csv(run_dir + "/rsr_detail.csv", rsr);
+  write_paper_csv(run_dir + "/rsr_by_complexity.csv", rsr);
   std::string headline;
   for (const auto& h : out["headline"]) headline += "\n" + h.get<std::string>() + "\n";
   return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" +
-         markdown_table(out["rsr"]) + expected_text(out["expected_rsr_uniform"]) + headline;
+         markdown_table(rsr) + expected_text(out["expected_rsr_uniform"].get<std::vector<ExpectedRsrRecord>>()) + headline;
 }
 
 }  // namespace irrev::pipeline

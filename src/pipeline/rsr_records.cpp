@@ -1,0 +1,74 @@
+#include "irrev/pipeline/rsr_records.hpp"
+
+#include "irrev/core/error.hpp"
+
+namespace irrev::pipeline {
+using nlohmann::json;
+
+namespace {
+/// The run-level tags, written only where set.
+void put_tags(json& j, const std::string& extractor, const std::string& mode, const std::string& plan) {
+  if (!extractor.empty()) j["extractor"] = extractor;
+  if (!mode.empty()) j["mode"] = mode;
+  if (!plan.empty()) j["plan"] = plan;
+}
+
+void get_tags(const json& j, std::string& extractor, std::string& mode, std::string& plan) {
+  extractor = j.value("extractor", "");
+  mode = j.value("mode", "");
+  plan = j.value("plan", "");
+}
+
+int type_of(const json& j) {
+  const auto t = j.at("type").get<std::string>();
+  IRREV_CHECK(t == "I" || t == "II", "an RSR row's type is I or II, not '{}'", t);
+  return t == "I" ? 1 : 2;
+}
+}  // namespace
+
+std::string type_name(int type) { return type == 1 ? "I" : "II"; }
+
+void to_json(json& j, const RsrRecord& r) {
+  const auto& x = r.row;
+  j = {{"blocks", x.blocks}, {"complexity", x.complexity}, {"type", type_name(x.type)}, {"fmr", x.fmr},
+       {"mean", x.mean},     {"min", x.min},               {"median", x.median},        {"max", x.max},
+       {"std", x.std},       {"ci95", {x.ci_low, x.ci_high}}, {"permutations", x.permutations},
+       {"templates", x.templates}};
+  put_tags(j, r.extractor, r.mode, r.plan);
+}
+
+void from_json(const json& j, RsrRecord& r) {
+  get_tags(j, r.extractor, r.mode, r.plan);
+  auto& x = r.row;
+  x.blocks = j.at("blocks").get<int>();
+  x.complexity = j.at("complexity").get<int>();
+  x.type = type_of(j);
+  x.fmr = j.at("fmr").get<double>();
+  x.mean = j.at("mean").get<double>();
+  x.min = j.at("min").get<double>();
+  x.median = j.at("median").get<double>();
+  x.max = j.at("max").get<double>();
+  x.std = j.at("std").get<double>();
+  x.ci_low = j.at("ci95").at(0).get<double>();
+  x.ci_high = j.at("ci95").at(1).get<double>();
+  x.permutations = j.at("permutations").get<std::int64_t>();
+  x.templates = j.at("templates").get<std::int64_t>();
+}
+
+void to_json(json& j, const ExpectedRsrRecord& r) {
+  const auto& e = r.expected;
+  j = {{"blocks", e.blocks}, {"type", type_name(e.type)}, {"fmr", e.fmr}, {"value", e.value}, {"method", e.method}};
+  put_tags(j, r.extractor, r.mode, r.plan);
+}
+
+void from_json(const json& j, ExpectedRsrRecord& r) {
+  get_tags(j, r.extractor, r.mode, r.plan);
+  auto& e = r.expected;
+  e.blocks = j.at("blocks").get<int>();
+  e.type = type_of(j);
+  e.fmr = j.at("fmr").get<double>();
+  e.value = j.at("value").get<double>();
+  e.method = j.at("method").get<std::string>();
+}
+
+}  // namespace irrev::pipeline
