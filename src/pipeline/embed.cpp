@@ -15,7 +15,7 @@
 namespace irrev::pipeline {
 
 void EmbedSettings::validate(const std::string& where) const {
-  IRREV_CHECK(batch >= 1 && batch <= 65536, "{}: batch must be in [1, 65536], got {}", where, batch);
+  IRREV_CHECK(batch >= 1 && batch <= 65536, "{}: batch (--batch) must be in [1, 65536], got {}", where, batch);
 }
 
 EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {

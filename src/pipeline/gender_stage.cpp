@@ -132,9 +132,9 @@ std::string gender_table(const GenderOptions& o, const GenderInputs& g, const st
 }  // namespace
 
 void GenderSettings::validate(const std::string& where) const {
-  for (int b : blocks) IRREV_CHECK(b > 0, "{}: blocks: block sizes are positive, got {}", where, b);
-  IRREV_CHECK(folds >= 2 && folds <= 1000, "{}: folds must be in [2, 1000], got {}", where, folds);
-  IRREV_CHECK(max_templates >= 0, "{}: max_templates must be >= 0, got {}", where, max_templates);
+  for (int b : blocks) IRREV_CHECK(b > 0, "{}: blocks (--blocks): block sizes are positive, got {}", where, b);
+  IRREV_CHECK(folds >= 2 && folds <= 1000, "{}: folds (--folds) must be in [2, 1000], got {}", where, folds);
+  IRREV_CHECK(max_templates >= 0, "{}: max_templates (--max-templates) must be >= 0, got {}", where, max_templates);
 }
 
 std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {

@@ -213,7 +213,7 @@ void write_verify_file(const VerifyOptions& o, const Scorer& scorer, const std::
 }  // namespace
 
 void VerifySettings::validate(const std::string& where) const {
-  for (int b : blocks) IRREV_CHECK(b > 0, "{}: blocks: block sizes are positive, got {}", where, b);
+  for (int b : blocks) IRREV_CHECK(b > 0, "{}: blocks (--blocks): block sizes are positive, got {}", where, b);
 }
 
 std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {

@@ -116,10 +116,10 @@ echo "5. stopped worker: job ended ${took} s after SIGSTOP (exit $rc), counts ex
 expect_error 2 "gender: 0 values per block\|--blocks" "$IRREV" gender --templates "$WORK/t.h5" --crops "$WORK/crops.h5" --blocks 0
 expect_error 2 "gender: 7 values per block do not cut" "$IRREV" --no-progress gender --templates "$WORK/t.h5" \
   --crops "$WORK/crops.h5" --blocks 7
-expect_error 2 "\-\-batch: Value 100000 not in range" attack 1 "$WORK/big.h5" --batch 100000
+expect_error 2 "batch (\-\-batch) 100000 must be in \[1, 65536\]" attack 1 "$WORK/big.h5" --batch 100000
 expect_error 2 "attack batch 32768 needs about .* GB on the CPU, more than this machine's" \
   attack 1 "$WORK/big.h5" --batch 32768 --templates-per-unit 32768
-expect_error 2 "\-\-targeted" attack 1 "$WORK/x.h5" --targeted -1
+expect_error 2 "targeted (\-\-targeted) must be >= 0 (or -1: none), got -2" attack 1 "$WORK/x.h5" --targeted -2
 expect_error 2 "\-\-max-templates" attack 1 "$WORK/x.h5" --max-templates 99999999999999999999
 expect_error 2 "\-\-limit" "$IRREV" verify --templates "$WORK/t.h5" --protocol error-rates --limit -5
 expect_error 2 "unknown command 'frobnicate'; the commands are: ingest" "$IRREV" frobnicate
@@ -151,7 +151,7 @@ expect_error 2 "checkpoint_seconds .* must be >= 0" "$IRREV" run "$WORK/job.toml
 echo "a file" > "$WORK/a_file"
 job fr_feature.pt ""
 expect_error 2 "is not a folder\|exists and is not a folder" "$IRREV" run "$WORK/job.toml" --run-dir "$WORK/a_file"
-echo "6-9. refused with exit 2: gender --blocks 0/7, --batch 100000, --targeted -1, overflow, --limit -5, unknown command, batch = 4294967328"
+echo "6-9. refused with exit 2: gender --blocks 0/7, --batch 100000, --targeted -2, overflow, --limit -5, unknown command, batch = 4294967328"
 
 # 7. Work before refusal: a missing extractor model, an output folder that is read-only, an
 #    --out that is a folder: refused before any work.
