@@ -15,13 +15,13 @@
 // permutations of complexity 0, 2, 4 and 8, against fp32 on --guard-device (the CPU reference
 // when it is "cpu"): the largest per-sample cosine difference, and with --thresholds the RSR
 // difference in percentage points and the number of flipped decisions.
-#include <CLI/CLI.hpp>
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fmt/format.h>
 #include <memory>
 
 #include "irrev/attack/attack_pipeline.hpp"
@@ -129,15 +129,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(names_of<attack::Upsampling>()));
   app.add_option("--fused", fused, "cuDNN's fused convolution + bias + ReLU in the generator off/on (CUDA only)");
   app.add_option("--cudnn-benchmark", cudnn_benchmark, "cuDNN's algorithm timing off/on (CUDA only)");
-  app.add_option("--layout", layouts,
-                 "activation layouts: nhwc (channels-last) or nchw for both networks, or GENERATOR/EXTRACTOR (nchw/nhwc)")
+  app.add_option(
+         "--layout", layouts,
+         "activation layouts: nhwc (channels-last) or nchw for both networks, or GENERATOR/EXTRACTOR (nchw/nhwc)")
       ->check(CLI::IsMember(names_of<attack::ActivationLayout>()));
   app.add_flag("--breakdown", breakdown, "also milliseconds per batch in the generator and in the re-embedding");
   app.add_option("--threads", threads);
   app.add_option("--seconds", seconds, "time per configuration");
   app.add_option("--thresholds", thresholds, "verify.h5: RSR difference and flipped decisions in the guard");
-  app.add_option("--guard-device", guard_device, "device of the fp32 reference (default: --device; 'cpu': the CPU reference)");
-  app.add_option("--guard-templates", guard_templates, "templates in the guard (each under 4 permutations; 0: no guard)");
+  app.add_option("--guard-device", guard_device,
+                 "device of the fp32 reference (default: --device; 'cpu': the CPU reference)");
+  app.add_option("--guard-templates", guard_templates,
+                 "templates in the guard (each under 4 permutations; 0: no guard)");
   app.add_flag("--eager", eager, "also the plain LibTorch eager fp32 path");
   app.add_flag("--json", json, "only the device's best configuration, as JSON");
   CLI11_PARSE(app, argc, argv);
@@ -197,7 +200,8 @@ int main(int argc, char** argv) {
       // The baseline: the generator with its batch norms, the extractor as imported, fp32.
       auto& gen = inverter->impl().generator;
       gen->to(extractor->impl().device);
-      auto z = torch::from_blob(in.templates.data(), {in.count(), in.dim}, torch::kFloat32).to(extractor->impl().device);
+      auto z =
+          torch::from_blob(in.templates.data(), {in.count(), in.dim}, torch::kFloat32).to(extractor->impl().device);
       std::int64_t t0 = 0;
       const double rate = measure(b, seconds, [&] {
         torch::NoGradGuard no_grad;
@@ -229,18 +233,18 @@ int main(int argc, char** argv) {
                 configs.push_back(o);
               }
     for (const auto& o : configs) {
-      const std::string what =
-          fmt::format("device={} precision={} batch={} graph={} form={} layout={} fused={} cudnn_benchmark={} threads={}",
-                      device, name_of(o.precision), b, int(o.cuda_graph), o.transposed_upsampling ? "transposed" : "subpixel",
-                      attack::layout_name(o),
-                      int(o.fused_relu), int(o.cudnn_benchmark), threads);
+      const std::string what = fmt::format(
+          "device={} precision={} batch={} graph={} form={} layout={} fused={} cudnn_benchmark={} threads={}", device,
+          name_of(o.precision), b, int(o.cuda_graph), o.transposed_upsampling ? "transposed" : "subpixel",
+          attack::layout_name(o), int(o.fused_relu), int(o.cudnn_benchmark), threads);
       try {
         attack::AttackPipeline pipe(*inverter, *extractor, in, o);
         const double rate = measure(unit, seconds, [&] { pipe.run(plan, 0, 0, 1, 0, unit); });
         if (json) {
-          std::printf("{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, "
-                      "\"device\": \"%s\", \"cuda_graph\": %s}\n",
-                      rate, name_of(o.precision).c_str(), b, threads, device.c_str(), o.cuda_graph ? "true" : "false");
+          std::printf(
+              "{\"samples_per_second\": %.1f, \"precision\": \"%s\", \"batch\": %d, \"threads\": %d, "
+              "\"device\": \"%s\", \"cuda_graph\": %s}\n",
+              rate, name_of(o.precision).c_str(), b, threads, device.c_str(), o.cuda_graph ? "true" : "false");
           continue;
         }
         std::string extra;

@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
       auto t0 = std::chrono::steady_clock::now();
       for (std::int64_t i = 0; i < n; i += b) ex->embed(data.data() + i * crop_bytes, std::min(b, n - i));
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("embed model=%s device=%s threads=%d batch=%ld images=%ld seconds=%.3f images_per_s=%.1f per_thread=%.1f\n",
-                  ex->info().name.c_str(), device.c_str(), t, static_cast<long>(b),
-                  static_cast<long>(n), s, n / s, n / s / t);
+      std::printf(
+          "embed model=%s device=%s threads=%d batch=%ld images=%ld seconds=%.3f images_per_s=%.1f per_thread=%.1f\n",
+          ex->info().name.c_str(), device.c_str(), t, static_cast<long>(b), static_cast<long>(n), s, n / s, n / s / t);
     }
   }
   return 0;

@@ -31,11 +31,10 @@ int main(int argc, char** argv) {
   for (int n : blocks) {
     const int block = t.dim / n;
     auto t0 = std::chrono::steady_clock::now();
-    match::pe_miu_scores(t.values.data(), t.values.data(), t.dim, block, a.data(), b.data(), pairs,
-                         scores.data());
+    match::pe_miu_scores(t.values.data(), t.values.data(), t.dim, block, a.data(), b.data(), pairs, scores.data());
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("pe_miu device=cpu threads=1 dim=%d blocks=%d pairs=%ld seconds=%.3f per_s=%.0f\n",
-                t.dim, n, static_cast<long>(pairs), s, pairs / s);
+    std::printf("pe_miu device=cpu threads=1 dim=%d blocks=%d pairs=%ld seconds=%.3f per_s=%.0f\n", t.dim, n,
+                static_cast<long>(pairs), s, pairs / s);
     {
       // As verify's all-vs-all walks it: each probe's transposed blocks and norms prepared once.
       match::PeMiuComparator c(t.dim, block);
@@ -49,18 +48,19 @@ int main(int argc, char** argv) {
       double sum = 0;
       for (std::int64_t k = 0; k < pairs; ++k) {
         auto i = a[static_cast<std::size_t>(k)], j = b[static_cast<std::size_t>(k)];
-        sum += c.score_prepared(t.row(i), norms[static_cast<std::size_t>(i)], t.row(j),
-                                tr.data() + j * t.dim, norms[static_cast<std::size_t>(j)]);
+        sum += c.score_prepared(t.row(i), norms[static_cast<std::size_t>(i)], t.row(j), tr.data() + j * t.dim,
+                                norms[static_cast<std::size_t>(j)]);
       }
       s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("pe_miu_prepared device=cpu threads=1 dim=%d blocks=%d pairs=%ld seconds=%.3f per_s=%.0f checksum=%.6f\n",
-                  t.dim, n, static_cast<long>(pairs), s, pairs / s, sum);
+      std::printf(
+          "pe_miu_prepared device=cpu threads=1 dim=%d blocks=%d pairs=%ld seconds=%.3f per_s=%.0f checksum=%.6f\n",
+          t.dim, n, static_cast<long>(pairs), s, pairs / s, sum);
     }
     if (cuda && match::pe_miu_cuda_available()) {
       for (int rep = 0; rep < 2; ++rep) {  // the first includes context start-up
         t0 = std::chrono::steady_clock::now();
-        match::pe_miu_scores_cuda(t.values.data(), t.count, t.values.data(), t.count, t.dim, block,
-                                  a.data(), b.data(), pairs, gpu.data());
+        match::pe_miu_scores_cuda(t.values.data(), t.count, t.values.data(), t.count, t.dim, block, a.data(), b.data(),
+                                  pairs, gpu.data());
         s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       }
       double max_diff = 0;

@@ -7,12 +7,12 @@
 //                    [--bf16] [--threads 2] [--batches 40]
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
@@ -59,11 +59,12 @@ int main(int argc, char** argv) {
   if (comm.is_master()) {
     const auto& h = summary["history"].back();
     const auto& c = o.config;
-    std::printf("train %s device=%s bf16=%d id_weight=%g id_share=%g id_bf16=%d flip=%d size=%d ranks=%d threads=%d "
-                "batch=%d samples_per_s=%.1f\n",
-                config.empty() ? ("preset=" + preset).c_str() : ("config=" + config).c_str(), device.c_str(), c.bf16 ? 1 : 0,
-                c.id_weight, c.id_share, c.id_bf16 ? 1 : 0, c.flip ? 1 : 0, c.generator.output_size(), comm.size(), threads,
-                c.batch, h["samples_per_second"].get<double>());
+    std::printf(
+        "train %s device=%s bf16=%d id_weight=%g id_share=%g id_bf16=%d flip=%d size=%d ranks=%d threads=%d "
+        "batch=%d samples_per_s=%.1f\n",
+        config.empty() ? ("preset=" + preset).c_str() : ("config=" + config).c_str(), device.c_str(), c.bf16 ? 1 : 0,
+        c.id_weight, c.id_share, c.id_bf16 ? 1 : 0, c.flip ? 1 : 0, c.generator.output_size(), comm.size(), threads,
+        c.batch, h["samples_per_second"].get<double>());
   }
   return 0;
 }

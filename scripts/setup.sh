@@ -21,7 +21,8 @@ packages=(cmake ninja-build pkg-config g++ make ca-certificates
   libboost-serialization-dev libopencv-dev libgtest-dev libonnx-dev libprotobuf-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
   slurm-wlm munge gnuplot-nox  # a local SLURM for the slurm tests; gnuplot draws the plots
-  python3-h5py)                # scripts/same_results.py compares run folders
+  python3-h5py                 # scripts/same_results.py compares run folders
+  clang-format)                # .ci/run checks the C++ formatting (.clang-format)
 
 missing=()
 # npm fetches the models; a Node.js from elsewhere (nodesource, nvm) conflicts with Debian's npm.

@@ -21,7 +21,8 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--inverter", o->inverter, "inverter.pt from train-inverter")->required();
   sub->add_option("--thresholds", o->thresholds, "verify.h5 of the same extractor (error-rates protocol)")->required();
   sub->add_option("--out", o->out, "attack.h5 to write (its checkpoint goes beside it)")->required();
-  sub->add_option("--plan", *plans, "BLOCKS:KIND[:N], repeatable: 8:exhaustive, 8:stratified:16, 16:uniform:5000, 8:fixed-seed")
+  sub->add_option("--plan", *plans,
+                  "BLOCKS:KIND[:N], repeatable: 8:exhaustive, 8:stratified:16, 16:uniform:5000, 8:fixed-seed")
       ->required();
   sub->add_option("--seed", *seed, "Key of the plans' random draws")->capture_default_str();
   sub->add_option("--max-templates", o->settings.selection.max_templates, "Attack at most this many templates (0: all)")

@@ -25,8 +25,7 @@ Command add_embed(CLI::App& app, const GlobalOptions& g) {
             o->onnx_info = to_extractor_info(*norm);
             auto s = pipeline::run_embed(comm, *o);
             if (*json)
-              print_master(comm, nlohmann::json{{"templates", s.templates}, {"dim", s.dim},
-                                                {"model", s.model}}.dump());
+              print_master(comm, nlohmann::json{{"templates", s.templates}, {"dim", s.dim}, {"model", s.model}}.dump());
             return 0;
           }};
 }

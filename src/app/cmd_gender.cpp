@@ -7,7 +7,8 @@
 namespace irrev::app {
 
 Command add_gender(CLI::App& app, const GlobalOptions& g) {
-  auto* sub = app.add_subcommand("gender", "Gender leakage: SVM accuracy on unprotected, PE-MIU and reconstructed templates");
+  auto* sub =
+      app.add_subcommand("gender", "Gender leakage: SVM accuracy on unprotected, PE-MIU and reconstructed templates");
   auto o = std::make_shared<pipeline::GenderOptions>();
   sub->add_option("--templates", o->templates, "templates.h5")->required();
   sub->add_option("--crops", o->crops, "crops.h5 of the same images")->required();

@@ -14,16 +14,16 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   auto json = std::make_shared<bool>(false);
   o->models_dir = config::default_models_dir();
   auto layout = std::make_shared<std::string>("lfw");
-  sub->add_option("--images", o->images_dir,
-                  "Image folder: LFW layout (<Person>/<Person>_NNNN.jpg), a flat folder, or the base of a list's paths");
+  sub->add_option(
+      "--images", o->images_dir,
+      "Image folder: LFW layout (<Person>/<Person>_NNNN.jpg), a flat folder, or the base of a list's paths");
   sub->add_option("--layout", *layout, "lfw, flat (every image its own subject) or list (--list)")
       ->check(CLI::IsMember(names_of<data::ImageLayout>()))
       ->capture_default_str();
   sub->add_option("--list", o->list_file, "The list layout's CSV: path,subject[,gender] per line");
   sub->add_option("--pairs", o->pairs_file, "LFW pairs.txt to resolve to crop rows");
   sub->add_option("--genders", o->genders_dir, "Folder with female_names.txt and male_names.txt");
-  sub->add_option("--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")
-      ->capture_default_str();
+  sub->add_option("--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")->capture_default_str();
   sub->add_option("--out", o->out, "Output crops.h5")->required();
   sub->add_option("--unit", o->unit_size, "Images per work unit")->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_option("--limit", o->limit, "Only the first N images (0: all)")
@@ -33,9 +33,10 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   return {sub, [o, json, layout, &g](const dist::Communicator& comm) {
             o->progress = !g.no_progress;
             o->layout = enum_from_name<data::ImageLayout>(*layout, "--layout");
-            IRREV_CHECK(o->layout == data::ImageLayout::list ? !o->list_file.empty() : !o->images_dir.empty(),
-                        "irrev ingest: {}", o->layout == data::ImageLayout::list ? "--layout list needs --list FILE"
-                                                                                 : "--images DIR is required");
+            IRREV_CHECK(
+                o->layout == data::ImageLayout::list ? !o->list_file.empty() : !o->images_dir.empty(),
+                "irrev ingest: {}",
+                o->layout == data::ImageLayout::list ? "--layout list needs --list FILE" : "--images DIR is required");
             IRREV_CHECK(o->list_file.empty() || o->layout == data::ImageLayout::list,
                         "irrev ingest: --list is read with --layout list only");
             auto s = pipeline::run_ingest(comm, *o);

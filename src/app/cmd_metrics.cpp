@@ -16,17 +16,14 @@ Command add_metrics(CLI::App& app, const GlobalOptions& /*g*/) {
   auto json = std::make_shared<bool>(false);
   sub->add_option("--genuine", *genuine, "Genuine scores, one per line")->required();
   sub->add_option("--impostor", *impostor, "Impostor scores, one per line")->required();
-  sub->add_option("--threshold-rule", *rule,
-                  "bob: lowest threshold with FMR <= target; pyeer: FMR nearest the target")
+  sub->add_option("--threshold-rule", *rule, "bob: lowest threshold with FMR <= target; pyeer: FMR nearest the target")
       ->check(CLI::IsMember({"bob", "pyeer"}))
       ->capture_default_str();
   sub->add_flag("--json", *json, "Print JSON");
   return {sub, [genuine, impostor, rule, json](const dist::Communicator& comm) {
             if (!comm.is_master()) return 0;
-            metrics::ScoreSets s(metrics::read_score_file(*genuine),
-                                 metrics::read_score_file(*impostor));
-            auto r = *rule == "bob" ? metrics::ThresholdRule::bob_lowest
-                                    : metrics::ThresholdRule::pyeer_nearest;
+            metrics::ScoreSets s(metrics::read_score_file(*genuine), metrics::read_score_file(*impostor));
+            auto r = *rule == "bob" ? metrics::ThresholdRule::bob_lowest : metrics::ThresholdRule::pyeer_nearest;
             auto e = metrics::eer_fvc2000(s);
             auto op1 = metrics::threshold_at_fmr(s, 0.001, r);
             auto op2 = metrics::threshold_at_fmr(s, 0.01, r);

@@ -29,8 +29,8 @@ Command add_plan(CLI::App& app, const GlobalOptions& /*g*/) {
             IRREV_ASSERT(sum == protect::factorial(n), "counts by complexity do not sum to n!");
             if (*json) {
               print_master(comm, nlohmann::ordered_json{{"blocks", n},
-                                                {"total", protect::to_decimal(protect::factorial(n))},
-                                                {"by_complexity", by}}
+                                                        {"total", protect::to_decimal(protect::factorial(n))},
+                                                        {"by_complexity", by}}
                                      .dump());
               return 0;
             }

@@ -39,9 +39,10 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
             print_master(comm, *json || table.empty() ? summary : table);
             // A stalled rank cannot take part in the end of MPI: end the job, taking it along.
             if (s.contains("stalled_ranks"))
-              comm.abort(kExitResumable, fmt::format("run: rank(s) {} stalled and were given up on; what finished is saved, "
-                                                     "and the same command continues",
-                                                     s["stalled_ranks"].dump()));
+              comm.abort(kExitResumable,
+                         fmt::format("run: rank(s) {} stalled and were given up on; what finished is saved, "
+                                     "and the same command continues",
+                                     s["stalled_ranks"].dump()));
             return resumable ? kExitResumable : kExitDone;
           }};
 }

@@ -39,7 +39,8 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
       ->capture_default_str();
   sub->add_option("--config", *config_file, "A JSON configuration (as inverter.pt records it) instead of a preset");
   sub->add_option("--epochs", *epochs, "Override the number of epochs")->check(CLI::PositiveNumber);
-  sub->add_option("--max-minutes", *minutes, "A safety limit: stop within a few batches of this many minutes, keeping the best so far (0: none)")
+  sub->add_option("--max-minutes", *minutes,
+                  "A safety limit: stop within a few batches of this many minutes, keeping the best so far (0: none)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--checkpoint-every", o->checkpoint_every, "Checkpoint after every this many epochs")
       ->check(CLI::PositiveNumber)

@@ -11,10 +11,9 @@
 namespace irrev::app {
 
 Command add_verify(CLI::App& app, const GlobalOptions& g) {
-  auto* sub = app.add_subcommand(
-      "verify",
-      "lfw-view2: the LFW 10-fold accuracy; error-rates: EER, FNMR at FMR and thresholds of "
-      "unprotected and PE-MIU templates on the View 2 pairs and all-vs-all");
+  auto* sub = app.add_subcommand("verify",
+                                 "lfw-view2: the LFW 10-fold accuracy; error-rates: EER, FNMR at FMR and thresholds of "
+                                 "unprotected and PE-MIU templates on the View 2 pairs and all-vs-all");
   auto templates = std::make_shared<std::string>();
   auto protocol = std::make_shared<pipeline::VerifyProtocol>(pipeline::VerifyProtocol::lfw_view2);
   auto json = std::make_shared<bool>(false);
@@ -53,8 +52,8 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
               print_master(comm, pipeline::lfw_accuracy_json(r));
             } else {
               for (const auto& f : r.folds)
-                print_master(comm, fmt::format("fold {:2}  accuracy {:.4f}  threshold {:.4f}",
-                                               f.fold + 1, f.accuracy, f.threshold));
+                print_master(comm, fmt::format("fold {:2}  accuracy {:.4f}  threshold {:.4f}", f.fold + 1, f.accuracy,
+                                               f.threshold));
               print_master(comm, fmt::format("LFW 10-fold accuracy {:.4f} +- {:.4f}", r.mean, r.std));
             }
             return 0;

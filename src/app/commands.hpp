@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "irrev/core/enum_names.hpp"

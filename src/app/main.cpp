@@ -27,8 +27,7 @@ void add_onnx_norm_options(CLI::App& sub, OnnxNormOptions& o) {
   sub.add_option("--channel-order", o.channel_order, "Channel order the network takes")
       ->check(CLI::IsMember({"bgr", "rgb"}))
       ->capture_default_str();
-  sub.add_option("--mean", o.mean, "Value(s) subtracted per channel (1 or 3)")
-      ->capture_default_str();
+  sub.add_option("--mean", o.mean, "Value(s) subtracted per channel (1 or 3)")->capture_default_str();
   sub.add_option("--std", o.std, "Divisor(s) per channel (1 or 3)")->capture_default_str();
 }
 
@@ -38,8 +37,7 @@ models::ExtractorInfo to_extractor_info(const OnnxNormOptions& o) {
   info.channel_order = o.channel_order;
   auto three = [](const std::vector<float>& v, const char* flag) {
     IRREV_CHECK(v.size() == 1 || v.size() == 3, "{} takes 1 or 3 values, got {}", flag, v.size());
-    return v.size() == 1 ? std::array<float, 3>{v[0], v[0], v[0]}
-                         : std::array<float, 3>{v[0], v[1], v[2]};
+    return v.size() == 1 ? std::array<float, 3>{v[0], v[0], v[0]} : std::array<float, 3>{v[0], v[1], v[2]};
   };
   info.mean = three(o.mean, "--mean");
   info.std = three(o.std, "--std");
@@ -89,12 +87,10 @@ int main(int argc, char** argv) {
                "Make outputs readable by the group (files 0640, folders 0750) instead of the owner only: crops, "
                "templates and results are biometric data");
 
-  std::vector<app::Command> commands = {add_ingest(app, g), add_import_onnx(app, g),
-                                        add_embed(app, g), add_verify(app, g), add_run(app, g),
-                                        add_metrics(app, g), add_plan(app, g), add_protect(app, g),
-                                        add_train_inverter(app, g), add_attack(app, g),
-                                        add_status(app, g), add_gender(app, g),
-                                        add_report(app, g), add_unshuffle(app, g)};
+  std::vector<app::Command> commands = {
+      add_ingest(app, g),  add_import_onnx(app, g), add_embed(app, g),   add_verify(app, g),         add_run(app, g),
+      add_metrics(app, g), add_plan(app, g),        add_protect(app, g), add_train_inverter(app, g), add_attack(app, g),
+      add_status(app, g),  add_gender(app, g),      add_report(app, g),  add_unshuffle(app, g)};
   // Command-line mistakes are bad input (exit 2), like every other.
   const std::string word = command_word(argc, argv);
   std::vector<std::string> names;

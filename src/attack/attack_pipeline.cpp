@@ -17,12 +17,12 @@
 #include "../models/autocast.hpp"
 #include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
-#include "score_bins.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/protect/pe_miu.hpp"
+#include "score_bins.hpp"
 
 namespace irrev::attack {
 
@@ -81,7 +81,8 @@ struct AttackPipeline::Impl {
     const int b = dim / blocks;
     std::vector<std::int64_t> cols(static_cast<std::size_t>(dim));
     for (int i = 0; i < blocks; ++i)
-      for (int j = 0; j < b; ++j) cols[static_cast<std::size_t>(i * b + j)] = static_cast<std::int64_t>(p[static_cast<std::size_t>(i)]) * b + j;
+      for (int j = 0; j < b; ++j)
+        cols[static_cast<std::size_t>(i * b + j)] = static_cast<std::int64_t>(p[static_cast<std::size_t>(i)]) * b + j;
     return cols;
   }
 
@@ -130,7 +131,7 @@ struct AttackPipeline::Impl {
   torch::Tensor reembed(const torch::Tensor& recon) const {
     torch::NoGradGuard no_grad;
     auto input = extractor->from_rgb(recon).contiguous(options.extractor_channels_last ? at::MemoryFormat::ChannelsLast
-                                                                               : at::MemoryFormat::Contiguous);
+                                                                                       : at::MemoryFormat::Contiguous);
     if (low_extractor) {
       // No cast cache: a CUDA graph capture must not keep casts the guard frees (and the
       // extractor's weights are few beside a batch of images).
@@ -242,8 +243,9 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);
-  IRREV_CHECK(extractor.embedding_size() == in.dim, "the extractor gives {}-D embeddings, the attacked templates are {}-D",
-              extractor.embedding_size(), in.dim);
+  IRREV_CHECK(extractor.embedding_size() == in.dim,
+              "the extractor gives {}-D embeddings, the attacked templates are {}-D", extractor.embedding_size(),
+              in.dim);
   m.inverter = &inverter.impl();
   m.extractor = &extractor.impl();
   m.options = options;
@@ -259,8 +261,8 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   m.low_extractor = extractor_in_low_precision(options.precision);
   m.generator = *m.inverter->folded;
   m.generator->to(m.device, m.generator_dtype);
-  m.generator->set_tuning({options.transposed_upsampling, options.fused_relu && m.device.is_cuda(),
-                           options.channels_last});
+  m.generator->set_tuning(
+      {options.transposed_upsampling, options.fused_relu && m.device.is_cuda(), options.channels_last});
 #ifdef IRREV_TORCH_CUDA
   // Process-wide in LibTorch: the newest pipeline's choice holds.
   if (m.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(options.cudnn_benchmark);
@@ -278,7 +280,8 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
                      .clone()
                      .to(m.device)
                      .to(torch::kBool);
-  m.thresholds = torch::tensor(std::vector<double>{in.threshold_fmr01, in.threshold_fmr1}, torch::kFloat64).to(m.device);
+  m.thresholds =
+      torch::tensor(std::vector<double>{in.threshold_fmr01, in.threshold_fmr1}, torch::kFloat64).to(m.device);
 }
 
 AttackPipeline::~AttackPipeline() = default;
@@ -360,8 +363,9 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
     for (std::int64_t b0 = t0; b0 < t1; b0 += batch) {
       const std::int64_t n = std::min<std::int64_t>(batch, t1 - b0);
       torch::Tensor cols = cols_e, selected = nobody.narrow(0, 0, n);
-      if (model) cols = m.recover_rows(*model, plan.permutations[static_cast<std::size_t>(first + e)], b0, n, cols_e, selected);
-      const auto s = m.batch_scores(b0, n, cols);  // 2 x n
+      if (model)
+        cols = m.recover_rows(*model, plan.permutations[static_cast<std::size_t>(first + e)], b0, n, cols_e, selected);
+      const auto s = m.batch_scores(b0, n, cols);                                                            // 2 x n
       auto valid = torch::stack({torch::ones({n}, m.has_second.options()), m.has_second.narrow(0, b0, n)});  // 2 x n
       auto hit = s.unsqueeze(1) >= m.thresholds.view({1, 2, 1});  // 2 types x 2 FMRs x n
       hit = hit.logical_and(valid.unsqueeze(1));

@@ -20,8 +20,7 @@ std::string PlanSpec::name() const { return fmt::format("b{}-{}", blocks, name_o
 void PlanSpec::validate(int dim, const std::string& where) const {
   IRREV_CHECK(blocks >= 2 && blocks <= protect::kMaxBlocks, "{}: blocks = {} is outside 2..{}", where, blocks,
               protect::kMaxBlocks);
-  if (dim > 0)
-    IRREV_CHECK(dim % blocks == 0, "{}: {} blocks do not divide a {}-D template", where, blocks, dim);
+  if (dim > 0) IRREV_CHECK(dim % blocks == 0, "{}: {} blocks do not divide a {}-D template", where, blocks, dim);
   IRREV_CHECK(kind != PlanKind::exhaustive || blocks <= kMaxExhaustive,
               "{}: an exhaustive plan of {} blocks has {}! permutations; use stratified or uniform above {} blocks",
               where, blocks, blocks, kMaxExhaustive);
@@ -67,7 +66,8 @@ Plan make_plan(const PlanSpec& spec) {
       const protect::u128 exist = protect::count_with_complexity(n, k);
       const auto want = static_cast<std::size_t>(
           exist < static_cast<protect::u128>(spec.per_complexity) ? exist : spec.per_complexity);
-      protect::KeyedStream stream(spec.seed, kStratifiedTag + static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(k));
+      protect::KeyedStream stream(spec.seed, kStratifiedTag + static_cast<std::uint64_t>(n),
+                                  static_cast<std::uint64_t>(k));
       std::set<protect::Permutation> seen;
       while (seen.size() < want) {
         auto p = protect::sample_with_complexity(n, k, stream);

@@ -67,10 +67,14 @@ TemplateSelection select_templates(const data::ImageTable& images, const std::ve
   TemplateSelection out;
   for (const auto& [subject, b] : by_subject) {
     Candidate c{data::subject_hash01(subject, spec.seed + 2), &b};
-    if (!spec.gender_balanced) any.push_back(c);
-    else if (b.gender == 0) female.push_back(c);
-    else if (b.gender == 1) male.push_back(c);
-    else ++out.unlabelled_subjects;
+    if (!spec.gender_balanced)
+      any.push_back(c);
+    else if (b.gender == 0)
+      female.push_back(c);
+    else if (b.gender == 1)
+      male.push_back(c);
+    else
+      ++out.unlabelled_subjects;
   }
   auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
   std::vector<const Best*> chosen;

@@ -52,15 +52,18 @@ BlockPositionModel BlockPositionModel::fit(const float* x, std::int64_t rows, in
       const float* v = x + r * dim + j * b;
       for (int s = 0; s < b; ++s) {
         const double es = v[s] - m.m_mean[static_cast<std::size_t>(j * b + s)];
-        for (int t = 0; t <= s; ++t) cov[static_cast<std::size_t>(s * b + t)] += es * (v[t] - m.m_mean[static_cast<std::size_t>(j * b + t)]);
+        for (int t = 0; t <= s; ++t)
+          cov[static_cast<std::size_t>(s * b + t)] += es * (v[t] - m.m_mean[static_cast<std::size_t>(j * b + t)]);
       }
     }
     // Shrunk 10 % towards the diagonal: fewer training templates than parameters stay stable.
     for (int s = 0; s < b; ++s)
       for (int t = 0; t <= s; ++t) {
         double c = cov[static_cast<std::size_t>(s * b + t)] / static_cast<double>(rows - 1);
-        if (s != t) c *= 0.9;
-        else c = std::max(c, 1e-12);
+        if (s != t)
+          c *= 0.9;
+        else
+          c = std::max(c, 1e-12);
         cov[static_cast<std::size_t>(s * b + t)] = cov[static_cast<std::size_t>(t * b + s)] = c;
       }
     // LibTorch's Cholesky factor L (LAPACK): log det / 2 = sum log L_ii, precision = (L L^T)^-1.
@@ -84,10 +87,12 @@ std::vector<double> BlockPositionModel::scores(const float* z) const {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
       double ll = -m_log_sd_sum[static_cast<std::size_t>(j)];
-      for (int t = 0; t < b; ++t) e[static_cast<std::size_t>(t)] = z[i * b + t] - m_mean[static_cast<std::size_t>(j * b + t)];
+      for (int t = 0; t < b; ++t)
+        e[static_cast<std::size_t>(t)] = z[i * b + t] - m_mean[static_cast<std::size_t>(j * b + t)];
       if (m_precision.empty()) {
         for (int t = 0; t < b; ++t)
-          ll -= 0.5 * e[static_cast<std::size_t>(t)] * e[static_cast<std::size_t>(t)] * m_inv_var[static_cast<std::size_t>(j * b + t)];
+          ll -= 0.5 * e[static_cast<std::size_t>(t)] * e[static_cast<std::size_t>(t)] *
+                m_inv_var[static_cast<std::size_t>(j * b + t)];
       } else {
         const double* p = m_precision.data() + static_cast<std::ptrdiff_t>(j) * b * b;
         for (int s1 = 0; s1 < b; ++s1) {
@@ -106,7 +111,8 @@ protect::Permutation BlockPositionModel::recover(const float* z) const {
   for (auto& v : s) v = -v;
   const auto col = match::min_cost_assignment(s, m_blocks);
   protect::Permutation p(static_cast<std::size_t>(m_blocks));
-  for (int i = 0; i < m_blocks; ++i) p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(col[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < m_blocks; ++i)
+    p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(col[static_cast<std::size_t>(i)]);
   return p;
 }
 
@@ -198,7 +204,9 @@ std::string UnshuffleMetrics::to_json() const {
   nlohmann::ordered_json by_k = nlohmann::json::array();
   for (std::size_t k = 0; k < samples_by_complexity.size(); ++k)
     if (samples_by_complexity[k] > 0)
-      by_k.push_back({{"complexity", k}, {"samples", samples_by_complexity[k]}, {"exact_rate", exact_by_complexity[k]},
+      by_k.push_back({{"complexity", k},
+                      {"samples", samples_by_complexity[k]},
+                      {"exact_rate", exact_by_complexity[k]},
                       {"mean_estimated_complexity", estimated_by_complexity[k]}});
   return nlohmann::ordered_json{{"blocks", blocks},
                                 {"templates", templates},

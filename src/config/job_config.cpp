@@ -1,13 +1,13 @@
 #include "irrev/config/job_config.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/plan_text.hpp"
@@ -26,14 +26,13 @@ void only_keys(const toml::table& t, const std::string& prefix, std::set<std::st
                const std::string& where) {
   for (const auto& [k, v] : t) {
     std::string key(k.str());
-    IRREV_CHECK(allowed.count(key), "{}: unknown key '{}{}' (known here: {})", at(where, v), prefix,
-                key, fmt::join(allowed, ", "));
+    IRREV_CHECK(allowed.count(key), "{}: unknown key '{}{}' (known here: {})", at(where, v), prefix, key,
+                fmt::join(allowed, ", "));
   }
 }
 
 template <class T>
-void read(const toml::table& t, const std::string& key, T& out, const std::string& prefix,
-          const std::string& where) {
+void read(const toml::table& t, const std::string& key, T& out, const std::string& prefix, const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return;
   if constexpr (std::is_same_v<T, std::string>) {
@@ -62,8 +61,8 @@ void read(const toml::table& t, const std::string& key, T& out, const std::strin
 }
 
 /// A string key that takes one of `allowed`; the error names the line, the choices and the value.
-void read_choice(const toml::table& t, const std::string& key, std::string& out, const std::vector<std::string>& allowed,
-                 const std::string& prefix, const std::string& where) {
+void read_choice(const toml::table& t, const std::string& key, std::string& out,
+                 const std::vector<std::string>& allowed, const std::string& prefix, const std::string& where) {
   read(t, key, out, prefix, where);
   if (std::find(allowed.begin(), allowed.end(), out) != allowed.end()) return;
   const toml::node* n = t.get(key);
@@ -97,7 +96,8 @@ void read_ints(const toml::table& t, const std::string& key, std::vector<int>& o
 
 /// `read`, `read_enum` or `read_ints` by the field's type: what a settings struct's option list needs.
 template <class T>
-void read_any(const toml::table& t, const std::string& key, T& out, const std::string& prefix, const std::string& where) {
+void read_any(const toml::table& t, const std::string& key, T& out, const std::string& prefix,
+              const std::string& where) {
   if constexpr (std::is_enum_v<T>) {
     read_enum(t, key, out, prefix, where);
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {
@@ -134,8 +134,8 @@ JobConfig::ImageSource read_image_source(const toml::table& t, const std::string
   return s;
 }
 
-void read_floats3(const toml::table& t, const std::string& key, std::array<float, 3>& out,
-                  const std::string& prefix, const std::string& where) {
+void read_floats3(const toml::table& t, const std::string& key, std::array<float, 3>& out, const std::string& prefix,
+                  const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return;
   if (n->is_number()) {
@@ -143,11 +143,9 @@ void read_floats3(const toml::table& t, const std::string& key, std::array<float
     return;
   }
   const auto* arr = n->as_array();
-  IRREV_CHECK(arr && arr->size() == 3, "{}: key '{}{}' must be a number or 3 numbers",
-              at(where, *n), prefix, key);
+  IRREV_CHECK(arr && arr->size() == 3, "{}: key '{}{}' must be a number or 3 numbers", at(where, *n), prefix, key);
   for (std::size_t i = 0; i < 3; ++i) {
-    IRREV_CHECK((*arr)[i].is_number(), "{}: key '{}{}' must hold numbers", at(where, *n), prefix,
-                key);
+    IRREV_CHECK((*arr)[i].is_number(), "{}: key '{}{}' must hold numbers", at(where, *n), prefix, key);
     out[i] = static_cast<float>(*(*arr)[i].value<double>());
   }
 }
@@ -169,8 +167,7 @@ std::string expand_path(const std::string& path, const std::string& where) {
       IRREV_CHECK(end != std::string::npos, "{}: unclosed '${{' in path '{}'", where, path);
       std::string var = path.substr(i + 2, end - i - 2);
       const char* v = std::getenv(var.c_str());
-      IRREV_CHECK(v, "{}: path '{}' names environment variable '{}', which is not set", where, path,
-                  var);
+      IRREV_CHECK(v, "{}: path '{}' names environment variable '{}', which is not set", where, path, var);
       out += v;
       i = end + 1;
     } else {
@@ -218,14 +215,15 @@ void read_data(const toml::table& root, JobConfig& c, const std::string& where) 
   if (const auto* t = table(*data, "train", where)) {
     only_keys(*t, "data.train.", {"images", "layout", "list", "limit"}, where);
     const auto& s = c.train_set = read_image_source(*t, "data.train.", where);
-    IRREV_CHECK(s.layout == data::ImageLayout::list ? !s.list.empty() : !s.images.empty(),
-                "{}: [data.train] needs {}", where, s.layout == data::ImageLayout::list ? "'list'" : "'images'");
+    IRREV_CHECK(s.layout == data::ImageLayout::list ? !s.list.empty() : !s.images.empty(), "{}: [data.train] needs {}",
+                where, s.layout == data::ImageLayout::list ? "'list'" : "'images'");
     IRREV_CHECK(s.limit >= 0, "{}: key 'data.train.limit' must be >= 0", where);
     c.has_train_set = true;
   }
-  IRREV_CHECK(c.genders.empty() || c.layout == data::ImageLayout::lfw,
-              "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
-              where, name_of(c.layout));
+  IRREV_CHECK(
+      c.genders.empty() || c.layout == data::ImageLayout::lfw,
+      "{}: data.genders names LFW's gender lists; with data.layout = \"{}\" give genders in a list's third column",
+      where, name_of(c.layout));
   IRREV_CHECK(c.limit >= 0, "{}: key 'data.limit' must be >= 0", where);
 }
 
@@ -318,12 +316,15 @@ void read_train_inverter(const toml::table& root, JobConfig& c, const std::strin
   const auto* t = table(root, "train_inverter", where);
   if (!t) return;
   const std::string p = "train_inverter.";
-  only_keys(*t, p, {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16",
-                    "flip", "shift", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"}, where);
+  only_keys(*t, p,
+            {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16", "flip",
+             "shift", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"},
+            where);
   c.train_inverter = true;
   read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
   auto& ic = c.inverter;
-  ic = c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
+  ic =
+      c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
   read(*t, "epochs", ic.epochs, p, where);
   read(*t, "max_minutes", ic.max_minutes, p, where);
   read(*t, "device", ic.device, p, where);
@@ -364,8 +365,8 @@ void read_plans(const toml::table& t, std::uint64_t seed, pipeline::AttackSettin
 void read_modes(const toml::table& t, JobConfig& c, const std::string& where) {
   if (const toml::node* m = t.get("modes")) {
     const auto* arr = m->as_array();
-    IRREV_CHECK(arr && !arr->empty(), "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]",
-                at(where, *m));
+    IRREV_CHECK(arr && !arr->empty(),
+                "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]", at(where, *m));
     IRREV_CHECK(!t.get("unshuffle"), "{}: give either attack.modes or attack.unshuffle, not both", at(where, *m));
     c.attack_modes.clear();
     for (const auto& e : *arr) {
@@ -386,7 +387,8 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   if (!t) return;
   const std::string p = "attack.";
   auto& a = c.attack_settings;
-  read_options(*t, p, a, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "modes", "unshuffle"}, where);
+  read_options(*t, p, a, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "modes", "unshuffle"},
+               where);
   c.attack = true;
   std::uint64_t seed = 2021;
   read(*t, "seed", seed, p, where);
@@ -399,9 +401,11 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   sel.validate(where + " [attack]");
   read_modes(*t, c, where);
   a.validate(where + " [attack]");
-  IRREV_CHECK(c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_settings.pairs),
-              "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
-              "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"", where);
+  IRREV_CHECK(
+      c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_settings.pairs),
+      "{}: [attack] takes its thresholds from verify's all-vs-all impostors: set verify.protocols to include "
+      "\"error-rates\" and verify.pairs to \"all-vs-all\" or \"both\"",
+      where);
   IRREV_CHECK(c.train_inverter, "{}: [attack] needs an inverter: add a [train_inverter] table", where);
 }
 
@@ -412,9 +416,10 @@ void read_gender(const toml::table& root, JobConfig& c, const std::string& where
   read_options(*t, p, c.gender_settings, {}, where);
   c.gender = true;
   c.gender_settings.validate(where + " [gender]");
-  IRREV_CHECK(!c.genders.empty() || c.layout == data::ImageLayout::list,
-              "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")",
-              where);
+  IRREV_CHECK(
+      !c.genders.empty() || c.layout == data::ImageLayout::list,
+      "{}: [gender] needs gender labels: set data.genders (LFW) or give them in a list (data.layout = \"list\")",
+      where);
 }
 
 /// Paths last, so that an unset variable is reported with everything else already valid.
@@ -442,8 +447,8 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   JobConfig c;
   c.source = where;
   c.models_dir = default_models_dir();
-  only_keys(root, "", {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack",
-                        "gender"},
+  only_keys(root, "",
+            {"run", "data", "models", "ingest", "embed", "extractors", "verify", "train_inverter", "attack", "gender"},
             where);
   read_run(root, c, where);
   read_data(root, c, where);
@@ -456,10 +461,11 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
   read_attack(root, c, where);
   read_gender(root, c, where);
   if (c.has_train_set && c.attack) {
-    IRREV_CHECK(!c.has_mode(pipeline::AttackMode::unshuffled) && c.attack_settings.targeted_max_complexity < 0,
-                "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
-                "block-position model on [data]'s training identities, which a job with its own training set does not have",
-                where);
+    IRREV_CHECK(
+        !c.has_mode(pipeline::AttackMode::unshuffled) && c.attack_settings.targeted_max_complexity < 0,
+        "{}: with [data.train] the attack can only be plain: the unshuffled and targeted attacks fit their "
+        "block-position model on [data]'s training identities, which a job with its own training set does not have",
+        where);
   }
   expand_paths(c, where);
   return c;

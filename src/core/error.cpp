@@ -26,8 +26,10 @@ std::string errno_text(int err) {
   char buf[256];
   // GNU strerror_r returns the message (maybe not in buf); XSI fills buf.
   auto r = strerror_r(err, buf, sizeof buf);
-  if constexpr (std::is_same_v<decltype(r), char*>) return r;
-  else return buf;
+  if constexpr (std::is_same_v<decltype(r), char*>)
+    return r;
+  else
+    return buf;
 }
 
 void set_error_rank(int rank) { g_rank = rank; }
@@ -40,10 +42,8 @@ void throw_input_error(const char* file, int line, const std::string& message) {
 void throw_system_error(const char* file, int line, const std::string& message) {
   throw SystemError(fmt::format("{} {}", message, where(file, line)));
 }
-void throw_internal_error(const char* file, int line, const char* condition,
-                          const std::string& message) {
-  throw InternalError(
-      fmt::format("internal error: {} (failed: {}) {}", message, condition, where(file, line)));
+void throw_internal_error(const char* file, int line, const char* condition, const std::string& message) {
+  throw InternalError(fmt::format("internal error: {} (failed: {}) {}", message, condition, where(file, line)));
 }
 }  // namespace detail
 }  // namespace irrev

@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "irrev/core/error.hpp"
 
@@ -42,11 +42,14 @@ OutputLock::OutputLock(const std::string& output) : m_path(lock_path_of(output))
       const std::string holder = holder_of(m_fd);
       ::close(m_fd);
       m_fd = -1;
-      IRREV_CHECK(err != EWOULDBLOCK, "'{}' is in use by another irrev run ({}); wait for it to finish, or give this "
-                  "run another output", output, holder);
+      IRREV_CHECK(err != EWOULDBLOCK,
+                  "'{}' is in use by another irrev run ({}); wait for it to finish, or give this "
+                  "run another output",
+                  output, holder);
       IRREV_SYSTEM_CHECK(false, "cannot lock '{}': {}", m_path, errno_text(err));
     }
-    struct stat held {}, now {};
+    struct stat held {
+    }, now{};
     if (::fstat(m_fd, &held) == 0 && ::stat(m_path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
         held.st_dev == now.st_dev)
       break;
@@ -70,7 +73,9 @@ OutputLock::~OutputLock() {
   ::close(m_fd);
 }
 
-OutputLock::OutputLock(OutputLock&& other) noexcept : m_fd(other.m_fd), m_path(std::move(other.m_path)) { other.m_fd = -1; }
+OutputLock::OutputLock(OutputLock&& other) noexcept : m_fd(other.m_fd), m_path(std::move(other.m_path)) {
+  other.m_fd = -1;
+}
 
 OutputLock& OutputLock::operator=(OutputLock&& other) noexcept {
   if (this != &other) {

@@ -30,8 +30,7 @@ void Progress::advance(std::int64_t n) {
   if (!m_enabled) return;
   auto now = std::chrono::steady_clock::now();
   int decile = m_total > 0 ? static_cast<int>(10 * m_done / m_total) : 0;
-  bool redraw = m_tty ? (now - m_last_draw > std::chrono::milliseconds(500))
-                      : (decile != m_last_decile);
+  bool redraw = m_tty ? (now - m_last_draw > std::chrono::milliseconds(500)) : (decile != m_last_decile);
   if (redraw) {
     m_last_draw = now;
     m_last_decile = decile;
@@ -47,15 +46,12 @@ void Progress::finish() {
 }
 
 void Progress::draw(bool final_line) {
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   double rate = elapsed > 0 ? static_cast<double>(m_done) / elapsed : 0.0;
   double eta = rate > 0 ? static_cast<double>(m_total - m_done) / rate : -1.0;
-  double pct = m_total > 0 ? 100.0 * static_cast<double>(m_done) / static_cast<double>(m_total)
-                           : 100.0;
-  std::string line = fmt::format("{}: {}/{} ({:.1f}%) {:.1f}/s elapsed {} eta {}", m_label,
-                                 m_done, m_total, pct, rate, format_duration(elapsed),
-                                 final_line ? "0s" : format_duration(eta));
+  double pct = m_total > 0 ? 100.0 * static_cast<double>(m_done) / static_cast<double>(m_total) : 100.0;
+  std::string line = fmt::format("{}: {}/{} ({:.1f}%) {:.1f}/s elapsed {} eta {}", m_label, m_done, m_total, pct, rate,
+                                 format_duration(elapsed), final_line ? "0s" : format_duration(eta));
   if (m_tty) {
     std::fprintf(stderr, "\r%s%s", line.c_str(), final_line ? "\n" : "");
   } else {

@@ -16,7 +16,8 @@ struct Sha256::Impl {
 };
 
 Sha256::Sha256() : m_impl(std::make_unique<Impl>()) {
-  IRREV_ASSERT(m_impl->ctx && EVP_DigestInit_ex(m_impl->ctx, EVP_sha256(), nullptr) == 1, "OpenSSL's SHA-256 did not start");
+  IRREV_ASSERT(m_impl->ctx && EVP_DigestInit_ex(m_impl->ctx, EVP_sha256(), nullptr) == 1,
+               "OpenSSL's SHA-256 did not start");
 }
 Sha256::~Sha256() = default;
 

@@ -30,9 +30,9 @@ ImageTable read_images(const h5::File& f) {
     IRREV_CHECK(t.crop_sha256.size() == t.names.size(), "'{}': /images/crop_sha256 has {} rows for {} images", f.path(),
                 t.crop_sha256.size(), t.names.size());
   }
-  IRREV_CHECK(t.subjects.size() == t.names.size() && t.paths.size() == t.names.size() &&
-                  t.genders.size() == t.names.size(),
-              "'{}': the /images tables have different lengths", f.path());
+  IRREV_CHECK(
+      t.subjects.size() == t.names.size() && t.paths.size() == t.names.size() && t.genders.size() == t.names.size(),
+      "'{}': the /images tables have different lengths", f.path());
   return t;
 }
 
@@ -84,8 +84,7 @@ std::vector<Reject> read_rejects(const h5::File& f) {
   if (!f.has("rejects/file")) return out;
   auto files = f.read_strings("rejects/file");
   auto reasons = f.read_strings("rejects/reason");
-  for (std::size_t i = 0; i < files.size() && i < reasons.size(); ++i)
-    out.push_back({files[i], reasons[i]});
+  for (std::size_t i = 0; i < files.size() && i < reasons.size(); ++i) out.push_back({files[i], reasons[i]});
   return out;
 }
 

@@ -23,12 +23,18 @@ void silence_hdf5() {
 
 hid_t native(Type t) {
   switch (t) {
-    case Type::u8: return H5T_NATIVE_UINT8;
-    case Type::i8: return H5T_NATIVE_INT8;
-    case Type::i32: return H5T_NATIVE_INT32;
-    case Type::i64: return H5T_NATIVE_INT64;
-    case Type::f32: return H5T_NATIVE_FLOAT;
-    case Type::f64: return H5T_NATIVE_DOUBLE;
+    case Type::u8:
+      return H5T_NATIVE_UINT8;
+    case Type::i8:
+      return H5T_NATIVE_INT8;
+    case Type::i32:
+      return H5T_NATIVE_INT32;
+    case Type::i64:
+      return H5T_NATIVE_INT64;
+    case Type::f32:
+      return H5T_NATIVE_FLOAT;
+    case Type::f64:
+      return H5T_NATIVE_DOUBLE;
   }
   IRREV_ASSERT(false, "unknown HDF5 element type");
   return -1;
@@ -40,13 +46,14 @@ std::string hdf5_reason(int err) {
   std::string reason;
   hid_t stack = H5Eget_current_stack();
   if (stack >= 0) {
-    H5Ewalk2(stack, H5E_WALK_DOWNWARD,
-             [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
-               auto& r = *static_cast<std::string*>(out);
-               if (e->desc && *e->desc) r = e->desc;  // the innermost description wins
-               return 0;
-             },
-             &reason);
+    H5Ewalk2(
+        stack, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
+          auto& r = *static_cast<std::string*>(out);
+          if (e->desc && *e->desc) r = e->desc;  // the innermost description wins
+          return 0;
+        },
+        &reason);
     H5Eclose_stack(stack);
   }
   if (err != 0) return errno_text(err) + (reason.empty() ? "" : " (HDF5: " + reason + ")");
@@ -114,9 +121,7 @@ void File::close() {
                      flushed < 0 ? flush_reason : hdf5_reason(close_err));
 }
 
-File::File(File&& other) noexcept : m_id(other.m_id), m_path(std::move(other.m_path)) {
-  other.m_id = -1;
-}
+File::File(File&& other) noexcept : m_id(other.m_id), m_path(std::move(other.m_path)) { other.m_id = -1; }
 
 File& File::operator=(File&& other) noexcept {
   if (this != &other) {
@@ -167,8 +172,7 @@ void File::create(const std::string& name, Type type, const Dims& dims, std::uin
   }
   Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
   H5Pset_create_intermediate_group(lcpl.id, 1);
-  Handle ds{H5Dcreate2(m_id, name.c_str(), native(type), space.id, lcpl.id, dcpl.id, H5P_DEFAULT),
-            H5Dclose};
+  Handle ds{H5Dcreate2(m_id, name.c_str(), native(type), space.id, lcpl.id, dcpl.id, H5P_DEFAULT), H5Dclose};
   IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
 }
 
@@ -207,8 +211,8 @@ void File::append_rows(const std::string& name, Type type, std::uint64_t rows, c
 
 namespace {
 /// Select rows [row, row+rows) of `ds` in a fresh file space, and a matching memory space.
-std::pair<hid_t, hid_t> row_selection(hid_t ds, std::uint64_t row, std::uint64_t rows,
-                                      const std::string& name, const std::string& path) {
+std::pair<hid_t, hid_t> row_selection(hid_t ds, std::uint64_t row, std::uint64_t rows, const std::string& name,
+                                      const std::string& path) {
   hid_t fspace = H5Dget_space(ds);
   int nd = H5Sget_simple_extent_ndims(fspace);
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(nd, 1)), 1);
@@ -218,8 +222,7 @@ std::pair<hid_t, hid_t> row_selection(hid_t ds, std::uint64_t row, std::uint64_t
   }
   if (row + rows > dims[0]) {
     H5Sclose(fspace);
-    IRREV_FAIL("rows [{}, {}) are outside dataset '{}' of {} rows in '{}'", row, row + rows, name,
-               dims[0], path);
+    IRREV_FAIL("rows [{}, {}) are outside dataset '{}' of {} rows in '{}'", row, row + rows, name, dims[0], path);
   }
   std::vector<hsize_t> start(dims.size(), 0), count = dims;
   start[0] = row;
@@ -230,8 +233,7 @@ std::pair<hid_t, hid_t> row_selection(hid_t ds, std::uint64_t row, std::uint64_t
 }
 }  // namespace
 
-void File::write_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows,
-                      const void* data) {
+void File::write_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows, const void* data) {
   if (rows == 0) return;
   Handle ds{H5Dopen2(m_id, name.c_str(), H5P_DEFAULT), H5Dclose};
   IRREV_CHECK(ds.id >= 0, "dataset '{}' is missing in '{}'", name, m_path);
@@ -243,8 +245,7 @@ void File::write_rows(const std::string& name, Type type, std::uint64_t row, std
   IRREV_SYSTEM_CHECK(written >= 0, "cannot write rows of '{}' in '{}': {}", name, m_path, hdf5_reason(err));
 }
 
-void File::read_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows,
-                     void* data) const {
+void File::read_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows, void* data) const {
   if (rows == 0) return;
   Handle ds{H5Dopen2(m_id, name.c_str(), H5P_DEFAULT), H5Dclose};
   IRREV_CHECK(ds.id >= 0, "dataset '{}' is missing in '{}'", name, m_path);
@@ -273,8 +274,7 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
   Handle space{H5Screate_simple(1, &n, nullptr), H5Sclose};
   Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
   H5Pset_create_intermediate_group(lcpl.id, 1);
-  Handle ds{H5Dcreate2(m_id, name.c_str(), type.id, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT),
-            H5Dclose};
+  Handle ds{H5Dcreate2(m_id, name.c_str(), type.id, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT), H5Dclose};
   IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create string dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
   std::vector<const char*> ptrs;
   ptrs.reserve(values.size());
@@ -312,8 +312,7 @@ void File::set_attribute(const std::string& name, const std::string& value) {
   H5Tset_cset(type.id, H5T_CSET_UTF8);
   Handle space{H5Screate(H5S_SCALAR), H5Sclose};
   if (H5Aexists(m_id, name.c_str()) > 0) H5Adelete(m_id, name.c_str());
-  Handle attr{H5Acreate2(m_id, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose};
+  Handle attr{H5Acreate2(m_id, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
   IRREV_SYSTEM_CHECK(attr.id >= 0, "cannot create attribute '{}' in '{}': {}", name, m_path, hdf5_reason(0));
   std::string padded = value.empty() ? std::string(1, '\0') : value;
   errno = 0;
@@ -322,19 +321,15 @@ void File::set_attribute(const std::string& name, const std::string& value) {
   IRREV_SYSTEM_CHECK(written >= 0, "cannot write attribute '{}' in '{}': {}", name, m_path, hdf5_reason(err));
 }
 
-bool File::has_attribute(const std::string& name) const {
-  return H5Aexists(m_id, name.c_str()) > 0;
-}
+bool File::has_attribute(const std::string& name) const { return H5Aexists(m_id, name.c_str()) > 0; }
 
 std::string File::attribute(const std::string& name) const {
   IRREV_CHECK(has_attribute(name), "attribute '{}' is missing in '{}'", name, m_path);
   Handle attr{H5Aopen(m_id, name.c_str(), H5P_DEFAULT), H5Aclose};
   Handle type{H5Aget_type(attr.id), H5Tclose};
-  IRREV_CHECK(H5Tget_class(type.id) == H5T_STRING, "attribute '{}' in '{}' is not a string", name,
-              m_path);
+  IRREV_CHECK(H5Tget_class(type.id) == H5T_STRING, "attribute '{}' in '{}' is not a string", name, m_path);
   IRREV_CHECK(H5Tis_variable_str(type.id) <= 0,
-              "attribute '{}' in '{}' is a variable-length string (not written by irrev)", name,
-              m_path);
+              "attribute '{}' in '{}' is a variable-length string (not written by irrev)", name, m_path);
   std::size_t size = H5Tget_size(type.id);
   std::string value(size, '\0');
   H5Aread(attr.id, type.id, value.data());
@@ -342,8 +337,7 @@ std::string File::attribute(const std::string& name) const {
   return value;
 }
 
-AtomicOutput::AtomicOutput(std::string final_path)
-    : m_final(std::move(final_path)), m_temp(m_final + ".tmp") {
+AtomicOutput::AtomicOutput(std::string final_path) : m_final(std::move(final_path)), m_temp(m_final + ".tmp") {
   auto parent = std::filesystem::path(m_final).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
 }

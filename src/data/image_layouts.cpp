@@ -32,9 +32,12 @@ bool split_csv(const std::string& line, std::vector<std::string>& fields) {
   for (std::size_t k = 0; k < line.size(); ++k) {
     const char c = line[k];
     if (quoted) {
-      if (c == '"' && k + 1 < line.size() && line[k + 1] == '"') cur += '"', ++k;
-      else if (c == '"') quoted = false;
-      else cur += c;
+      if (c == '"' && k + 1 < line.size() && line[k + 1] == '"')
+        cur += '"', ++k;
+      else if (c == '"')
+        quoted = false;
+      else
+        cur += c;
     } else if (c == '"' && trim(cur).empty()) {
       quoted = was_quoted = true;
       cur.clear();
@@ -83,8 +86,8 @@ std::vector<ImageRecord> scan_flat_folder(const std::string& dir, std::vector<Re
   return out;
 }
 
-std::vector<ImageRecord> read_image_list(const std::string& list, const std::string& dir,
-                                         GenderTable& genders, std::vector<Reject>& rejects) {
+std::vector<ImageRecord> read_image_list(const std::string& list, const std::string& dir, GenderTable& genders,
+                                         std::vector<Reject>& rejects) {
   std::ifstream in(list);
   IRREV_CHECK(fs::is_regular_file(list) && in.good(), "image list '{}' does not exist or cannot be read", list);
   IRREV_CHECK(fs::is_directory(dir), "image folder '{}' (the base of the list's relative paths) does not exist", dir);
@@ -117,9 +120,12 @@ std::vector<ImageRecord> read_image_list(const std::string& list, const std::str
     }
     if (fields.size() == 3 && !fields[2].empty()) {
       const std::string g = lower(fields[2]);
-      if (g == "female" || g == "f") genders[path] = kFemale;
-      else if (g == "male" || g == "m") genders[path] = kMale;
-      else local.push_back({where, fmt::format("gender '{}' is neither female nor male; left unknown", fields[2])});
+      if (g == "female" || g == "f")
+        genders[path] = kFemale;
+      else if (g == "male" || g == "m")
+        genders[path] = kMale;
+      else
+        local.push_back({where, fmt::format("gender '{}' is neither female nor male; left unknown", fields[2])});
     }
     out.push_back({path, path, fields[1], 1});
   }
@@ -144,7 +150,8 @@ std::string collection_fingerprint(ImageLayout layout, const std::string& dir, c
     if (it->is_directory(ec)) continue;
     const auto size = it->file_size(ec);
     const auto time = it->last_write_time(ec).time_since_epoch().count();
-    entries.push_back(fmt::format("{}\t{}\t{}", it->path().lexically_relative(base).generic_string(), ec ? 0 : size, time));
+    entries.push_back(
+        fmt::format("{}\t{}\t{}", it->path().lexically_relative(base).generic_string(), ec ? 0 : size, time));
   }
   std::sort(entries.begin(), entries.end());
   for (const auto& e : entries) h.update(e).update("\n", 1);

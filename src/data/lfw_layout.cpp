@@ -66,14 +66,12 @@ std::vector<ImageRecord> scan_lfw_folder(const std::string& dir, std::vector<Rej
   std::sort(out.begin(), out.end(), [](const ImageRecord& x, const ImageRecord& y) {
     return x.subject != y.subject ? x.subject < y.subject : x.number < y.number;
   });
-  std::sort(local.begin(), local.end(),
-            [](const Reject& x, const Reject& y) { return x.file < y.file; });
+  std::sort(local.begin(), local.end(), [](const Reject& x, const Reject& y) { return x.file < y.file; });
   rejects.insert(rejects.end(), local.begin(), local.end());
   return out;
 }
 
-PairList read_pairs(const std::string& path,
-                    const std::unordered_map<std::string, std::int64_t>& index_of,
+PairList read_pairs(const std::string& path, const std::unordered_map<std::string, std::int64_t>& index_of,
                     std::vector<Reject>& rejects) {
   std::ifstream in(path);
   IRREV_CHECK(in.good(), "pairs file '{}' cannot be read", path);
@@ -81,8 +79,8 @@ PairList read_pairs(const std::string& path,
   std::string line;
   IRREV_CHECK(static_cast<bool>(std::getline(in, line)), "pairs file '{}' is empty", path);
   auto head = split_ws(line);
-  IRREV_CHECK(head.size() == 2 && parse_int(head[0], list.folds) &&
-                  parse_int(head[1], list.per_fold) && list.folds > 0 && list.per_fold > 0,
+  IRREV_CHECK(head.size() == 2 && parse_int(head[0], list.folds) && parse_int(head[1], list.per_fold) &&
+                  list.folds > 0 && list.per_fold > 0,
               "{}:1: expected '<folds> <pairs per fold>', got '{}'", path, line);
   const std::int64_t per_fold_lines = 2LL * list.per_fold;
   std::int64_t k = 0;  // index of the pair line, which fixes its fold and kind
@@ -110,8 +108,7 @@ PairList read_pairs(const std::string& path,
       ok = true;
     }
     if (!ok) {
-      rejects.push_back({where, fmt::format("malformed {} pair line '{}'",
-                                            p.genuine ? "genuine" : "impostor", line)});
+      rejects.push_back({where, fmt::format("malformed {} pair line '{}'", p.genuine ? "genuine" : "impostor", line)});
       continue;
     }
     auto a = index_of.find(image_key(s1, i));
@@ -126,8 +123,8 @@ PairList read_pairs(const std::string& path,
     list.pairs.push_back(p);
   }
   if (k < list.folds * per_fold_lines) {
-    rejects.push_back({path, fmt::format("header announces {} pair lines, file has {}",
-                                         list.folds * per_fold_lines, k)});
+    rejects.push_back(
+        {path, fmt::format("header announces {} pair lines, file has {}", list.folds * per_fold_lines, k)});
   }
   return list;
 }
@@ -136,8 +133,7 @@ GenderTable read_gender_lists(const std::string& dir, std::vector<Reject>& rejec
   static const std::regex re(R"(([^\s/]+)_(\d{4})\.jpg)");
   GenderTable table;
   std::map<std::string, int> conflicts;  // ordered: rejects come out in name order
-  const std::pair<const char*, std::int8_t> lists[] = {{"female_names.txt", kFemale},
-                                                       {"male_names.txt", kMale}};
+  const std::pair<const char*, std::int8_t> lists[] = {{"female_names.txt", kFemale}, {"male_names.txt", kMale}};
   for (const auto& [file, gender] : lists) {
     std::string path = (fs::path(dir) / file).string();
     std::ifstream in(path);
@@ -147,8 +143,7 @@ GenderTable read_gender_lists(const std::string& dir, std::vector<Reject>& rejec
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
       if (!std::regex_match(line, re)) {
-        rejects.push_back({fmt::format("{}:{}", path, line_no),
-                           fmt::format("malformed gender line '{}'", line)});
+        rejects.push_back({fmt::format("{}:{}", path, line_no), fmt::format("malformed gender line '{}'", line)});
         continue;
       }
       auto [it, inserted] = table.emplace(line, gender);

@@ -17,8 +17,8 @@ TemplateSet read_template_set(const std::string& path) {
   t.count = static_cast<std::int64_t>(dims[0]);
   t.dim = static_cast<int>(dims[1]);
   t.images = read_images(f);
-  IRREV_CHECK(static_cast<std::int64_t>(t.images.size()) == t.count,
-              "'{}': {} templates but {} image rows", path, t.count, t.images.size());
+  IRREV_CHECK(static_cast<std::int64_t>(t.images.size()) == t.count, "'{}': {} templates but {} image rows", path,
+              t.count, t.images.size());
   t.pairs = read_pairs_table(f);
   t.extractor_json = f.attribute("extractor");
   check_templates(t, path);
@@ -38,8 +38,8 @@ void check_templates(const TemplateSet& t, const std::string& where) {
     }
     const auto name = static_cast<std::size_t>(i) < t.images.size() ? t.images.names[static_cast<std::size_t>(i)] : "?";
     IRREV_CHECK(finite, "'{}': template {} (image '{}') holds a value that is not a finite number", where, i, name);
-    IRREV_CHECK(std::fabs(norm2 - 1.0) < 1e-3, "'{}': template {} (image '{}') is not L2-normalised (norm {:.6g})", where, i,
-                name, std::sqrt(norm2));
+    IRREV_CHECK(std::fabs(norm2 - 1.0) < 1e-3, "'{}': template {} (image '{}') is not L2-normalised (norm {:.6g})",
+                where, i, name, std::sqrt(norm2));
   }
 }
 

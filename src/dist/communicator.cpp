@@ -3,8 +3,8 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -64,7 +64,8 @@ Communicator::Communicator(int* argc, char*** argv) {
   m_comm = as_handle(MPI_COMM_WORLD);
 }
 
-Communicator::Communicator(std::intptr_t comm, int local_rank) : m_comm(comm), m_owns_comm(true), m_local_rank(local_rank) {
+Communicator::Communicator(std::intptr_t comm, int local_rank)
+    : m_comm(comm), m_owns_comm(true), m_local_rank(local_rank) {
   MPI_Comm_rank(as_comm(comm), &m_rank);
   MPI_Comm_size(as_comm(comm), &m_size);
 }
@@ -118,7 +119,8 @@ bool Communicator::agree(bool value_on_root) const {
 
 int Communicator::node_size() const {
   MPI_Comm node;
-  check(MPI_Comm_split_type(as_comm(m_comm), MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  check(MPI_Comm_split_type(as_comm(m_comm), MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node),
+        "MPI_Comm_split_type");
   int n = 1;
   MPI_Comm_size(node, &n);
   MPI_Comm_free(&node);
@@ -130,9 +132,7 @@ void Communicator::barrier() const { check(MPI_Barrier(as_comm(m_comm)), "MPI_Ba
 void Communicator::send(int dest, int tag, const std::string& bytes) const {
   IRREV_ASSERT(bytes.size() < static_cast<std::size_t>(std::numeric_limits<int>::max()),
                "message of {} bytes is too large for one MPI send", bytes.size());
-  check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, tag,
-                 as_comm(m_comm)),
-        "MPI_Send");
+  check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, tag, as_comm(m_comm)), "MPI_Send");
 }
 
 std::string Communicator::recv(int source, int tag, int* sender) const {
@@ -142,8 +142,7 @@ std::string Communicator::recv(int source, int tag, int* sender) const {
   int count = 0;
   MPI_Get_count(&status, MPI_BYTE, &count);
   std::string bytes(static_cast<std::size_t>(count), '\0');
-  check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, as_comm(m_comm),
-                 MPI_STATUS_IGNORE),
+  check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, as_comm(m_comm), MPI_STATUS_IGNORE),
         "MPI_Recv");
   if (sender) *sender = status.MPI_SOURCE;
   return bytes;
@@ -167,8 +166,8 @@ void Communicator::broadcast(std::string& bytes, int root) const {
 void Communicator::sum_in_place(float* values, std::int64_t count) const {
   const std::int64_t chunk = 1 << 28;  // MPI counts are ints
   for (std::int64_t first = 0; first < count; first += chunk) {
-    check(MPI_Allreduce(MPI_IN_PLACE, values + first, static_cast<int>(std::min(chunk, count - first)),
-                        MPI_FLOAT, MPI_SUM, as_comm(m_comm)),
+    check(MPI_Allreduce(MPI_IN_PLACE, values + first, static_cast<int>(std::min(chunk, count - first)), MPI_FLOAT,
+                        MPI_SUM, as_comm(m_comm)),
           "MPI_Allreduce");
   }
 }

@@ -88,7 +88,8 @@ class Master {
     if (m_control.checkpoint && (m_stopped || unfinished() > 0)) m_control.checkpoint();
     IRREV_SYSTEM_CHECK(m_stopped || unfinished() == 0,
                        "every worker missed its deadline ({} units not done; the checkpoint holds the rest): the job "
-                       "cannot go on", unfinished());
+                       "cannot go on",
+                       unfinished());
     // A stalled rank still waits for a word: it gets the end as well, should it wake up.
     for (int r : m_stalled) m_comm.send(r, m_tags.unit, encode_unit(m_stopped ? kStopStopped : kStopComplete));
     return {m_stopped ? QueueOutcome::stopped : QueueOutcome::complete, {m_stalled.begin(), m_stalled.end()}};
@@ -130,7 +131,8 @@ class Master {
       m_retry.pop_back();
       if (!m_finished[static_cast<std::size_t>(u)] && !m_in_flight.count(u)) return u;
     }
-    while (m_next < static_cast<std::int64_t>(m_finished.size()) && m_finished[static_cast<std::size_t>(m_next)]) ++m_next;
+    while (m_next < static_cast<std::int64_t>(m_finished.size()) && m_finished[static_cast<std::size_t>(m_next)])
+      ++m_next;
     return m_next < static_cast<std::int64_t>(m_finished.size()) ? m_next++ : -1;
   }
 
@@ -148,10 +150,11 @@ class Master {
         continue;
       }
       const int worker = it->second.worker;
-      spdlog::warn("work queue: rank {} has not returned unit {} after {:.0f} s (deadline {:.0f} s: {} x the mean unit "
-                   "time); {}",
-                   worker, it->first, waited, deadline, m_control.deadline_factor,
-                   m_stopped ? "the unit is left for the resume" : "the unit goes to another worker");
+      spdlog::warn(
+          "work queue: rank {} has not returned unit {} after {:.0f} s (deadline {:.0f} s: {} x the mean unit "
+          "time); {}",
+          worker, it->first, waited, deadline, m_control.deadline_factor,
+          m_stopped ? "the unit is left for the resume" : "the unit goes to another worker");
       if (!m_stopped) m_retry.push_back(it->first);
       it = m_in_flight.erase(it);
       if (m_stalled.insert(worker).second) ++given_up;
@@ -198,8 +201,8 @@ class Master {
 
 }  // namespace
 
-QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
-                           const SinkFn& sink, const QueueControl& control) {
+QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink,
+                           const QueueControl& control) {
   const Tags tags = next_tags();
   if (comm.is_master()) {
     IRREV_ASSERT(control.done.empty() || control.done.size() == static_cast<std::size_t>(n_units),
@@ -231,8 +234,7 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
   }
 }
 
-void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
-                    const SinkFn& sink) {
+void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink) {
   const auto r = run_work_queue(comm, n_units, compute, sink, QueueControl{});
   IRREV_ASSERT(r.stalled_ranks.empty(), "a queue without deadlines gave up on a rank");
 }

@@ -13,15 +13,16 @@ namespace {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-double score_pair(const float* r, const float* q, int n, int b, double* cost, float* qt, int* sigma) {
+double
+score_pair(const float* r, const float* q, int n, int b, double* cost, float* qt, int* sigma) {
   return detail::pe_miu_score(r, q, n, b, cost, qt, sigma);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-double score_prepared_pair(const float* r, double rn, const float* q, const float* qt, double qn,
-                           int n, int b, double* cost) {
+double
+score_prepared_pair(const float* r, double rn, const float* q, const float* qt, double qn, int n, int b, double* cost) {
   return detail::pe_miu_score_prepared(r, rn, q, qt, qn, n, b, cost, nullptr);
 }
 }  // namespace
@@ -36,23 +37,19 @@ double PeMiuComparator::score(const float* reference, const float* probe, int* a
   return score_pair(reference, probe, m_n, m_block, m_cost.data(), m_transposed.data(), assignment);
 }
 
-double PeMiuComparator::norm(const float* x) const {
-  return std::sqrt(detail::dot8(x, x, m_n * m_block));
-}
+double PeMiuComparator::norm(const float* x) const { return std::sqrt(detail::dot8(x, x, m_n * m_block)); }
 
 void PeMiuComparator::transpose(const float* probe, float* transposed) const {
   detail::transpose_blocks(probe, m_n, m_block, transposed);
 }
 
-double PeMiuComparator::score_prepared(const float* reference, double reference_norm,
-                                       const float* probe, const float* probe_transposed,
-                                       double probe_norm) {
-  return score_prepared_pair(reference, reference_norm, probe, probe_transposed, probe_norm, m_n,
-                             m_block, m_cost.data());
+double PeMiuComparator::score_prepared(const float* reference, double reference_norm, const float* probe,
+                                       const float* probe_transposed, double probe_norm) {
+  return score_prepared_pair(reference, reference_norm, probe, probe_transposed, probe_norm, m_n, m_block,
+                             m_cost.data());
 }
 
-double pe_miu_score(const float* reference, const float* probe, int dim, int block,
-                    std::vector<int>* assignment) {
+double pe_miu_score(const float* reference, const float* probe, int dim, int block, std::vector<int>* assignment) {
   PeMiuComparator c(dim, block);
   int sigma[detail::kMaxN];
   double s = c.score(reference, probe, sigma);
@@ -60,19 +57,17 @@ double pe_miu_score(const float* reference, const float* probe, int dim, int blo
   return s;
 }
 
-void pe_miu_scores(const float* references, const float* probes, int dim, int block,
-                   const std::int64_t* ref, const std::int64_t* probe, std::int64_t count,
-                   double* scores) {
+void pe_miu_scores(const float* references, const float* probes, int dim, int block, const std::int64_t* ref,
+                   const std::int64_t* probe, std::int64_t count, double* scores) {
   PeMiuComparator c(dim, block);
-  for (std::int64_t k = 0; k < count; ++k)
-    scores[k] = c.score(references + ref[k] * dim, probes + probe[k] * dim);
+  for (std::int64_t k = 0; k < count; ++k) scores[k] = c.score(references + ref[k] * dim, probes + probe[k] * dim);
 }
 
 #ifndef IRREV_WITH_CUDA
 bool pe_miu_cuda_available() { return false; }
 
-void pe_miu_scores_cuda(const float*, std::int64_t, const float*, std::int64_t, int, int,
-                        const std::int64_t*, const std::int64_t*, std::int64_t, double*) {
+void pe_miu_scores_cuda(const float*, std::int64_t, const float*, std::int64_t, int, int, const std::int64_t*,
+                        const std::int64_t*, std::int64_t, double*) {
   IRREV_FAIL("this build has no CUDA kernels (configure with IRREV_ENABLE_CUDA=ON where nvcc is)");
 }
 #endif

@@ -12,9 +12,8 @@ namespace irrev::metrics {
 
 ScoreSets::ScoreSets(std::vector<double> genuine, std::vector<double> impostor)
     : m_genuine(std::move(genuine)), m_impostor(std::move(impostor)) {
-  IRREV_CHECK(!m_genuine.empty() && !m_impostor.empty(),
-              "error rates need genuine and impostor scores (got {} and {})", m_genuine.size(),
-              m_impostor.size());
+  IRREV_CHECK(!m_genuine.empty() && !m_impostor.empty(), "error rates need genuine and impostor scores (got {} and {})",
+              m_genuine.size(), m_impostor.size());
   for (double v : m_genuine) IRREV_CHECK(std::isfinite(v), "a genuine score is not finite");
   for (double v : m_impostor) IRREV_CHECK(std::isfinite(v), "an impostor score is not finite");
   std::sort(m_genuine.begin(), m_genuine.end());
@@ -40,8 +39,7 @@ double ScoreSets::fnmr(double t) const {
 std::vector<double> ScoreSets::thresholds() const {
   std::vector<double> t;
   t.reserve(m_genuine.size() + m_impostor.size() + 1);
-  std::merge(m_genuine.begin(), m_genuine.end(), m_impostor.begin(), m_impostor.end(),
-             std::back_inserter(t));
+  std::merge(m_genuine.begin(), m_genuine.end(), m_impostor.begin(), m_impostor.end(), std::back_inserter(t));
   t.erase(std::unique(t.begin(), t.end()), t.end());
   t.push_back(std::nextafter(t.back(), std::numeric_limits<double>::infinity()));
   return t;

@@ -10,8 +10,7 @@ namespace irrev::metrics {
 
 double best_accuracy_threshold(const std::vector<double>& scores, const std::vector<bool>& genuine) {
   IRREV_CHECK(!scores.empty() && scores.size() == genuine.size(),
-              "accuracy threshold needs as many labels as scores (got {} and {})", scores.size(),
-              genuine.size());
+              "accuracy threshold needs as many labels as scores (got {} and {})", scores.size(), genuine.size());
   std::vector<std::size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](auto a, auto b) { return scores[a] < scores[b]; });
@@ -26,8 +25,7 @@ double best_accuracy_threshold(const std::vector<double>& scores, const std::vec
     if (!last_of_value) continue;
     if (correct > best) {
       best = correct;
-      best_t = k + 1 == order.size() ? scores[order[k]] + 1.0
-                                     : 0.5 * (scores[order[k]] + scores[order[k + 1]]);
+      best_t = k + 1 == order.size() ? scores[order[k]] + 1.0 : 0.5 * (scores[order[k]] + scores[order[k + 1]]);
     }
   }
   return best_t;
@@ -37,8 +35,10 @@ TenFoldAccuracy k_fold_accuracy(const std::vector<double>& scores, const std::ve
                                 const std::vector<int>& fold, int folds) {
   IRREV_CHECK(scores.size() == genuine.size() && scores.size() == fold.size(),
               "k-fold accuracy needs one label and fold per score");
-  IRREV_CHECK(folds >= 2, "k-fold accuracy needs at least 2 folds (the threshold comes from the "
-                          "other folds), got {}", folds);
+  IRREV_CHECK(folds >= 2,
+              "k-fold accuracy needs at least 2 folds (the threshold comes from the "
+              "other folds), got {}",
+              folds);
   TenFoldAccuracy out;
   for (int f = 0; f < folds; ++f) {
     std::vector<double> train_s;

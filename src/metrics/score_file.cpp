@@ -20,8 +20,8 @@ std::vector<double> read_score_file(const std::string& path) {
     std::string token = line.substr(first, last - first + 1);
     char* end = nullptr;
     double v = std::strtod(token.c_str(), &end);
-    IRREV_CHECK(end == token.c_str() + token.size() && std::isfinite(v),
-                "{}:{}: '{}' is not one finite score", path, line_no, token);
+    IRREV_CHECK(end == token.c_str() + token.size() && std::isfinite(v), "{}:{}: '{}' is not one finite score", path,
+                line_no, token);
     out.push_back(v);
   }
   IRREV_CHECK(!out.empty(), "score file '{}' holds no scores", path);

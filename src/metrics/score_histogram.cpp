@@ -11,8 +11,8 @@ ScoreHistogram::ScoreHistogram(double lo, double hi, int bins)
 
 void ScoreHistogram::merge(const ScoreHistogram& o) {
   IRREV_CHECK(o.m_lo == m_lo && o.m_hi == m_hi && o.bins() == bins(),
-              "cannot merge histograms of different bins ([{}, {}) x {} and [{}, {}) x {})", m_lo,
-              m_hi, bins(), o.m_lo, o.m_hi, o.bins());
+              "cannot merge histograms of different bins ([{}, {}) x {} and [{}, {}) x {})", m_lo, m_hi, bins(), o.m_lo,
+              o.m_hi, o.bins());
   for (std::size_t k = 0; k < m_genuine.size(); ++k) {
     m_genuine[k] += o.m_genuine[k];
     m_impostor[k] += o.m_impostor[k];
@@ -31,8 +31,7 @@ std::int64_t ScoreHistogram::impostor_count() const {
   return static_cast<std::int64_t>(n);
 }
 
-void ScoreHistogram::tails(std::vector<std::uint64_t>& imp_at_or_above,
-                           std::vector<std::uint64_t>& gen_below) const {
+void ScoreHistogram::tails(std::vector<std::uint64_t>& imp_at_or_above, std::vector<std::uint64_t>& gen_below) const {
   const auto b = m_genuine.size();
   imp_at_or_above.assign(b + 1, 0);
   gen_below.assign(b + 1, 0);

@@ -44,11 +44,12 @@ std::vector<int> stratified_folds(const std::vector<int>& labels, int k, std::ui
 #ifdef IRREV_WITH_OPENCV
 double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vector<int>& labels,
                          const std::vector<int>& folds, int fold, const std::string& kernel) {
-  IRREV_CHECK(kernel == "poly" || kernel == "rbf" || kernel == "sigmoid", "SVM kernel '{}' is unknown (poly, rbf, sigmoid)",
-              kernel);
+  IRREV_CHECK(kernel == "poly" || kernel == "rbf" || kernel == "sigmoid",
+              "SVM kernel '{}' is unknown (poly, rbf, sigmoid)", kernel);
   cv::Mat all(static_cast<int>(n), d, CV_32F, const_cast<float*>(x));
   std::vector<int> train, test;
-  for (std::int64_t i = 0; i < n; ++i) (folds[static_cast<std::size_t>(i)] == fold ? test : train).push_back(static_cast<int>(i));
+  for (std::int64_t i = 0; i < n; ++i)
+    (folds[static_cast<std::size_t>(i)] == fold ? test : train).push_back(static_cast<int>(i));
   IRREV_CHECK(!train.empty() && !test.empty(), "fold {} leaves no training or no test samples", fold);
   cv::Mat xt(static_cast<int>(train.size()), d, CV_32F), yt(static_cast<int>(train.size()), 1, CV_32S);
   for (std::size_t r = 0; r < train.size(); ++r) {

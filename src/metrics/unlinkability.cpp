@@ -6,8 +6,8 @@
 
 namespace irrev::metrics {
 
-Unlinkability unlinkability(const std::vector<double>& mated, const std::vector<double>& non_mated,
-                            int bins, double omega) {
+Unlinkability unlinkability(const std::vector<double>& mated, const std::vector<double>& non_mated, int bins,
+                            double omega) {
   IRREV_CHECK(!mated.empty() && !non_mated.empty() && bins > 1,
               "unlinkability needs mated and non-mated scores and at least 2 bins");
   auto [mn1, mx1] = std::minmax_element(mated.begin(), mated.end());

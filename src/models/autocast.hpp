@@ -34,8 +34,10 @@ class AutocastGuard {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
     at::autocast::set_autocast_enabled(m_type, false);
 #else
-    if (m_type == c10::DeviceType::CPU) at::autocast::set_cpu_enabled(false);
-    else at::autocast::set_enabled(false);
+    if (m_type == c10::DeviceType::CPU)
+      at::autocast::set_cpu_enabled(false);
+    else
+      at::autocast::set_enabled(false);
 #endif
     at::autocast::clear_cache();
     at::autocast::set_autocast_cache_enabled(m_cache_was);

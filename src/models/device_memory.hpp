@@ -12,8 +12,8 @@ namespace irrev::models {
 inline double device_memory_bytes(const torch::Device& device) {
 #ifdef IRREV_TORCH_CUDA
   if (device.is_cuda()) {
-    const auto* p = device.has_index() ? at::cuda::getDeviceProperties(device.index())
-                                       : at::cuda::getCurrentDeviceProperties();
+    const auto* p =
+        device.has_index() ? at::cuda::getDeviceProperties(device.index()) : at::cuda::getCurrentDeviceProperties();
     return static_cast<double>(p->totalGlobalMem);
   }
 #endif

@@ -22,12 +22,11 @@ constexpr const char* kMetaFile = "irrev/extractor.json";
 }  // namespace
 
 torch::Device parse_device(const std::string& device) {
-  IRREV_CHECK(device == "cpu" || device.rfind("cuda", 0) == 0,
-              "device '{}' is not known (use cpu, cuda or cuda:N)", device);
+  IRREV_CHECK(device == "cpu" || device.rfind("cuda", 0) == 0, "device '{}' is not known (use cpu, cuda or cuda:N)",
+              device);
   torch::Device d(device);
   if (d.is_cuda()) {
-    IRREV_CHECK(torch::cuda::is_available(),
-                "device '{}' was asked for, but this LibTorch has no CUDA device", device);
+    IRREV_CHECK(torch::cuda::is_available(), "device '{}' was asked for, but this LibTorch has no CUDA device", device);
     IRREV_CHECK(d.index() < static_cast<int>(torch::cuda::device_count()),
                 "device '{}' does not exist ({} CUDA devices)", device, torch::cuda::device_count());
   }
@@ -35,18 +34,13 @@ torch::Device parse_device(const std::string& device) {
 }
 
 torch::Tensor Extractor::Impl::preprocess(const std::uint8_t* bgr, std::int64_t n) const {
-  auto t = torch::from_blob(const_cast<std::uint8_t*>(bgr),
-                            {n, info.input_height, info.input_width, 3}, torch::kUInt8)
+  auto t = torch::from_blob(const_cast<std::uint8_t*>(bgr), {n, info.input_height, info.input_width, 3}, torch::kUInt8)
                .to(device)
                .permute({0, 3, 1, 2})
                .to(torch::kFloat32);
   if (info.channel_order == "rgb") t = t.flip(1);
-  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end()))
-                  .view({1, 3, 1, 1})
-                  .to(device);
-  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end()))
-                  .view({1, 3, 1, 1})
-                  .to(device);
+  auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end())).view({1, 3, 1, 1}).to(device);
+  auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end())).view({1, 3, 1, 1}).to(device);
   return ((t - mean) / stdv).contiguous(at::MemoryFormat::ChannelsLast);
 }
 
@@ -57,8 +51,12 @@ torch::Tensor Extractor::Impl::from_rgb(const torch::Tensor& rgb) const {
   x = x * 255.0;
   if (info.channel_order == "bgr") x = x.flip(1);
   if (!rgb_mean.defined() || rgb_mean.device() != x.device() || rgb_mean.scalar_type() != x.scalar_type()) {
-    rgb_mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
-    rgb_std = torch::tensor(std::vector<float>(info.std.begin(), info.std.end())).view({1, 3, 1, 1}).to(x.device(), x.scalar_type());
+    rgb_mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end()))
+                   .view({1, 3, 1, 1})
+                   .to(x.device(), x.scalar_type());
+    rgb_std = torch::tensor(std::vector<float>(info.std.begin(), info.std.end()))
+                  .view({1, 3, 1, 1})
+                  .to(x.device(), x.scalar_type());
   }
   return (x - rgb_mean) / rgb_std;
 }
@@ -87,8 +85,7 @@ const ExtractorInfo& Extractor::info() const { return m_impl->info; }
 
 std::unique_ptr<Extractor> Extractor::load(const std::string& path, const std::string& device,
                                            const ExtractorInfo& onnx_info) {
-  IRREV_CHECK(std::filesystem::is_regular_file(path), "extractor model '{}' does not exist",
-              path);
+  IRREV_CHECK(std::filesystem::is_regular_file(path), "extractor model '{}' does not exist", path);
   auto impl = std::make_unique<Impl>();
   impl->device = parse_device(device);
   std::string ext = std::filesystem::path(path).extension().string();
@@ -100,16 +97,17 @@ std::unique_ptr<Extractor> Extractor::load(const std::string& path, const std::s
     impl->info.source = path;
     impl->info.source_sha256 = sha256_file(path);
 #else
-    IRREV_FAIL("'{}': this build has no ONNX importer; import it elsewhere with "
-               "'irrev import-onnx' and pass the .pt", path);
+    IRREV_FAIL(
+        "'{}': this build has no ONNX importer; import it elsewhere with "
+        "'irrev import-onnx' and pass the .pt",
+        path);
 #endif
   } else {
     torch::jit::ExtraFilesMap extra{{kMetaFile, ""}};
     try {
       impl->module = torch::jit::load(path, torch::kCPU, extra);
     } catch (const c10::Error& e) {
-      IRREV_FAIL("'{}' is not a TorchScript model LibTorch can load: {}", path,
-                 e.what_without_backtrace());
+      IRREV_FAIL("'{}' is not a TorchScript model LibTorch can load: {}", path, e.what_without_backtrace());
     }
     std::string meta = extra[kMetaFile];
     if (meta.empty()) {
@@ -129,8 +127,8 @@ std::unique_ptr<Extractor> Extractor::load(const std::string& path, const std::s
   std::unique_ptr<Extractor> ex(new Extractor(std::move(impl)));
   if (ex->m_impl->info.embedding_size == 0) {
     // Foreign models: find D with one blank image.
-    std::vector<std::uint8_t> blank(
-        static_cast<std::size_t>(ex->info().input_width * ex->info().input_height * 3), 127);
+    std::vector<std::uint8_t> blank(static_cast<std::size_t>(ex->info().input_width * ex->info().input_height * 3),
+                                    127);
     ex->m_impl->info.embedding_size = static_cast<int>(ex->forward_raw(blank.data(), 1).size());
   }
   return ex;
@@ -149,8 +147,7 @@ std::vector<float> Extractor::embed(const std::uint8_t* bgr, std::int64_t n) con
   // times slower than oneDNN; pad small batches and drop the padding's outputs.
   constexpr std::int64_t kMinCpuBatch = 16;
   if (m_impl->device.is_cpu() && n < kMinCpuBatch) {
-    input = torch::cat({input, input.new_zeros({kMinCpuBatch - n, input.size(1), input.size(2),
-                                                input.size(3)})})
+    input = torch::cat({input, input.new_zeros({kMinCpuBatch - n, input.size(1), input.size(2), input.size(3)})})
                 .contiguous(at::MemoryFormat::ChannelsLast);
   }
   auto out = m_impl->infer(input).narrow(0, 0, n);
@@ -173,8 +170,7 @@ void set_torch_threads(int threads) {
 }
 
 #ifdef IRREV_WITH_ONNX
-ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_path,
-                          ExtractorInfo info) {
+ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_path, ExtractorInfo info) {
   info.validate(onnx_path);
   auto module = detail::onnx_to_torchscript(onnx_path, info);
   info.source = std::filesystem::path(onnx_path).filename().string();
@@ -182,8 +178,7 @@ ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_p
   {
     torch::NoGradGuard no_grad;
     auto out = module.forward({torch::zeros({2, 3, info.input_height, info.input_width})}).toTensor();
-    IRREV_CHECK(out.size(0) == 2, "'{}': the imported model does not keep the batch dimension",
-                onnx_path);
+    IRREV_CHECK(out.size(0) == 2, "'{}': the imported model does not keep the batch dimension", onnx_path);
     info.embedding_size = static_cast<int>(out.numel() / 2);
   }
   torch::jit::ExtraFilesMap extra{{kMetaFile, info.to_json()}};

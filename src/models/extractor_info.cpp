@@ -49,10 +49,9 @@ ExtractorInfo ExtractorInfo::from_json(const std::string& text, const std::strin
 
 void ExtractorInfo::validate(const std::string& where) const {
   IRREV_CHECK(channel_order == "bgr" || channel_order == "rgb",
-              "extractor '{}': channel_order must be 'bgr' or 'rgb', not '{}'", where,
-              channel_order);
-  IRREV_CHECK(input_width > 0 && input_height > 0, "extractor '{}': input size {}x{} is not valid",
-              where, input_width, input_height);
+              "extractor '{}': channel_order must be 'bgr' or 'rgb', not '{}'", where, channel_order);
+  IRREV_CHECK(input_width > 0 && input_height > 0, "extractor '{}': input size {}x{} is not valid", where, input_width,
+              input_height);
   for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);
 }
 

@@ -36,7 +36,8 @@ FoldedConv fold_transposed(const torch::Tensor& weight, const nn::BatchNorm2dImp
     for (int b = 0; b < 2; ++b)
       for (int u = 0; u < 2; ++u)
         for (int v = 0; v < 2; ++v)
-          k.select(1, a).select(1, b).select(2, u).select(2, v).copy_(w.select(2, a + 2 * (1 - u)).select(2, b + 2 * (1 - v)).t());
+          k.select(1, a).select(1, b).select(2, u).select(2, v).copy_(
+              w.select(2, a + 2 * (1 - u)).select(2, b + 2 * (1 - v)).t());
   FoldedConv f;
   f.weight = k.reshape({cout * 4, cin, 2, 2}).contiguous();
   f.bias = shift.repeat_interleave(4);
@@ -171,8 +172,7 @@ torch::Tensor FoldedGenerator::forward(const torch::Tensor& z_in) const {
   torch::Tensor x = torch::relu(torch::linear(z, m_first_w, m_first_b).view({n, c0, s0, s0})).contiguous(format);
   const bool tr = m_tuning.transposed, fused = m_tuning.fused_relu;
   for (const auto& st : m_stages) {
-    if (st.resize_to > 0)
-      x = torch::upsample_nearest2d(x, std::vector<int64_t>{st.resize_to, st.resize_to});
+    if (st.resize_to > 0) x = torch::upsample_nearest2d(x, std::vector<int64_t>{st.resize_to, st.resize_to});
     // The sub-pixel form's crop is a view; the next convolution wants the layout whole.
     if (st.up) x = st.up->forward_relu(x, tr, fused).contiguous(format);
     if (!st.residual.empty()) {

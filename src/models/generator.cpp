@@ -15,9 +15,7 @@ ResidualImpl::ResidualImpl(int channels, int convs) {
   body = register_module("body", s);
 }
 
-torch::Tensor ResidualImpl::forward(const torch::Tensor& x) {
-  return body->size() == 0 ? x : x + body->forward(x);
-}
+torch::Tensor ResidualImpl::forward(const torch::Tensor& x) { return body->size() == 0 ? x : x + body->forward(x); }
 
 GeneratorImpl::GeneratorImpl(int dim, const GeneratorConfig& c) : config(c), template_dim(dim) {
   c.validate();
@@ -25,8 +23,7 @@ GeneratorImpl::GeneratorImpl(int dim, const GeneratorConfig& c) : config(c), tem
   if (c.upsample == GeneratorUpsample::resize) {
     to_first = register_module("to_first", nn::Linear(dim, c0 * s0 * s0));
   } else {
-    first_up = register_module("first_up",
-                               nn::ConvTranspose2d(nn::ConvTranspose2dOptions(dim, c0, s0).bias(false)));
+    first_up = register_module("first_up", nn::ConvTranspose2d(nn::ConvTranspose2dOptions(dim, c0, s0).bias(false)));
   }
   first_bn = register_module("first_bn", nn::BatchNorm2d(c0));
   residuals.push_back(register_module("residual0", Residual(c0, c.residual_convs)));
@@ -34,9 +31,8 @@ GeneratorImpl::GeneratorImpl(int dim, const GeneratorConfig& c) : config(c), tem
     const int in = c.channels[i - 1], out = c.channels[i];
     nn::Sequential up;
     if (c.upsample == GeneratorUpsample::resize) {
-      up->push_back(nn::Upsample(nn::UpsampleOptions()
-                                     .size(std::vector<int64_t>{c.stage_sizes[i], c.stage_sizes[i]})
-                                     .mode(torch::kNearest)));
+      up->push_back(nn::Upsample(
+          nn::UpsampleOptions().size(std::vector<int64_t>{c.stage_sizes[i], c.stage_sizes[i]}).mode(torch::kNearest)));
       up->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
     } else {
       const int pad = (2 * (c.stage_sizes[i - 1] - 1) + 4 - c.stage_sizes[i]) / 2;

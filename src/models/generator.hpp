@@ -21,11 +21,11 @@ struct GeneratorImpl : torch::nn::Module {
 
   GeneratorConfig config;
   int template_dim;
-  torch::nn::Linear to_first{nullptr};              // "resize": D -> C0 * s0 * s0
-  torch::nn::ConvTranspose2d first_up{nullptr};     // "transposed": 1x1 -> s0
+  torch::nn::Linear to_first{nullptr};           // "resize": D -> C0 * s0 * s0
+  torch::nn::ConvTranspose2d first_up{nullptr};  // "transposed": 1x1 -> s0
   torch::nn::BatchNorm2d first_bn{nullptr};
-  std::vector<torch::nn::Sequential> ups;           // stage i > 0: upsample + conv + BN + ReLU
-  std::vector<Residual> residuals;                  // one per stage
+  std::vector<torch::nn::Sequential> ups;  // stage i > 0: upsample + conv + BN + ReLU
+  std::vector<Residual> residuals;         // one per stage
   torch::nn::Conv2d to_rgb{nullptr};
 };
 TORCH_MODULE(Generator);

@@ -17,8 +17,8 @@ void GeneratorConfig::validate() const {
       // kernel 4, stride 2: out = 2 (in - 1) + 4 - 2 p needs an integer p >= 0
       int twice_p = 2 * (stage_sizes[i - 1] - 1) + 4 - stage_sizes[i];
       IRREV_CHECK(twice_p >= 0 && twice_p % 2 == 0,
-                  "generator: a stride-2 transposed convolution cannot go from {} to {} px",
-                  stage_sizes[i - 1], stage_sizes[i]);
+                  "generator: a stride-2 transposed convolution cannot go from {} to {} px", stage_sizes[i - 1],
+                  stage_sizes[i]);
     }
   }
 }
@@ -55,30 +55,29 @@ InverterTrainingConfig InverterTrainingConfig::quick_cpu() {
 }
 
 std::string InverterTrainingConfig::to_json() const {
-  nlohmann::ordered_json j{
-      {"generator",
-       {{"stage_sizes", generator.stage_sizes},
-        {"channels", generator.channels},
-        {"residual_convs", generator.residual_convs},
-        {"upsample", name_of(generator.upsample)}}},
-      {"mse_weight", mse_weight},
-      {"ssim_weight", ssim_weight},
-      {"id_weight", id_weight},
-      {"id_loss", name_of(id_loss)},
-      {"id_share", id_share},
-      {"id_bf16", id_bf16},
-      {"flip", flip},
-      {"learning_rate", learning_rate},
-      {"halve_every", halve_every},
-      {"batch", batch},
-      {"epochs", epochs},
-      {"max_minutes", max_minutes},
-      {"seed", seed},
-      {"eval_share", eval_share},
-      {"validation_share", validation_share},
-      {"device", device},
-      {"bf16", bf16},
-      {"keep", name_of(keep)}};
+  nlohmann::ordered_json j{{"generator",
+                            {{"stage_sizes", generator.stage_sizes},
+                             {"channels", generator.channels},
+                             {"residual_convs", generator.residual_convs},
+                             {"upsample", name_of(generator.upsample)}}},
+                           {"mse_weight", mse_weight},
+                           {"ssim_weight", ssim_weight},
+                           {"id_weight", id_weight},
+                           {"id_loss", name_of(id_loss)},
+                           {"id_share", id_share},
+                           {"id_bf16", id_bf16},
+                           {"flip", flip},
+                           {"learning_rate", learning_rate},
+                           {"halve_every", halve_every},
+                           {"batch", batch},
+                           {"epochs", epochs},
+                           {"max_minutes", max_minutes},
+                           {"seed", seed},
+                           {"eval_share", eval_share},
+                           {"validation_share", validation_share},
+                           {"device", device},
+                           {"bf16", bf16},
+                           {"keep", name_of(keep)}};
   // Written only when used, so that the files and job keys of trainings without shifts stay
   // those of the versions before the setting existed.
   if (shift > 0) j["shift"] = shift;
@@ -113,7 +112,8 @@ InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text
     c.validation_share = j.at("validation_share").get<double>();
     c.device = j.at("device").get<std::string>();
     c.bf16 = j.at("bf16").get<bool>();
-    c.keep = enum_from_name<KeepPolicy>(j.value("keep", std::string("last")), where);  // files from before the key existed kept the last
+    c.keep = enum_from_name<KeepPolicy>(j.value("keep", std::string("last")),
+                                        where);  // files from before the key existed kept the last
   } catch (const nlohmann::json::exception& e) {
     IRREV_FAIL("inverter configuration in '{}' is incomplete or mistyped: {}", where, e.what());
   }

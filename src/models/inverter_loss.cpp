@@ -27,7 +27,8 @@ InverterLoss::Terms InverterLoss::operator()(const torch::Tensor& recon, const t
   t.id = torch::zeros({}, recon.options());
   if (m_config.id_weight != 0) {  // the extractor's forward and backward: the dearest part
     const auto n = recon.size(0);
-    const auto k = std::min<std::int64_t>(n, static_cast<std::int64_t>(std::ceil(m_config.id_share * static_cast<double>(n))));
+    const auto k =
+        std::min<std::int64_t>(n, static_cast<std::int64_t>(std::ceil(m_config.id_share * static_cast<double>(n))));
     auto emb = embed(recon.narrow(0, 0, k));
     auto zk = z.narrow(0, 0, k);
     t.id = m_config.id_loss == IdLoss::mse ? F::mse_loss(emb, zk) : (1.0 - (emb * zk).sum(1)).mean();

@@ -25,12 +25,11 @@ torch::Tensor to_torch(const onnx::TensorProto& t, const std::string& where) {
       auto out = torch::empty(shape, torch::kFloat32);
       if (t.has_raw_data()) {
         IRREV_CHECK(static_cast<int64_t>(t.raw_data().size()) == n * 4,
-                    "{}: tensor '{}' has {} raw bytes for {} floats", where, t.name(),
-                    t.raw_data().size(), n);
+                    "{}: tensor '{}' has {} raw bytes for {} floats", where, t.name(), t.raw_data().size(), n);
         std::memcpy(out.data_ptr<float>(), t.raw_data().data(), static_cast<std::size_t>(n) * 4);
       } else {
-        IRREV_CHECK(t.float_data_size() == n, "{}: tensor '{}' has {} floats, expected {}", where,
-                    t.name(), t.float_data_size(), n);
+        IRREV_CHECK(t.float_data_size() == n, "{}: tensor '{}' has {} floats, expected {}", where, t.name(),
+                    t.float_data_size(), n);
         std::copy(t.float_data().begin(), t.float_data().end(), out.data_ptr<float>());
       }
       return out;
@@ -39,8 +38,7 @@ torch::Tensor to_torch(const onnx::TensorProto& t, const std::string& where) {
       auto out = torch::empty(shape, torch::kInt64);
       if (t.has_raw_data()) {
         IRREV_CHECK(static_cast<int64_t>(t.raw_data().size()) == n * 8,
-                    "{}: tensor '{}' has {} raw bytes for {} int64 values", where, t.name(),
-                    t.raw_data().size(), n);
+                    "{}: tensor '{}' has {} raw bytes for {} int64 values", where, t.name(), t.raw_data().size(), n);
         std::memcpy(out.data_ptr<int64_t>(), t.raw_data().data(), static_cast<std::size_t>(n) * 8);
       } else {
         std::copy(t.int64_data().begin(), t.int64_data().end(), out.data_ptr<int64_t>());
@@ -48,8 +46,8 @@ torch::Tensor to_torch(const onnx::TensorProto& t, const std::string& where) {
       return out;
     }
     default:
-      IRREV_FAIL("{}: tensor '{}' has ONNX data type {}, which the importer does not read", where,
-                 t.name(), t.data_type());
+      IRREV_FAIL("{}: tensor '{}' has ONNX data type {}, which the importer does not read", where, t.name(),
+                 t.data_type());
   }
 }
 
@@ -69,8 +67,7 @@ std::string int_list(const std::vector<int64_t>& v) {
 /// Emits TorchScript for one graph, tracking how every ONNX value name is spelled in it.
 class Translator {
  public:
-  Translator(const onnx::ModelProto& model, std::string where)
-      : m_graph(model.graph()), m_where(std::move(where)) {}
+  Translator(const onnx::ModelProto& model, std::string where) : m_graph(model.graph()), m_where(std::move(where)) {}
 
   torch::jit::Module run(ExtractorInfo& info) {
     torch::jit::Module module("irrev_imported_onnx");
@@ -79,8 +76,8 @@ class Translator {
     std::string input;
     for (const auto& in : m_graph.input()) {
       if (m_constants.count(in.name())) continue;
-      IRREV_CHECK(input.empty(), "{}: the importer takes one input, the graph has '{}' and '{}'",
-                  m_where, input, in.name());
+      IRREV_CHECK(input.empty(), "{}: the importer takes one input, the graph has '{}' and '{}'", m_where, input,
+                  in.name());
       input = in.name();
       const auto& dims = in.type().tensor_type().shape().dim();
       if (dims.size() == 4 && dims[2].dim_value() > 0 && dims[3].dim_value() > 0) {
@@ -89,8 +86,8 @@ class Translator {
       }
     }
     IRREV_CHECK(!input.empty(), "{}: the graph has no input", m_where);
-    IRREV_CHECK(m_graph.output_size() == 1, "{}: the importer takes one output, the graph has {}",
-                m_where, m_graph.output_size());
+    IRREV_CHECK(m_graph.output_size() == 1, "{}: the importer takes one output, the graph has {}", m_where,
+                m_graph.output_size());
     m_names[input] = "x";
     for (const auto& node : m_graph.node()) emit(node);
     std::string out = value(m_graph.output(0).name(), "graph output");
@@ -108,8 +105,7 @@ class Translator {
     auto it = m_names.find(onnx_name);
     if (it != m_names.end()) return it->second;
     auto c = m_constants.find(onnx_name);
-    IRREV_CHECK(c != m_constants.end(), "{}: node '{}' reads '{}', which nothing produces", m_where,
-                node, onnx_name);
+    IRREV_CHECK(c != m_constants.end(), "{}: node '{}' reads '{}', which nothing produces", m_where, node, onnx_name);
     std::string param = "p" + std::to_string(m_params.size());
     m_params.emplace(onnx_name, param);
     return m_names[onnx_name] = "self." + param;
@@ -117,9 +113,8 @@ class Translator {
 
   const torch::Tensor& constant(const std::string& onnx_name, const std::string& node) {
     auto c = m_constants.find(onnx_name);
-    IRREV_CHECK(c != m_constants.end(),
-                "{}: node '{}' needs '{}' to be a constant (initializer or Constant node)", m_where,
-                node, onnx_name);
+    IRREV_CHECK(c != m_constants.end(), "{}: node '{}' needs '{}' to be a constant (initializer or Constant node)",
+                m_where, node, onnx_name);
     return c->second;
   }
 
@@ -128,8 +123,7 @@ class Translator {
       if (a.name() == name) return &a;
     return nullptr;
   }
-  static std::vector<int64_t> ints(const onnx::NodeProto& n, const std::string& name,
-                                   std::vector<int64_t> fallback) {
+  static std::vector<int64_t> ints(const onnx::NodeProto& n, const std::string& name, std::vector<int64_t> fallback) {
     const auto* a = attr(n, name);
     return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
   }
@@ -176,8 +170,7 @@ class Translator {
       emit_reshape(n, node);
     } else if (op == "Flatten") {
       int64_t axis = int_attr(n, "axis", 1);
-      IRREV_CHECK(axis == 1, "{}: Flatten node '{}' has axis {}, only 1 is supported", m_where,
-                  node, axis);
+      IRREV_CHECK(axis == 1, "{}: Flatten node '{}' has axis {}, only 1 is supported", m_where, node, axis);
       line("torch.flatten(" + in(0) + ", 1)");
     } else if (op == "Gemm") {
       emit_gemm(n, node);
@@ -185,16 +178,17 @@ class Translator {
       line("torch.matmul(" + in(0) + ", " + in(1) + ")");
     } else if (op == "BatchNormalization") {
       double eps = float_attr(n, "epsilon", 1e-5);
-      line("torch.batch_norm(" + in(0) + ", " + in(1) + ", " + in(2) + ", " + in(3) + ", " +
-           in(4) + ", False, 0.0, " + float_literal(eps) + ", False)");
+      line("torch.batch_norm(" + in(0) + ", " + in(1) + ", " + in(2) + ", " + in(3) + ", " + in(4) + ", False, 0.0, " +
+           float_literal(eps) + ", False)");
     } else if (op == "GlobalAveragePool") {
       line("torch.mean(" + in(0) + ", [2, 3], True)");
     } else if (op == "Identity" || op == "Dropout") {
       m_names[n.output(0)] = in(0);
     } else {
-      IRREV_FAIL("{}: node '{}' uses operator '{}', which the importer does not support "
-                 "(supported: {})",
-                 m_where, node, op, fmt::join(supported_onnx_ops(), " "));
+      IRREV_FAIL(
+          "{}: node '{}' uses operator '{}', which the importer does not support "
+          "(supported: {})",
+          m_where, node, op, fmt::join(supported_onnx_ops(), " "));
     }
   }
 
@@ -206,8 +200,8 @@ class Translator {
     IRREV_CHECK(k.size() == 2, "{}: Conv node '{}' is not 2-D", m_where, node);
     const auto* ap = attr(n, "auto_pad");
     IRREV_CHECK(!ap || ap->s() == "NOTSET" || ap->s() == "VALID",
-                "{}: Conv node '{}' uses auto_pad={}, which the importer does not support",
-                m_where, node, ap ? ap->s() : "");
+                "{}: Conv node '{}' uses auto_pad={}, which the importer does not support", m_where, node,
+                ap ? ap->s() : "");
     auto pads = ints(n, "pads", {0, 0, 0, 0});
     auto strides = ints(n, "strides", {1, 1});
     auto dil = ints(n, "dilations", {1, 1});
@@ -223,8 +217,8 @@ class Translator {
       sym = {0, 0};
     }
     std::string bias = n.input_size() > 2 && !n.input(2).empty() ? in(2) : "None";
-    line("torch.conv2d(" + x + ", " + in(1) + ", " + bias + ", " + int_list(strides) + ", " +
-         int_list(sym) + ", " + int_list(dil) + ", " + std::to_string(group) + ")");
+    line("torch.conv2d(" + x + ", " + in(1) + ", " + bias + ", " + int_list(strides) + ", " + int_list(sym) + ", " +
+         int_list(dil) + ", " + std::to_string(group) + ")");
   }
 
   /// Clip: bounds from inputs (opset >= 11) or attributes (before).
@@ -244,15 +238,13 @@ class Translator {
     auto in = [&](int i) { return value(n.input(i), node); };
     auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
     auto shape_t = constant(n.input(1), node).to(torch::kInt64).contiguous();
-    std::vector<int64_t> shape(shape_t.data_ptr<int64_t>(),
-                               shape_t.data_ptr<int64_t>() + shape_t.numel());
+    std::vector<int64_t> shape(shape_t.data_ptr<int64_t>(), shape_t.data_ptr<int64_t>() + shape_t.numel());
     IRREV_CHECK(!shape.empty(), "{}: Reshape node '{}' has an empty shape", m_where, node);
     // Exporters often freeze the batch size (fr_feature says [1, 512]); dimension 0 is the
     // batch, so it follows the input. ONNX's 0 means "copy this dimension".
     std::string dims = "[" + in(0) + ".size(0)";
     for (std::size_t i = 1; i < shape.size(); ++i) {
-      dims += ", " + (shape[i] == 0 ? in(0) + ".size(" + std::to_string(i) + ")"
-                                    : std::to_string(shape[i]));
+      dims += ", " + (shape[i] == 0 ? in(0) + ".size(" + std::to_string(i) + ")" : std::to_string(shape[i]));
     }
     line("torch.reshape(" + in(0) + ", " + dims + "])");
   }
@@ -265,8 +257,7 @@ class Translator {
     std::string a = int_attr(n, "transA", 0) ? "torch.t(" + in(0) + ")" : in(0);
     std::string b = int_attr(n, "transB", 0) ? "torch.t(" + in(1) + ")" : in(1);
     std::string expr = float_literal(alpha) + " * torch.matmul(" + a + ", " + b + ")";
-    if (n.input_size() > 2 && !n.input(2).empty())
-      expr += " + " + float_literal(beta) + " * " + in(2);
+    if (n.input_size() > 2 && !n.input(2).empty()) expr += " + " + float_literal(beta) + " * " + in(2);
     line(expr);
   }
 
@@ -275,22 +266,21 @@ class Translator {
   void emit_prelu(const onnx::NodeProto& n, const std::string& node) {
     std::string x = value(n.input(0), node);
     auto c = m_constants.find(n.input(1));
-    if (c != m_constants.end() && c->second.dim() >= 1 &&
-        c->second.numel() == c->second.size(0)) {
+    if (c != m_constants.end() && c->second.dim() >= 1 && c->second.numel() == c->second.size(0)) {
       std::string flat = n.input(1) + "#per_channel";
       if (!m_constants.count(flat)) m_constants[flat] = c->second.reshape({-1}).contiguous();
       m_body << "    " << fresh(n) << " = torch.prelu(" << x << ", " << value(flat, node) << ")\n";
       return;
     }
     std::string slope = value(n.input(1), node);
-    m_body << "    " << fresh(n) << " = torch.clamp_min(" << x << ", 0.0) + " << slope
-           << " * torch.clamp_max(" << x << ", 0.0)\n";
+    m_body << "    " << fresh(n) << " = torch.clamp_min(" << x << ", 0.0) + " << slope << " * torch.clamp_max(" << x
+           << ", 0.0)\n";
   }
 
   const onnx::GraphProto& m_graph;
   std::string m_where;
   std::unordered_map<std::string, torch::Tensor> m_constants;
-  std::map<std::string, std::string> m_params;  // ONNX name -> parameter name
+  std::map<std::string, std::string> m_params;           // ONNX name -> parameter name
   std::unordered_map<std::string, std::string> m_names;  // ONNX name -> TorchScript spelling
   std::ostringstream m_body;
   int m_next = 0;
@@ -310,9 +300,15 @@ torch::jit::Module onnx_to_torchscript(const std::string& onnx_path, ExtractorIn
 }  // namespace detail
 
 std::vector<std::string> supported_onnx_ops() {
-  return {"Add",     "BatchNormalization", "Clip",  "Constant", "Conv",  "Div",
-          "Dropout", "Flatten",            "Gemm",  "GlobalAveragePool", "Identity",
-          "MatMul",  "Mul",                "PRelu", "Relu",     "Reshape", "Sigmoid", "Sub"};
+  return {"Add",      "BatchNormalization",
+          "Clip",     "Constant",
+          "Conv",     "Div",
+          "Dropout",  "Flatten",
+          "Gemm",     "GlobalAveragePool",
+          "Identity", "MatMul",
+          "Mul",      "PRelu",
+          "Relu",     "Reshape",
+          "Sigmoid",  "Sub"};
 }
 
 }  // namespace irrev::models

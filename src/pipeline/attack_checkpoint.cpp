@@ -11,8 +11,8 @@
 namespace irrev::pipeline::detail {
 using nlohmann::json;
 
-std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
-                                  std::int64_t per_templates, std::uint64_t order_seed) {
+std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates,
+                                  std::int64_t per_entries, std::int64_t per_templates, std::uint64_t order_seed) {
   std::vector<AttackUnit> units;
   for (std::size_t p = 0; p < plans.size(); ++p)
     for (std::int64_t e = 0; e < plans[p].size(); e += per_entries)
@@ -43,7 +43,8 @@ std::string utc_now() {
 std::string digest(const std::string& key, const std::vector<attack::Plan>& plans, const AttackState& s) {
   Sha256 h;
   h.update(key).update(s.done);
-  for (std::size_t p = 0; p < plans.size(); ++p) h.update(plans[p].spec.name()).update(s.tallies[p].counts).update(s.tallies[p].histograms);
+  for (std::size_t p = 0; p < plans.size(); ++p)
+    h.update(plans[p].spec.name()).update(s.tallies[p].counts).update(s.tallies[p].histograms);
   return h.hex();
 }
 
@@ -61,7 +62,8 @@ std::string key_difference(const std::string& a, const std::string& b) {
 }
 
 /// An empty string when `s` is what its finished units imply; else what is wrong.
-std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units, const AttackState& s) {
+std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units,
+                          const AttackState& s) {
   using namespace attack;
   std::vector<std::vector<std::int64_t>> tried(plans.size());
   for (std::size_t p = 0; p < plans.size(); ++p) tried[p].assign(static_cast<std::size_t>(plans[p].size()), 0);
@@ -77,13 +79,13 @@ std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vec
     for (std::int64_t e = 0; e < plans[p].size(); ++e) {
       const auto c = [&](Outcome o) { return t.count(e, o); };
       if (c(kTriedType1) != tried[p][static_cast<std::size_t>(e)])
-        return fmt::format("plan {} entry {}: {} templates counted, its finished units hold {}", plans[p].spec.name(), e,
-                           c(kTriedType1), tried[p][static_cast<std::size_t>(e)]);
+        return fmt::format("plan {} entry {}: {} templates counted, its finished units hold {}", plans[p].spec.name(),
+                           e, c(kTriedType1), tried[p][static_cast<std::size_t>(e)]);
       const bool ok = c(kTriedType2) >= 0 && c(kTriedType2) <= c(kTriedType1) && c(kType1Fmr01) >= 0 &&
                       c(kType1Fmr01) <= c(kType1Fmr1) && c(kType1Fmr1) <= c(kTriedType1) && c(kType2Fmr01) >= 0 &&
                       c(kType2Fmr01) <= c(kType2Fmr1) && c(kType2Fmr1) <= c(kTriedType2) && c(kSelected) >= 0 &&
-                      c(kSelected) <= c(kTriedType1) && c(kSelectedFmr01) >= 0 && c(kSelectedFmr01) <= c(kSelectedFmr1) &&
-                      c(kSelectedFmr1) <= c(kSelected);
+                      c(kSelected) <= c(kTriedType1) && c(kSelectedFmr01) >= 0 &&
+                      c(kSelectedFmr01) <= c(kSelectedFmr1) && c(kSelectedFmr1) <= c(kSelected);
       if (!ok) return fmt::format("plan {} entry {}: its counts contradict each other", plans[p].spec.name(), e);
       const auto k = static_cast<std::size_t>(plans[p].complexity[static_cast<std::size_t>(e)]);
       by_k[2 * k] += c(kTriedType1);
@@ -97,8 +99,8 @@ std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vec
         total += v;
       }
       if (total != by_k[kt])
-        return fmt::format("plan {}: the type-{} scores of complexity {} hold {} samples, the counts {}", plans[p].spec.name(),
-                           kt % 2 ? "II" : "I", kt / 2, total, by_k[kt]);
+        return fmt::format("plan {}: the type-{} scores of complexity {} hold {} samples, the counts {}",
+                           plans[p].spec.name(), kt % 2 ? "II" : "I", kt / 2, total, by_k[kt]);
     }
   }
   return {};
@@ -115,8 +117,10 @@ void write_attack_checkpoint(const std::string& path, const std::string& key, co
   f.set_attribute("updated", utc_now());
   std::int64_t units_done = 0;
   for (auto d : s.done) units_done += d;
-  f.set_attribute("progress", json{{"units_done", units_done}, {"units_total", s.done.size()},
-                                   {"samples_done", s.samples_done}, {"samples_total", samples_total}}
+  f.set_attribute("progress", json{{"units_done", units_done},
+                                   {"units_total", s.done.size()},
+                                   {"samples_done", s.samples_done},
+                                   {"samples_total", samples_total}}
                                   .dump());
   f.set_attribute("sha256", digest(key, plans, s));
   f.write("done", s.done);
@@ -146,12 +150,13 @@ void write_attack_checkpoint(const std::string& path, const std::string& key, co
   });
 }
 
-AttackState read_attack_checkpoint(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
-                                   const std::vector<AttackUnit>& units) {
+AttackState read_attack_checkpoint(const std::string& path, const std::string& key,
+                                   const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units) {
   auto damaged = [&](const std::string& why) {
-    return fmt::format("the checkpoint '{}' is damaged ({}); it is not resumed. Move it aside to start the attack over "
-                       "(or put back a copy of it)",
-                       path, why);
+    return fmt::format(
+        "the checkpoint '{}' is damaged ({}); it is not resumed. Move it aside to start the attack over "
+        "(or put back a copy of it)",
+        path, why);
   };
   AttackState s;
   std::string stored_digest;
@@ -159,9 +164,10 @@ AttackState read_attack_checkpoint(const std::string& path, const std::string& k
     h5::File f(path, h5::File::Mode::read);
     const std::string old = f.has_attribute("key") ? f.attribute("key") : std::string();
     if (json::accept(old) && old != key)
-      IRREV_FAIL("'{}' is the checkpoint of a different attack (it differs in: {}); remove it to start over, or run the "
-                 "attack it belongs to",
-                 path, key_difference(key, old));
+      IRREV_FAIL(
+          "'{}' is the checkpoint of a different attack (it differs in: {}); remove it to start over, or run the "
+          "attack it belongs to",
+          path, key_difference(key, old));
     IRREV_CHECK(old == key, "no readable key");
     IRREV_CHECK(f.has_attribute("sha256"), "it carries no checksum");
     stored_digest = f.attribute("sha256");
@@ -199,7 +205,8 @@ json partial_tables(const h5::File& f) {
     entries += plans.back().size();
   }
   // Every plan runs on every template: samples_total = entries x templates.
-  const auto all = entries > 0 ? json::parse(f.attribute("progress")).at("samples_total").get<std::int64_t>() / entries : 0;
+  const auto all =
+      entries > 0 ? json::parse(f.attribute("progress")).at("samples_total").get<std::int64_t>() / entries : 0;
   json out = json::array();
   for (const auto& plan : plans) {
     attack::PlanTally tally(plan.spec.blocks, plan.size());
@@ -212,8 +219,11 @@ json partial_tables(const h5::File& f) {
       }
       for (int o = 0; o < attack::kOutcomes; ++o) tally.counts[static_cast<std::size_t>(e * attack::kOutcomes + o)] = 0;
     }
-    out.push_back({{"plan", plan.spec.name()}, {"permutations_finished", finished}, {"permutations", plan.size()},
-                   {"templates", all}, {"rsr", rsr_records(attack::rsr_by_complexity(plan, tally))}});
+    out.push_back({{"plan", plan.spec.name()},
+                   {"permutations_finished", finished},
+                   {"permutations", plan.size()},
+                   {"templates", all},
+                   {"rsr", rsr_records(attack::rsr_by_complexity(plan, tally))}});
   }
   return out;
 }

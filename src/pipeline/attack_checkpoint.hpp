@@ -24,8 +24,8 @@ struct AttackUnit {
 /// has then finished a uniform sample of each plan's permutations and of the template shards,
 /// so its partial table (irrev status) is unbiased and its samples/s steady. The final counts
 /// do not depend on the order.
-std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
-                                  std::int64_t per_templates, std::uint64_t order_seed);
+std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::int64_t templates,
+                                  std::int64_t per_entries, std::int64_t per_templates, std::uint64_t order_seed);
 
 /// What the master has merged: a tally per plan and the finished units.
 struct AttackState {
@@ -44,8 +44,8 @@ void write_attack_checkpoint(const std::string& path, const std::string& key, co
 /// differs), its checksum holds, and its counts are what its finished units imply (tried
 /// counts, hits at most tries, histogram totals equal to the tries). Anything else is refused
 /// as damaged, with what to do.
-AttackState read_attack_checkpoint(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
-                                   const std::vector<AttackUnit>& units);
+AttackState read_attack_checkpoint(const std::string& path, const std::string& key,
+                                   const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units);
 
 /// The RSR table of a checkpoint's finished permutations (those tried on every template), per
 /// plan: units run in a shuffled order, so these are a uniform sample of the plan's.

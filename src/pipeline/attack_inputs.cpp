@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "attack_checkpoint.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/extractor_info.hpp"
-#include "attack_checkpoint.hpp"
 
 namespace irrev::pipeline::detail {
 namespace fs = std::filesystem;
@@ -23,8 +23,10 @@ void check_no_training_images(const models::Inverter& inverter, const std::strin
                               const attack::TemplateSelection& chosen) {
   const auto& hashes = set.images.crop_sha256;
   if (hashes.empty() || inverter.info().training_crops.empty()) {
-    spdlog::warn("attack: '{}' or the templates predate the crops' content hashes; only subject names were checked "
-                 "for leakage", path);
+    spdlog::warn(
+        "attack: '{}' or the templates predate the crops' content hashes; only subject names were checked "
+        "for leakage",
+        path);
     return;
   }
   std::vector<std::string> leaked;
@@ -148,8 +150,8 @@ void fit_position_models(const AttackSettings& st, PreparedAttack& a) {
   const auto train = attack::training_templates(a.set, a.selection.split_seed, a.selection.eval_share);
   a.model_templates = static_cast<std::int64_t>(train.size()) / a.set.dim;
   for (const auto& p : a.plans)
-    a.position_models.push_back(attack::BlockPositionModel::fit(train.data(), a.model_templates, a.set.dim,
-                                                                p.spec.blocks, st.unshuffle_model == attack::UnshuffleModel::full));
+    a.position_models.push_back(attack::BlockPositionModel::fit(
+        train.data(), a.model_templates, a.set.dim, p.spec.blocks, st.unshuffle_model == attack::UnshuffleModel::full));
 }
 
 }  // namespace
@@ -176,16 +178,17 @@ PreparedAttack prepare_attack(const AttackOptions& o, const std::string& device)
 std::string attack_key(const AttackOptions& o, const PreparedAttack& a) {
   json plan_specs = json::array();
   for (const auto& p : a.plans) plan_specs.push_back(json::parse(p.spec.to_json()));
-  return json{{"plans", plan_specs},
-              {"selection", json::parse(a.selection.to_json())},
-              {"templates", {{"file", fs::absolute(o.templates).string()}, {"count", a.set.count},
-                             {"extractor", a.set.extractor_json}}},
-              {"inverter", models::sha256_file(o.inverter)},
-              {"extractor", a.extractor_sha},
-              {"thresholds", {a.thresholds.fmr_0_1, a.thresholds.fmr_1}},
-              {"settings", json::parse(attack_settings_json(o.settings))},
-              {"unit_order", fmt::format("shuffled {}", o.settings.unit_order_seed)},
-              {"outcomes", attack::kOutcomes}}
+  return json{
+      {"plans", plan_specs},
+      {"selection", json::parse(a.selection.to_json())},
+      {"templates",
+       {{"file", fs::absolute(o.templates).string()}, {"count", a.set.count}, {"extractor", a.set.extractor_json}}},
+      {"inverter", models::sha256_file(o.inverter)},
+      {"extractor", a.extractor_sha},
+      {"thresholds", {a.thresholds.fmr_0_1, a.thresholds.fmr_1}},
+      {"settings", json::parse(attack_settings_json(o.settings))},
+      {"unit_order", fmt::format("shuffled {}", o.settings.unit_order_seed)},
+      {"outcomes", attack::kOutcomes}}
       .dump();
 }
 

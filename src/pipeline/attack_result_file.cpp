@@ -21,13 +21,17 @@ json run_summary(const AttackOptions& o, const PreparedAttack& a, const AttackRu
           {"templates_with_second_image", a.with_second},
           {"female", a.chosen.female},
           {"male", a.chosen.male},
-          {"thresholds", {{"fmr0.001", a.thresholds.fmr_0_1}, {"fmr0.01", a.thresholds.fmr_1},
-                          {"source", a.thresholds.source}, {"impostor_scores", a.thresholds.impostors}}},
+          {"thresholds",
+           {{"fmr0.001", a.thresholds.fmr_0_1},
+            {"fmr0.01", a.thresholds.fmr_1},
+            {"source", a.thresholds.source},
+            {"impostor_scores", a.thresholds.impostors}}},
           {"ranks", f.ranks},
           {"device", st.device},
           {"precision", name_of(st.precision)},
-          {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model))
-                               : std::string("plain")},
+          {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)",
+                                              name_of(st.unshuffle_model))
+                                : std::string("plain")},
           {"resumed", f.resumed},
           {"seconds", f.seconds},
           {"samples", f.samples_total},
@@ -105,11 +109,14 @@ void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttac
   }
   if (st.targeted_max_complexity >= 0)
     for (const auto& t : attack::targeted_by_complexity(plan, tally))
-      summary["targeted"].push_back({{"blocks", t.blocks}, {"plan", plan.spec.name()},
+      summary["targeted"].push_back({{"blocks", t.blocks},
+                                     {"plan", plan.spec.name()},
                                      {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
                                      {"max_estimated_complexity", st.targeted_max_complexity},
-                                     {"yield", t.yield}, {"precision_fmr0.001", t.precision_fmr01},
-                                     {"precision_fmr0.01", t.precision_fmr1}, {"selected", t.selected},
+                                     {"yield", t.yield},
+                                     {"precision_fmr0.001", t.precision_fmr01},
+                                     {"precision_fmr0.01", t.precision_fmr1},
+                                     {"selected", t.selected},
                                      {"tried", t.tried}});
 }
 

@@ -6,13 +6,16 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "attack_checkpoint.hpp"
+#include "attack_inputs.hpp"
+#include "attack_result_file.hpp"
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/attack_tally.hpp"
 #include "irrev/attack/rsr_summary.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
-#include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
@@ -23,15 +26,12 @@
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/thresholds.hpp"
-#include "attack_checkpoint.hpp"
-#include "attack_inputs.hpp"
-#include "attack_result_file.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
-using nlohmann::json;
 using detail::AttackState;
 using detail::AttackUnit;
+using nlohmann::json;
 
 namespace {
 
@@ -43,7 +43,6 @@ std::string device_for_rank(const std::string& device, const dist::Communicator&
   IRREV_CHECK(gpus > 0, "device 'cuda' was asked for, but this LibTorch sees no CUDA device");
   return "cuda:" + std::to_string(comm.local_worker() % gpus);
 }
-
 
 /// The forward pass's settings, checked on every rank before any work.
 attack::PipelineOptions pipeline_options(const AttackSettings& st) {
@@ -115,7 +114,8 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
   };
   const auto compute = [&](std::int64_t u) {
     const auto& x = units[static_cast<std::size_t>(u)];
-    return dist::to_bytes(pipeline->run(plans[static_cast<std::size_t>(x.plan)], x.plan, x.first, x.entries, x.t0, x.t1));
+    return dist::to_bytes(
+        pipeline->run(plans[static_cast<std::size_t>(x.plan)], x.plan, x.first, x.entries, x.t0, x.t1));
   };
   auto outcome = dist::run_work_queue(comm, static_cast<std::int64_t>(units.size()), compute, merge, control);
   progress.finish();
@@ -129,7 +129,9 @@ std::string save_resumable(const std::string& ckpt, const std::string& key, cons
                                   fmt::format("resumable (stopped by signal {})", dist::stop_signal()), samples_total);
   spdlog::warn("attack: stopped by signal {}; state saved in '{}': run the same command to continue",
                dist::stop_signal(), ckpt);
-  return json{{"status", "resumable"}, {"checkpoint", ckpt}, {"samples_done", state.samples_done},
+  return json{{"status", "resumable"},
+              {"checkpoint", ckpt},
+              {"samples_done", state.samples_done},
               {"samples_total", samples_total}}
       .dump(2);
 }
@@ -137,16 +139,17 @@ std::string save_resumable(const std::string& ckpt, const std::string& key, cons
 }  // namespace
 
 std::string attack_settings_json(const AttackSettings& o) {
-  return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
-              {"batch", o.batch},
-              {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
-              {"precision", name_of(o.precision)},
-              {"upsampling", name_of(o.upsampling)},
-              {"fused_relu", o.fused_relu},
-              {"layout", name_of(o.layout)},
-              {"cudnn_benchmark", o.cudnn_benchmark},
-              {"recovery", {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity},
-                            {"model", name_of(o.unshuffle_model)}}}}
+  return json{
+      {"unit", {o.entries_per_unit, o.templates_per_unit}},
+      {"batch", o.batch},
+      {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
+      {"precision", name_of(o.precision)},
+      {"upsampling", name_of(o.upsampling)},
+      {"fused_relu", o.fused_relu},
+      {"layout", name_of(o.layout)},
+      {"cudnn_benchmark", o.cudnn_benchmark},
+      {"recovery",
+       {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}, {"model", name_of(o.unshuffle_model)}}}}
       .dump();
 }
 
@@ -170,8 +173,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   const bool computes = comm.size() == 1 || !comm.is_master();
   const std::string device = device_for_rank(st.device, comm);
   const auto a = detail::prepare_attack(o, computes ? device : "cpu");
-  const auto units = detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit,
-                                       st.unit_order_seed);
+  const auto units =
+      detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit, st.unit_order_seed);
   detail::AttackRunFigures fig;
   fig.ranks = comm.size();
   fig.units = static_cast<std::int64_t>(units.size());
@@ -182,10 +185,11 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   AttackState state;
   if (comm.is_master()) {
     state = open_state(ckpt, key, a.plans, units, fig.resumed);
-    spdlog::info("attack: {} templates ({} female, {} male, {} with a second image), {} plans, {} units, {} samples; "
-                 "thresholds {:.4f} / {:.4f} from {}",
-                 a.templates(), a.chosen.female, a.chosen.male, a.with_second, a.plans.size(), units.size(),
-                 fig.samples_total, a.thresholds.fmr_0_1, a.thresholds.fmr_1, a.thresholds.source);
+    spdlog::info(
+        "attack: {} templates ({} female, {} male, {} with a second image), {} plans, {} units, {} samples; "
+        "thresholds {:.4f} / {:.4f} from {}",
+        a.templates(), a.chosen.female, a.chosen.male, a.with_second, a.plans.size(), units.size(), fig.samples_total,
+        a.thresholds.fmr_0_1, a.thresholds.fmr_1, a.thresholds.source);
   }
   std::unique_ptr<models::Extractor> extractor;
   std::unique_ptr<attack::AttackPipeline> pipeline;
@@ -232,13 +236,18 @@ std::string attack_status_json(const std::string& run_dir) {
     if (!is_ckpt && !(f.has_attribute("schema") && f.attribute("schema") == "irrev attack 1")) continue;
     if (is_ckpt) {
       auto prog = json::parse(f.attribute("progress"));
-      out.push_back({{"file", p.string()}, {"status", f.attribute("status")}, {"updated", f.attribute("updated")},
-                     {"units_done", prog["units_done"]}, {"units_total", prog["units_total"]},
-                     {"samples_done", prog["samples_done"]}, {"samples_total", prog["samples_total"]},
+      out.push_back({{"file", p.string()},
+                     {"status", f.attribute("status")},
+                     {"updated", f.attribute("updated")},
+                     {"units_done", prog["units_done"]},
+                     {"units_total", prog["units_total"]},
+                     {"samples_done", prog["samples_done"]},
+                     {"samples_total", prog["samples_total"]},
                      {"partial", detail::partial_tables(f)}});
     } else if (f.has_attribute("summary_json")) {
       auto s = json::parse(f.attribute("summary_json"));
-      out.push_back({{"file", p.string()}, {"status", "complete"}, {"samples", s["samples"]}, {"seconds", s["seconds"]}});
+      out.push_back(
+          {{"file", p.string()}, {"status", "complete"}, {"samples", s["samples"]}, {"seconds", s["seconds"]}});
     }
   }
   return json{{"run_dir", run_dir}, {"attacks", out}}.dump(2);

@@ -3,9 +3,9 @@
 #include <filesystem>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
-#include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/dataset_tables.hpp"
 #include "irrev/data/h5_file.hpp"
@@ -28,8 +28,7 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   h5::File crops(o.crops, h5::File::Mode::read);
   IRREV_CHECK(crops.has_attribute("schema") && crops.attribute("schema") == "irrev.crops/1",
               "'{}' is not a crops file written by 'irrev ingest'", o.crops);
-  IRREV_CHECK(std::filesystem::is_regular_file(o.model), "extractor model '{}' does not exist",
-              o.model);
+  IRREV_CHECK(std::filesystem::is_regular_file(o.model), "extractor model '{}' does not exist", o.model);
   const auto dims = crops.dims("crops");
   IRREV_CHECK(dims.size() == 4 && dims[3] == 3, "'{}': /crops must be N x H x W x 3", o.crops);
   const auto n = static_cast<std::int64_t>(dims[0]);
@@ -40,14 +39,13 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   const auto& info = extractor->info();
   IRREV_CHECK(static_cast<std::uint64_t>(info.input_height) == dims[1] &&
                   static_cast<std::uint64_t>(info.input_width) == dims[2],
-              "extractor '{}' takes {}x{} input, the crops in '{}' are {}x{}", o.model,
-              info.input_width, info.input_height, o.crops, dims[2], dims[1]);
+              "extractor '{}' takes {}x{} input, the crops in '{}' are {}x{}", o.model, info.input_width,
+              info.input_height, o.crops, dims[2], dims[1]);
   const int d = info.embedding_size;
   const std::int64_t units = (n + o.settings.batch - 1) / o.settings.batch;
   std::vector<float> templates(comm.is_master() ? static_cast<std::size_t>(n * d) : 0);
   Progress progress("embed", n, comm.is_master() && o.progress);
-  if (comm.is_master())
-    spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.settings.device);
+  if (comm.is_master()) spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.settings.device);
 
   std::vector<std::uint8_t> buffer;
   dist::run_work_queue<std::vector<float>>(
@@ -55,8 +53,8 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
       [&](std::int64_t u) {
         std::int64_t first = u * o.settings.batch, count = std::min(o.settings.batch, n - first);
         buffer.resize(static_cast<std::size_t>(count) * crop_bytes);
-        crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(first),
-                        static_cast<std::uint64_t>(count), buffer.data());
+        crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(first), static_cast<std::uint64_t>(count),
+                        buffer.data());
         return extractor->embed(buffer.data(), count);
       },
       [&](std::int64_t u, std::vector<float>&& e) {

@@ -7,8 +7,8 @@
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/core/error.hpp"
-#include "irrev/core/paths.hpp"
 #include "irrev/core/log.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
@@ -85,8 +85,8 @@ GenderInputs gender_inputs(const GenderOptions& o) {
   g.inputs = {base};
   for (int b : o.settings.blocks) {
     IRREV_CHECK(b > 0 && d % b == 0 && d / b >= 2 && d / b <= protect::kMaxBlocks,
-                "gender: {} values per block do not cut the {}-D templates of '{}' into 2 to {} blocks", b, d, o.templates,
-                protect::kMaxBlocks);
+                "gender: {} values per block do not cut the {}-D templates of '{}' into 2 to {} blocks", b, d,
+                o.templates, protect::kMaxBlocks);
     g.names.push_back(std::to_string(b));
     g.inputs.push_back(protect::protect_all(base.data(), g.n, d, b, o.seed).values);
   }
@@ -115,7 +115,8 @@ std::string gender_table(const GenderOptions& o, const GenderInputs& g, const st
     json row{{"protection", g.names[p]}, {"templates", g.n}};
     csv += g.names[p];
     for (std::size_t k = 0; k < 3; ++k) {
-      const auto [mean, sd] = mean_sd(acc.data() + (p * 3 + k) * static_cast<std::size_t>(o.settings.folds), o.settings.folds);
+      const auto [mean, sd] =
+          mean_sd(acc.data() + (p * 3 + k) * static_cast<std::size_t>(o.settings.folds), o.settings.folds);
       row[kKernels[k]] = mean;
       row[std::string(kKernels[k]) + "_std"] = sd;
       csv += fmt::format(",{:.4f},{:.4f}", mean, sd);
@@ -124,8 +125,12 @@ std::string gender_table(const GenderOptions& o, const GenderInputs& g, const st
     rows.push_back(row);
   }
   if (!o.out_csv.empty()) std::ofstream(o.out_csv) << csv;
-  return json{{"templates", g.n}, {"female", g.selection.female}, {"male", g.selection.male}, {"folds", o.settings.folds},
-              {"unlabelled_subjects", g.selection.unlabelled_subjects}, {"rows", rows}}
+  return json{{"templates", g.n},
+              {"female", g.selection.female},
+              {"male", g.selection.male},
+              {"folds", o.settings.folds},
+              {"unlabelled_subjects", g.selection.unlabelled_subjects},
+              {"rows", rows}}
       .dump(2);
 }
 
@@ -148,9 +153,10 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   const std::int64_t per_protection = 3 * n_folds;
   const auto units = static_cast<std::int64_t>(g.inputs.size()) * per_protection;
   if (comm.is_master())
-    spdlog::info("gender: {} templates ({} female, {} male; {} subjects without a label left out), {} protections x 3 "
-                 "kernels x {} folds", g.n, g.selection.female, g.selection.male, g.selection.unlabelled_subjects,
-                 g.inputs.size(), n_folds);
+    spdlog::info(
+        "gender: {} templates ({} female, {} male; {} subjects without a label left out), {} protections x 3 "
+        "kernels x {} folds",
+        g.n, g.selection.female, g.selection.male, g.selection.unlabelled_subjects, g.inputs.size(), n_folds);
   std::vector<double> acc(static_cast<std::size_t>(units), NAN);
   Progress progress("gender", units, comm.is_master() && o.progress);
   dist::run_work_queue<double>(

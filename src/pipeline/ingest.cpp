@@ -10,9 +10,9 @@
 #include <unordered_map>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
-#include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/core/sha256.hpp"
 #include "irrev/data/dataset_tables.hpp"
@@ -50,7 +50,6 @@ std::vector<data::ImageRecord> scan_images(const IngestOptions& o, const std::st
   return data::scan_lfw_folder(dir, rejects);
 }
 
-
 /// What ingest reads before any work; everything a user can get wrong is checked here, on
 /// every rank, before any work starts.
 struct IngestInputs {
@@ -72,8 +71,9 @@ IngestInputs read_inputs(const IngestOptions& o) {
   if (!o.pairs_file.empty())
     IRREV_CHECK(fs::is_regular_file(o.pairs_file), "pairs file '{}' does not exist", o.pairs_file);
   if (!o.genders_dir.empty()) {
-    IRREV_CHECK(o.layout == data::ImageLayout::lfw, "ingest: --genders lists LFW names; with the {} layout, give genders {}",
-                name_of(o.layout), o.layout == data::ImageLayout::list ? "in the list's third column" : "through a list");
+    IRREV_CHECK(o.layout == data::ImageLayout::lfw,
+                "ingest: --genders lists LFW names; with the {} layout, give genders {}", name_of(o.layout),
+                o.layout == data::ImageLayout::list ? "in the list's third column" : "through a list");
     in.genders = data::read_gender_lists(o.genders_dir, in.rejects);
   }
   IRREV_CHECK(!o.out.empty(), "no output file given for ingest");
@@ -87,8 +87,12 @@ IngestInputs read_inputs(const IngestOptions& o) {
 class OrderedCropWriter {
  public:
   OrderedCropWriter(const std::string& out, std::int64_t images, std::int64_t unit_size)
-      : m_output(out), m_images(images), m_unit_size(unit_size), m_arrived((images + unit_size - 1) / unit_size, 0),
-        m_results(static_cast<std::size_t>(images)), m_crop_sha(static_cast<std::size_t>(images)) {
+      : m_output(out),
+        m_images(images),
+        m_unit_size(unit_size),
+        m_arrived((images + unit_size - 1) / unit_size, 0),
+        m_results(static_cast<std::size_t>(images)),
+        m_crop_sha(static_cast<std::size_t>(images)) {
     m_output.file().create_growable("crops", h5::Type::u8, {vision::kCropSize, vision::kCropSize, 3}, 64);
   }
 
@@ -193,7 +197,8 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
         if (!cropper) cropper = std::make_unique<vision::FaceCropper>(o.models_dir, o.cropper);
         std::vector<vision::CropResult> out;
         for (std::int64_t i = u * o.unit_size; i < std::min(n, (u + 1) * o.unit_size); ++i)
-          out.push_back(cropper->process_file((fs::path(in.images_dir) / in.images[static_cast<std::size_t>(i)].path).string()));
+          out.push_back(
+              cropper->process_file((fs::path(in.images_dir) / in.images[static_cast<std::size_t>(i)].path).string()));
         return out;
       },
       [&](std::int64_t u, std::vector<vision::CropResult>&& r) {
@@ -216,8 +221,10 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
 }
 #else
 IngestSummary run_ingest(const dist::Communicator&, const IngestOptions& o) {
-  IRREV_FAIL("ingest of '{}': this build has no OpenCV (configure with IRREV_WITH_OPENCV=ON); "
-             "make crops.h5 on a machine that has it", o.images_dir);
+  IRREV_FAIL(
+      "ingest of '{}': this build has no OpenCV (configure with IRREV_WITH_OPENCV=ON); "
+      "make crops.h5 on a machine that has it",
+      o.images_dir);
 }
 #endif
 

@@ -30,10 +30,12 @@ constexpr std::uint64_t kShiftStream = 0x5348494654ull;  // "SHIFT"
 /// Rows of crops.h5 as uint8 N x H x W x 3 (BGR, as stored).
 torch::Tensor read_crops(const h5::File& crops, const std::int64_t* rows, std::int64_t n) {
   const auto dims = crops.dims("crops");
-  auto out = torch::empty({n, static_cast<std::int64_t>(dims[1]), static_cast<std::int64_t>(dims[2]), 3}, torch::kUInt8);
+  auto out =
+      torch::empty({n, static_cast<std::int64_t>(dims[1]), static_cast<std::int64_t>(dims[2]), 3}, torch::kUInt8);
   const auto bytes = static_cast<std::int64_t>(dims[1] * dims[2] * 3);
   for (std::int64_t k = 0; k < n; ++k)
-    crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(rows[k]), 1, out.data_ptr<std::uint8_t>() + k * bytes);
+    crops.read_rows("crops", h5::Type::u8, static_cast<std::uint64_t>(rows[k]), 1,
+                    out.data_ptr<std::uint8_t>() + k * bytes);
   return out;
 }
 
@@ -57,8 +59,8 @@ constexpr std::int64_t kEmbedChunk = 16;
 /// Templates of altered crops, rows [first, first + n) of a set, written into `out`. Chunks go to
 /// rank (chunk mod ranks); the other ranks leave zeros, so that a sum over the ranks afterwards
 /// gives every value exactly and the numbers do not depend on the rank count.
-void embed_into(const dist::Communicator& comm, const torch::Tensor& bgr, std::int64_t first, const models::Extractor& x,
-                torch::Tensor out) {
+void embed_into(const dist::Communicator& comm, const torch::Tensor& bgr, std::int64_t first,
+                const models::Extractor& x, torch::Tensor out) {
   const auto dim = x.embedding_size();
   for (std::int64_t k = 0; k < bgr.size(0); k += kEmbedChunk) {
     if (((first + k) / kEmbedChunk) % comm.size() != comm.rank()) continue;
@@ -70,7 +72,8 @@ void embed_into(const dist::Communicator& comm, const torch::Tensor& bgr, std::i
 
 }  // namespace
 
-torch::Tensor shift_crops(const torch::Tensor& bgr, const std::vector<std::int64_t>& rows, int max, std::uint64_t seed) {
+torch::Tensor shift_crops(const torch::Tensor& bgr, const std::vector<std::int64_t>& rows, int max,
+                          std::uint64_t seed) {
   const auto h = bgr.size(1), w = bgr.size(2);
   auto out = torch::empty_like(bgr);
   for (std::size_t k = 0; k < rows.size(); ++k) {
@@ -86,9 +89,10 @@ torch::Tensor shift_crops(const torch::Tensor& bgr, const std::vector<std::int64
   return out;
 }
 
-TrainingSamples load_training_samples(const dist::Communicator& comm, const h5::File& crops, const data::TemplateSet& set,
-                                      const std::vector<std::int64_t>& rows, int size,
-                                      const models::InverterTrainingConfig& config, const models::Extractor& extractor) {
+TrainingSamples load_training_samples(const dist::Communicator& comm, const h5::File& crops,
+                                      const data::TemplateSet& set, const std::vector<std::int64_t>& rows, int size,
+                                      const models::InverterTrainingConfig& config,
+                                      const models::Extractor& extractor) {
   TrainingSamples s;
   const auto n = static_cast<std::int64_t>(rows.size());
   if (n == 0) return s;
@@ -109,7 +113,8 @@ TrainingSamples load_training_samples(const dist::Communicator& comm, const h5::
     to_images(bgr, images);
     if (config.flip) {
       s.images.narrow(0, mirrored * n + first, b).copy_(images.flip(3));
-      embed_into(comm, bgr.flip(2).contiguous(), first, extractor, s.templates.narrow(0, mirrored * n + first, b));  // NHWC: 2 is the width
+      embed_into(comm, bgr.flip(2).contiguous(), first, extractor,
+                 s.templates.narrow(0, mirrored * n + first, b));  // NHWC: 2 is the width
     }
     if (config.shift > 0) {
       const std::vector<std::int64_t> block_rows(rows.begin() + first, rows.begin() + first + b);

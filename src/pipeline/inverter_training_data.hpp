@@ -43,8 +43,8 @@ struct TrainingSamples {
   torch::Tensor images, templates;
   std::int64_t size() const { return images.defined() ? images.size(0) : 0; }
 };
-TrainingSamples load_training_samples(const dist::Communicator& comm, const h5::File& crops, const data::TemplateSet& set,
-                                      const std::vector<std::int64_t>& rows, int size,
+TrainingSamples load_training_samples(const dist::Communicator& comm, const h5::File& crops,
+                                      const data::TemplateSet& set, const std::vector<std::int64_t>& rows, int size,
                                       const models::InverterTrainingConfig& config, const models::Extractor& extractor);
 
 }  // namespace irrev::pipeline::detail

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
-#include "irrev/core/log.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
@@ -76,8 +76,12 @@ class JobRun {
     comm.broadcast(m_ingest_key, 0);
     comm.broadcast(m_train_ingest_key, 0);
     // The report finds the stages' files from the run folder (which may be moved) by this.
-    const auto from_run = fs::absolute(job.stage_dir()).lexically_normal().lexically_relative(fs::absolute(job.out_dir).lexically_normal());
-    m_summary = json{{"job", job.source}, {"out_dir", job.out_dir}, {"work_dir", job.stage_dir()},
+    const auto from_run = fs::absolute(job.stage_dir())
+                              .lexically_normal()
+                              .lexically_relative(fs::absolute(job.out_dir).lexically_normal());
+    m_summary = json{{"job", job.source},
+                     {"out_dir", job.out_dir},
+                     {"work_dir", job.stage_dir()},
                      {"work_dir_from_run", from_run.empty() ? "." : from_run.string()}};
   }
 
@@ -154,16 +158,22 @@ void JobRun::check_paths() const {
     if (!m_job.train_set.images.empty()) require_input_folder(m_job.train_set.images, src + ": data.train.images");
     if (!m_job.train_set.list.empty()) require_input_file(m_job.train_set.list, src + ": data.train.list");
   }
-  for (const auto& e : m_job.extractors) require_input_file(model_path(m_job, e), src + ": extractor '" + e.name + "' model");
+  for (const auto& e : m_job.extractors)
+    require_input_file(model_path(m_job, e), src + ": extractor '" + e.name + "' model");
 }
 
 std::string ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
                        const std::string& pairs, const std::string& genders) {
   const auto& d = job.cropper.detector;
   const auto& l = job.cropper.landmarks;
-  return json{{"images", source.images}, {"layout", name_of(source.layout)}, {"list", source.list},
-              {"limit", source.limit}, {"contents", data::collection_fingerprint(source.layout, source.images, source.list)},
-              {"pairs", pairs}, {"genders", genders}, {"models", job.models_dir},
+  return json{{"images", source.images},
+              {"layout", name_of(source.layout)},
+              {"list", source.list},
+              {"limit", source.limit},
+              {"contents", data::collection_fingerprint(source.layout, source.images, source.list)},
+              {"pairs", pairs},
+              {"genders", genders},
+              {"models", job.models_dir},
               {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
               {"landmarks", {l.file, l.size, l.scale}}}
       .dump();
@@ -236,8 +246,9 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
     // Only the block sizes this extractor's D admits (128-D takes 16, 32, 64, 128; 512-D too).
     // Rank 0 reads D from the file's shape and broadcasts it: the broadcast also holds the
     // other ranks until rank 0 has written the templates.
-    std::string d = m_comm.is_master() ? std::to_string(h5::File(templates, h5::File::Mode::read).dims("templates").at(1))
-                                       : std::string{};
+    std::string d = m_comm.is_master()
+                        ? std::to_string(h5::File(templates, h5::File::Mode::read).dims("templates").at(1))
+                        : std::string{};
     m_comm.broadcast(d, 0);
     const auto dim = std::stoull(d);
     VerifyOptions vo;
@@ -249,7 +260,9 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
     vo.out = m_job.verify_path(e.name);
     vo.progress = m_options.progress;
     const bool all_vs_all = has_all_vs_all(vo.settings.pairs);
-    vkey = json{{"templates", ekey}, {"blocks", vo.settings.blocks}, {"pairs", name_of(vo.settings.pairs)},
+    vkey = json{{"templates", ekey},
+                {"blocks", vo.settings.blocks},
+                {"pairs", name_of(vo.settings.pairs)},
                 {"seed", vo.settings.seed}}
                .dump();
     if (must_run(up_to_date(vo.out, vkey) && all_vs_all)) {
@@ -338,7 +351,8 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
   ao.progress = m_options.progress;
   json plans = json::array();
   for (const auto& p : m_job.attack_settings.plans) plans.push_back(json::parse(p.to_json()));
-  const std::string akey = json{{"inverter", tkey}, {"plans", plans},
+  const std::string akey = json{{"inverter", tkey},
+                                {"plans", plans},
                                 {"selection", json::parse(m_job.attack_settings.selection.to_json())},
                                 {"settings", json::parse(attack_settings_json(ao.settings))}}
                                .dump();
@@ -383,10 +397,13 @@ void JobRun::gender(const config::ExtractorEntry& e) {
   }
   go.out_csv = m_job.out_dir + "/gender_" + e.name + ".csv";
   const std::string path = m_job.gender_path(e.name);
-  const std::string gkey = json{{"templates", h5::File(go.templates, h5::File::Mode::read).attribute("stage_key")},
-                                {"inverter", go.inverter.empty() ? "" : models::sha256_file(go.inverter)},
-                                {"blocks", go.settings.blocks}, {"max", go.settings.max_templates}, {"folds", go.settings.folds}, {"seed", go.seed}}
-                               .dump();
+  const std::string gkey = json{
+      {"templates", h5::File(go.templates, h5::File::Mode::read).attribute("stage_key")},
+      {"inverter", go.inverter.empty() ? "" : models::sha256_file(go.inverter)},
+      {"blocks", go.settings.blocks},
+      {"max", go.settings.max_templates},
+      {"folds", go.settings.folds},
+      {"seed", go.seed}}.dump();
   bool fresh = false;
   if (m_comm.is_master() && fs::exists(path)) {
     std::ifstream f(path);

@@ -30,9 +30,17 @@ std::string type_name(int type) { return type == 1 ? "I" : "II"; }
 
 void to_json(json& j, const RsrRecord& r) {
   const auto& x = r.row;
-  j = {{"blocks", x.blocks}, {"complexity", x.complexity}, {"type", type_name(x.type)}, {"fmr", x.fmr},
-       {"mean", x.mean},     {"min", x.min},               {"median", x.median},        {"max", x.max},
-       {"std", x.std},       {"ci95", {x.ci_low, x.ci_high}}, {"permutations", x.permutations},
+  j = {{"blocks", x.blocks},
+       {"complexity", x.complexity},
+       {"type", type_name(x.type)},
+       {"fmr", x.fmr},
+       {"mean", x.mean},
+       {"min", x.min},
+       {"median", x.median},
+       {"max", x.max},
+       {"std", x.std},
+       {"ci95", {x.ci_low, x.ci_high}},
+       {"permutations", x.permutations},
        {"templates", x.templates}};
   put_tags(j, r.extractor, r.mode, r.plan);
 }

@@ -19,7 +19,8 @@ namespace {
 
 /// summary.json's sections of attack results and the mode each holds.
 const std::vector<std::pair<std::string, std::string>>& attack_sections() {
-  static const std::vector<std::pair<std::string, std::string>> s{{"attack", "plain"}, {"attack_unshuffled", "unshuffled"}};
+  static const std::vector<std::pair<std::string, std::string>> s{{"attack", "plain"},
+                                                                  {"attack_unshuffled", "unshuffled"}};
   return s;
 }
 
@@ -99,18 +100,21 @@ void write_json_file(const std::string& path, const json& out) {
 /// rsr_detail.csv: every "rsr" row with its spread and interval.
 void write_detail_csv(const std::string& path, const std::vector<RsrRecord>& rsr) {
   std::ofstream detail(path);
-  detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,templates\n";
+  detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,"
+            "templates\n";
   for (const auto& [ext, mode, plan, r] : rsr)
     detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext, mode,
-                          plan, r.blocks, r.complexity, type_name(r.type), r.fmr, r.mean, r.min, r.median, r.max,
-                          r.std, r.ci_low, r.ci_high, r.permutations, r.templates);
+                          plan, r.blocks, r.complexity, type_name(r.type), r.fmr, r.mean, r.min, r.median, r.max, r.std,
+                          r.ci_low, r.ci_high, r.permutations, r.templates);
 }
 
 /// The printed table: one line per extractor, mode, plan and complexity; type I and II at both
 /// FMRs, with [min, max] where a complexity has several permutations.
 std::string markdown_table(const std::vector<RsrRecord>& rsr) {
-  std::string md = "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type II @FMR 1% |\n"
-                   "|---|---|---|---|---|---|---|---|---|\n";
+  std::string md =
+      "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type "
+      "II @FMR 1% |\n"
+      "|---|---|---|---|---|---|---|---|---|\n";
   using Cell = std::tuple<std::string, std::string, std::string, int>;
   std::map<Cell, std::map<std::string, std::string>> cells;
   std::map<Cell, std::int64_t> perms;
@@ -125,7 +129,8 @@ std::string markdown_table(const std::vector<RsrRecord>& rsr) {
   for (const auto& [cell, c] : cells) {
     auto get = [&](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell),
-                      std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"), get("II1"));
+                      std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"),
+                      get("II1"));
   }
   return md;
 }
@@ -165,7 +170,8 @@ std::string expected_text(const std::vector<ExpectedRsrRecord>& expected_rows) {
       auto& v = ex[{ext, plan, mode}];
       v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e.value * 100);
     }
-  for (const auto& [k, v] : ex) expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
+  for (const auto& [k, v] : ex)
+    expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
   return expected;
 }
 
@@ -190,7 +196,8 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
   std::string headline;
   for (const auto& h : out["headline"]) headline += "\n" + h.get<std::string>() + "\n";
   return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" +
-         markdown_table(rsr) + expected_text(out["expected_rsr_uniform"].get<std::vector<ExpectedRsrRecord>>()) + headline;
+         markdown_table(rsr) + expected_text(out["expected_rsr_uniform"].get<std::vector<ExpectedRsrRecord>>()) +
+         headline;
 }
 
 }  // namespace irrev::pipeline

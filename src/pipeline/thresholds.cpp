@@ -9,7 +9,8 @@ namespace irrev::pipeline {
 
 Thresholds read_thresholds(const std::string& path) {
   h5::File f(path, h5::File::Mode::read);
-  IRREV_CHECK(f.has_attribute("table_json"), "'{}' holds no error-rate table (run verify --protocol error-rates)", path);
+  IRREV_CHECK(f.has_attribute("table_json"), "'{}' holds no error-rate table (run verify --protocol error-rates)",
+              path);
   auto table = nlohmann::json::parse(f.attribute("table_json"));
   for (const char* pairs : {"all-vs-all", "lfw-view2"}) {
     for (const auto& row : table) {

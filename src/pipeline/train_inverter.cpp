@@ -24,9 +24,9 @@
 #include "inverter_training_data.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
-#include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
@@ -126,11 +126,13 @@ void write_losses_csv(const fs::path& path, const json& history) {
 
 /// The figure `keep` ranks epochs by (larger is better), or NaN where the epoch has none.
 double keep_score(models::KeepPolicy keep, const json& h) {
-  if (keep == models::KeepPolicy::best) return h.contains("val_loss") && h["val_loss"].is_number() ? -h["val_loss"].get<double>() : NAN;
+  if (keep == models::KeepPolicy::best)
+    return h.contains("val_loss") && h["val_loss"].is_number() ? -h["val_loss"].get<double>() : NAN;
   if (keep == models::KeepPolicy::best_rsr) {
     if (!h.contains("val_cosine") || !h["val_cosine"].is_number()) return NAN;
     // RSR first; the mean cosine breaks ties (and decides alone without thresholds).
-    const double rsr = h.contains("val_rsr_fmr1") && h["val_rsr_fmr1"].is_number() ? h["val_rsr_fmr1"].get<double>() : 0;
+    const double rsr =
+        h.contains("val_rsr_fmr1") && h["val_rsr_fmr1"].is_number() ? h["val_rsr_fmr1"].get<double>() : 0;
     return rsr * 4 + h["val_cosine"].get<double>();  // cosines lie in [-1, 1]: the RSR step of 1/n dominates when n < 2
   }
   return NAN;
@@ -160,9 +162,11 @@ struct Inputs {
 };
 
 Inputs open_inputs(const TrainInverterOptions& o) {
-  IRREV_CHECK(o.config.eval_share > 0 || !o.eval_templates.empty(),
-              "train-inverter: eval_share 0 trains on every identity of '{}', so the final evaluation needs another set "
-              "(--eval-templates and --eval-crops)", o.templates);
+  IRREV_CHECK(
+      o.config.eval_share > 0 || !o.eval_templates.empty(),
+      "train-inverter: eval_share 0 trains on every identity of '{}', so the final evaluation needs another set "
+      "(--eval-templates and --eval-crops)",
+      o.templates);
   IRREV_CHECK(o.eval_templates.empty() == o.eval_crops.empty(),
               "train-inverter: the evaluation set needs both its templates and its crops");
   Inputs in;
@@ -189,9 +193,10 @@ json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
   data::TemplateSet other;
   if (other_set) {
     other = data::read_template_set(o.eval_templates);
-    IRREV_CHECK(other.dim == in.set.dim && nlohmann::json::parse(other.extractor_json) == nlohmann::json::parse(in.set.extractor_json),
-                "evaluation templates '{}' come from another extractor than the training templates '{}'", o.eval_templates,
-                o.templates);
+    IRREV_CHECK(other.dim == in.set.dim &&
+                    nlohmann::json::parse(other.extractor_json) == nlohmann::json::parse(in.set.extractor_json),
+                "evaluation templates '{}' come from another extractor than the training templates '{}'",
+                o.eval_templates, o.templates);
   }
   const data::TemplateSet& set = other_set ? other : in.set;
   attack::SelectionSpec spec;
@@ -199,7 +204,8 @@ json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
   spec.gender_balanced = false;
   for (auto g : set.images.genders) spec.gender_balanced = spec.gender_balanced || g >= 0;
   const auto chosen = attack::select_templates(
-      set.images, data::read_detection_scores(other_set ? o.eval_crops : o.crops, set, other_set ? o.eval_templates : o.templates),
+      set.images,
+      data::read_detection_scores(other_set ? o.eval_crops : o.crops, set, other_set ? o.eval_templates : o.templates),
       spec);
   auto all = torch::from_blob(const_cast<float*>(set.values.data()), {set.count, set.dim}, torch::kFloat32);
   auto z = all.index_select(0, torch::tensor(chosen.rows, torch::kInt64));
@@ -221,8 +227,10 @@ json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
            {"mean_type1_score", detail::mean(type1)}};
   if (in.has_thresholds) {
     const auto& t = in.thresholds;
-    out["type1_rsr"] = {{"fmr0.001", detail::share_at_least(type1, t.fmr_0_1)}, {"fmr0.01", detail::share_at_least(type1, t.fmr_1)}};
-    out["type2_rsr"] = {{"fmr0.001", detail::share_at_least(type2, t.fmr_0_1)}, {"fmr0.01", detail::share_at_least(type2, t.fmr_1)}};
+    out["type1_rsr"] = {{"fmr0.001", detail::share_at_least(type1, t.fmr_0_1)},
+                        {"fmr0.01", detail::share_at_least(type1, t.fmr_1)}};
+    out["type2_rsr"] = {{"fmr0.001", detail::share_at_least(type2, t.fmr_0_1)},
+                        {"fmr0.01", detail::share_at_least(type2, t.fmr_1)}};
     out["thresholds"] = {{"fmr0.001", t.fmr_0_1}, {"fmr0.01", t.fmr_1}, {"source", t.source}};
   }
   return out;
@@ -233,8 +241,14 @@ json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
 class InverterTraining {
  public:
   InverterTraining(const dist::Communicator& comm, const TrainInverterOptions& o)
-      : m_comm(comm), m_o(o), m_cfg(o.config), m_in(open_inputs(o)), m_split(detail::split_training_identities(m_in.set, m_cfg)),
-        m_device(m_cfg.device), m_out(o.out_dir), m_gen(nullptr),
+      : m_comm(comm),
+        m_o(o),
+        m_cfg(o.config),
+        m_in(open_inputs(o)),
+        m_split(detail::split_training_identities(m_in.set, m_cfg)),
+        m_device(m_cfg.device),
+        m_out(o.out_dir),
+        m_gen(nullptr),
         m_loss(m_cfg, m_in.extractor->impl()) {
     const int size = m_cfg.generator.output_size();
     m_train = detail::load_training_samples(comm, *m_in.crops, m_in.set, m_split.train, size, m_cfg, *m_in.extractor);
@@ -272,26 +286,33 @@ class InverterTraining {
     const auto state = resume();
     m_history = state.history;
     if (m_comm.is_master())
-      spdlog::info("train-inverter: {} training samples ({} crops{}{}), {} validation images ({} training identities); {}-px output on {}",
-                   m_train.size(), m_split.train.size(), m_cfg.flip ? ", mirrored" : "",
-                   m_cfg.shift > 0 ? fmt::format(", shifted by up to {} px", m_cfg.shift) : "", m_val.size(), m_split.subjects.size(),
-                   m_cfg.generator.output_size(), m_cfg.device);
+      spdlog::info(
+          "train-inverter: {} training samples ({} crops{}{}), {} validation images ({} training identities); {}-px "
+          "output on {}",
+          m_train.size(), m_split.train.size(), m_cfg.flip ? ", mirrored" : "",
+          m_cfg.shift > 0 ? fmt::format(", shifted by up to {} px", m_cfg.shift) : "", m_val.size(),
+          m_split.subjects.size(), m_cfg.generator.output_size(), m_cfg.device);
     m_start = std::chrono::steady_clock::now();
     std::string stopped_by;
     for (int epoch = state.next_epoch; epoch < m_cfg.epochs; ++epoch) {
       const auto t0 = std::chrono::steady_clock::now();
       const double lr = m_cfg.learning_rate * std::pow(0.5, epoch / m_cfg.halve_every);
       const auto done = train_epoch(epoch, lr);
-      if (done.batches < m_batches) {  // a partial epoch is not an epoch: checkpoint and history stay at the last whole one
+      if (done.batches <
+          m_batches) {  // a partial epoch is not an epoch: checkpoint and history stay at the last whole one
         stopped_by = fmt::format("the time limit (max_minutes = {}) during epoch {}, after {} of its {} batches",
                                  m_cfg.max_minutes, epoch + 1, done.batches, m_batches);
         break;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (m_comm.is_master())
-        end_epoch(epoch, json{{"epoch", epoch + 1}, {"lr", lr}, {"train_loss", done.loss_sum / static_cast<double>(m_batches)},
-                              {"val_loss", nullptr}, {"seconds", secs},
-                              {"samples_per_second", static_cast<double>(m_batches * m_cfg.batch) / secs}},
+        end_epoch(epoch,
+                  json{{"epoch", epoch + 1},
+                       {"lr", lr},
+                       {"train_loss", done.loss_sum / static_cast<double>(m_batches)},
+                       {"val_loss", nullptr},
+                       {"seconds", secs},
+                       {"samples_per_second", static_cast<double>(m_batches * m_cfg.batch) / secs}},
                   epoch == state.next_epoch);
       if (epoch + 1 < m_cfg.epochs && time_is_up()) {
         stopped_by = fmt::format("the time limit (max_minutes = {}) after epoch {}", m_cfg.max_minutes, epoch + 1);
@@ -299,9 +320,10 @@ class InverterTraining {
       }
     }
     if (!stopped_by.empty() && m_comm.is_master())
-      spdlog::warn("train-inverter: stopped by {} of {}: the inverter is less trained than its configuration asks (the "
-                   "same command with a larger max_minutes, or 0, continues from the last checkpoint)",
-                   stopped_by, m_cfg.epochs);
+      spdlog::warn(
+          "train-inverter: stopped by {} of {}: the inverter is less trained than its configuration asks (the "
+          "same command with a larger max_minutes, or 0, continues from the last checkpoint)",
+          stopped_by, m_cfg.epochs);
     return m_comm.is_master() ? finish(stopped_by) : "{}";
   }
 
@@ -318,10 +340,12 @@ class InverterTraining {
     keyed.erase("epochs");
     keyed.erase("max_minutes");
     // "optimizer": checkpoints of torch::optim::Adam (before MultiTensorAdam) hold another state.
-    m_ckpt = std::make_unique<detail::TrainingCheckpoint>(
-        m_out, json{{"config", keyed}, {"templates", m_o.templates}, {"optimizer", "multi-tensor adam"},
-                    {"extractor", m_in.extractor->info().to_json()}, {"ranks", m_comm.size()}}
-                   .dump());
+    m_ckpt = std::make_unique<detail::TrainingCheckpoint>(m_out, json{{"config", keyed},
+                                                                      {"templates", m_o.templates},
+                                                                      {"optimizer", "multi-tensor adam"},
+                                                                      {"extractor", m_in.extractor->info().to_json()},
+                                                                      {"ranks", m_comm.size()}}
+                                                                     .dump());
     if (m_comm.is_master()) m_ckpt->recover_rotation();
     m_comm.barrier();
     if (m_o.replace_foreign_checkpoint && m_ckpt->exists() && !m_ckpt->same_training()) {
@@ -357,9 +381,11 @@ class InverterTraining {
       if (done.batches % kTimeCheckBatches == 0 && time_is_up()) break;  // every rank at the same batch
       // Each rank takes its slice of the global batch; gradients are averaged over ranks.
       const std::int64_t per = m_cfg.batch / m_comm.size(), first = done.batches * m_cfg.batch + m_comm.rank() * per;
-      auto idx = torch::tensor(std::vector<std::int64_t>(order.begin() + first, order.begin() + first + per), torch::kInt64)
-                     .to(m_train.images.device());
-      auto x = m_train.images.index_select(0, idx).to(m_device), z = m_train.templates.index_select(0, idx).to(m_device);
+      auto idx =
+          torch::tensor(std::vector<std::int64_t>(order.begin() + first, order.begin() + first + per), torch::kInt64)
+              .to(m_train.images.device());
+      auto x = m_train.images.index_select(0, idx).to(m_device),
+           z = m_train.templates.index_select(0, idx).to(m_device);
       torch::Tensor recon;
       {
         models::AutocastGuard autocast(m_cfg.bf16, m_device);
@@ -383,11 +409,13 @@ class InverterTraining {
   void end_epoch(int epoch, json h, bool first_of_run) {
     if (m_val.size() > 0) validate(epoch, h);
     m_history.push_back(h);
-    spdlog::info("train-inverter: epoch {} loss {:.5f} validation {:.5f}, re-embedded cosine {:.4f}{} ({:.0f} samples/s)",
-                 epoch + 1, h["train_loss"].get<double>(), h["val_loss"].is_number() ? h["val_loss"].get<double>() : NAN,
-                 h.value("val_cosine", NAN),
-                 h.contains("val_rsr_fmr1") ? fmt::format(", RSR at FMR 1 % {:.1f} %", h["val_rsr_fmr1"].get<double>() * 100) : "",
-                 h["samples_per_second"].get<double>());
+    spdlog::info(
+        "train-inverter: epoch {} loss {:.5f} validation {:.5f}, re-embedded cosine {:.4f}{} ({:.0f} samples/s)",
+        epoch + 1, h["train_loss"].get<double>(), h["val_loss"].is_number() ? h["val_loss"].get<double>() : NAN,
+        h.value("val_cosine", NAN),
+        h.contains("val_rsr_fmr1") ? fmt::format(", RSR at FMR 1 % {:.1f} %", h["val_rsr_fmr1"].get<double>() * 100)
+                                   : "",
+        h["samples_per_second"].get<double>());
     if (m_cfg.keep != models::KeepPolicy::last && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
       torch::save(m_gen, (m_out / "best_generator.pt.tmp").string());
       fs::rename(m_out / "best_generator.pt.tmp", m_out / "best_generator.pt");
@@ -395,11 +423,13 @@ class InverterTraining {
     if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, m_history);
     write_losses_csv(m_out / "losses.csv", m_history);
     if (report::gnuplot_available())
-      report::plot_training_curves((m_out / "losses.csv").string(), (m_out / "training_curves.png").string(),
-                                   fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
-                                               m_cfg.generator.output_size(), m_split.subjects.size()));
+      report::plot_training_curves(
+          (m_out / "losses.csv").string(), (m_out / "training_curves.png").string(),
+          fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
+                      m_cfg.generator.output_size(), m_split.subjects.size()));
     else if (first_of_run)
-      spdlog::warn("train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
+      spdlog::warn(
+          "train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
   }
 
   void validate(int epoch, json& h) {
@@ -409,7 +439,8 @@ class InverterTraining {
     for (std::int64_t f = 0; f < m_val.size(); f += 64) {
       const auto n = std::min<std::int64_t>(64, m_val.size() - f);
       auto z = m_val.templates.narrow(0, f, n).to(m_device);
-      s += m_loss(m_gen->forward(z), m_val.images.narrow(0, f, n).to(m_device), z).total.item<double>() * static_cast<double>(n);
+      s += m_loss(m_gen->forward(z), m_val.images.narrow(0, f, n).to(m_device), z).total.item<double>() *
+           static_cast<double>(n);
     }
     h["val_loss"] = s / static_cast<double>(m_val.size());
     const auto cos = detail::reembedded_cosines(m_gen, *m_in.extractor, m_val.templates, m_val.templates, m_device,
@@ -446,8 +477,9 @@ class InverterTraining {
                  {"epochs", info.epochs_done},
                  {"epochs_planned", m_cfg.epochs},
                  {"stopped_by", stopped_by.empty() ? json(nullptr) : json(stopped_by)},
-                 {"kept", kept > 0 ? fmt::format("epoch {} ({})", kept, m_cfg.keep == models::KeepPolicy::best ? "lowest validation loss"
-                                                                                              : "best validation recognition")
+                 {"kept", kept > 0 ? fmt::format("epoch {} ({})", kept,
+                                                 m_cfg.keep == models::KeepPolicy::best ? "lowest validation loss"
+                                                                                        : "best validation recognition")
                                    : std::string("last epoch")},
                  {"training_images", m_split.train.size()},
                  {"training_samples", m_train.size()},

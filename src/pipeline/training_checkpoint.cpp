@@ -23,8 +23,7 @@ nlohmann::json read_state(const fs::path& dir) {
   std::ifstream f(dir / "state.json");
   auto j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
   IRREV_CHECK(!j.is_discarded() && j.contains("key") && j.contains("epoch") && j.contains("history"),
-              "'{}' is damaged (no readable state.json); remove the folder to start the training over",
-              dir.string());
+              "'{}' is damaged (no readable state.json); remove the folder to start the training over", dir.string());
   return j;
 }
 }  // namespace
@@ -50,7 +49,8 @@ TrainingCheckpoint::State TrainingCheckpoint::load(models::Generator& generator,
   auto state = read_state(m_dir);
   IRREV_CHECK(state.at("key") == m_key,
               "'{}' holds a checkpoint of another training (configuration, data or rank count differ); "
-              "remove it or choose another output folder", m_dir.string());
+              "remove it or choose another output folder",
+              m_dir.string());
   // The files must be the ones the checkpoint was written with (a flipped byte in a weight
   // would otherwise train on silently).
   if (state.contains("sha256"))
@@ -83,7 +83,8 @@ void TrainingCheckpoint::save(models::Generator& generator, const models::MultiT
                           {"optimizer.pt", sha256_of_file((tmp / "optimizer.pt").string())}}}}
              .dump();
     f.close();
-    IRREV_SYSTEM_CHECK(f.good(), "cannot write the checkpoint '{}': {}", (tmp / "state.json").string(), errno_text(errno));
+    IRREV_SYSTEM_CHECK(f.good(), "cannot write the checkpoint '{}': {}", (tmp / "state.json").string(),
+                       errno_text(errno));
   }
   remove_folder(m_previous);
   if (fs::exists(m_dir)) fs::rename(m_dir, m_previous);

@@ -25,31 +25,35 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o) {
   }
   const std::int64_t n_train = static_cast<std::int64_t>(train.size()) / set.dim;
   const std::int64_t n_eval = static_cast<std::int64_t>(eval.size()) / set.dim;
-  IRREV_CHECK(n_train >= 2 && n_eval >= 1, "'{}': {} training and {} evaluation templates under split seed {} "
-              "(share {}); the model needs both", o.templates, n_train, n_eval, o.split_seed, o.eval_share);
+  IRREV_CHECK(n_train >= 2 && n_eval >= 1,
+              "'{}': {} training and {} evaluation templates under split seed {} "
+              "(share {}); the model needs both",
+              o.templates, n_train, n_eval, o.split_seed, o.eval_share);
   nlohmann::ordered_json results = nlohmann::json::array();
   for (int blocks : o.blocks) {
-    IRREV_CHECK(blocks >= 2 && set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks", blocks,
-                set.dim, blocks);
+    IRREV_CHECK(blocks >= 2 && set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",
+                blocks, set.dim, blocks);
     const auto model = attack::BlockPositionModel::fit(train.data(), n_train, set.dim, blocks, o.full_covariance);
     const auto m = attack::evaluate_unshuffle(model, eval.data(), n_eval, o.uniform, o.per_complexity, o.seed);
-    spdlog::info("unshuffle: {} blocks: position accuracy {:.4f} (chance {:.4f}{}), exact {:.4f}, {:.2f} blocks "
-                 "still displaced",
-                 blocks, m.position_accuracy, m.chance, m.chance_level ? ", at chance" : "", m.exact_rate,
-                 m.mean_displaced_after);
+    spdlog::info(
+        "unshuffle: {} blocks: position accuracy {:.4f} (chance {:.4f}{}), exact {:.4f}, {:.2f} blocks "
+        "still displaced",
+        blocks, m.position_accuracy, m.chance, m.chance_level ? ", at chance" : "", m.exact_rate,
+        m.mean_displaced_after);
     results.push_back(nlohmann::ordered_json::parse(m.to_json()));
   }
   std::string extractor = "?";
   if (!set.extractor_json.empty()) extractor = nlohmann::json::parse(set.extractor_json).value("name", "?");
-  return nlohmann::ordered_json{{"templates", o.templates},
-                                {"extractor", extractor},
-                                {"dim", set.dim},
-                                {"split_seed", o.split_seed},
-                                {"eval_share", o.eval_share},
-                                {"model", o.full_covariance ? "gaussian, full covariance per position" : "gaussian, diagonal"},
-                                {"training_templates", n_train},
-                                {"evaluation_templates", n_eval},
-                                {"results", results}}
+  return nlohmann::ordered_json{
+      {"templates", o.templates},
+      {"extractor", extractor},
+      {"dim", set.dim},
+      {"split_seed", o.split_seed},
+      {"eval_share", o.eval_share},
+      {"model", o.full_covariance ? "gaussian, full covariance per position" : "gaussian, diagonal"},
+      {"training_templates", n_train},
+      {"evaluation_templates", n_eval},
+      {"results", results}}
       .dump(2);
 }
 

@@ -13,8 +13,7 @@ double cosine_normalised(const float* a, const float* b, int dim) {
 }
 
 metrics::TenFoldAccuracy verify_lfw_view2(const data::TemplateSet& t) {
-  IRREV_CHECK(!t.pairs.pairs.empty(),
-              "the templates carry no pairs: run ingest with --pairs pairs.txt");
+  IRREV_CHECK(!t.pairs.pairs.empty(), "the templates carry no pairs: run ingest with --pairs pairs.txt");
   std::vector<double> scores;
   std::vector<bool> genuine;
   std::vector<int> fold;
@@ -30,17 +29,10 @@ std::string lfw_accuracy_json(const metrics::TenFoldAccuracy& r) {
   nlohmann::json folds = nlohmann::json::array();
   std::int64_t pairs = 0;
   for (const auto& f : r.folds) {
-    folds.push_back({{"fold", f.fold + 1},
-                     {"accuracy", f.accuracy},
-                     {"threshold", f.threshold},
-                     {"pairs", f.pairs}});
+    folds.push_back({{"fold", f.fold + 1}, {"accuracy", f.accuracy}, {"threshold", f.threshold}, {"pairs", f.pairs}});
     pairs += f.pairs;
   }
-  return nlohmann::json{{"lfw_10fold_accuracy", r.mean},
-                        {"std", r.std},
-                        {"pairs", pairs},
-                        {"folds", folds}}
-      .dump();
+  return nlohmann::json{{"lfw_10fold_accuracy", r.mean}, {"std", r.std}, {"pairs", pairs}, {"folds", folds}}.dump();
 }
 
 }  // namespace irrev::pipeline

@@ -7,9 +7,9 @@
 
 #include "../match/detail/pe_miu_kernel.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
-#include "irrev/core/log.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
@@ -38,7 +38,7 @@ struct Scorer {
   const data::TemplateSet& t;
   std::vector<protect::ProtectedTemplates> protected_sets;  // one per protection, [0] unused
   std::vector<Protection> protections;
-  std::vector<match::PeMiuComparator> comparators;           // likewise
+  std::vector<match::PeMiuComparator> comparators;  // likewise
   // Per protection, prepared once: the unprotected probes' blocks transposed and their norms,
   // and the protected references' norms (all-vs-all compares each template many times).
   std::vector<std::vector<float>> probe_transposed;
@@ -68,8 +68,8 @@ struct Scorer {
   double score_rows(std::size_t p, std::int64_t a, std::int64_t b) {
     if (protections[p].block == 0) return cosine(t.row(a), t.row(b), t.dim);
     return comparators[p].score_prepared(
-        protected_sets[p].values.data() + a * t.dim, reference_norm[p][static_cast<std::size_t>(a)],
-        t.row(b), probe_transposed[p].data() + b * t.dim, probe_norm[p][static_cast<std::size_t>(b)]);
+        protected_sets[p].values.data() + a * t.dim, reference_norm[p][static_cast<std::size_t>(a)], t.row(b),
+        probe_transposed[p].data() + b * t.dim, probe_norm[p][static_cast<std::size_t>(b)]);
   }
 };
 
@@ -107,7 +107,8 @@ Scorer make_scorer(const data::TemplateSet& t, const VerifyOptions& o) {
   for (std::size_t p = 0; p < protections.size(); ++p) {
     const int block = protections[p].block;
     scorer.comparators.emplace_back(t.dim, block == 0 ? t.dim : block);
-    if (block > 0) scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.settings.seed);
+    if (block > 0)
+      scorer.protected_sets[p] = protect::protect_all(t.values.data(), t.count, t.dim, block, o.settings.seed);
   }
   return scorer;
 }
@@ -244,9 +245,8 @@ std::string verify_table_csv(const std::vector<VerifyRow>& rows) {
       "threshold_resolution,d_sys\n";
   for (const auto& r : rows) {
     out += fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.6f},{:.6f},{},{:g},{}\n",
-                       r.protection, r.pairs, r.genuine, r.impostor, r.eer.eer, r.eer.low,
-                       r.eer.high, r.eer.threshold, r.fmr_0_1.fnmr, r.fmr_0_1.threshold,
-                       r.fmr_0_1.false_matches, r.fmr_1.fnmr, r.fmr_1.threshold,
+                       r.protection, r.pairs, r.genuine, r.impostor, r.eer.eer, r.eer.low, r.eer.high, r.eer.threshold,
+                       r.fmr_0_1.fnmr, r.fmr_0_1.threshold, r.fmr_0_1.false_matches, r.fmr_1.fnmr, r.fmr_1.threshold,
                        r.fmr_1.false_matches, r.threshold_resolution,
                        r.d_sys >= 0 ? fmt::format("{:.6f}", r.d_sys) : std::string{});
   }

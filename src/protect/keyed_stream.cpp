@@ -12,8 +12,7 @@ inline void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::ui
 }
 }  // namespace
 
-std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> c,
-                                        std::array<std::uint32_t, 2> k) {
+std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> c, std::array<std::uint32_t, 2> k) {
   for (int round = 0; round < 10; ++round) {
     std::uint32_t hi0, lo0, hi1, lo1;
     mulhilo(kM0, c[0], hi0, lo0);
@@ -25,14 +24,13 @@ std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> c,
   return c;
 }
 
-KeyedStream::KeyedStream(std::uint64_t seed, std::uint64_t template_index,
-                         std::uint64_t permutation_index)
+KeyedStream::KeyedStream(std::uint64_t seed, std::uint64_t template_index, std::uint64_t permutation_index)
     : m_key{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)},
       // 32 bits of block number leave 96 bits for the indices: 48 each.
-      m_counter{0, static_cast<std::uint32_t>(template_index),
-                static_cast<std::uint32_t>(((template_index >> 32) & 0xFFFFu) |
-                                           ((permutation_index >> 32 & 0xFFFFu) << 16)),
-                static_cast<std::uint32_t>(permutation_index)} {}
+      m_counter{
+          0, static_cast<std::uint32_t>(template_index),
+          static_cast<std::uint32_t>(((template_index >> 32) & 0xFFFFu) | ((permutation_index >> 32 & 0xFFFFu) << 16)),
+          static_cast<std::uint32_t>(permutation_index)} {}
 
 std::uint32_t KeyedStream::next_u32() {
   if (m_used == 4) {

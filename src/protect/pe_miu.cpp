@@ -8,11 +8,9 @@
 namespace irrev::protect {
 
 int block_count(int dim, int block) {
-  IRREV_CHECK(block > 0 && dim % block == 0,
-              "block size {} does not divide the template dimension {}", block, dim);
+  IRREV_CHECK(block > 0 && dim % block == 0, "block size {} does not divide the template dimension {}", block, dim);
   int n = dim / block;
-  IRREV_CHECK(n >= 1 && n <= kMaxBlocks, "{} blocks of {} values: PE-MIU takes 1..{} blocks", n,
-              block, kMaxBlocks);
+  IRREV_CHECK(n >= 1 && n <= kMaxBlocks, "{} blocks of {} values: PE-MIU takes 1..{} blocks", n, block, kMaxBlocks);
   return n;
 }
 
@@ -24,8 +22,7 @@ void apply_blocks(const float* in, int dim, int block, const Permutation& p, flo
                 sizeof(float) * static_cast<std::size_t>(block));
 }
 
-ProtectedTemplates protect_all(const float* templates, std::int64_t count, int dim, int block,
-                               std::uint64_t seed) {
+ProtectedTemplates protect_all(const float* templates, std::int64_t count, int dim, int block, std::uint64_t seed) {
   const int n = block_count(dim, block);
   ProtectedTemplates out;
   out.dim = dim;

@@ -13,8 +13,8 @@ Permutation sample_uniform(int n, KeyedStream& stream) {
 
 Permutation sample_with_complexity(int n, int k, KeyedStream& stream) {
   IRREV_CHECK(n >= 1 && n <= kMaxBlocks, "block count {} is outside 1..{}", n, kMaxBlocks);
-  IRREV_CHECK(k >= 0 && k <= n && k != 1,
-              "no permutation of {} blocks moves exactly {} (complexity is 0 or 2..{})", n, k, n);
+  IRREV_CHECK(k >= 0 && k <= n && k != 1, "no permutation of {} blocks moves exactly {} (complexity is 0 or 2..{})", n,
+              k, n);
   // k distinct positions, uniformly: the first k of a partial Fisher-Yates shuffle.
   Permutation positions = identity(n);
   for (int i = 0; i < k; ++i) {
@@ -26,8 +26,7 @@ Permutation sample_with_complexity(int n, int k, KeyedStream& stream) {
     d = sample_uniform(std::max(k, 1), stream);
   } while (k > 0 && complexity(d) != k);
   Permutation p = identity(n);
-  for (int i = 0; i < k; ++i)
-    p[positions[static_cast<std::size_t>(i)]] = positions[d[static_cast<std::size_t>(i)]];
+  for (int i = 0; i < k; ++i) p[positions[static_cast<std::size_t>(i)]] = positions[d[static_cast<std::size_t>(i)]];
   return p;
 }
 

@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 #ifdef IRREV_WITH_OPENCV
-fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const std::string& ext, const fs::path& dir) {
+fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const std::string& ext,
+                             const fs::path& dir) {
   h5::File a(attack.string(), h5::File::Mode::read);
   auto rows = a.read<std::int64_t>("selection/row");
   auto summary = json::parse(a.attribute("summary_json"));
@@ -64,7 +65,8 @@ fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const
       for (int y = 0; y < s; ++y)
         for (int x = 0; x < s; ++x)
           for (int c = 0; c < 3; ++c)
-            m.at<cv::Vec3b>(y, x)[2 - c] = cv::saturate_cast<std::uint8_t>(255.f * img[static_cast<std::size_t>((c * s + y) * s + x)]);
+            m.at<cv::Vec3b>(y, x)[2 - c] =
+                cv::saturate_cast<std::uint8_t>(255.f * img[static_cast<std::size_t>((c * s + y) * s + x)]);
       cv::Mat big;
       cv::resize(m, big, {side, side}, 0, 0, cv::INTER_LINEAR);
       cells.push_back(big);

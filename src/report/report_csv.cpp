@@ -27,7 +27,8 @@ std::string csv_to_markdown(const std::string& csv) {
     out += row + " |\n";
     if (first) {
       out += "|";
-      for (std::size_t i = 0, n = static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1; i < n; ++i) out += "---|";
+      for (std::size_t i = 0, n = static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1; i < n; ++i)
+        out += "---|";
       out += "\n";
       first = false;
     }

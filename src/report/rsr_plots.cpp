@@ -25,9 +25,10 @@ void plot_rsr(const json& rows, const std::string& ext, const std::string& mode,
     for (double fmr : {0.001, 0.01}) {
       out << "# type " << type << " fmr " << fmr << "\n";
       for (const auto& r : rows)
-        if (r["extractor"] == ext && r.value("mode", "plain") == mode && r["plan"] == plan && r["type"] == type && r["fmr"].get<double>() == fmr) {
-          out << r["complexity"].get<int>() << " " << 100 * r["mean"].get<double>() << " " << 100 * r["ci95"][0].get<double>()
-              << " " << 100 * r["ci95"][1].get<double>() << "\n";
+        if (r["extractor"] == ext && r.value("mode", "plain") == mode && r["plan"] == plan && r["type"] == type &&
+            r["fmr"].get<double>() == fmr) {
+          out << r["complexity"].get<int>() << " " << 100 * r["mean"].get<double>() << " "
+              << 100 * r["ci95"][0].get<double>() << " " << 100 * r["ci95"][1].get<double>() << "\n";
           blocks = r["blocks"].get<int>();
         }
       out << "\n\n";
@@ -56,7 +57,8 @@ plot '{}' index 0 using 1:3:4 with filledcurves lc 1 notitle, '' index 0 using 1
   pngs.push_back(png);
 }
 
-void plot_spread(const fs::path& attack, const std::string& ext, const fs::path& dir, std::vector<fs::path>& pngs) {  // ext: the tag
+void plot_spread(const fs::path& attack, const std::string& ext, const fs::path& dir,
+                 std::vector<fs::path>& pngs) {  // ext: the tag
   h5::File f(attack.string(), h5::File::Mode::read);
   auto summary = json::parse(f.attribute("summary_json"));
   std::set<std::string> plans;
@@ -76,9 +78,11 @@ void plot_spread(const fs::path& attack, const std::string& ext, const fs::path&
       for (auto& [k, v] : by_k) {
         std::sort(v.begin(), v.end());
         most = std::max(most, v.size());
-        auto q = [&](double t) { return v[static_cast<std::size_t>(std::lround(t * static_cast<double>(v.size() - 1)))]; };
-        out << k + (which ? 0.2 : -0.2) << " " << q(0.25) << " " << v.front() << " " << v.back() << " " << q(0.75) << " "
-            << q(0.5) << " " << v.size() << "\n";
+        auto q = [&](double t) {
+          return v[static_cast<std::size_t>(std::lround(t * static_cast<double>(v.size() - 1)))];
+        };
+        out << k + (which ? 0.2 : -0.2) << " " << q(0.25) << " " << v.front() << " " << v.back() << " " << q(0.75)
+            << " " << q(0.5) << " " << v.size() << "\n";
       }
       out << "\n\n";
     }

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "det_plot.hpp"
 #include "irrev/core/error.hpp"
@@ -18,10 +18,10 @@
 
 namespace irrev::report {
 namespace fs = std::filesystem;
-using nlohmann::json;
 using detail::csv_rows_where;
 using detail::csv_to_markdown;
 using detail::read_text;
+using nlohmann::json;
 
 std::string default_reference_dir() {
 #ifdef IRREV_REFERENCE_DIR
@@ -46,7 +46,8 @@ struct AttackRun {
 /// "attack_unshuffled" (attack_<ext>_unshuffled.h5) the unshuffled one.
 std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const std::string& ext) {
   std::vector<AttackRun> out;
-  for (const auto& [section, file_suffix] : {std::pair<std::string, std::string>{"attack", ""}, {"attack_unshuffled", "_unshuffled"}}) {
+  for (const auto& [section, file_suffix] :
+       {std::pair<std::string, std::string>{"attack", ""}, {"attack_unshuffled", "_unshuffled"}}) {
     if (!job.contains(section) || !job[section].contains(ext)) continue;
     const auto& a = job[section][ext];
     // Before attack.modes an unshuffled attack sat in "attack" with its mode spelled out.
@@ -71,7 +72,8 @@ std::vector<std::string> missing_stages(const json& job, const fs::path& run, co
   if (extractors.empty()) missing.push_back("embed (no extractor in summary.json)");
   for (const auto& e : extractors) {
     if (!fs::exists(work / ("verify_" + e + ".h5"))) missing.push_back("verify (verify_" + e + ".h5)");
-    if (!fs::exists(work / ("inverter_" + e) / "inverter.pt")) missing.push_back("train-inverter (inverter_" + e + "/inverter.pt)");
+    if (!fs::exists(work / ("inverter_" + e) / "inverter.pt"))
+      missing.push_back("train-inverter (inverter_" + e + "/inverter.pt)");
     const auto attacks = attacks_of(job, run, e);
     if (attacks.empty()) missing.push_back("attack (attack_" + e + ".h5)");
     for (const auto& a : attacks)
@@ -103,9 +105,10 @@ std::string compare_expected(const json& summary, const std::string& other_dir, 
       }
   }
   IRREV_CHECK(!rows.empty(), "--compare: '{}' has no expected RSR of {} for the plans of this run", other_dir, e);
-  return fmt::format("Expected RSR under uniform PE-MIU, this run ({}) and `{}` ({}):\n\n| plan | type | FMR | this "
-                     "run | other run |\n|---|---|---|---|---|\n{}\n",
-                     mode, other_dir, other_mode, rows);
+  return fmt::format(
+      "Expected RSR under uniform PE-MIU, this run ({}) and `{}` ({}):\n\n| plan | type | FMR | this "
+      "run | other run |\n|---|---|---|---|---|\n{}\n",
+      mode, other_dir, other_mode, rows);
 }
 
 std::string verification_section(const fs::path& work, const fs::path& dir, const std::string& e) {
@@ -120,20 +123,23 @@ std::string recovery_table(const json& summary, const std::string& e, const std:
   std::string rows;
   for (const auto& x : summary.value("recovery", json::array()))
     if (x["extractor"] == e && x.value("mode", "plain") == mode)
-      rows += fmt::format("| {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n", x["plan"].get<std::string>(),
-                          x["position_accuracy"].get<double>(), x["position_accuracy_ci95"][0].get<double>(),
-                          x["position_accuracy_ci95"][1].get<double>(), x["chance_level"].get<bool>() ? " (chance)" : "",
-                          x["chance"].get<double>(), x["exact_permutation_rate"].get<double>(),
-                          x["mean_displaced_after"].get<double>());
+      rows += fmt::format("| {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n",
+                          x["plan"].get<std::string>(), x["position_accuracy"].get<double>(),
+                          x["position_accuracy_ci95"][0].get<double>(), x["position_accuracy_ci95"][1].get<double>(),
+                          x["chance_level"].get<bool>() ? " (chance)" : "", x["chance"].get<double>(),
+                          x["exact_permutation_rate"].get<double>(), x["mean_displaced_after"].get<double>());
   if (rows.empty()) return {};
   return "Block-order recovery on the attacked templates (uniform PE-MIU permutations):\n\n| plan | position accuracy "
-         "[95 %] | chance | exact permutation | blocks still displaced |\n|---|---|---|---|---|\n" + rows + "\n";
+         "[95 %] | chance | exact permutation | blocks still displaced |\n|---|---|---|---|---|\n" +
+         rows + "\n";
 }
 
 /// The targeted attack (irrev attack --targeted K): who is selected, and how often it works.
 std::string targeted_table(const json& summary, const std::string& e, const std::string& mode) {
   std::string rows;
-  auto pct = [](const json& v) { return v.is_number() ? fmt::format("{:.1f} %", 100 * v.get<double>()) : std::string("-"); };
+  auto pct = [](const json& v) {
+    return v.is_number() ? fmt::format("{:.1f} %", 100 * v.get<double>()) : std::string("-");
+  };
   for (const auto& x : summary.value("targeted", json::array()))
     if (x["extractor"] == e && x.value("mode", "plain") == mode)
       rows += fmt::format("| {} | <= {} | {} | {} | {} | {} |\n", x["plan"].get<std::string>(),
@@ -143,7 +149,8 @@ std::string targeted_table(const json& summary, const std::string& e, const std:
   if (rows.empty()) return {};
   return "Targeted attack (templates whose estimated complexity is at most K; yield = share selected, precision = "
          "type-I RSR among them):\n\n| plan | K | true complexity | yield | precision @FMR 0.1 % | @FMR 1 % |\n"
-         "|---|---|---|---|---|---|\n" + rows + "\n";
+         "|---|---|---|---|---|---|\n" +
+         rows + "\n";
 }
 
 std::string attack_section(const json& summary, const AttackRun& run, const std::string& e, const fs::path& dir,
@@ -151,7 +158,8 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
   const auto& a = run.summary;
   std::string md = fmt::format(
       "### Attack: {}\n\n{} templates ({} female, {} male; {} with a second image for type II), thresholds "
-      "{:.4f} / {:.4f} at FMR 0.1 % / 1 % from {}; {} ranks on {}, {} precision; {} samples in {:.0f} s ({:.1f}/s).\n\n",
+      "{:.4f} / {:.4f} at FMR 0.1 % / 1 % from {}; {} ranks on {}, {} precision; {} samples in {:.0f} s "
+      "({:.1f}/s).\n\n",
       a.value("mode", run.mode), a["templates"].get<int>(), a["female"].get<int>(), a["male"].get<int>(),
       a["templates_with_second_image"].get<int>(), a["thresholds"]["fmr0.001"].get<double>(),
       a["thresholds"]["fmr0.01"].get<double>(), a["thresholds"]["source"].get<std::string>(), a["ranks"].get<int>(),
@@ -164,7 +172,9 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
   for (const auto& p : plans) detail::plot_rsr(summary["rsr"], e, run.mode, p, dir, pngs);
   detail::plot_spread(run.file, run.tag(e), dir, pngs);
   for (const auto& p : pngs) md += fmt::format("![{}]({})\n\n", p.stem().string(), p.filename().string());
-  md += "Expected RSR under uniform PE-MIU (sum over k of N(n,k)/n! RSR_k):\n\n| plan | type | FMR | RSR |\n|---|---|---|---|\n";
+  md +=
+      "Expected RSR under uniform PE-MIU (sum over k of N(n,k)/n! RSR_k):\n\n| plan | type | FMR | RSR "
+      "|\n|---|---|---|---|\n";
   std::ofstream ex(dir / ("expected_rsr_" + run.tag(e) + ".csv"));
   ex << "plan,type,fmr,rsr\n";
   for (const auto& x : summary["expected_rsr_uniform"])
@@ -188,9 +198,10 @@ std::string reference_rsr(const fs::path& reference, const json& summary, const 
     if (r["extractor"] == e) sizes.insert(std::to_string(dim / r["blocks"].get<int>()));
   const auto ref = csv_rows_where(read_text(reference / "paper_rsr_by_complexity.csv"), "block_size", sizes);
   if (std::count(ref.begin(), ref.end(), '\n') <= 1) return {};
-  return fmt::format("Reference study, same values per block ({}; its block_size is values per block, RSR in %, one fixed "
-                     "permutation per complexity, ArcFace/ElasticFace, thresholds from 3,000 View 2 impostors):\n\n{}\n",
-                     fmt::join(sizes, ", "), csv_to_markdown(ref));
+  return fmt::format(
+      "Reference study, same values per block ({}; its block_size is values per block, RSR in %, one fixed "
+      "permutation per complexity, ArcFace/ElasticFace, thresholds from 3,000 View 2 impostors):\n\n{}\n",
+      fmt::join(sizes, ", "), csv_to_markdown(ref));
 }
 
 std::string gender_section(const fs::path& run, const fs::path& dir, const fs::path& reference, const std::string& e) {
@@ -200,14 +211,15 @@ std::string gender_section(const fs::path& run, const fs::path& dir, const fs::p
                    csv_to_markdown(read_text(run / ("gender_" + e + ".csv"))) + "\n";
   if (!reference.empty()) {
     const std::string stand_in = e == "fr_feature" ? "ArcFace" : "ElasticFace";
-    md += fmt::format("Reference study, {} (the model {} stands in for here; protection = values per block):\n\n{}\n",
-                      stand_in, e,
-                      csv_to_markdown(csv_rows_where(read_text(reference / "paper_gender_svm.csv"), "model", {stand_in})));
+    md += fmt::format(
+        "Reference study, {} (the model {} stands in for here; protection = values per block):\n\n{}\n", stand_in, e,
+        csv_to_markdown(csv_rows_where(read_text(reference / "paper_gender_svm.csv"), "model", {stand_in})));
   }
   return md;
 }
 
-std::string provenance(const json& job, const fs::path& run, const fs::path& work, const std::vector<std::string>& extractors) {
+std::string provenance(const json& job, const fs::path& run, const fs::path& work,
+                       const std::vector<std::string>& extractors) {
   std::string md = "## How the numbers were obtained\n\n";
   for (const auto& e : extractors) {
     h5::File t((work / ("templates_" + e + ".h5")).string(), h5::File::Mode::read);
@@ -217,17 +229,18 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
       const auto& a = run_of.summary;
       std::set<std::string> plan_names;
       for (const auto& r : a["rsr"]) plan_names.insert(r["plan"].get<std::string>());
-      md += fmt::format("- {} ({} attack): extractor source `{}` sha256 `{}`; inverter `{}` sha256 `{}` ({}); attack plans "
-                        "{} on {} templates, {} ranks, device {}, precision {}, {:.0f} s; thresholds from {} impostor scores "
-                        "({}).\n",
-                        e, run_of.mode, x.value("source", ""), x.value("source_sha256", ""), fs::relative(inv, run).string(),
-                        models::sha256_file(inv.string()),
-                        job.contains("train_inverter") && job["train_inverter"][e].is_object()
-                            ? job["train_inverter"][e].value("kept", "")
-                            : "up to date",
-                        fmt::join(plan_names, " "), a["templates"].get<int>(), a["ranks"].get<int>(),
-                        a["device"].get<std::string>(), a["precision"].get<std::string>(), a["seconds"].get<double>(),
-                        a["thresholds"]["impostor_scores"].get<std::int64_t>(), a["thresholds"]["source"].get<std::string>());
+      md += fmt::format(
+          "- {} ({} attack): extractor source `{}` sha256 `{}`; inverter `{}` sha256 `{}` ({}); attack plans "
+          "{} on {} templates, {} ranks, device {}, precision {}, {:.0f} s; thresholds from {} impostor scores "
+          "({}).\n",
+          e, run_of.mode, x.value("source", ""), x.value("source_sha256", ""), fs::relative(inv, run).string(),
+          models::sha256_file(inv.string()),
+          job.contains("train_inverter") && job["train_inverter"][e].is_object()
+              ? job["train_inverter"][e].value("kept", "")
+              : "up to date",
+          fmt::join(plan_names, " "), a["templates"].get<int>(), a["ranks"].get<int>(), a["device"].get<std::string>(),
+          a["precision"].get<std::string>(), a["seconds"].get<double>(),
+          a["thresholds"]["impostor_scores"].get<std::int64_t>(), a["thresholds"]["source"].get<std::string>());
     }
   }
   return md;
@@ -238,7 +251,8 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
 std::string write_report(const ReportOptions& o) {
   const fs::path run(o.run_dir);
   IRREV_CHECK(fs::is_regular_file(run / "summary.json"),
-              "'{}' has no summary.json: it is not the folder of a finished `irrev run` (missing stages: all)", o.run_dir);
+              "'{}' has no summary.json: it is not the folder of a finished `irrev run` (missing stages: all)",
+              o.run_dir);
   auto summary = json::parse(read_text(run / "summary.json"));
   const auto& job = summary["job"];
   const fs::path work = work_folder(job, run);
@@ -247,7 +261,8 @@ std::string write_report(const ReportOptions& o) {
     for (const auto& [name, _] : job["extractors"].items()) extractors.push_back(name);
   const auto missing = missing_stages(job, run, work, extractors);
   IRREV_CHECK(missing.empty(), "cannot report on '{}': missing stages: {}", o.run_dir, fmt::join(missing, "; "));
-  IRREV_CHECK(gnuplot_available(), "irrev report draws its plots with gnuplot, which is not installed (scripts/setup.sh installs it)");
+  IRREV_CHECK(gnuplot_available(),
+              "irrev report draws its plots with gnuplot, which is not installed (scripts/setup.sh installs it)");
   fs::path reference;
   if (o.reference_dir != "none" && !o.reference_dir.empty()) {
     reference = o.reference_dir;
@@ -261,14 +276,17 @@ std::string write_report(const ReportOptions& o) {
   const fs::path dir = run / "report";
   fs::create_directories(dir);
   std::string md = "# irrev study report\n\n";
-  md += fmt::format("Run folder `{}`; job `{}`; status {}.\n\n", o.run_dir, job.value("job", ""), summary.value("status", ""));
+  md += fmt::format("Run folder `{}`; job `{}`; status {}.\n\n", o.run_dir, job.value("job", ""),
+                    summary.value("status", ""));
   if (summary.contains("headline") && !summary["headline"].empty()) {
     md += "## What PE-MIU protects\n\n";
     for (const auto& h : summary["headline"]) md += "**" + h.get<std::string>() + "**\n\n";
   }
-  md += "Deployment differences from the reference study (Osorio-Roig et al., WIFS 2023): extractors fr_feature (512-D) "
-        "and mobilefacenet-128 stand in for ArcFace and ElasticFace; the inverter is trained on LFW identities disjoint "
-        "from the evaluation identities (no FFHQ); thresholds come from all-vs-all LFW impostor scores, not 3,000 View 2 pairs.\n\n";
+  md +=
+      "Deployment differences from the reference study (Osorio-Roig et al., WIFS 2023): extractors fr_feature (512-D) "
+      "and mobilefacenet-128 stand in for ArcFace and ElasticFace; the inverter is trained on LFW identities disjoint "
+      "from the evaluation identities (no FFHQ); thresholds come from all-vs-all LFW impostor scores, not 3,000 View 2 "
+      "pairs.\n\n";
 
   for (const auto& e : extractors) {
     md += fmt::format("## {}\n\n", e) + verification_section(work, dir, e);
@@ -278,12 +296,14 @@ std::string write_report(const ReportOptions& o) {
     md += gender_section(run, dir, reference, e);
     const auto grid = detail::reconstruction_grid(attacks.front().file, work, e, dir);
     if (!grid.empty())
-      md += fmt::format("Reconstructions (left: the aligned crop; then the inverter's output for its template protected "
-                        "by one permutation of each complexity P):\n\n![reconstructions]({})\n\n",
-                        grid.filename().string());
+      md += fmt::format(
+          "Reconstructions (left: the aligned crop; then the inverter's output for its template protected "
+          "by one permutation of each complexity P):\n\n![reconstructions]({})\n\n",
+          grid.filename().string());
     const fs::path inv = work / ("inverter_" + e);
     if (fs::exists(inv / "training_curves.png")) {
-      fs::copy_file(inv / "training_curves.png", dir / ("training_curves_" + e + ".png"), fs::copy_options::overwrite_existing);
+      fs::copy_file(inv / "training_curves.png", dir / ("training_curves_" + e + ".png"),
+                    fs::copy_options::overwrite_existing);
       md += fmt::format("### Inverter training\n\n![training curves](training_curves_{}.png)\n\n", e);
     }
   }

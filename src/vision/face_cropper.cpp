@@ -24,8 +24,7 @@ FaceCropper::FaceCropper(const std::string& models_dir, const CropperConfig& con
 std::string read_image(const std::string& path, cv::Mat& bgr) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "cannot open file";
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.empty()) return "empty file";
   // libjpeg decodes a cut-off JPEG into a half-grey picture with only a warning; a JPEG must
   // end with its EOI marker (0xFFD9), allowing for a little trailing padding.
@@ -33,8 +32,7 @@ std::string read_image(const std::string& path, cv::Mat& bgr) {
   if (jpeg) {
     bool eoi = false;
     std::size_t from = bytes.size() > 64 ? bytes.size() - 64 : 0;
-    for (std::size_t i = bytes.size() - 1; i > from && !eoi; --i)
-      eoi = bytes[i - 1] == 0xFF && bytes[i] == 0xD9;
+    for (std::size_t i = bytes.size() - 1; i > from && !eoi; --i) eoi = bytes[i - 1] == 0xFF && bytes[i] == 0xD9;
     if (!eoi) return "truncated JPEG (no end-of-image marker)";
   }
   try {

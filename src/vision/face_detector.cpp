@@ -23,15 +23,14 @@ FaceDetector::~FaceDetector() = default;
 
 std::vector<Detection> FaceDetector::detect(const cv::Mat& bgr) const {
   const auto& c = m_impl->config;
-  cv::Mat blob = cv::dnn::blobFromImage(bgr, c.scale, cv::Size(c.width, c.height),
-                                        cv::Scalar(c.mean, c.mean, c.mean), c.swap_rb, false);
+  cv::Mat blob = cv::dnn::blobFromImage(bgr, c.scale, cv::Size(c.width, c.height), cv::Scalar(c.mean, c.mean, c.mean),
+                                        c.swap_rb, false);
   m_impl->net.setInput(blob);
   std::vector<cv::Mat> outs;
   m_impl->net.forward(outs, std::vector<cv::String>{c.boxes_output, c.scores_output});
   const cv::Mat& boxes = outs[0];
   const cv::Mat& scores = outs[1];
-  IRREV_ASSERT(boxes.dims == 3 && boxes.size[2] == 4 && scores.size[2] == 2 &&
-                   boxes.size[1] == scores.size[1],
+  IRREV_ASSERT(boxes.dims == 3 && boxes.size[2] == 4 && scores.size[2] == 2 && boxes.size[1] == scores.size[1],
                "unexpected detector output shapes");
   const int anchors = boxes.size[1];
   const float* b = boxes.ptr<float>();
@@ -42,8 +41,7 @@ std::vector<Detection> FaceDetector::detect(const cv::Mat& bgr) const {
   for (int i = 0; i < anchors; ++i) {
     float score = s[2 * i + 1];
     if (score < c.score_threshold) continue;
-    Detection d{b[4 * i] * bgr.cols, b[4 * i + 1] * bgr.rows, b[4 * i + 2] * bgr.cols,
-                b[4 * i + 3] * bgr.rows, score};
+    Detection d{b[4 * i] * bgr.cols, b[4 * i + 1] * bgr.rows, b[4 * i + 2] * bgr.cols, b[4 * i + 3] * bgr.rows, score};
     candidates.push_back(d);
     rects.emplace_back(d.x1, d.y1, d.x2 - d.x1, d.y2 - d.y1);
     confs.push_back(score);
@@ -56,8 +54,7 @@ std::vector<Detection> FaceDetector::detect(const cv::Mat& bgr) const {
   return out;
 }
 
-const Detection* FaceDetector::nearest_centre(const std::vector<Detection>& faces, int width,
-                                              int height) {
+const Detection* FaceDetector::nearest_centre(const std::vector<Detection>& faces, int width, int height) {
   const Detection* best = nullptr;
   double best_d = 0;
   for (const auto& f : faces) {

@@ -26,8 +26,12 @@ struct Files {
   bool present() const { return !inverter.empty() && !extractor.empty() && !templates.empty() && !thresholds.empty(); }
 };
 Files files() {
-  auto env = [](const char* k) { const char* v = std::getenv(k); return std::string(v ? v : ""); };
-  return {env("IRREV_TEST_INVERTER"), env("IRREV_TEST_EXTRACTOR"), env("IRREV_TEST_TEMPLATES"), env("IRREV_TEST_THRESHOLDS")};
+  auto env = [](const char* k) {
+    const char* v = std::getenv(k);
+    return std::string(v ? v : "");
+  };
+  return {env("IRREV_TEST_INVERTER"), env("IRREV_TEST_EXTRACTOR"), env("IRREV_TEST_TEMPLATES"),
+          env("IRREV_TEST_THRESHOLDS")};
 }
 
 constexpr std::int64_t kTemplates = 192;
@@ -95,7 +99,8 @@ TEST(AttackCuda, TunedConfigurationsStayWithinTheGuardOfTheFp32CpuReference) {
   const auto p = test_support::four_complexities();
   auto cpu_inv = models::Inverter::load(f.inverter, "cpu");
   auto cpu_ext = models::Extractor::load(f.extractor, "cpu");
-  const auto ref = all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, attack::Precision::fp32, false}), p, in.count());
+  const auto ref =
+      all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, attack::Precision::fp32, false}), p, in.count());
   auto inv = models::Inverter::load(f.inverter, "cuda");
   auto ext = models::Extractor::load(f.extractor, "cuda");
   std::vector<std::pair<std::string, attack::PipelineOptions>> configs;

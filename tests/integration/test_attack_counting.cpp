@@ -24,7 +24,8 @@ attack::AttackInputs inputs(const data::TemplateSet& set) {
   attack::AttackInputs in;
   in.dim = set.dim;
   const std::int64_t n = 70;
-  for (std::int64_t i = 0; i < n; ++i) in.templates.insert(in.templates.end(), set.row(i % set.count), set.row(i % set.count) + set.dim);
+  for (std::int64_t i = 0; i < n; ++i)
+    in.templates.insert(in.templates.end(), set.row(i % set.count), set.row(i % set.count) + set.dim);
   in.second.assign(in.templates.size(), 0.f);
   in.has_second.assign(static_cast<std::size_t>(n), 0);
   for (std::int64_t i = 0; i < n; ++i)
@@ -45,7 +46,8 @@ std::string small_inverter(const data::TemplateSet& set) {
   info.extractor_json = set.extractor_json;
   torch::manual_seed(7);
   models::Generator g(set.dim, info.config.generator);
-  const auto path = (fs::temp_directory_path() / ("irrev_small_inverter_" + std::to_string(::getpid()) + ".pt")).string();
+  const auto path =
+      (fs::temp_directory_path() / ("irrev_small_inverter_" + std::to_string(::getpid()) + ".pt")).string();
   models::save_inverter(path, g, info);
   return path;
 }
@@ -63,5 +65,6 @@ TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
   in.threshold_fmr01 = s[48];
   in.threshold_fmr1 = s[16];
   ASSERT_LT(in.threshold_fmr1, in.threshold_fmr01) << "the scores do not spread";
-  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16}) test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
+  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16})
+    test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
 }

@@ -2,11 +2,12 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/dnn.hpp>
-#include <unistd.h>
 
+#include <torch/cuda.h>
 #include "irrev/config/job_config.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/data/lfw_layout.hpp"
@@ -15,7 +16,6 @@
 #include "irrev/vision/face_cropper.hpp"
 #include "models/extractor_impl.hpp"
 #include "models/onnx_to_torchscript.hpp"
-#include <torch/cuda.h>
 
 using namespace irrev;
 namespace fs = std::filesystem;
@@ -85,8 +85,8 @@ TEST(FrFeature, ImportedModuleMatchesOpenCvDnnOnRealCrops) {
   std::vector<float> reference;
   for (std::int64_t i = 0; i < n; ++i) {
     cv::Mat crop(112, 112, CV_8UC3, const_cast<std::uint8_t*>(crops.data()) + i * 112 * 112 * 3);
-    net.setInput(cv::dnn::blobFromImage(crop, 1.0 / 128, cv::Size(112, 112),
-                                        cv::Scalar(127, 127, 127), /*swapRB=*/false));
+    net.setInput(
+        cv::dnn::blobFromImage(crop, 1.0 / 128, cv::Size(112, 112), cv::Scalar(127, 127, 127), /*swapRB=*/false));
     cv::Mat out = net.forward();
     reference.insert(reference.end(), out.ptr<float>(), out.ptr<float>() + out.total());
   }

@@ -55,8 +55,8 @@ TEST(TemplateChecks, NanRowIsRefusedByRowAndImage) {
   auto set = data::read_template_set(real_templates().string());
   std::vector<float> row(set.row(3), set.row(3) + set.dim);
   row[17] = std::numeric_limits<float>::quiet_NaN();
-  expect_refused(spoiled("nan.h5", 3, row), fmt::format("template 3 (image '{}') holds a value that is not a finite number",
-                                                        set.images.names[3]));
+  expect_refused(spoiled("nan.h5", 3, row),
+                 fmt::format("template 3 (image '{}') holds a value that is not a finite number", set.images.names[3]));
 }
 
 TEST(TemplateChecks, InfiniteAndUnnormalisedRowsAreRefused) {
@@ -66,5 +66,6 @@ TEST(TemplateChecks, InfiniteAndUnnormalisedRowsAreRefused) {
   expect_refused(spoiled("inf.h5", 0, inf), "template 0");
   std::vector<float> twice(set.row(5), set.row(5) + set.dim);
   for (auto& v : twice) v *= 2;
-  expect_refused(spoiled("twice.h5", 5, twice), "template 5 (image '" + set.images.names[5] + "') is not L2-normalised (norm 2");
+  expect_refused(spoiled("twice.h5", 5, twice),
+                 "template 5 (image '" + set.images.names[5] + "') is not L2-normalised (norm 2");
 }

@@ -22,7 +22,7 @@ struct UnitResult {
   std::string label;
   template <class Archive>
   void serialize(Archive& ar, unsigned) {
-    ar & unit & values & label;
+    ar& unit& values& label;
   }
 };
 }  // namespace
@@ -35,8 +35,7 @@ TEST(WorkQueue, EveryUnitArrivesOnceWithItsResult) {
       *g_comm, n,
       [&](std::int64_t u) {
         ++computed_here;
-        return UnitResult{u, std::vector<double>(static_cast<std::size_t>(u % 5), 0.5 * u),
-                          "unit" + std::to_string(u)};
+        return UnitResult{u, std::vector<double>(static_cast<std::size_t>(u % 5), 0.5 * u), "unit" + std::to_string(u)};
       },
       [&](std::int64_t u, UnitResult&& r) {
         EXPECT_TRUE(got.emplace(u, std::move(r)).second) << "unit " << u << " twice";
@@ -59,8 +58,7 @@ TEST(WorkQueue, EveryUnitArrivesOnceWithItsResult) {
 TEST(WorkQueue, ZeroUnitsEndsEveryRank) {
   int sinks = 0;
   dist::run_work_queue(
-      *g_comm, 0, [](std::int64_t) { return std::string("x"); },
-      [&](std::int64_t, const std::string&) { ++sinks; });
+      *g_comm, 0, [](std::int64_t) { return std::string("x"); }, [&](std::int64_t, const std::string&) { ++sinks; });
   EXPECT_EQ(sinks, 0);
 }
 
@@ -179,7 +177,9 @@ TEST(WorkQueue, IdleWorkersSleep) {
       },
       [](std::int64_t, const std::string&) {});
   getrusage(RUSAGE_SELF, &after);
-  const auto cpu = [](const rusage& u) { return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec); };
+  const auto cpu = [](const rusage& u) {
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // One of the workers computed (and slept); every rank's CPU time stays far below its wall time.
   EXPECT_LT(cpu(after) - cpu(before), 0.5 * wall) << "rank " << g_comm->rank() << " spun while waiting";

@@ -11,7 +11,7 @@ using namespace irrev::vision;
 TEST(FivePoints, AveragesTheNamedLandmarks) {
   Landmarks68 p{};
   for (int i = 0; i < 68; ++i) {
-    p[2 * i] = static_cast<float>(i);         // x = index
+    p[2 * i] = static_cast<float>(i);            // x = index
     p[2 * i + 1] = static_cast<float>(100 + i);  // y = 100 + index
   }
   auto f = five_points(p);

@@ -102,7 +102,8 @@ TEST(PlanText, ParsesTheFormsAndRefusesOthers) {
   EXPECT_EQ(s.seed, 5u);
   EXPECT_EQ(parse_plan("16:uniform:5000", 1, "x").samples, 5000);
   EXPECT_EQ(parse_plan("4:exhaustive", 1, "x").name(), "b4-exhaustive");
-  for (const char* bad : {"8", "8:exhaustive:3", "x:exhaustive", "8:stratified:0", "8:stratified:-2", "8:bogus", "8:uniform:1e3"})
+  for (const char* bad :
+       {"8", "8:exhaustive:3", "x:exhaustive", "8:stratified:0", "8:stratified:-2", "8:bogus", "8:uniform:1e3"})
     EXPECT_THROW(parse_plan(bad, 1, "--plan"), InputError) << bad;
 }
 

@@ -20,8 +20,8 @@ ScoreSets small() { return ScoreSets({0.9, 0.8, 0.7, 0.4}, {0.1, 0.2, 0.3, 0.5, 
 
 TEST(ErrorRates, FmrAndFnmrFollowTheIsoConvention) {
   auto s = small();
-  EXPECT_DOUBLE_EQ(s.fmr(0.5), 0.4);   // impostors >= t
-  EXPECT_DOUBLE_EQ(s.fnmr(0.7), 0.25); // genuine < t
+  EXPECT_DOUBLE_EQ(s.fmr(0.5), 0.4);    // impostors >= t
+  EXPECT_DOUBLE_EQ(s.fnmr(0.7), 0.25);  // genuine < t
   EXPECT_DOUBLE_EQ(s.fnmr(0.4), 0.0);
   EXPECT_EQ(s.thresholds().size(), 10u);
 }

@@ -75,7 +75,8 @@ TEST(FoldedGenerator, EveryFormAndLayoutGivesTheSameImage) {
       folded.set_tuning({transposed, /*fused_relu=*/false, channels_last});
       const auto other = folded.forward(z);
       ASSERT_EQ(sub.sizes(), other.sizes());
-      EXPECT_LT((sub - other).abs().max().item<double>(), 2e-5) << "transposed " << transposed << " nhwc " << channels_last;
+      EXPECT_LT((sub - other).abs().max().item<double>(), 2e-5)
+          << "transposed " << transposed << " nhwc " << channels_last;
       EXPECT_LT((g->forward(z) - other).abs().max().item<double>(), 2e-5) << "against the unfolded generator";
     }
 }

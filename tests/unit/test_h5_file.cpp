@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
@@ -51,7 +51,10 @@ TEST(H5File, RoundTripsTypedRowsStringsAndAttributes) {
 
 TEST(H5File, ErrorsNameTheFileAndDataset) {
   std::string path = temp_file("errors.h5");
-  { h5::File f(path, h5::File::Mode::truncate); f.write<float>("a", {1, 2}); }
+  {
+    h5::File f(path, h5::File::Mode::truncate);
+    f.write<float>("a", {1, 2});
+  }
   h5::File f(path, h5::File::Mode::read);
   try {
     f.read<float>("missing");
@@ -89,7 +92,10 @@ TEST(AtomicOutput, OnlyACommittedFileAppears) {
   EXPECT_FALSE(fs::exists(path + ".tmp"));
   {
     h5::AtomicOutput out(path);
-    { h5::File f(out.temp_path(), h5::File::Mode::truncate); f.write<float>("x", {1}); }
+    {
+      h5::File f(out.temp_path(), h5::File::Mode::truncate);
+      f.write<float>("x", {1});
+    }
     out.commit();
   }
   EXPECT_TRUE(fs::exists(path));

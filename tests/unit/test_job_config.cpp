@@ -91,29 +91,36 @@ TEST(JobConfig, ImageLayouts) {
   c = config::parse_job("[data]\nlayout = \"flat\"\nimages = \"/d/ffhq\"\n" + extractor, "job.toml");
   EXPECT_EQ(c.layout, data::ImageLayout::flat);
   EXPECT_EQ(config::parse_job(kValid, "job.toml").layout, data::ImageLayout::lfw);
-  EXPECT_NE(error_of("[data]\nlayout = \"folders\"\nimages = \"x\"\n" + extractor).find("key 'data.layout' must be one of lfw, flat, list, got 'folders'"),
+  EXPECT_NE(error_of("[data]\nlayout = \"folders\"\nimages = \"x\"\n" + extractor)
+                .find("key 'data.layout' must be one of lfw, flat, list, got 'folders'"),
             std::string::npos);
-  EXPECT_NE(error_of("[data]\nlayout = \"list\"\nimages = \"x\"\n" + extractor).find("needs the list file in 'data.list'"),
+  EXPECT_NE(
+      error_of("[data]\nlayout = \"list\"\nimages = \"x\"\n" + extractor).find("needs the list file in 'data.list'"),
+      std::string::npos);
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\nlist = \"l.csv\"\n" + extractor)
+                .find("'data.list' is read with data.layout = \"list\" only"),
             std::string::npos);
-  EXPECT_NE(error_of("[data]\nimages = \"x\"\nlist = \"l.csv\"\n" + extractor).find("'data.list' is read with data.layout = \"list\" only"),
-            std::string::npos);
-  EXPECT_NE(error_of("[data]\nlayout = \"flat\"\nimages = \"x\"\ngenders = \"g\"\n" + extractor).find("data.genders names LFW's gender lists"),
+  EXPECT_NE(error_of("[data]\nlayout = \"flat\"\nimages = \"x\"\ngenders = \"g\"\n" + extractor)
+                .find("data.genders names LFW's gender lists"),
             std::string::npos);
 }
 
 TEST(JobConfig, ASeparateTrainingSet) {
   const std::string extractor = "[[extractors]]\nname = \"f\"\nmodel = \"f.pt\"\n";
-  auto c = config::parse_job("[data]\nimages = \"/d/lfw\"\n[data.train]\nimages = \"/d/ffhq\"\nlayout = \"flat\"\nlimit = 7\n" + extractor,
-                             "job.toml");
+  auto c = config::parse_job(
+      "[data]\nimages = \"/d/lfw\"\n[data.train]\nimages = \"/d/ffhq\"\nlayout = \"flat\"\nlimit = 7\n" + extractor,
+      "job.toml");
   ASSERT_TRUE(c.has_train_set);
   EXPECT_EQ(c.train_set.images, "/d/ffhq");
   EXPECT_EQ(c.train_set.layout, data::ImageLayout::flat);
   EXPECT_EQ(c.train_set.limit, 7);
   EXPECT_EQ(c.train_crops_path(), c.stage_dir() + "/crops_train.h5");
   EXPECT_FALSE(config::parse_job(kValid, "job.toml").has_train_set);
-  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nlayout = \"list\"\n" + extractor).find("[data.train] needs 'list'"),
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nlayout = \"list\"\n" + extractor)
+                .find("[data.train] needs 'list'"),
             std::string::npos);
-  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nimages = \"y\"\npairs = \"p\"\n" + extractor).find("data.train.pairs"),
+  EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nimages = \"y\"\npairs = \"p\"\n" + extractor)
+                .find("data.train.pairs"),
             std::string::npos);
   // The unshuffled attack fits its model on [data]'s training identities, which such a job lacks.
   EXPECT_NE(error_of("[data]\nimages = \"x\"\n[data.train]\nimages = \"y\"\n" + extractor +
@@ -125,7 +132,8 @@ TEST(JobConfig, ASeparateTrainingSet) {
 
 TEST(JobConfig, EveryShippedJobFileIsValid) {
   // The jobs/ folder is what users start from: each must pass the whole validation.
-  for (const char* var : {"IRREV_LFW", "IRREV_LFW_IMAGES", "IRREV_LFW_PAIRS", "IRREV_LFW_GENDERS", "IRREV_TRAIN_IMAGES"})
+  for (const char* var :
+       {"IRREV_LFW", "IRREV_LFW_IMAGES", "IRREV_LFW_PAIRS", "IRREV_LFW_GENDERS", "IRREV_TRAIN_IMAGES"})
     ::setenv(var, "/data/x", 0);
   int files = 0;
   for (const auto& f : std::filesystem::directory_iterator(std::string(IRREV_SOURCE_DIR) + "/jobs")) {
@@ -159,8 +167,9 @@ layout = "nchw/nhwc"
   std::string bad = attack;
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);
-  EXPECT_NE(e.find("job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, fp16, fp16-all, got 'fp8'"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, fp16, fp16-all, got 'fp8'"),
+      std::string::npos)
       << e;
 }
 
@@ -206,7 +215,8 @@ folds = 5
   EXPECT_EQ(c.inverter.shift, 3);
   EXPECT_EQ(c.inverter.keep, models::KeepPolicy::best_rsr);
   EXPECT_EQ(c.inverter_trainers, 2);
-  EXPECT_EQ(c.attack_modes, (std::vector<pipeline::AttackMode>{pipeline::AttackMode::plain, pipeline::AttackMode::unshuffled}));
+  EXPECT_EQ(c.attack_modes,
+            (std::vector<pipeline::AttackMode>{pipeline::AttackMode::plain, pipeline::AttackMode::unshuffled}));
   EXPECT_EQ(c.attack_settings.unshuffle_model, attack::UnshuffleModel::full);
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
   EXPECT_EQ(c.attack_settings.unit_order_seed, 9u);
@@ -219,7 +229,8 @@ folds = 5
     return text;
   };
   auto bad = [&](const std::string& from, const std::string& to) { return error_of(replaced(from, to)); };
-  EXPECT_NE(bad("folds = 5", "folds = 4294967301").find("'gender.folds' = 4294967301 is out of range"), std::string::npos);
+  EXPECT_NE(bad("folds = 5", "folds = 4294967301").find("'gender.folds' = 4294967301 is out of range"),
+            std::string::npos);
   EXPECT_NE(bad("checkpoint_seconds = 30", "checkpoint_seconds = -1").find("must be >= 0"), std::string::npos);
   EXPECT_NE(bad("id_share = 0.5", "id_share = 1.5").find("id_share must be in (0, 1]"), std::string::npos);
   EXPECT_NE(bad("shift = 3", "shift = 40").find("shift must be in [0, 16] pixels, not 40"), std::string::npos);

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "irrev/core/error.hpp"
 #include "irrev/data/lfw_layout.hpp"
@@ -37,8 +37,7 @@ TEST(LfwLayout, ScansAllOfLfwInSubjectOrder) {
   EXPECT_EQ(images.front().number, 1);
   for (std::size_t i = 1; i < images.size(); ++i) {
     bool ordered = images[i - 1].subject < images[i].subject ||
-                   (images[i - 1].subject == images[i].subject &&
-                    images[i - 1].number < images[i].number);
+                   (images[i - 1].subject == images[i].subject && images[i - 1].number < images[i].number);
     ASSERT_TRUE(ordered) << images[i - 1].path << " before " << images[i].path;
   }
 }
@@ -70,11 +69,10 @@ TEST(LfwLayout, PairFaultsBecomeRejectsWithLineNumbers) {
   auto dir = temp_dir("pairs");
   std::ofstream(dir / "pairs.txt") << "1 3\n"
                                       "A 1 2\n"
-                                      "A 1 9\n"           // names a missing image
-                                      "B 1 A 2\n"         // impostor line where a genuine belongs
-                                      "A x B 1\n";        // malformed number
-  std::unordered_map<std::string, std::int64_t> idx{
-      {"A_0001.jpg", 0}, {"A_0002.jpg", 1}, {"B_0001.jpg", 2}};
+                                      "A 1 9\n"     // names a missing image
+                                      "B 1 A 2\n"   // impostor line where a genuine belongs
+                                      "A x B 1\n";  // malformed number
+  std::unordered_map<std::string, std::int64_t> idx{{"A_0001.jpg", 0}, {"A_0002.jpg", 1}, {"B_0001.jpg", 2}};
   std::vector<Reject> rejects;
   auto pairs = read_pairs((dir / "pairs.txt").string(), idx, rejects);
   ASSERT_EQ(pairs.pairs.size(), 1u);
@@ -87,8 +85,7 @@ TEST(LfwLayout, PairFaultsBecomeRejectsWithLineNumbers) {
   EXPECT_NE(rejects[1].reason.find("malformed genuine"), std::string::npos);
   EXPECT_NE(rejects[2].file.find("pairs.txt:5"), std::string::npos);
   EXPECT_NE(rejects[2].reason.find("malformed impostor"), std::string::npos);
-  EXPECT_NE(rejects[3].reason.find("announces 6 pair lines, file has 4"), std::string::npos)
-      << rejects[3].reason;
+  EXPECT_NE(rejects[3].reason.find("announces 6 pair lines, file has 4"), std::string::npos) << rejects[3].reason;
 }
 
 TEST(LfwLayout, BadPairsHeaderStopsWithFileAndLine) {

@@ -63,9 +63,11 @@ TEST(Hungarian, NoCheaperReassignmentUpTo32Blocks) {
       for (int m = 0; m < n; ++m)
         for (int i = 0; i < n; ++i)
           for (int k = 0; k < n; ++k)
-            d[static_cast<std::size_t>(i * n + k)] = std::min(
-                d[static_cast<std::size_t>(i * n + k)], d[static_cast<std::size_t>(i * n + m)] + d[static_cast<std::size_t>(m * n + k)]);
-      for (int i = 0; i < n; ++i) ASSERT_GE(d[static_cast<std::size_t>(i * n + i)], -1e-9) << "n=" << n << " trial=" << trial;
+            d[static_cast<std::size_t>(i * n + k)] =
+                std::min(d[static_cast<std::size_t>(i * n + k)],
+                         d[static_cast<std::size_t>(i * n + m)] + d[static_cast<std::size_t>(m * n + k)]);
+      for (int i = 0; i < n; ++i)
+        ASSERT_GE(d[static_cast<std::size_t>(i * n + i)], -1e-9) << "n=" << n << " trial=" << trial;
       std::vector<int> cols(sigma, sigma + n);
       std::sort(cols.begin(), cols.end());
       for (int i = 0; i < n; ++i) ASSERT_EQ(cols[static_cast<std::size_t>(i)], i);
@@ -90,7 +92,8 @@ TEST(PeMiu, FourRowsAtOnceGiveTheSameCostsToTheLastBit) {
       for (int j = 0; j < n; ++j) {
         double s = 0;
         for (int k = 0; k < b; ++k) {
-          const double d = static_cast<double>(r[static_cast<std::size_t>(i * b + k)]) - q[static_cast<std::size_t>(j * b + k)];
+          const double d =
+              static_cast<double>(r[static_cast<std::size_t>(i * b + k)]) - q[static_cast<std::size_t>(j * b + k)];
           s += d * d;
         }
         ASSERT_EQ(cost[static_cast<std::size_t>(i * n + j)], std::sqrt(s)) << "n=" << n << " i=" << i << " j=" << j;
@@ -146,8 +149,8 @@ TEST(PeMiu, BatchEqualsSingleAndChecksBlockSize) {
     match::pe_miu_score(t.data(), t.data(), 128, 48);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("block size 48 does not divide the template dimension 128"),
-              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("block size 48 does not divide the template dimension 128"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -162,7 +165,8 @@ TEST(PeMiu, ProtectAllRecordsThePermutationOfEveryRow) {
     ASSERT_EQ(perm.size(), 8u);
     EXPECT_EQ(protect::unrank(protect::rank(perm), 8), perm);
     for (int i = 0; i < 8; ++i)
-      EXPECT_EQ(p.values[static_cast<std::size_t>(row * 64 + i * 8)], t[static_cast<std::size_t>(row * 64 + perm[static_cast<std::size_t>(i)] * 8)]);
+      EXPECT_EQ(p.values[static_cast<std::size_t>(row * 64 + i * 8)],
+                t[static_cast<std::size_t>(row * 64 + perm[static_cast<std::size_t>(i)] * 8)]);
   }
   auto again = protect::protect_all(t.data(), 3, 64, 8, 42);
   EXPECT_EQ(again.values, p.values);

@@ -106,8 +106,8 @@ TEST(KeyedStream, SameKeySameDrawsOtherKeyOtherDraws) {
 namespace {
 /// Draw `draws` permutations and check each of `support` outcomes appears near draws/support
 /// times (chi-square, 1e-4 level for the support sizes used).
-void expect_uniform(const std::function<Permutation(std::uint64_t)>& draw, std::size_t support,
-                    int draws, double chi2_limit) {
+void expect_uniform(const std::function<Permutation(std::uint64_t)>& draw, std::size_t support, int draws,
+                    double chi2_limit) {
   std::map<Permutation, int> seen;
   for (int i = 0; i < draws; ++i) ++seen[draw(static_cast<std::uint64_t>(i))];
   ASSERT_EQ(seen.size(), support);
@@ -119,14 +119,22 @@ void expect_uniform(const std::function<Permutation(std::uint64_t)>& draw, std::
 
 TEST(Samplers, UniformCoversAllPermutationsEvenly) {
   // 4! = 24 outcomes; chi-square 23 degrees of freedom, p = 1e-4 at 55.
-  expect_uniform([](std::uint64_t i) { KeyedStream s(11, i, 0); return sample_uniform(4, s); },
-                 24, 24000, 55.0);
+  expect_uniform(
+      [](std::uint64_t i) {
+        KeyedStream s(11, i, 0);
+        return sample_uniform(4, s);
+      },
+      24, 24000, 55.0);
 }
 
 TEST(Samplers, ExactComplexityIsUniformWithinItsClass) {
   // n = 5, k = 3: C(5,3) * D_3 = 20 outcomes; 19 degrees of freedom, p = 1e-4 at 49.
-  expect_uniform([](std::uint64_t i) { KeyedStream s(3, i, 1); return sample_with_complexity(5, 3, s); },
-                 20, 20000, 49.0);
+  expect_uniform(
+      [](std::uint64_t i) {
+        KeyedStream s(3, i, 1);
+        return sample_with_complexity(5, 3, s);
+      },
+      20, 20000, 49.0);
   for (int n : {2, 8, 16, 32}) {
     for (int k : complexities(n)) {
       KeyedStream s(1, static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(k));

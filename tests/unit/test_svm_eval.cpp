@@ -86,5 +86,6 @@ TEST(SvmEval, RbfSeparatesXorWhichNoLineDoes) {
     s.y.push_back((a > 0) != (b > 0));
   }
   EXPECT_GE(mean_accuracy(s, "rbf"), 0.9);
-  EXPECT_THROW(svm_fold_accuracy(s.x.data(), 200, 2, s.y, stratified_folds(s.y, 10, 1), 0, "linear"), irrev::InputError);
+  EXPECT_THROW(svm_fold_accuracy(s.x.data(), 200, 2, s.y, stratified_folds(s.y, 10, 1), 0, "linear"),
+               irrev::InputError);
 }

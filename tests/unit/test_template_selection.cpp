@@ -25,10 +25,10 @@ struct Table {
 
 TEST(TemplateSelection, BestImagePerSubjectWithTheSecondBestAsTypeTwo) {
   Table t;
-  t.add("Ann", 1, 0.90f, 0);   // row 0
-  t.add("Ann", 2, 0.99f, 0);   // row 1: best
-  t.add("Ann", 3, 0.95f, 0);   // row 2: second
-  t.add("Bob", 1, 0.80f, 1);   // row 3: only image
+  t.add("Ann", 1, 0.90f, 0);  // row 0
+  t.add("Ann", 2, 0.99f, 0);  // row 1: best
+  t.add("Ann", 3, 0.95f, 0);  // row 2: second
+  t.add("Bob", 1, 0.80f, 1);  // row 3: only image
   SelectionSpec s;
   s.subjects = "all";
   auto sel = select_templates(t.images, t.scores, s);

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "irrev/attack/unshuffle.hpp"
-#include "irrev/match/assignment.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/match/assignment.hpp"
 
 using namespace irrev;
 
@@ -22,13 +22,15 @@ double total(const std::vector<double>& cost, const std::vector<int>& col, int n
 }
 
 /// rows x dim templates: value d ~ N(mean[d], sd[d]).
-std::vector<float> draw(std::int64_t rows, const std::vector<double>& mean, const std::vector<double>& sd, std::mt19937& rng) {
+std::vector<float> draw(std::int64_t rows, const std::vector<double>& mean, const std::vector<double>& sd,
+                        std::mt19937& rng) {
   const auto dim = static_cast<std::int64_t>(mean.size());
   std::normal_distribution<double> g;
   std::vector<float> x(static_cast<std::size_t>(rows * dim));
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t d = 0; d < dim; ++d)
-      x[static_cast<std::size_t>(r * dim + d)] = static_cast<float>(mean[static_cast<std::size_t>(d)] + sd[static_cast<std::size_t>(d)] * g(rng));
+      x[static_cast<std::size_t>(r * dim + d)] =
+          static_cast<float>(mean[static_cast<std::size_t>(d)] + sd[static_cast<std::size_t>(d)] * g(rng));
   return x;
 }
 }  // namespace
@@ -66,7 +68,8 @@ TEST(Unshuffle, RecoversBlocksWhosePositionsDifferInDistribution) {
   std::vector<double> mean(dim), sd(dim);
   std::normal_distribution<double> g;
   std::uniform_real_distribution<double> s(0.5, 1.5);
-  for (int d = 0; d < dim; ++d) mean[static_cast<std::size_t>(d)] = 1.5 * g(rng), sd[static_cast<std::size_t>(d)] = s(rng);
+  for (int d = 0; d < dim; ++d)
+    mean[static_cast<std::size_t>(d)] = 1.5 * g(rng), sd[static_cast<std::size_t>(d)] = s(rng);
   const auto train = draw(2000, mean, sd, rng);
   const auto eval = draw(200, mean, sd, rng);
   const auto model = attack::BlockPositionModel::fit(train.data(), 2000, dim, blocks);

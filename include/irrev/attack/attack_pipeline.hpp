@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "irrev/attack/attack_plan.hpp"
-#include "irrev/attack/forward_settings.hpp"
 #include "irrev/attack/attack_tally.hpp"
+#include "irrev/attack/forward_settings.hpp"
 #include "irrev/attack/unshuffle.hpp"
 
 namespace irrev::models {
@@ -24,9 +24,9 @@ namespace irrev::attack {
 
 struct AttackInputs {
   int dim = 0;
-  std::vector<float> templates;           ///< T x D: attacked templates = type-I references
-  std::vector<float> second;              ///< T x D: type-II references (zeros where none)
-  std::vector<std::uint8_t> has_second;   ///< T flags
+  std::vector<float> templates;          ///< T x D: attacked templates = type-I references
+  std::vector<float> second;             ///< T x D: type-II references (zeros where none)
+  std::vector<std::uint8_t> has_second;  ///< T flags
   double threshold_fmr01 = 0, threshold_fmr1 = 0;
   std::int64_t count() const { return dim > 0 ? static_cast<std::int64_t>(templates.size()) / dim : 0; }
 };

@@ -18,7 +18,7 @@ namespace irrev::attack {
 enum class PlanKind { exhaustive, stratified, fixed_seed, uniform };
 
 struct PlanSpec {
-  int blocks = 8;                    ///< n: the template is cut into n blocks of D / n values
+  int blocks = 8;  ///< n: the template is cut into n blocks of D / n values
   PlanKind kind = PlanKind::exhaustive;
   int per_complexity = 8;
   std::int64_t samples = 1000;

@@ -16,9 +16,9 @@ enum Outcome : int {
   kType2Fmr01,
   kType2Fmr1,
   /// The targeted attack (attack only templates whose estimated complexity is at most K):
-  kSelected,          ///< templates selected
-  kSelectedFmr01,     ///< of those, type-I successes at FMR 0.1 %
-  kSelectedFmr1,      ///< ... at FMR 1 %
+  kSelected,       ///< templates selected
+  kSelectedFmr01,  ///< of those, type-I successes at FMR 0.1 %
+  kSelectedFmr1,   ///< ... at FMR 1 %
   kOutcomes
 };
 
@@ -39,7 +39,7 @@ struct UnitResult {
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & plan & first & entries & counts & hist_keys & hist_counts & seconds;
+    ar& plan& first& entries& counts& hist_keys& hist_counts& seconds;
   }
 };
 
@@ -52,7 +52,9 @@ struct PlanTally {
   PlanTally() = default;
   PlanTally(int blocks, std::int64_t entries);
   std::int64_t entries() const { return static_cast<std::int64_t>(counts.size()) / kOutcomes; }
-  std::int64_t count(std::int64_t entry, Outcome o) const { return counts[static_cast<std::size_t>(entry * kOutcomes + o)]; }
+  std::int64_t count(std::int64_t entry, Outcome o) const {
+    return counts[static_cast<std::size_t>(entry * kOutcomes + o)];
+  }
   std::int64_t* histogram(int complexity, int type) {
     return histograms.data() + (static_cast<std::size_t>(complexity) * 2 + static_cast<std::size_t>(type)) * kScoreBins;
   }

@@ -17,9 +17,9 @@ struct SelectionSpec {
   std::string subjects = "evaluation";
   std::uint64_t split_seed = 2021;
   double eval_share = 0.25;
-  bool gender_balanced = true;    ///< as many female as male subjects (unlabelled ones left out)
-  std::int64_t max_templates = 0; ///< 0: all that qualify; else a keyed subset of this many
-  std::uint64_t seed = 2021;      ///< keys the subset
+  bool gender_balanced = true;     ///< as many female as male subjects (unlabelled ones left out)
+  std::int64_t max_templates = 0;  ///< 0: all that qualify; else a keyed subset of this many
+  std::uint64_t seed = 2021;       ///< keys the subset
 
   void validate(const std::string& where) const;
   std::string to_json() const;

@@ -67,14 +67,14 @@ inline int estimated_complexity(const protect::Permutation& recovered) { return 
 struct UnshuffleMetrics {
   int blocks = 0;
   std::int64_t templates = 0;
-  std::int64_t samples = 0;           ///< templates x uniform permutations
-  double position_accuracy = 0;       ///< share of positions given their true block
+  std::int64_t samples = 0;                          ///< templates x uniform permutations
+  double position_accuracy = 0;                      ///< share of positions given their true block
   double position_ci_low = 0, position_ci_high = 0;  ///< 95 % interval over templates (normal)
-  double chance = 0;                  ///< 1 / blocks
-  bool chance_level = false;          ///< chance lies inside the interval: no order is recovered
-  double exact_rate = 0;              ///< whole permutation recovered
-  double mean_displaced_after = 0;    ///< blocks still out of place after unshuffling
-  double complexity_exact_rate = 0;   ///< estimated complexity == true complexity (stratified)
+  double chance = 0;                                 ///< 1 / blocks
+  bool chance_level = false;                         ///< chance lies inside the interval: no order is recovered
+  double exact_rate = 0;                             ///< whole permutation recovered
+  double mean_displaced_after = 0;                   ///< blocks still out of place after unshuffling
+  double complexity_exact_rate = 0;                  ///< estimated complexity == true complexity (stratified)
   double complexity_mean_abs_error = 0;
   /// Per true complexity k (index k): exact recovery rate and mean estimated complexity.
   std::vector<double> exact_by_complexity, estimated_by_complexity;

@@ -10,19 +10,19 @@
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/data/image_layouts.hpp"
+#include "irrev/models/extractor_info.hpp"
+#include "irrev/models/inverter_config.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/embed.hpp"
 #include "irrev/pipeline/gender_stage.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
-#include "irrev/models/extractor_info.hpp"
-#include "irrev/models/inverter_config.hpp"
 #include "irrev/vision/face_cropper.hpp"
 
 namespace irrev::config {
 
 struct ExtractorEntry {
-  std::string name;   ///< names the templates file: templates_<name>.h5
-  std::string model;  ///< .pt or .onnx; relative names are looked up in the models folder
+  std::string name;                 ///< names the templates file: templates_<name>.h5
+  std::string model;                ///< .pt or .onnx; relative names are looked up in the models folder
   models::ExtractorInfo onnx_info;  ///< normalisation when `model` is an .onnx file
 };
 
@@ -38,7 +38,7 @@ struct JobConfig {
   // [data]
   std::string images;  ///< the list layout: the base of the list's relative paths (default: its folder)
   data::ImageLayout layout = data::ImageLayout::lfw;
-  std::string list;    ///< the list layout's CSV file
+  std::string list;  ///< the list layout's CSV file
   /// Where a collection's images are: [data]'s (data_source()) or [data.train]'s.
   struct ImageSource {
     std::string images;
@@ -67,15 +67,13 @@ struct JobConfig {
   // [verify]
   std::vector<pipeline::VerifyProtocol> protocols{pipeline::VerifyProtocol::lfw_view2};
   pipeline::VerifySettings verify_settings;  ///< error-rates
-  std::string verify_path(const std::string& extractor) const {
-    return stage_dir() + "/verify_" + extractor + ".h5";
-  }
+  std::string verify_path(const std::string& extractor) const { return stage_dir() + "/verify_" + extractor + ".h5"; }
 
   // [train_inverter]: present = the stage runs, one inverter per extractor
   bool train_inverter = false;
   std::string inverter_preset = "quick-cpu";
   models::InverterTrainingConfig inverter;  ///< the preset with the job's overrides
-  int inverter_trainers = 1;  ///< training ranks (data-parallel); pipeline::train_inverter_on_ranks
+  int inverter_trainers = 1;                ///< training ranks (data-parallel); pipeline::train_inverter_on_ranks
   std::string inverter_dir(const std::string& extractor) const { return stage_dir() + "/inverter_" + extractor; }
 
   // [attack]: present = the stage runs, for every extractor

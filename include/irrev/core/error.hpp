@@ -54,32 +54,28 @@ int error_rank();
 namespace detail {
 [[noreturn]] void throw_input_error(const char* file, int line, const std::string& message);
 [[noreturn]] void throw_system_error(const char* file, int line, const std::string& message);
-[[noreturn]] void throw_internal_error(const char* file, int line, const char* condition,
-                                       const std::string& message);
+[[noreturn]] void throw_internal_error(const char* file, int line, const char* condition, const std::string& message);
 }  // namespace detail
 
 }  // namespace irrev
 
 /// Check user input: throws irrev::InputError with a fmt-formatted message.
-#define IRREV_CHECK(cond, ...)                                                      \
-  do {                                                                              \
-    if (!(cond)) ::irrev::detail::throw_input_error(__FILE__, __LINE__,             \
-                                                    ::fmt::format(__VA_ARGS__));    \
+#define IRREV_CHECK(cond, ...)                                                                       \
+  do {                                                                                               \
+    if (!(cond)) ::irrev::detail::throw_input_error(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__)); \
   } while (0)
 
 /// Fail on user input unconditionally.
 #define IRREV_FAIL(...) ::irrev::detail::throw_input_error(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))
 
 /// Check what the system did (a write, a close, a rename): throws irrev::SystemError.
-#define IRREV_SYSTEM_CHECK(cond, ...)                                               \
-  do {                                                                              \
-    if (!(cond)) ::irrev::detail::throw_system_error(__FILE__, __LINE__,            \
-                                                     ::fmt::format(__VA_ARGS__));   \
+#define IRREV_SYSTEM_CHECK(cond, ...)                                                                 \
+  do {                                                                                                \
+    if (!(cond)) ::irrev::detail::throw_system_error(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__)); \
   } while (0)
 
 /// Check an internal invariant: throws irrev::InternalError.
-#define IRREV_ASSERT(cond, ...)                                                     \
-  do {                                                                              \
-    if (!(cond)) ::irrev::detail::throw_internal_error(__FILE__, __LINE__, #cond,   \
-                                                       ::fmt::format(__VA_ARGS__)); \
+#define IRREV_ASSERT(cond, ...)                                                                                \
+  do {                                                                                                         \
+    if (!(cond)) ::irrev::detail::throw_internal_error(__FILE__, __LINE__, #cond, ::fmt::format(__VA_ARGS__)); \
   } while (0)

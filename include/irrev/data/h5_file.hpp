@@ -16,13 +16,32 @@ using Dims = std::vector<std::uint64_t>;
 /// Element types the engine stores.
 enum class Type { u8, i8, i32, i64, f32, f64 };
 
-template <class T> constexpr Type type_of();
-template <> constexpr Type type_of<std::uint8_t>() { return Type::u8; }
-template <> constexpr Type type_of<std::int8_t>() { return Type::i8; }
-template <> constexpr Type type_of<std::int32_t>() { return Type::i32; }
-template <> constexpr Type type_of<std::int64_t>() { return Type::i64; }
-template <> constexpr Type type_of<float>() { return Type::f32; }
-template <> constexpr Type type_of<double>() { return Type::f64; }
+template <class T>
+constexpr Type type_of();
+template <>
+constexpr Type type_of<std::uint8_t>() {
+  return Type::u8;
+}
+template <>
+constexpr Type type_of<std::int8_t>() {
+  return Type::i8;
+}
+template <>
+constexpr Type type_of<std::int32_t>() {
+  return Type::i32;
+}
+template <>
+constexpr Type type_of<std::int64_t>() {
+  return Type::i64;
+}
+template <>
+constexpr Type type_of<float>() {
+  return Type::f32;
+}
+template <>
+constexpr Type type_of<double>() {
+  return Type::f64;
+}
 
 /// An open HDF5 file (RAII, move-only). Every dataset of numbers it creates carries HDF5's
 /// Fletcher32 checksum, which HDF5 verifies on every read: a damaged file is refused, never
@@ -54,10 +73,8 @@ class File {
   /// Append `rows` rows to a growable dataset.
   void append_rows(const std::string& name, Type type, std::uint64_t rows, const void* data);
   /// Write rows [row, row + rows) of a dataset created before; `data` holds rows * row_size values.
-  void write_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows,
-                  const void* data);
-  void read_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows,
-                 void* data) const;
+  void write_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows, const void* data);
+  void read_rows(const std::string& name, Type type, std::uint64_t row, std::uint64_t rows, void* data) const;
   Dims dims(const std::string& name) const;
 
   template <class T>

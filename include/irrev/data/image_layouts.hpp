@@ -29,8 +29,8 @@ std::vector<ImageRecord> scan_flat_folder(const std::string& dir, std::vector<Re
 /// The images a CSV list names, sorted by subject then path; a record's name is its path as
 /// the list gives it (relative to `dir`, or absolute). Genders given in the list go into
 /// `genders` under that name. A first line `path,subject[,gender]` is taken as a header.
-std::vector<ImageRecord> read_image_list(const std::string& list, const std::string& dir,
-                                         GenderTable& genders, std::vector<Reject>& rejects);
+std::vector<ImageRecord> read_image_list(const std::string& list, const std::string& dir, GenderTable& genders,
+                                         std::vector<Reject>& rejects);
 
 /// What a collection holds, as a SHA-256: every file under `dir` (recursively) by relative path,
 /// size and modification time, and for the list layout the list's bytes too. A job's ingest is

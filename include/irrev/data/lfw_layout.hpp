@@ -41,8 +41,7 @@ struct PairList {
 
 /// Read an LFW View 2 pair list and resolve its names to image indices through `index_of`
 /// (keys as image_key()). Lines naming a missing image are rejected with their line number.
-PairList read_pairs(const std::string& path,
-                    const std::unordered_map<std::string, std::int64_t>& index_of,
+PairList read_pairs(const std::string& path, const std::unordered_map<std::string, std::int64_t>& index_of,
                     std::vector<Reject>& rejects);
 
 /// Gender per image key: 0 female, 1 male. Absent keys are unknown.

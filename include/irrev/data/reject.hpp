@@ -11,7 +11,7 @@ struct Reject {
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & file & reason;
+    ar& file& reason;
   }
   bool operator==(const Reject& o) const { return file == o.file && reason == o.reason; }
 };

@@ -46,18 +46,16 @@ struct QueueResult {
 /// Run the units that are not done; every rank returns the same outcome. On a stop, rank 0
 /// hands out nothing more, waits for the units in flight, sinks them and checkpoints. Workers
 /// wait for work without spinning.
-QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
-                           const SinkFn& sink, const QueueControl& control);
+QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink,
+                           const QueueControl& control);
 
 /// Run units [0, n_units): `compute` on the workers, `sink` on rank 0 as results arrive.
 /// Every rank must call it with the same n_units.
-void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute,
-                    const SinkFn& sink);
+void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink);
 
 /// Typed form: the result travels as a Boost.Serialization archive.
 template <class Result>
-void run_work_queue(const Communicator& comm, std::int64_t n_units,
-                    const std::function<Result(std::int64_t)>& compute,
+void run_work_queue(const Communicator& comm, std::int64_t n_units, const std::function<Result(std::int64_t)>& compute,
                     const std::function<void(std::int64_t, Result&&)>& sink) {
   run_work_queue(
       comm, n_units, [&](std::int64_t u) { return to_bytes(compute(u)); },

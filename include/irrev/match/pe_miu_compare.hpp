@@ -34,17 +34,16 @@ double pe_miu_score(const float* reference, const float* probe, int dim, int blo
 
 /// A batch of pairs on the CPU: scores[k] = score of references[ref[k]] against
 /// probes[probe[k]] (rows of `dim` values). Runs on the calling thread.
-void pe_miu_scores(const float* references, const float* probes, int dim, int block,
-                   const std::int64_t* ref, const std::int64_t* probe, std::int64_t count,
-                   double* scores);
+void pe_miu_scores(const float* references, const float* probes, int dim, int block, const std::int64_t* ref,
+                   const std::int64_t* probe, std::int64_t count, double* scores);
 
 /// Whether this build has the CUDA kernel, and whether a device is there to run it.
 bool pe_miu_cuda_available();
 
 /// The same batch on the GPU: one thread per pair (n <= 32). Host pointers in and out; the
 /// rows are copied to the device. An InputError where the build or the machine has no CUDA.
-void pe_miu_scores_cuda(const float* references, std::int64_t n_references, const float* probes,
-                        std::int64_t n_probes, int dim, int block, const std::int64_t* ref,
-                        const std::int64_t* probe, std::int64_t count, double* scores);
+void pe_miu_scores_cuda(const float* references, std::int64_t n_references, const float* probes, std::int64_t n_probes,
+                        int dim, int block, const std::int64_t* ref, const std::int64_t* probe, std::int64_t count,
+                        double* scores);
 
 }  // namespace irrev::match

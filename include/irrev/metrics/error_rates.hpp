@@ -40,8 +40,7 @@ struct OperatingPoint {
   std::int64_t impostors = 0;  ///< scores behind the threshold
 };
 
-OperatingPoint threshold_at_fmr(const ScoreSets& s, double target,
-                                ThresholdRule rule = ThresholdRule::bob_lowest);
+OperatingPoint threshold_at_fmr(const ScoreSets& s, double target, ThresholdRule rule = ThresholdRule::bob_lowest);
 
 /// EER by the FVC2000 rule (as pyeer): t2 is the first threshold with FMR - FNMR <= 0, t1 the
 /// one before; of the two, the one with the lower FMR + FNMR gives [EER_low, EER_high] and

@@ -45,7 +45,7 @@ class ScoreHistogram {
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & m_lo & m_hi & m_genuine & m_impostor;
+    ar& m_lo& m_hi& m_genuine& m_impostor;
   }
 
  private:

@@ -15,7 +15,7 @@ struct Unlinkability {
 /// 100 bins by default; omega = 1. LR = p_m / p_nm; D = 2 LR / (1 + LR) - 1 where LR > 1, else
 /// 0 (1 where only mated scores fall); D_sys = trapezoid integral of D(s) p_m(s) over the
 /// bin centres, as the authors' reference code integrates.
-Unlinkability unlinkability(const std::vector<double>& mated, const std::vector<double>& non_mated,
-                            int bins = 100, double omega = 1.0);
+Unlinkability unlinkability(const std::vector<double>& mated, const std::vector<double>& non_mated, int bins = 100,
+                            double omega = 1.0);
 
 }  // namespace irrev::metrics

@@ -8,15 +8,15 @@
 namespace irrev::models {
 
 struct ExtractorInfo {
-  std::string name;                 ///< e.g. "fr_feature"
+  std::string name;  ///< e.g. "fr_feature"
   int input_width = 112;
   int input_height = 112;
-  std::string channel_order = "bgr";     ///< order the network takes: "bgr" or "rgb"
+  std::string channel_order = "bgr";               ///< order the network takes: "bgr" or "rgb"
   std::array<float, 3> mean{127.f, 127.f, 127.f};  ///< per channel, in the network's order
   std::array<float, 3> std{128.f, 128.f, 128.f};
-  int embedding_size = 0;           ///< D
-  std::string source;               ///< file it was imported from
-  std::string source_sha256;        ///< checksum of that file
+  int embedding_size = 0;     ///< D
+  std::string source;         ///< file it was imported from
+  std::string source_sha256;  ///< checksum of that file
 
   std::string to_json() const;
   /// Parse; `where` names the file for error messages.

@@ -15,7 +15,7 @@ namespace irrev::models {
 struct InverterInfo {
   InverterTrainingConfig config;
   int template_dim = 0;
-  std::string extractor_json;            ///< the extractor's metadata (name, checksum, ...)
+  std::string extractor_json;  ///< the extractor's metadata (name, checksum, ...)
   std::vector<std::string> training_subjects;
   /// SHA-256 of every training and validation crop (data::ImageTable::crop_sha256), sorted:
   /// the same face image is refused for evaluation whatever its name. Empty for inverters

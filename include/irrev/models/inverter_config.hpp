@@ -32,14 +32,14 @@ struct GeneratorConfig {
 struct InverterTrainingConfig {
   GeneratorConfig generator;
   double mse_weight = 1.0;
-  double ssim_weight = 0.1;        ///< times (1 - SSIM)
+  double ssim_weight = 0.1;  ///< times (1 - SSIM)
   double id_weight = 0.005;
   IdLoss id_loss = IdLoss::mse;
   /// Share of each batch whose identity term goes through the extractor (its forward and
   /// backward pass is the dearest part of a CPU step); the batch order is shuffled, so its
   /// first ceil(share x batch) samples are a random subset. 1: every sample.
   double id_share = 1.0;
-  bool id_bf16 = false;            ///< the identity pass through the extractor in bf16 autocast
+  bool id_bf16 = false;  ///< the identity pass through the extractor in bf16 autocast
   /// Horizontally mirrored training crops as further training samples, each with its own
   /// template (the mirrored crop re-embedded by the extractor): twice the images, no more people.
   bool flip = false;
@@ -48,7 +48,7 @@ struct InverterTrainingConfig {
   /// (edges repeated), re-embedded like the mirrored crops. 0: none.
   int shift = 0;
   double learning_rate = 1e-3;
-  int halve_every = 10;            ///< epochs between learning-rate halvings
+  int halve_every = 10;  ///< epochs between learning-rate halvings
   int batch = 32;
   int epochs = 100;
   /// A safety limit, not the amount of work: training stops within a few batches of it, with a
@@ -58,7 +58,7 @@ struct InverterTrainingConfig {
   double eval_share = 0.25;        ///< share of subjects held out as evaluation identities
   double validation_share = 0.05;  ///< share of training subjects for the validation loss
   std::string device = "cpu";
-  bool bf16 = false;               ///< autocast to bfloat16 (CUDA, or CPUs with bf16 units)
+  bool bf16 = false;  ///< autocast to bfloat16 (CUDA, or CPUs with bf16 units)
   /// "last": the weights after the last epoch; "best": those of the epoch with the lowest
   /// validation loss (MSE + SSIM on held-out faces; it need not be the epoch whose
   /// reconstructions are best recognised); "best-rsr": those of the epoch whose validation

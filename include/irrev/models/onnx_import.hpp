@@ -14,8 +14,7 @@ namespace irrev::models {
 /// Import `onnx_path` and save the TorchScript module with its metadata to `out_path`.
 /// `info` supplies the name and normalisation; input size, embedding size and the source
 /// checksum are filled in from the model. Returns the completed metadata.
-ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_path,
-                          ExtractorInfo info);
+ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_path, ExtractorInfo info);
 
 std::vector<std::string> supported_onnx_ops();
 

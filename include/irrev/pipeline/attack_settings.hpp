@@ -8,8 +8,8 @@
 
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/forward_settings.hpp"
-#include "irrev/attack/unshuffle.hpp"
 #include "irrev/attack/template_selection.hpp"
+#include "irrev/attack/unshuffle.hpp"
 
 namespace irrev::pipeline {
 
@@ -23,11 +23,11 @@ struct AttackSettings {
   std::int64_t templates_per_unit = 64;  ///< a multiple of batch
   std::int64_t entries_per_unit = 4;     ///< permutations per unit
   int batch = 32;
-  std::string device = "cpu";            ///< "cuda": worker w takes GPU (local rank - 1) mod count
+  std::string device = "cpu";  ///< "cuda": worker w takes GPU (local rank - 1) mod count
   attack::Precision precision = attack::Precision::fp32;
-  bool cuda_graph = false;               ///< replay each batch's forward as a CUDA graph (cuda only)
+  bool cuda_graph = false;  ///< replay each batch's forward as a CUDA graph (cuda only)
   attack::Upsampling upsampling = attack::Upsampling::subpixel;
-  bool fused_relu = false;               ///< cuDNN's fused convolution + bias + ReLU (cuda only)
+  bool fused_relu = false;  ///< cuDNN's fused convolution + bias + ReLU (cuda only)
   attack::ActivationLayout layout = attack::ActivationLayout::nhwc;
   /// cuDNN's timed algorithm choice (cuda only): faster perhaps, but scores may differ in the
   /// last bits between ranks and runs.
@@ -62,11 +62,13 @@ struct AttackSettings {
     visit("templates_per_unit", templates_per_unit, "Templates per work unit (a multiple of the batch)");
     visit("permutations_per_unit", entries_per_unit, "Permutations per work unit");
     visit("device", device, "cpu, or cuda (one GPU per worker by local rank)");
-    visit("precision", precision, "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all "
-                                  "on CUDA");
+    visit("precision", precision,
+          "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all "
+          "on CUDA");
     visit("cuda_graph", cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
-    visit("upsampling", upsampling, "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed "
-                                    "(cuDNN's own)");
+    visit("upsampling", upsampling,
+          "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed "
+          "(cuDNN's own)");
     visit("fused_relu", fused_relu, "On CUDA, cuDNN's fused convolution + bias + ReLU in the generator");
     visit("layout", layout, "Activation layouts: nhwc, nchw, or GENERATOR/EXTRACTOR such as nhwc/nchw");
     visit("cudnn_benchmark", cudnn_benchmark,
@@ -79,8 +81,9 @@ struct AttackSettings {
     visit("unit_deadline_factor", unit_deadline_factor,
           "A unit not back within this many times the mean unit time (at least 10 s) goes to another worker "
           "(0: no deadline)");
-    visit("unit_order_seed", unit_order_seed, "Key of the work units' shuffled order (the final counts do not "
-                                              "depend on it)");
+    visit("unit_order_seed", unit_order_seed,
+          "Key of the work units' shuffled order (the final counts do not "
+          "depend on it)");
   }
 };
 

@@ -33,12 +33,12 @@ struct GenderSettings {
 
 struct GenderOptions {
   std::string templates;
-  std::string crops;                       ///< detection scores choose each subject's image
-  std::string inverter, extractor;         ///< both or neither: adds the "reconstructed" row
+  std::string crops;                ///< detection scores choose each subject's image
+  std::string inverter, extractor;  ///< both or neither: adds the "reconstructed" row
   std::string device = "cpu";
   GenderSettings settings;
-  std::uint64_t seed = 2021;               ///< folds, subset and PE-MIU keys
-  std::string out_csv;                     ///< the table, shaped like paper_gender_svm.csv
+  std::uint64_t seed = 2021;  ///< folds, subset and PE-MIU keys
+  std::string out_csv;        ///< the table, shaped like paper_gender_svm.csv
   bool progress = true;
 };
 

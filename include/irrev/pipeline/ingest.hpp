@@ -18,7 +18,7 @@ class Communicator;
 namespace irrev::pipeline {
 
 struct IngestOptions {
-  std::string images_dir;   ///< for the list layout: the base of relative paths (default: the list's folder)
+  std::string images_dir;  ///< for the list layout: the base of relative paths (default: the list's folder)
   data::ImageLayout layout = data::ImageLayout::lfw;
   std::string list_file;    ///< the list layout's CSV
   std::string pairs_file;   ///< optional

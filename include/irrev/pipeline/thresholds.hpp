@@ -7,8 +7,8 @@
 namespace irrev::pipeline {
 
 struct Thresholds {
-  double fmr_0_1 = 0;  ///< threshold at FMR 0.1 %
-  double fmr_1 = 0;    ///< threshold at FMR 1 %
+  double fmr_0_1 = 0;          ///< threshold at FMR 0.1 %
+  double fmr_1 = 0;            ///< threshold at FMR 1 %
   std::int64_t impostors = 0;  ///< scores behind them
   std::string pairs;           ///< "all-vs-all" or "lfw-view2"
   std::string source;          ///< a sentence naming the file and the set

@@ -50,13 +50,13 @@ struct VerifySettings {
 struct VerifyOptions {
   std::string templates;
   VerifySettings settings;
-  std::string out;            ///< verify.h5 (optional)
+  std::string out;  ///< verify.h5 (optional)
   /// When set, the View 2 scores of each protection go to <dir>/<protection>_{genuine,impostor}.txt,
   /// one per line, %.17g: the files bob.measure or pyeer read.
   std::string scores_dir;
-  int bins = 20000;           ///< histogram bins over [-1, 1]
+  int bins = 20000;  ///< histogram bins over [-1, 1]
   std::int64_t unit_rows = 64;
-  std::int64_t limit = 0;     ///< all-vs-all over the first `limit` templates only (0: all)
+  std::int64_t limit = 0;  ///< all-vs-all over the first `limit` templates only (0: all)
   bool progress = true;
 };
 

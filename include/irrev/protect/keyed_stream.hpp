@@ -11,8 +11,7 @@
 namespace irrev::protect {
 
 /// One Philox4x32-10 block: 4 random 32-bit words for a 128-bit counter and a 64-bit key.
-std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter,
-                                        std::array<std::uint32_t, 2> key);
+std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key);
 
 class KeyedStream {
  public:

@@ -18,11 +18,10 @@ void apply_blocks(const float* in, int dim, int block, const Permutation& p, flo
 struct ProtectedTemplates {
   int dim = 0;
   int block = 0;
-  std::vector<float> values;               ///< row t at values[t * dim]
-  std::vector<Permutation> permutations;   ///< the permutation of row t (rank, complexity derive)
+  std::vector<float> values;              ///< row t at values[t * dim]
+  std::vector<Permutation> permutations;  ///< the permutation of row t (rank, complexity derive)
 };
 
-ProtectedTemplates protect_all(const float* templates, std::int64_t count, int dim, int block,
-                               std::uint64_t seed);
+ProtectedTemplates protect_all(const float* templates, std::int64_t count, int dim, int block, std::uint64_t seed);
 
 }  // namespace irrev::protect

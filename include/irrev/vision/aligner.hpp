@@ -9,8 +9,8 @@
 namespace irrev::vision {
 
 /// The standard ArcFace template: left eye, right eye, nose tip, left and right mouth corner.
-constexpr std::array<float, 10> kArcFaceTemplate112 = {
-    38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f, 71.7366f, 41.5493f, 92.3655f, 70.7299f, 92.2041f};
+constexpr std::array<float, 10> kArcFaceTemplate112 = {38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f,
+                                                       71.7366f, 41.5493f, 92.3655f, 70.7299f, 92.2041f};
 constexpr int kCropSize = 112;
 
 /// The 2x3 similarity transform (row-major) that maps `points` onto the template (LMEDS fit).

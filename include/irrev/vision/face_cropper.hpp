@@ -20,7 +20,7 @@ struct CropperConfig {
 
 struct CropResult {
   bool ok = false;
-  std::string reason;  ///< why there is no crop, when !ok
+  std::string reason;              ///< why there is no crop, when !ok
   std::vector<std::uint8_t> crop;  ///< 112*112*3 BGR bytes, row-major HWC
   Landmarks5 points{};             ///< the 5 points in the original image
   std::array<float, 4> box{};      ///< x1, y1, x2, y2 of the chosen face
@@ -28,7 +28,7 @@ struct CropResult {
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & ok & reason & crop & points & box & score;
+    ar& ok& reason& crop& points& box& score;
   }
 };
 

@@ -26,14 +26,12 @@ struct DeviceBuffer {
 };
 
 __global__ void pe_miu_kernel(const float* refs, const float* probes, int dim, int n, int block,
-                              const std::int64_t* ref, const std::int64_t* probe,
-                              std::int64_t count, double* scores) {
+                              const std::int64_t* ref, const std::int64_t* probe, std::int64_t count, double* scores) {
   std::int64_t k = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
   if (k >= count) return;
   double cost[detail::kMaxN * detail::kMaxN];
   float qt[kMaxDim];
-  scores[k] = detail::pe_miu_score(refs + ref[k] * dim, probes + probe[k] * dim, n, block, cost,
-                                   qt, nullptr);
+  scores[k] = detail::pe_miu_score(refs + ref[k] * dim, probes + probe[k] * dim, n, block, cost, qt, nullptr);
 }
 
 }  // namespace
@@ -43,12 +41,11 @@ bool pe_miu_cuda_available() {
   return cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0;
 }
 
-void pe_miu_scores_cuda(const float* references, std::int64_t n_references, const float* probes,
-                        std::int64_t n_probes, int dim, int block, const std::int64_t* ref,
-                        const std::int64_t* probe, std::int64_t count, double* scores) {
+void pe_miu_scores_cuda(const float* references, std::int64_t n_references, const float* probes, std::int64_t n_probes,
+                        int dim, int block, const std::int64_t* ref, const std::int64_t* probe, std::int64_t count,
+                        double* scores) {
   const int n = protect::block_count(dim, block);
-  IRREV_CHECK(dim <= kMaxDim, "the CUDA PE-MIU kernel takes templates of up to {} values, not {}",
-              kMaxDim, dim);
+  IRREV_CHECK(dim <= kMaxDim, "the CUDA PE-MIU kernel takes templates of up to {} values, not {}", kMaxDim, dim);
   IRREV_CHECK(pe_miu_cuda_available(), "PE-MIU on CUDA was asked for, but no CUDA device is present");
   if (count == 0) return;
   const auto rows_r = static_cast<std::size_t>(n_references * dim);
@@ -62,8 +59,8 @@ void pe_miu_scores_cuda(const float* references, std::int64_t n_references, cons
   check(cudaMemcpy(d_probe.ptr, probe, count * sizeof(std::int64_t), cudaMemcpyHostToDevice), "copy");
   const int threads = 128;
   const auto grid = static_cast<unsigned>((count + threads - 1) / threads);
-  pe_miu_kernel<<<grid, threads>>>(d_refs.ptr, d_probes.ptr, dim, n, block, d_ref.ptr, d_probe.ptr,
-                                   count, d_scores.ptr);
+  pe_miu_kernel<<<grid, threads>>>(d_refs.ptr, d_probes.ptr, dim, n, block, d_ref.ptr, d_probe.ptr, count,
+                                   d_scores.ptr);
   check(cudaGetLastError(), "kernel launch");
   check(cudaMemcpy(scores, d_scores.ptr, count * sizeof(double), cudaMemcpyDeviceToHost), "copy back");
 }

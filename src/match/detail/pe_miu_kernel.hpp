@@ -92,18 +92,24 @@ IRREV_HD inline void jv_augmenting_row_reduction(const double* cost, int n, JvSt
       for (int j = 1; j < n; ++j) {
         const double h = cost[i * n + j] - s.v[j];
         if (h < h2) {
-          if (h >= h1) h2 = h, j2 = j;
-          else h2 = h1, j2 = j1, h1 = h, j1 = j;
+          if (h >= h1)
+            h2 = h, j2 = j;
+          else
+            h2 = h1, j2 = j1, h1 = h, j1 = j;
         }
       }
       int i0 = s.row_of[j1];
-      if (h1 < h2) s.v[j1] -= h2 - h1;
-      else if (i0 >= 0) j1 = j2, i0 = s.row_of[j2];
+      if (h1 < h2)
+        s.v[j1] -= h2 - h1;
+      else if (i0 >= 0)
+        j1 = j2, i0 = s.row_of[j2];
       s.col_of[i] = j1, s.row_of[j1] = i;
       if (i0 >= 0) {
         s.col_of[i0] = -1;
-        if (h1 < h2) s.free_rows[--k] = i0;
-        else s.free_rows[s.n_free++] = i0;
+        if (h1 < h2)
+          s.free_rows[--k] = i0;
+        else
+          s.free_rows[s.n_free++] = i0;
       }
     }
   }
@@ -140,7 +146,10 @@ IRREV_HD inline void jv_augment(const double* cost, int n, JvState& s, int start
     while (dist[j] + closed[j] != lowest) ++j;
     reached = lowest;
     closed[j] = kJvInf;
-    if (s.row_of[j] < 0) sink = j; else i = s.row_of[j];
+    if (s.row_of[j] < 0)
+      sink = j;
+    else
+      i = s.row_of[j];
   }
   // Potentials: rows and columns reached before the sink move by how much sooner they were
   // reached; reduced costs stay non-negative and zero along every matched pair.
@@ -238,8 +247,8 @@ IRREV_HD inline void block_costs(const float* r, const float* qt, int n, int b, 
 
 /// cosine(r, probe with block i := q_sigma(i)), from the norms sqrt(dot8(x, x, n * b)): the
 /// score once the assignment is known, the same sums whichever way the costs were computed.
-IRREV_HD inline double assigned_cosine(const float* r, double r_norm, const float* q, double q_norm,
-                                       int n, int b, const int* sigma) {
+IRREV_HD inline double assigned_cosine(const float* r, double r_norm, const float* q, double q_norm, int n, int b,
+                                       const int* sigma) {
   double dot = 0;
   for (int i = 0; i < n; ++i) dot += dot8(r + i * b, q + sigma[i] * b, b);
   const double norm = r_norm * q_norm;
@@ -248,9 +257,8 @@ IRREV_HD inline double assigned_cosine(const float* r, double r_norm, const floa
 
 /// The PE-MIU score with the probe prepared once for many references: `qt` its transposed
 /// blocks, `r_norm` and `q_norm` the norms sqrt(dot8(x, x, n * b)).
-IRREV_HD inline double pe_miu_score_prepared(const float* r, double r_norm, const float* q,
-                                             const float* qt, double q_norm, int n, int b,
-                                             double* cost, int* assignment) {
+IRREV_HD inline double pe_miu_score_prepared(const float* r, double r_norm, const float* q, const float* qt,
+                                             double q_norm, int n, int b, double* cost, int* assignment) {
   block_costs(r, qt, n, b, cost);
   int local[kMaxN];
   int* sigma = assignment ? assignment : local;
@@ -261,11 +269,10 @@ IRREV_HD inline double pe_miu_score_prepared(const float* r, double r_norm, cons
 /// PE-MIU score, as the reference code computes it: cost[i][j] = ||r_i - q_j|| (plain, not
 /// squared), Hungarian assignment sigma, score = cosine(r, probe with block i := q_sigma(i)).
 /// `cost` is scratch of n * n values and `qt` of n * b; `assignment` receives sigma (may be null).
-IRREV_HD inline double pe_miu_score(const float* r, const float* q, int n, int b, double* cost,
-                                    float* qt, int* assignment) {
+IRREV_HD inline double pe_miu_score(const float* r, const float* q, int n, int b, double* cost, float* qt,
+                                    int* assignment) {
   transpose_blocks(q, n, b, qt);
-  return pe_miu_score_prepared(r, sqrt(dot8(r, r, n * b)), q, qt, sqrt(dot8(q, q, n * b)), n, b,
-                               cost, assignment);
+  return pe_miu_score_prepared(r, sqrt(dot8(r, r, n * b)), q, qt, sqrt(dot8(q, q, n * b)), n, b, cost, assignment);
 }
 
 }  // namespace irrev::match::detail
