@@ -14,6 +14,7 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/inverter.hpp"
+#include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/protect/pe_miu.hpp"
 
 namespace irrev::report::detail {
@@ -25,13 +26,12 @@ fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const
                              const fs::path& dir) {
   h5::File a(attack.string(), h5::File::Mode::read);
   auto rows = a.read<std::int64_t>("selection/row");
-  auto summary = json::parse(a.attribute("summary_json"));
   std::string plan;
   int blocks = 0;
-  for (const auto& r : summary["rsr"])
-    if (r["blocks"].get<int>() > blocks) {
-      blocks = r["blocks"].get<int>();
-      plan = r["plan"];
+  for (const auto& r : json::parse(a.attribute("summary_json"))["rsr"].get<std::vector<pipeline::RsrRecord>>())
+    if (r.row.blocks > blocks) {
+      blocks = r.row.blocks;
+      plan = r.plan;
     }
   auto ks = a.read<std::int32_t>("plans/" + plan + "/complexity");
   auto perms = a.read<std::uint8_t>("plans/" + plan + "/permutation");

@@ -15,21 +15,20 @@ namespace irrev::report::detail {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void plot_rsr(const json& rows, const std::string& ext, const std::string& mode, const std::string& plan,
-              const fs::path& dir, std::vector<fs::path>& pngs) {
+void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& ext, const std::string& mode,
+              const std::string& plan, const fs::path& dir, std::vector<fs::path>& pngs) {
   const std::string tag = mode == "plain" ? ext : ext + "_" + mode;
   const fs::path dat = dir / fmt::format("rsr_{}_{}.dat", tag, plan);
   std::ofstream out(dat);
   int blocks = 0;
-  for (const char* type : {"I", "II"})
+  for (int type : {1, 2})
     for (double fmr : {0.001, 0.01}) {
-      out << "# type " << type << " fmr " << fmr << "\n";
-      for (const auto& r : rows)
-        if (r["extractor"] == ext && r.value("mode", "plain") == mode && r["plan"] == plan && r["type"] == type &&
-            r["fmr"].get<double>() == fmr) {
-          out << r["complexity"].get<int>() << " " << 100 * r["mean"].get<double>() << " "
-              << 100 * r["ci95"][0].get<double>() << " " << 100 * r["ci95"][1].get<double>() << "\n";
-          blocks = r["blocks"].get<int>();
+      out << "# type " << pipeline::type_name(type) << " fmr " << fmr << "\n";
+      for (const auto& [r_ext, r_mode, r_plan, r] : rows)
+        if (r_ext == ext && (r_mode.empty() ? "plain" : r_mode) == mode && r_plan == plan && r.type == type &&
+            r.fmr == fmr) {
+          out << r.complexity << " " << 100 * r.mean << " " << 100 * r.ci_low << " " << 100 * r.ci_high << "\n";
+          blocks = r.blocks;
         }
       out << "\n\n";
     }
@@ -60,9 +59,9 @@ plot '{}' index 0 using 1:3:4 with filledcurves lc 1 notitle, '' index 0 using 1
 void plot_spread(const fs::path& attack, const std::string& ext, const fs::path& dir,
                  std::vector<fs::path>& pngs) {  // ext: the tag
   h5::File f(attack.string(), h5::File::Mode::read);
-  auto summary = json::parse(f.attribute("summary_json"));
   std::set<std::string> plans;
-  for (const auto& r : summary["rsr"]) plans.insert(r["plan"].get<std::string>());
+  for (const auto& r : json::parse(f.attribute("summary_json"))["rsr"].get<std::vector<pipeline::RsrRecord>>())
+    plans.insert(r.plan);
   for (const auto& plan : plans) {
     const std::string g = "plans/" + plan;
     auto ks = f.read<std::int32_t>(g + "/complexity");

@@ -11,6 +11,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/models/extractor_info.hpp"
+#include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/report/gnuplot.hpp"
 #include "reconstruction_grid.hpp"
 #include "report_csv.hpp"
@@ -32,6 +33,15 @@ std::string default_reference_dir() {
 }
 
 namespace {
+
+/// summary.json's typed rows; a row without a mode comes from before modes existed: plain.
+std::vector<pipeline::RsrRecord> rsr_rows(const json& summary) {
+  return summary.value("rsr", json::array()).get<std::vector<pipeline::RsrRecord>>();
+}
+std::vector<pipeline::ExpectedRsrRecord> expected_rows(const json& summary) {
+  return summary.value("expected_rsr_uniform", json::array()).get<std::vector<pipeline::ExpectedRsrRecord>>();
+}
+std::string mode_of(const std::string& mode) { return mode.empty() ? "plain" : mode; }
 
 /// One attack of one extractor in a run: its mode, its result file and its summary.
 struct AttackRun {
@@ -94,14 +104,15 @@ std::string compare_expected(const json& summary, const std::string& other_dir, 
               other_dir);
   const auto other = json::parse(read_text(other_path));
   std::string rows, other_mode;
-  for (const auto& x : summary["expected_rsr_uniform"]) {
-    if (x["extractor"] != e || x.value("mode", "plain") != mode) continue;
-    for (const auto& y : other["expected_rsr_uniform"])
-      if (y["extractor"] == e && y["plan"] == x["plan"] && y["type"] == x["type"] && y["fmr"] == x["fmr"]) {
-        rows += fmt::format("| {} | {} | {} % | {:.2f} % | {:.2f} % |\n", x["plan"].get<std::string>(),
-                            x["type"].get<std::string>(), 100 * x["fmr"].get<double>(), 100 * x["value"].get<double>(),
-                            100 * y["value"].get<double>());
-        other_mode = y.value("mode", "plain");
+  const auto theirs = other["expected_rsr_uniform"].get<std::vector<pipeline::ExpectedRsrRecord>>();
+  for (const auto& x : expected_rows(summary)) {
+    if (x.extractor != e || mode_of(x.mode) != mode) continue;
+    for (const auto& y : theirs)
+      if (y.extractor == e && y.plan == x.plan && y.expected.type == x.expected.type &&
+          y.expected.fmr == x.expected.fmr) {
+        rows += fmt::format("| {} | {} | {} % | {:.2f} % | {:.2f} % |\n", x.plan, pipeline::type_name(x.expected.type),
+                            100 * x.expected.fmr, 100 * x.expected.value, 100 * y.expected.value);
+        other_mode = mode_of(y.mode);
       }
   }
   IRREV_CHECK(!rows.empty(), "--compare: '{}' has no expected RSR of {} for the plans of this run", other_dir, e);
@@ -165,11 +176,12 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
       a["thresholds"]["fmr0.01"].get<double>(), a["thresholds"]["source"].get<std::string>(), a["ranks"].get<int>(),
       a["device"].get<std::string>(), a["precision"].get<std::string>(), a["samples"].get<std::int64_t>(),
       a["seconds"].get<double>(), a["samples_per_second"].get<double>());
+  const auto rsr = rsr_rows(summary);
   std::set<std::string> plans;
-  for (const auto& r : summary["rsr"])
-    if (r["extractor"] == e && r.value("mode", "plain") == run.mode) plans.insert(r["plan"].get<std::string>());
+  for (const auto& r : rsr)
+    if (r.extractor == e && mode_of(r.mode) == run.mode) plans.insert(r.plan);
   std::vector<fs::path> pngs;
-  for (const auto& p : plans) detail::plot_rsr(summary["rsr"], e, run.mode, p, dir, pngs);
+  for (const auto& p : plans) detail::plot_rsr(rsr, e, run.mode, p, dir, pngs);
   detail::plot_spread(run.file, run.tag(e), dir, pngs);
   for (const auto& p : pngs) md += fmt::format("![{}]({})\n\n", p.stem().string(), p.filename().string());
   md +=
@@ -177,12 +189,11 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
       "|\n|---|---|---|---|\n";
   std::ofstream ex(dir / ("expected_rsr_" + run.tag(e) + ".csv"));
   ex << "plan,type,fmr,rsr\n";
-  for (const auto& x : summary["expected_rsr_uniform"])
-    if (x["extractor"] == e && x.value("mode", "plain") == run.mode) {
-      md += fmt::format("| {} | {} | {} % | {:.2f} % |\n", x["plan"].get<std::string>(), x["type"].get<std::string>(),
-                        100 * x["fmr"].get<double>(), 100 * x["value"].get<double>());
-      ex << fmt::format("{},{},{},{:.6f}\n", x["plan"].get<std::string>(), x["type"].get<std::string>(),
-                        x["fmr"].get<double>(), x["value"].get<double>());
+  for (const auto& [x_ext, x_mode, plan, x] : expected_rows(summary))
+    if (x_ext == e && mode_of(x_mode) == run.mode) {
+      md +=
+          fmt::format("| {} | {} | {} % | {:.2f} % |\n", plan, pipeline::type_name(x.type), 100 * x.fmr, 100 * x.value);
+      ex << fmt::format("{},{},{},{:.6f}\n", plan, pipeline::type_name(x.type), x.fmr, x.value);
     }
   md += "\n";
   if (!compare_dir.empty()) md += compare_expected(summary, compare_dir, e, run.mode);
@@ -194,8 +205,8 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
 std::string reference_rsr(const fs::path& reference, const json& summary, const json& job, const std::string& e) {
   std::set<std::string> sizes;
   const int dim = job["extractors"][e]["dim"].get<int>();
-  for (const auto& r : summary["rsr"])
-    if (r["extractor"] == e) sizes.insert(std::to_string(dim / r["blocks"].get<int>()));
+  for (const auto& r : rsr_rows(summary))
+    if (r.extractor == e) sizes.insert(std::to_string(dim / r.row.blocks));
   const auto ref = csv_rows_where(read_text(reference / "paper_rsr_by_complexity.csv"), "block_size", sizes);
   if (std::count(ref.begin(), ref.end(), '\n') <= 1) return {};
   return fmt::format(
@@ -228,7 +239,7 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
     for (const auto& run_of : attacks_of(job, run, e)) {
       const auto& a = run_of.summary;
       std::set<std::string> plan_names;
-      for (const auto& r : a["rsr"]) plan_names.insert(r["plan"].get<std::string>());
+      for (const auto& r : rsr_rows(a)) plan_names.insert(r.plan);
       md += fmt::format(
           "- {} ({} attack): extractor source `{}` sha256 `{}`; inverter `{}` sha256 `{}` ({}); attack plans "
           "{} on {} templates, {} ranks, device {}, precision {}, {:.0f} s; thresholds from {} impostor scores "
