@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "attack_checkpoint.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/models/extractor.hpp"

@@ -12,7 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-json run_summary(const AttackOptions& o, const PreparedAttack& a, const AttackRunFigures& f) {
+/// The summary before its per-plan rows: the selection, thresholds and what the run measured.
+json summary_head(const AttackOptions& o, const PreparedAttack& a, const AttackRunFigures& f) {
   const AttackSettings& st = o.settings;
   const auto per_unit = [&](double total) { return f.units_run ? total / static_cast<double>(f.units_run) : 0.0; };
   return {{"status", "complete"},
@@ -124,7 +125,7 @@ void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttac
 
 std::string write_attack_result(const AttackOptions& o, const std::string& key, const PreparedAttack& a,
                                 const AttackState& state, const AttackRunFigures& figures) {
-  json summary = run_summary(o, a, figures);
+  json summary = summary_head(o, a, figures);
   h5::AtomicOutput out(o.out);
   h5::File& f = out.file();
   f.set_attribute("key", key);

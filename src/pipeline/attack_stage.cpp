@@ -1,7 +1,6 @@
 #include "irrev/pipeline/attack_stage.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -10,22 +9,16 @@
 #include "attack_inputs.hpp"
 #include "attack_result_file.hpp"
 #include "irrev/attack/attack_pipeline.hpp"
-#include "irrev/attack/attack_tally.hpp"
-#include "irrev/attack/rsr_summary.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
-#include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/extractor.hpp"
-#include "irrev/models/extractor_info.hpp"
-#include "irrev/models/inverter.hpp"
-#include "irrev/pipeline/thresholds.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;

@@ -218,7 +218,8 @@ void VerifySettings::validate(const std::string& where) const {
 }
 
 std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& o) {
-  OutputLock lock;  // one run per output
+  o.settings.validate("verify");  // before any file is read or template protected
+  OutputLock lock;                // one run per output
   if (comm.is_master() && !o.out.empty()) {
     require_output_file(o.out, "verification output (--out)");
     lock = OutputLock(o.out);
@@ -226,7 +227,6 @@ std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOp
   const auto t = data::read_template_set(o.templates);
   auto scorer = make_scorer(t, o);
   std::vector<VerifyRow> rows;
-  o.settings.validate("verify");
   if (has_view2(o.settings.pairs) && comm.is_master()) rows = view2_rows(scorer, o);
   if (!has_all_vs_all(o.settings.pairs)) return rows;
   const std::int64_t n = o.limit > 0 ? std::min(o.limit, t.count) : t.count;
