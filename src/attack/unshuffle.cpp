@@ -124,11 +124,41 @@ std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_
   return out;
 }
 
+namespace {
+/// The third index of an evaluation template's keyed stream (apart from the attack plans').
+constexpr std::uint64_t kEvaluationStream = 0x0B5E0000ull;
+}  // namespace
+
+protect::Permutation first_uniform_draw(int blocks, std::uint64_t seed, std::int64_t row) {
+  protect::KeyedStream stream(seed, kEvaluationStream, static_cast<std::uint64_t>(row));
+  return protect::sample_uniform(blocks, stream);
+}
+
+Placement placement_of(const protect::Permutation& recovered, const protect::Permutation& p) {
+  Placement placement(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) placement[p[i]] = recovered[i];
+  return placement;
+}
+
 UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,
                                     int uniform, int per_complexity, std::uint64_t seed) {
+  IRREV_CHECK(rows >= 1, "unshuffle evaluation needs templates");
+  const int n = model.blocks(), dim = model.dim();
+  std::vector<float> prot(static_cast<std::size_t>(dim));
+  std::vector<Placement> placements;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const auto p = first_uniform_draw(n, seed, r);
+    protect::apply_blocks(templates + r * dim, dim, dim / n, p, prot.data());
+    placements.push_back(placement_of(model.recover(prot.data()), p));
+  }
+  return evaluate_placements(placements, n, uniform, per_complexity, seed);
+}
+
+UnshuffleMetrics evaluate_placements(const std::vector<Placement>& placements, int n, int uniform, int per_complexity,
+                                     std::uint64_t seed) {
+  const auto rows = static_cast<std::int64_t>(placements.size());
   IRREV_CHECK(rows >= 1 && uniform >= 1 && per_complexity >= 0,
               "unshuffle evaluation needs templates and at least one uniform permutation per template");
-  const int n = model.blocks(), dim = model.dim(), b = dim / n;
   UnshuffleMetrics m;
   m.blocks = n;
   m.templates = rows;
@@ -136,27 +166,31 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
   m.exact_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
   m.estimated_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
   m.samples_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
-  std::vector<float> prot(static_cast<std::size_t>(dim));
   // Positions still wrong after recovering p from the protected template.
-  auto wrong_after = [&](std::int64_t r, const protect::Permutation& p, protect::Permutation& q) {
-    protect::apply_blocks(templates + r * dim, dim, b, p, prot.data());
-    q = model.recover(prot.data());
+  auto wrong_after = [&](const Placement& placement, const protect::Permutation& p, protect::Permutation& q) {
+    q.resize(p.size());
     int wrong = 0;
-    for (int i = 0; i < n; ++i) wrong += q[static_cast<std::size_t>(i)] != p[static_cast<std::size_t>(i)];
+    for (int i = 0; i < n; ++i) {
+      q[static_cast<std::size_t>(i)] = placement[p[static_cast<std::size_t>(i)]];
+      wrong += q[static_cast<std::size_t>(i)] != p[static_cast<std::size_t>(i)];
+    }
     return wrong;
   };
   std::int64_t right_positions = 0, exact = 0, displaced = 0, k_exact = 0, k_abs = 0, stratified = 0;
   // Per-template accuracies: the draws of one template are not independent of each other (the
-  // model sends a given block's content to the same place whatever the permutation), so the
+  // recovery sends a given block's content to the same place whatever the permutation), so the
   // interval is over templates, not over positions.
   double acc_sum = 0, acc_sq = 0;
   protect::Permutation q;
   const auto ks = protect::complexities(n);
   for (std::int64_t r = 0; r < rows; ++r) {
-    protect::KeyedStream stream(seed, 0x0B5E0000ull, static_cast<std::uint64_t>(r));
+    const auto& placement = placements[static_cast<std::size_t>(r)];
+    IRREV_ASSERT(static_cast<int>(placement.size()) == n, "a placement of {} blocks among {}-block ones",
+                 placement.size(), n);
+    protect::KeyedStream stream(seed, kEvaluationStream, static_cast<std::uint64_t>(r));
     std::int64_t right_here = 0;
     for (int s = 0; s < uniform; ++s) {
-      const int wrong = wrong_after(r, protect::sample_uniform(n, stream), q);
+      const int wrong = wrong_after(placement, protect::sample_uniform(n, stream), q);
       right_here += n - wrong;
       displaced += wrong;
       exact += wrong == 0;
@@ -168,7 +202,7 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
     acc_sq += acc * acc;
     for (int k : ks)
       for (int s = 0; s < per_complexity; ++s) {
-        const int wrong = wrong_after(r, protect::sample_with_complexity(n, k, stream), q);
+        const int wrong = wrong_after(placement, protect::sample_with_complexity(n, k, stream), q);
         const int est = estimated_complexity(q);
         k_exact += est == k;
         k_abs += std::abs(est - k);

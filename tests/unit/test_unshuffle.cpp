@@ -1,26 +1,17 @@
-// Block-order recovery on templates whose true permutations are known: the assignment itself,
-// templates whose positions are told apart by their statistics, and templates whose blocks are
-// identically distributed, where only chance-level accuracy may come out.
+// Block-order recovery on templates whose true permutations are known: templates whose positions are told apart by
+// their statistics, and templates whose blocks are identically distributed, where only chance-level accuracy may come
+// out.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <random>
 
 #include "irrev/attack/unshuffle.hpp"
 #include "irrev/core/error.hpp"
-#include "irrev/match/assignment.hpp"
 
 using namespace irrev;
 
 namespace {
-double total(const std::vector<double>& cost, const std::vector<int>& col, int n) {
-  double s = 0;
-  for (int r = 0; r < n; ++r) s += cost[static_cast<std::size_t>(r * n + col[static_cast<std::size_t>(r)])];
-  return s;
-}
-
 /// rows x dim templates: value d ~ N(mean[d], sd[d]).
 std::vector<float> draw(std::int64_t rows, const std::vector<double>& mean, const std::vector<double>& sd,
                         std::mt19937& rng) {
@@ -34,32 +25,6 @@ std::vector<float> draw(std::int64_t rows, const std::vector<double>& mean, cons
   return x;
 }
 }  // namespace
-
-TEST(MinCostAssignment, FindsTheBruteForceOptimum) {
-  std::mt19937 rng(5);
-  std::uniform_real_distribution<double> u(-3, 7);
-  for (int n : {1, 2, 3, 5, 7}) {
-    for (int trial = 0; trial < 20; ++trial) {
-      std::vector<double> cost(static_cast<std::size_t>(n * n));
-      for (auto& c : cost) c = u(rng);
-      const auto col = match::min_cost_assignment(cost, n);
-      std::vector<int> seen(col);
-      std::sort(seen.begin(), seen.end());
-      std::vector<int> all(static_cast<std::size_t>(n));
-      std::iota(all.begin(), all.end(), 0);
-      ASSERT_EQ(seen, all) << "not a permutation";
-      double best = 1e300;
-      std::vector<int> p(all);
-      do best = std::min(best, total(cost, p, n));
-      while (std::next_permutation(p.begin(), p.end()));
-      EXPECT_NEAR(total(cost, col, n), best, 1e-9) << "n " << n << " trial " << trial;
-    }
-  }
-}
-
-TEST(MinCostAssignment, RefusesAMatrixOfTheWrongSize) {
-  EXPECT_THROW(match::min_cost_assignment(std::vector<double>(5, 0.0), 2), InputError);
-}
 
 TEST(Unshuffle, RecoversBlocksWhosePositionsDifferInDistribution) {
   // Every dimension has its own mean and spread, as behind a final batch norm.

@@ -82,8 +82,26 @@ struct UnshuffleMetrics {
   std::string to_json() const;
 };
 
+/// What a recovery did to one template, whatever order PE-MIU had put it in: placement[j] is
+/// the position the recovery gives original block j (the identity when it recovered the order).
+/// A recovery reads the blocks' contents, not their positions, so this is a property of the
+/// template: under a permutation p the recovered order is q[i] = placement[p[i]].
+using Placement = protect::Permutation;
+
+/// The protected form every evaluation shows a recovery first: template `row` under the first
+/// uniform permutation of its keyed stream (the one `evaluate_placements` draws first).
+protect::Permutation first_uniform_draw(int blocks, std::uint64_t seed, std::int64_t row);
+
+/// The placement behind a recovered order q of a template protected by p: placement[p[i]] = q[i].
+Placement placement_of(const protect::Permutation& recovered, const protect::Permutation& p);
+
 /// Every evaluation template under `uniform` PE-MIU permutations and `per_complexity`
-/// permutations of each complexity 0, 2..n, drawn with `seed`, recovered by `model`.
+/// permutations of each complexity 0, 2..n, drawn with `seed`, each template recovered as
+/// `placements` (one per template) says.
+UnshuffleMetrics evaluate_placements(const std::vector<Placement>& placements, int blocks, int uniform,
+                                     int per_complexity, std::uint64_t seed);
+
+/// The same for `model`'s recovery of each template under its first uniform draw.
 UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,
                                     int uniform, int per_complexity, std::uint64_t seed);
 
