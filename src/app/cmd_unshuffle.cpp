@@ -1,5 +1,5 @@
 // irrev unshuffle: how well PE-MIU's block order can be recovered from a protected template
-// alone (block-position model + assignment), on one templates file
+// alone (block-position model + assignment, or the synthesis search), on one templates file
 #include "commands.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/pipeline/unshuffle_eval.hpp"
@@ -24,12 +24,37 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
   sub->add_option("--max-templates", o->max_templates, "At most this many evaluation subjects (0: all)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--seed", o->seed, "Key of the permutations' draws")->capture_default_str();
-  sub->add_flag("--full-covariance", o->full_covariance,
-                "Learn how each position's values vary together (b x b per position), not only their spreads");
+  add_enum_option(sub, "--method", o->method,
+                  "diagonal or full (the block-position model alone), synthesis (the full model's K most likely "
+                  "orders, inverted and re-embedded)");
+  sub->add_flag_callback(
+         "--full-covariance", [o] { o->method = pipeline::UnshuffleMethod::full; }, "The same as --method full")
+      ->excludes("--method");
+  sub->add_option("--out", o->out, "unshuffle.h5: every evaluation template's recovered placement per method");
+  sub->add_option("--inverter", o->inverter, "Synthesis: inverter.pt, trained through --extractor");
+  sub->add_option("--extractor", o->extractor, "Synthesis: the extractor (.pt) that made --templates");
+  sub->add_option("--device", o->device, "Synthesis: cpu, cuda or cuda:N")->capture_default_str();
+  add_enum_option(sub, "--precision", o->precision, "Synthesis: the forward pass's precision (as irrev attack)");
+  sub->add_option("--batch", o->batch, "Synthesis: candidates per forward pass")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--candidates", o->candidates, "Synthesis: the model's K most likely orders per template")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--exchange-rounds", o->exchange_rounds,
+                  "Synthesis: then rounds of hill climbing over exchanges of two blocks (n(n-1)/2 candidates each)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--thresholds", o->thresholds,
+                  "Synthesis: verify.h5 of the extractor: the unshuffled attack's RSR with each method's orders");
+  sub->add_option("--fit-templates", o->fit_templates,
+                  "Synthesis: validation identities' templates the combining weight is fitted on")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_flag("--untrained-inverter", o->untrained_inverter,
+                "Synthesis control: the inverter's architecture with freshly initialised (seeded) weights");
   return {sub, [o](const dist::Communicator& comm) {
-            std::string out;
-            if (comm.is_master()) out = pipeline::run_unshuffle_eval(*o);
-            print_master(comm, out);
+            print_master(comm, pipeline::run_unshuffle_eval(*o, comm));
             return 0;
           }};
 }

@@ -331,6 +331,16 @@ std::vector<float> AttackPipeline::embeddings(const protect::Permutation& p, std
   return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
 }
 
+std::vector<float> AttackPipeline::reembed(const float* templates, std::int64_t n) const {
+  const auto& m = *m_impl;
+  IRREV_CHECK(n >= 1 && n <= m.options.batch, "{} templates to re-embed: one call takes 1 to {} (the batch)", n,
+              m.options.batch);
+  const auto z = torch::from_blob(const_cast<float*>(templates), {n, m.dim}, torch::kFloat32).to(m.device);
+  auto e = m.forward(m.padded(z)).narrow(0, 0, n);
+  e = (e / e.norm(2, 1, true).clamp_min(1e-12)).to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+}
+
 UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t first, std::int64_t entries,
                                std::int64_t t0, std::int64_t t1) const {
   const auto& m = *m_impl;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "extractor_impl.hpp"
 #include "inverter_impl.hpp"
@@ -50,6 +51,16 @@ Inverter::~Inverter() = default;
 const InverterInfo& Inverter::info() const { return m_impl->info; }
 
 std::unique_ptr<Inverter> Inverter::load(const std::string& path, const std::string& device) {
+  return load_weights(path, device, std::nullopt);
+}
+
+std::unique_ptr<Inverter> Inverter::load_untrained(const std::string& path, const std::string& device,
+                                                   std::uint64_t seed) {
+  return load_weights(path, device, seed);
+}
+
+std::unique_ptr<Inverter> Inverter::load_weights(const std::string& path, const std::string& device,
+                                                 std::optional<std::uint64_t> untrained_seed) {
   IRREV_CHECK(std::filesystem::is_regular_file(path), "inverter model '{}' does not exist", path);
   auto impl = std::make_unique<Impl>();
   torch::serialize::InputArchive archive;
@@ -62,8 +73,10 @@ std::unique_ptr<Inverter> Inverter::load(const std::string& path, const std::str
   IRREV_CHECK(archive.try_read("irrev_meta", meta) && meta.isString(),
               "'{}' is a LibTorch archive without irrev inverter metadata", path);
   impl->info = InverterInfo::from_json(meta.toStringRef(), path);
+  // The layers draw their initial weights from LibTorch's global generator when constructed.
+  if (untrained_seed) torch::manual_seed(*untrained_seed);
   impl->generator = Generator(impl->info.template_dim, impl->info.config.generator);
-  impl->generator->load(archive);
+  if (!untrained_seed) impl->generator->load(archive);
   impl->generator->eval();
   impl->device = parse_device(device);
   impl->folded.emplace(*impl->generator);

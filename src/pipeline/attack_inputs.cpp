@@ -14,8 +14,6 @@ namespace irrev::pipeline::detail {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
-
 /// The same face image may sit in training under another name or in another collection: the
 /// crops' SHA-256 catch what the subject names cannot (for files that carry them).
 void check_no_training_images(const models::Inverter& inverter, const std::string& path, const data::TemplateSet& set,
@@ -52,6 +50,8 @@ void check_no_training_subjects(const models::Inverter& inverter, const std::str
               "an identity split that keeps them out (same split seed and eval_share) or select other templates",
               path, seen.size(), chosen.rows.size(), seen.front());
 }
+
+namespace {
 
 /// A batch whose forward pass would not fit in this machine's memory is refused before any
 /// work (it would otherwise grow until an allocation fails, deaf to signals meanwhile). The

@@ -33,6 +33,14 @@ struct PreparedAttack {
   std::int64_t templates() const { return static_cast<std::int64_t>(chosen.rows.size()); }
 };
 
+/// Leakage checks of templates chosen for evaluation against what `inverter` (at `path`) was
+/// trained on: its training identities by name, and its training crops by content (the same
+/// face image under another name).
+void check_no_training_subjects(const models::Inverter& inverter, const std::string& path, const data::TemplateSet& set,
+                                const attack::TemplateSelection& chosen);
+void check_no_training_images(const models::Inverter& inverter, const std::string& path, const data::TemplateSet& set,
+                              const attack::TemplateSelection& chosen);
+
 /// Reads and checks every input of the attack; the inverter is loaded on `device`.
 PreparedAttack prepare_attack(const AttackOptions& options, const std::string& device);
 

@@ -15,7 +15,7 @@ TrainingSplit split_training_identities(const data::TemplateSet& set, const mode
     const auto& subject = set.images.subjects[static_cast<std::size_t>(i)];
     if (data::is_evaluation_subject(subject, cfg.seed, cfg.eval_share)) continue;
     s.subjects.insert(subject);
-    (data::subject_hash01(subject, cfg.seed + 1) < cfg.validation_share ? s.val : s.train).push_back(i);
+    (data::is_validation_subject(subject, cfg.seed, cfg.validation_share) ? s.val : s.train).push_back(i);
   }
   IRREV_CHECK(!s.train.empty(), "the identity split (seed {}, eval_share {}) leaves no training images", cfg.seed,
               cfg.eval_share);

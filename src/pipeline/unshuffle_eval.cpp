@@ -1,58 +1,206 @@
 #include "irrev/pipeline/unshuffle_eval.hpp"
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "attack_inputs.hpp"
 #include "irrev/attack/unshuffle.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
+#include "irrev/data/h5_file.hpp"
 #include "irrev/data/identity_split.hpp"
-#include "irrev/data/template_set.hpp"
+#include "irrev/dist/communicator.hpp"
+#include "irrev/match/pe_miu_compare.hpp"
+#include "irrev/models/inverter.hpp"
+#include "irrev/protect/pe_miu.hpp"
+#include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline {
 
-std::string run_unshuffle_eval(const UnshuffleEvalOptions& o) {
-  const auto set = data::read_template_set(o.templates);
-  IRREV_CHECK(o.eval_share > 0 && o.eval_share < 1, "--eval-share must be in (0, 1), got {}", o.eval_share);
-  const auto train = attack::training_templates(set, o.split_seed, o.eval_share);
-  std::vector<float> eval;  // the first template of each evaluation subject
-  std::set<std::string> eval_subjects;
-  for (std::int64_t i = 0; i < set.count; ++i) {
-    const auto& subject = set.images.subjects[static_cast<std::size_t>(i)];
-    if (data::is_evaluation_subject(subject, o.split_seed, o.eval_share) && eval_subjects.insert(subject).second &&
-        (o.max_templates <= 0 || static_cast<std::int64_t>(eval_subjects.size()) <= o.max_templates))
-      eval.insert(eval.end(), set.row(i), set.row(i) + set.dim);
+void UnshuffleEvalOptions::validate(const std::string& where) const {
+  IRREV_CHECK(eval_share > 0 && eval_share < 1, "{}: eval_share must be in (0, 1), got {}", where, eval_share);
+  IRREV_CHECK(uniform >= 1 && per_complexity >= 0, "{}: uniform must be positive and per_complexity not negative",
+              where);
+  if (method != UnshuffleMethod::synthesis) return;
+  IRREV_CHECK(!inverter.empty() && !extractor.empty(), "{}: the synthesis method needs an inverter and its extractor",
+              where);
+  IRREV_CHECK(candidates >= 1 && batch >= 1 && fit_templates >= 0,
+              "{}: candidates and batch must be positive, fit_templates not negative", where);
+}
+
+namespace {
+using detail::UnshuffleSets;
+using Placements = std::vector<std::pair<std::string, std::vector<attack::Placement>>>;
+
+UnshuffleSets read_sets(const UnshuffleEvalOptions& o) {
+  UnshuffleSets s;
+  s.set = data::read_template_set(o.templates);
+  s.train = attack::training_templates(s.set, o.split_seed, o.eval_share);
+  std::map<std::string, std::size_t> eval_of;  // subject -> index in s.eval
+  std::set<std::string> validation_subjects;
+  // The inverter's validation identities (its default share): trained on by no gradient step.
+  const double validation_share = models::InverterTrainingConfig{}.validation_share;
+  for (std::int64_t i = 0; i < s.set.count; ++i) {
+    const auto& subject = s.set.images.subjects[static_cast<std::size_t>(i)];
+    if (!data::is_evaluation_subject(subject, o.split_seed, o.eval_share)) {
+      if (data::is_validation_subject(subject, o.split_seed, validation_share) &&
+          static_cast<std::int64_t>(s.validation.size()) < o.fit_templates &&
+          validation_subjects.insert(subject).second)
+        s.validation.push_back(i);
+      continue;
+    }
+    const auto at = eval_of.find(subject);
+    if (at != eval_of.end()) {
+      if (s.second[at->second] < 0) s.second[at->second] = i;
+    } else if (o.max_templates <= 0 || static_cast<std::int64_t>(s.eval.size()) < o.max_templates) {
+      eval_of[subject] = s.eval.size();
+      s.eval.push_back(i);
+      s.second.push_back(-1);
+    }
   }
-  const std::int64_t n_train = static_cast<std::int64_t>(train.size()) / set.dim;
-  const std::int64_t n_eval = static_cast<std::int64_t>(eval.size()) / set.dim;
-  IRREV_CHECK(n_train >= 2 && n_eval >= 1,
-              "'{}': {} training and {} evaluation templates under split seed {} "
-              "(share {}); the model needs both",
-              o.templates, n_train, n_eval, o.split_seed, o.eval_share);
-  nlohmann::ordered_json results = nlohmann::json::array();
+  IRREV_CHECK(s.train_count() >= 2 && !s.eval.empty(),
+              "'{}': {} training and {} evaluation templates under split seed {} (share {}); the model needs both",
+              o.templates, s.train_count(), s.eval.size(), o.split_seed, o.eval_share);
+  return s;
+}
+
+/// The bound of the reference study's own attacker: the order PE-MIU's comparator finds against
+/// a second template of the subject (Hungarian over block distances), for the evaluation
+/// subjects that have one.
+std::vector<attack::Placement> second_sample_placements(const UnshuffleEvalOptions& o, const UnshuffleSets& s,
+                                                        int blocks) {
+  const int dim = s.set.dim, b = dim / blocks;
+  std::vector<float> prot(static_cast<std::size_t>(dim));
+  std::vector<attack::Placement> out;
+  std::vector<int> sigma;
+  for (std::size_t e = 0; e < s.eval.size(); ++e) {
+    if (s.second[e] < 0) continue;
+    const auto p = detail::search_draw(blocks, o.seed, false, static_cast<std::int64_t>(e));
+    protect::apply_blocks(s.set.row(s.eval[e]), dim, b, p, prot.data());
+    match::pe_miu_score(s.set.row(s.second[e]), prot.data(), dim, b, &sigma);
+    // Reference block i matched protected block sigma[i]: that block is taken for original block i.
+    protect::Permutation q(static_cast<std::size_t>(blocks));
+    for (int i = 0; i < blocks; ++i)
+      q[static_cast<std::size_t>(sigma[static_cast<std::size_t>(i)])] = static_cast<std::uint8_t>(i);
+    out.push_back(attack::placement_of(q, p));
+  }
+  return out;
+}
+
+/// The position model's own recovery of every evaluation template.
+std::vector<attack::Placement> model_placements(const UnshuffleEvalOptions& o, const UnshuffleSets& s,
+                                                const attack::BlockPositionModel& model) {
+  const int dim = s.set.dim, n = model.blocks();
+  std::vector<float> prot(static_cast<std::size_t>(dim));
+  std::vector<attack::Placement> out;
+  for (std::size_t e = 0; e < s.eval.size(); ++e) {
+    const auto p = detail::search_draw(n, o.seed, false, static_cast<std::int64_t>(e));
+    protect::apply_blocks(s.set.row(s.eval[e]), dim, dim / n, p, prot.data());
+    out.push_back(attack::placement_of(model.recover(prot.data()), p));
+  }
+  return out;
+}
+
+nlohmann::ordered_json metrics_json(const UnshuffleEvalOptions& o, const std::vector<attack::Placement>& p,
+                                    int blocks) {
+  if (p.empty()) return nullptr;
+  return nlohmann::ordered_json::parse(
+      attack::evaluate_placements(p, blocks, o.uniform, o.per_complexity, o.seed).to_json());
+}
+
+/// The synthesis search's inputs checked before any work: the inverter's extractor made these
+/// templates, and it never saw an evaluation identity or image.
+void check_synthesis_inputs(const UnshuffleEvalOptions& o, const UnshuffleSets& s) {
+  const auto inverter = models::Inverter::load(o.inverter, "cpu");
+  IRREV_CHECK(inverter->info().template_dim == s.set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D",
+              o.inverter, inverter->info().template_dim, o.templates, s.set.dim);
+  IRREV_CHECK(nlohmann::json::parse(inverter->info().extractor_json) == nlohmann::json::parse(s.set.extractor_json),
+              "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
+              o.templates);
+  const auto& cfg = inverter->info().config;
+  IRREV_CHECK(cfg.seed == o.split_seed && cfg.eval_share == o.eval_share &&
+                  cfg.validation_share == models::InverterTrainingConfig{}.validation_share,
+              "inverter '{}' was trained on the identity split (seed {}, eval_share {}, validation_share {}); the "
+              "synthesis evaluation runs on (seed {}, eval_share {}, validation_share {}): give --split-seed and "
+              "--eval-share of the inverter",
+              o.inverter, cfg.seed, cfg.eval_share, cfg.validation_share, o.split_seed, o.eval_share,
+              models::InverterTrainingConfig{}.validation_share);
+  attack::TemplateSelection chosen{s.eval, s.second};
+  detail::check_no_training_subjects(*inverter, o.inverter, s.set, chosen);
+  detail::check_no_training_images(*inverter, o.inverter, s.set, chosen);
+}
+
+void write_placements(const std::string& path, const UnshuffleSets& s, const std::vector<int>& blocks,
+                      const std::vector<Placements>& per_count) {
+  h5::AtomicOutput out(path);
+  auto& f = out.file();
+  f.write("eval_rows", s.eval);
+  for (std::size_t c = 0; c < blocks.size(); ++c)
+    for (const auto& [name, placements] : per_count[c]) {
+      std::vector<std::uint8_t> flat;
+      for (const auto& p : placements) flat.insert(flat.end(), p.begin(), p.end());
+      f.write(fmt::format("b{}/{}", blocks[c], name), flat, {placements.size(), static_cast<std::uint64_t>(blocks[c])});
+    }
+  f.close();
+  out.commit();
+}
+
+}  // namespace
+
+std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
+  o.validate("unshuffle");
+  const auto s = read_sets(o);
+  const bool synthesis = o.method == UnshuffleMethod::synthesis;
+  if (synthesis && comm.is_master()) check_synthesis_inputs(o, s);
+  comm.barrier();  // a refused input ends rank 0 here, and the launcher ends the others
+  std::vector<attack::BlockPositionModel> models;
   for (int blocks : o.blocks) {
-    IRREV_CHECK(blocks >= 2 && set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",
-                blocks, set.dim, blocks);
-    const auto model = attack::BlockPositionModel::fit(train.data(), n_train, set.dim, blocks, o.full_covariance);
-    const auto m = attack::evaluate_unshuffle(model, eval.data(), n_eval, o.uniform, o.per_complexity, o.seed);
-    spdlog::info(
-        "unshuffle: {} blocks: position accuracy {:.4f} (chance {:.4f}{}), exact {:.4f}, {:.2f} blocks "
-        "still displaced",
-        blocks, m.position_accuracy, m.chance, m.chance_level ? ", at chance" : "", m.exact_rate,
-        m.mean_displaced_after);
-    results.push_back(nlohmann::ordered_json::parse(m.to_json()));
+    IRREV_CHECK(blocks >= 2 && s.set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",
+                blocks, s.set.dim, blocks);
+    models.push_back(attack::BlockPositionModel::fit(s.train.data(), s.train_count(), s.set.dim, blocks,
+                                                     o.method != UnshuffleMethod::diagonal));
   }
+  std::vector<detail::SearchResults> searched;
+  if (synthesis) searched = detail::run_synthesis_search(o, s, models, comm);
+  if (!comm.is_master()) return "";
+  nlohmann::ordered_json results = nlohmann::json::array();
+  std::vector<Placements> placements(models.size());
+  for (std::size_t c = 0; c < models.size(); ++c) {
+    const int blocks = o.blocks[c];
+    nlohmann::ordered_json r;
+    if (synthesis) {
+      r = detail::synthesis_figures(o, s, blocks, searched[c], placements[c]);
+    } else {
+      placements[c] = {{std::string(name_of(o.method)), model_placements(o, s, models[c])}};
+      r = metrics_json(o, placements[c].front().second, blocks);
+    }
+    auto bound = second_sample_placements(o, s, blocks);
+    r["second_sample_bound"] = metrics_json(o, bound, blocks);
+    placements[c].emplace_back("second_sample", std::move(bound));
+    const auto& m = synthesis ? r["synthesis"] : r;
+    spdlog::info("unshuffle: {} blocks, {}: position accuracy {:.4f} (chance {:.4f}), exact {:.4f}", blocks,
+                 name_of(o.method), m["position_accuracy"].get<double>(), 1.0 / blocks,
+                 m["exact_permutation_rate"].get<double>());
+    results.push_back(r);
+  }
+  if (!o.out.empty()) write_placements(o.out, s, o.blocks, placements);
   std::string extractor = "?";
-  if (!set.extractor_json.empty()) extractor = nlohmann::json::parse(set.extractor_json).value("name", "?");
+  if (!s.set.extractor_json.empty()) extractor = nlohmann::json::parse(s.set.extractor_json).value("name", "?");
   return nlohmann::ordered_json{
       {"templates", o.templates},
       {"extractor", extractor},
-      {"dim", set.dim},
+      {"dim", s.set.dim},
       {"split_seed", o.split_seed},
       {"eval_share", o.eval_share},
-      {"model", o.full_covariance ? "gaussian, full covariance per position" : "gaussian, diagonal"},
-      {"training_templates", n_train},
-      {"evaluation_templates", n_eval},
+      {"method", name_of(o.method)},
+      {"model",
+       o.method == UnshuffleMethod::diagonal ? "gaussian, diagonal" : "gaussian, full covariance per position"},
+      {"training_templates", s.train_count()},
+      {"evaluation_templates", s.eval.size()},
+      {"evaluation_templates_with_second",
+       std::count_if(s.second.begin(), s.second.end(), [](auto r) { return r >= 0; })},
       {"results", results}}
       .dump(2);
 }

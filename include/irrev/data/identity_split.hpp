@@ -15,4 +15,10 @@ inline bool is_evaluation_subject(const std::string& subject, std::uint64_t seed
   return subject_hash01(subject, seed) < eval_share;
 }
 
+/// Among the training identities, those whose images only measure the inverter's validation
+/// loss (never a gradient step): a second keyed hash (seed + 1) below `validation_share`.
+inline bool is_validation_subject(const std::string& subject, std::uint64_t seed, double validation_share) {
+  return subject_hash01(subject, seed + 1) < validation_share;
+}
+
 }  // namespace irrev::data

@@ -5,6 +5,7 @@
 /// identity it saw can be refused).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct InverterInfo {
 class Inverter {
  public:
   static std::unique_ptr<Inverter> load(const std::string& path, const std::string& device);
+  /// A control for analyses of what training taught the inverter: the architecture and
+  /// provenance of the inverter at `path` with its weights freshly initialised from `seed`
+  /// (where its training started), not the trained ones.
+  static std::unique_ptr<Inverter> load_untrained(const std::string& path, const std::string& device,
+                                                  std::uint64_t seed);
   ~Inverter();
   const InverterInfo& info() const;
   int output_size() const { return info().config.generator.output_size(); }
@@ -45,6 +51,8 @@ class Inverter {
 
  private:
   explicit Inverter(std::unique_ptr<Impl> impl);
+  static std::unique_ptr<Inverter> load_weights(const std::string& path, const std::string& device,
+                                                std::optional<std::uint64_t> untrained_seed);
   std::unique_ptr<Impl> m_impl;
 };
 

@@ -1,12 +1,26 @@
 #pragma once
 /// `irrev unshuffle`: fit the block-position model on the templates of training identities
 /// and measure, on the evaluation identities (one template each, the first image of each
-/// subject), how well it recovers known PE-MIU permutations, per block count.
+/// subject), how well it recovers known PE-MIU permutations, per block count. With the
+/// synthesis method, the model's most likely orders are also inverted and re-embedded (the
+/// synthesis search, over the ranks), and the order whose face re-embeds to itself is taken.
+/// Beside every method: the bound of an attacker who holds a second image of the subject.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "irrev/attack/forward_settings.hpp"
+#include "irrev/core/enum_names.hpp"
+
+namespace irrev::dist {
+class Communicator;
+}
+
 namespace irrev::pipeline {
+
+/// diagonal, full: the block-position model alone (a spread per value, or a covariance per
+/// position); synthesis: the full model's K most likely orders scored by synthesis.
+enum class UnshuffleMethod { diagonal, full, synthesis };
 
 struct UnshuffleEvalOptions {
   std::string templates;  ///< templates.h5 (unprotected)
@@ -17,10 +31,31 @@ struct UnshuffleEvalOptions {
   int per_complexity = 2;          ///< and this many per complexity
   std::int64_t max_templates = 0;  ///< 0: every evaluation subject
   std::uint64_t seed = 2021;       ///< the permutations' draws
-  bool full_covariance = false;    ///< the block-position model with a covariance per position
+  UnshuffleMethod method = UnshuffleMethod::diagonal;
+  std::string out;  ///< optional unshuffle.h5: every template's recovered placement per method
+
+  // The synthesis search.
+  std::string inverter, extractor;  ///< inverter.pt (trained through `extractor`) and the extractor
+  std::string device = "cpu";
+  attack::Precision precision = attack::Precision::fp32;
+  int batch = 32;
+  int candidates = 64;              ///< the model's K most likely orders per template (n! at most)
+  int exchange_rounds = 0;          ///< then rounds of hill climbing by exchanges of two blocks
+  std::string thresholds;           ///< optional verify.h5: the unshuffled attack's RSR at its thresholds
+  std::int64_t fit_templates = 64;  ///< validation identities' templates the combining weight is fitted on
+  bool untrained_inverter = false;  ///< the control: the inverter's generator re-initialised (seeded)
+
+  void validate(const std::string& where) const;
 };
 
-/// {"templates": ..., "extractor": ..., "training_templates": n, "results": [UnshuffleMetrics...]}
-std::string run_unshuffle_eval(const UnshuffleEvalOptions& options);
+/// {"templates": ..., "extractor": ..., "training_templates": n, "results": [per block count]}
+/// on rank 0 (every rank calls it; the others return "").
+std::string run_unshuffle_eval(const UnshuffleEvalOptions& options, const dist::Communicator& comm);
 
 }  // namespace irrev::pipeline
+
+template <>
+struct irrev::EnumNames<irrev::pipeline::UnshuffleMethod> {
+  static constexpr std::string_view what = "unshuffle method";
+  static constexpr std::array<std::string_view, 3> names{"diagonal", "full", "synthesis"};
+};

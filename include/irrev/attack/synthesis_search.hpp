@@ -1,0 +1,58 @@
+#pragma once
+/// Recovering PE-MIU's block order by synthesis. The block-position model reads each block
+/// alone; the synthesis search asks of a whole candidate order whether a face could have
+/// produced it: the blocks put in that order are inverted to a face, the face is re-embedded by
+/// the extractor, and the candidate scores by how well the re-embedding agrees with it (cosine).
+/// The inverter learned to map real templates to faces that re-embed to themselves; a template
+/// with its blocks in a wrong order is not one, and its face re-embeds elsewhere.
+///
+/// The candidates are the position model's K most likely orders (all n! of them when K >= n!),
+/// so the search can only find an order the model ranks within K; the measured share of
+/// templates whose true order is among them is the search's ceiling.
+#include <cstddef>
+#include <vector>
+
+#include "irrev/attack/unshuffle.hpp"
+
+namespace irrev::attack {
+
+class AttackPipeline;
+
+/// One candidate order of a protected template and what the search measured of it.
+struct SynthesisCandidate {
+  protect::Permutation order;  ///< q: the original block at each position of the protected template
+  double log_likelihood = 0;   ///< the position model's, summed over the blocks (up to a constant)
+  double self_cosine = 0;      ///< cosine of the re-embedded reconstruction with the candidate template
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& order& log_likelihood& self_cosine;
+  }
+};
+
+/// How far the search looks: the model's `candidates` most likely orders, then, from the one
+/// whose face re-embeds closest to itself, up to `exchange_rounds` rounds of hill climbing: every
+/// exchange of two blocks' positions is scored and the best that raises the self-cosine is taken
+/// (a round costs n(n-1)/2 forward passes; the climb stops when no exchange helps).
+struct SynthesisSearch {
+  int candidates = 64;
+  int exchange_rounds = 0;
+};
+
+/// The search on one protected template: the model's orders first (most likely first), then
+/// the climb's, each put in order, inverted and re-embedded through `pipeline` (batches of the
+/// pipeline's size). An order is scored once. With `embeddings`, the re-embedding of each
+/// candidate (candidates x D, L2-normalised) is kept there, for evaluations that know the truth.
+std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& model, const AttackPipeline& pipeline,
+                                                     const float* protected_template, const SynthesisSearch& search,
+                                                     std::vector<float>* embeddings = nullptr);
+
+/// The rule that combines both scores: the candidate among the first `first` with the highest
+///   self_cosine + weight * (log_likelihood - the first candidate's) / dim.
+/// The log-likelihood is taken per template value so that one weight serves any extractor.
+/// Weight 0 ranks by synthesis alone (the model only proposes); a large weight gives the
+/// position model's order back. Ties go to the earlier (more likely) candidate.
+std::size_t synthesis_choice(const std::vector<SynthesisCandidate>& candidates, double weight, int dim,
+                             std::size_t first);
+
+}  // namespace irrev::attack

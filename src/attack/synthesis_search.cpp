@@ -1,0 +1,144 @@
+#include "irrev/attack/synthesis_search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/match/k_best_assignment.hpp"
+#include "irrev/protect/pe_miu.hpp"
+
+namespace irrev::attack {
+namespace {
+
+/// Scores orders of one protected template and appends them to the candidates.
+class CandidateScorer {
+ public:
+  CandidateScorer(const BlockPositionModel& model, const AttackPipeline& pipeline, const float* protected_template,
+                  std::vector<SynthesisCandidate>& out, std::vector<float>* embeddings)
+      : m_pipeline(pipeline),
+        m_prot(protected_template),
+        m_n(model.blocks()),
+        m_dim(model.dim()),
+        m_log_likelihood(model.scores(protected_template)),
+        m_out(out),
+        m_embeddings(embeddings) {}
+
+  /// The log-likelihood matrix as costs (what the assignment minimises).
+  std::vector<double> costs() const {
+    auto c = m_log_likelihood;
+    for (auto& v : c) v = -v;
+    return c;
+  }
+
+  /// Appends every order not scored before; returns how many were new.
+  std::size_t score(const std::vector<protect::Permutation>& orders) {
+    std::vector<protect::Permutation> fresh;
+    for (const auto& q : orders)
+      if (m_seen.insert(q).second) fresh.push_back(q);
+    const int b = m_dim / m_n;
+    std::vector<float> rows(fresh.size() * static_cast<std::size_t>(m_dim));
+    for (std::size_t c = 0; c < fresh.size(); ++c) {
+      SynthesisCandidate cand;
+      cand.order = fresh[c];
+      for (int i = 0; i < m_n; ++i)
+        cand.log_likelihood +=
+            m_log_likelihood[static_cast<std::size_t>(i * m_n + fresh[c][static_cast<std::size_t>(i)])];
+      // Position q[i] of the candidate template takes the block at position i (apply q^-1).
+      protect::apply_blocks(m_prot, m_dim, b, protect::inverse(fresh[c]), rows.data() + c * m_dim);
+      m_out.push_back(std::move(cand));
+    }
+    const std::size_t first = m_out.size() - fresh.size();
+    const auto batch = static_cast<std::size_t>(m_pipeline.options().batch);
+    for (std::size_t c0 = 0; c0 < fresh.size(); c0 += batch) {
+      const std::size_t nb = std::min(batch, fresh.size() - c0);
+      const auto emb = m_pipeline.reembed(rows.data() + c0 * m_dim, static_cast<std::int64_t>(nb));
+      for (std::size_t c = 0; c < nb; ++c) {
+        const float* z = rows.data() + (c0 + c) * m_dim;
+        const float* e = emb.data() + c * m_dim;
+        double dot = 0, norm = 0;
+        for (int d = 0; d < m_dim; ++d) {
+          dot += static_cast<double>(z[d]) * e[d];
+          norm += static_cast<double>(z[d]) * z[d];
+        }
+        m_out[first + c0 + c].self_cosine = dot / std::max(std::sqrt(norm), 1e-12);
+      }
+      if (m_embeddings) m_embeddings->insert(m_embeddings->end(), emb.begin(), emb.end());
+    }
+    return fresh.size();
+  }
+
+ private:
+  const AttackPipeline& m_pipeline;
+  const float* m_prot;
+  int m_n, m_dim;
+  std::vector<double> m_log_likelihood;
+  std::vector<SynthesisCandidate>& m_out;
+  std::vector<float>* m_embeddings;
+  std::set<protect::Permutation> m_seen;
+};
+
+std::size_t highest_self_cosine(const std::vector<SynthesisCandidate>& c) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < c.size(); ++i)
+    if (c[i].self_cosine > c[best].self_cosine) best = i;
+  return best;
+}
+
+}  // namespace
+
+std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& model, const AttackPipeline& pipeline,
+                                                     const float* protected_template, const SynthesisSearch& search,
+                                                     std::vector<float>* embeddings) {
+  IRREV_CHECK(search.candidates >= 1 && search.exchange_rounds >= 0,
+              "synthesis search: at least one candidate and no negative number of rounds");
+  const int n = model.blocks();
+  std::vector<SynthesisCandidate> out;
+  CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
+  std::vector<protect::Permutation> orders;
+  for (const auto& a : match::k_best_assignments(scorer.costs(), n, search.candidates)) {
+    protect::Permutation q(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+      q[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(a.column[static_cast<std::size_t>(i)]);
+    orders.push_back(std::move(q));
+  }
+  scorer.score(orders);
+  std::size_t at = highest_self_cosine(out);
+  for (int round = 0; round < search.exchange_rounds; ++round) {
+    const auto current = out[at].order;
+    orders.clear();
+    for (int i = 0; i < n; ++i)
+      for (int j = i + 1; j < n; ++j) {
+        auto q = current;
+        std::swap(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(j)]);
+        orders.push_back(std::move(q));
+      }
+    const std::size_t before = out.size();
+    if (scorer.score(orders) == 0) break;
+    std::size_t best = at;
+    for (std::size_t c = before; c < out.size(); ++c)
+      if (out[c].self_cosine > out[best].self_cosine) best = c;
+    if (best == at) break;  // no exchange raises the self-cosine: a local maximum
+    at = best;
+  }
+  return out;
+}
+
+std::size_t synthesis_choice(const std::vector<SynthesisCandidate>& candidates, double weight, int dim,
+                             std::size_t first) {
+  IRREV_CHECK(!candidates.empty() && first >= 1, "the synthesis choice needs at least one candidate");
+  const double base = candidates.front().log_likelihood;
+  std::size_t best = 0;
+  double best_score = -INFINITY;
+  for (std::size_t c = 0; c < std::min(first, candidates.size()); ++c) {
+    const double s = candidates[c].self_cosine + weight * (candidates[c].log_likelihood - base) / dim;
+    if (s > best_score) {
+      best_score = s;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace irrev::attack

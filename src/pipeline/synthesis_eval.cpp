@@ -1,0 +1,250 @@
+// irrev unshuffle --method synthesis: the search over the ranks and its figures.
+#include <chrono>
+#include <cmath>
+#include <iterator>
+#include <memory>
+#include <numeric>
+#include <optional>
+
+#include "attack_inputs.hpp"
+#include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/core/error.hpp"
+#include "irrev/core/log.hpp"
+#include "irrev/dist/communicator.hpp"
+#include "irrev/dist/work_queue.hpp"
+#include "irrev/models/extractor.hpp"
+#include "irrev/models/inverter.hpp"
+#include "irrev/pipeline/thresholds.hpp"
+#include "irrev/protect/pe_miu.hpp"
+#include "irrev/protect/permutation.hpp"
+#include "unshuffle_sets.hpp"
+
+namespace irrev::pipeline::detail {
+namespace {
+
+/// Mixed into the seed of the validation templates' draws, apart from the evaluation's.
+constexpr std::uint64_t kValidationDraws = 0x56414c4944ull;  // "VALID"
+
+/// The weights the combining rule is fitted over, from synthesis alone (0) to the position
+/// model alone (the last: any realistic cosine difference is outweighed).
+constexpr double kWeights[] = {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 1e9};
+
+/// The networks of one rank, loaded at its first unit (rank 0 of several computes none).
+struct SearchNetworks {
+  std::unique_ptr<models::Inverter> inverter;
+  std::unique_ptr<models::Extractor> extractor;
+  attack::AttackInputs inputs;
+  std::unique_ptr<attack::AttackPipeline> pipeline;
+
+  SearchNetworks(const UnshuffleEvalOptions& o, const data::TemplateSet& set) {
+    inverter = o.untrained_inverter ? models::Inverter::load_untrained(o.inverter, o.device, o.seed)
+                                    : models::Inverter::load(o.inverter, o.device);
+    extractor = models::Extractor::load(o.extractor, o.device);
+    // The pipeline's own templates serve batch scoring, which the search does not use: one row.
+    inputs.dim = set.dim;
+    inputs.templates.assign(set.row(0), set.row(0) + set.dim);
+    inputs.second.assign(static_cast<std::size_t>(set.dim), 0.f);
+    inputs.has_second.assign(1, 0);
+    attack::PipelineOptions po;
+    po.batch = o.batch;
+    po.precision = o.precision;
+    pipeline = std::make_unique<attack::AttackPipeline>(*inverter, *extractor, inputs, po);
+  }
+};
+
+/// Cosine of each re-embedding (rows of `emb`, L2-normalised) with the template `reference`
+/// (L2-normalised, as templates.h5 holds them).
+std::vector<double> reference_cosines(const std::vector<float>& emb, const float* reference, int dim) {
+  std::vector<double> out(emb.size() / static_cast<std::size_t>(dim));
+  for (std::size_t c = 0; c < out.size(); ++c)
+    for (int d = 0; d < dim; ++d) out[c] += static_cast<double>(emb[c * dim + d]) * reference[d];
+  return out;
+}
+
+/// Whether a candidate is the true order (p: the permutation the template was protected by).
+bool is_true(const attack::SynthesisCandidate& c, const protect::Permutation& p) { return c.order == p; }
+
+int right_positions(const protect::Permutation& q, const protect::Permutation& p) {
+  int right = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) right += q[i] == p[i];
+  return right;
+}
+
+/// The weight whose choices recover most validation templates exactly (then most positions;
+/// then the larger weight: the position model's order is kept unless the validation templates
+/// show that synthesis does better, which a weak inverter does not).
+double fit_weight(const UnshuffleEvalOptions& o, int blocks, int dim, const std::vector<SearchedTemplate>& validation,
+                  nlohmann::ordered_json& grid) {
+  double best_w = 0;
+  std::int64_t best_exact = -1, best_right = -1;
+  for (auto it = std::rbegin(kWeights); it != std::rend(kWeights); ++it) {
+    const double w = *it;
+    std::int64_t exact = 0, right = 0;
+    for (std::size_t v = 0; v < validation.size(); ++v) {
+      const auto& c = validation[v].candidates;
+      const auto p = search_draw(blocks, o.seed, true, static_cast<std::int64_t>(v));
+      const auto& chosen = c[attack::synthesis_choice(c, w, dim, c.size())];
+      exact += is_true(chosen, p);
+      right += right_positions(chosen.order, p);
+    }
+    const auto v = static_cast<double>(std::max<std::size_t>(validation.size(), 1));
+    grid.push_back({{"weight", w},
+                    {"exact_rate", static_cast<double>(exact) / v},
+                    {"position_accuracy", static_cast<double>(right) / (v * blocks)}});
+    if (exact > best_exact || (exact == best_exact && right > best_right)) {
+      best_w = w;
+      best_exact = exact;
+      best_right = right;
+    }
+  }
+  return best_w;
+}
+
+}  // namespace
+
+protect::Permutation search_draw(int blocks, std::uint64_t seed, bool validation, std::int64_t index) {
+  return attack::first_uniform_draw(blocks, validation ? seed ^ kValidationDraws : seed, index);
+}
+
+std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& sets,
+                                                const std::vector<attack::BlockPositionModel>& models,
+                                                const dist::Communicator& comm) {
+  const auto n_val = static_cast<std::int64_t>(sets.validation.size());
+  const auto per_count = n_val + static_cast<std::int64_t>(sets.eval.size());
+  const auto units = per_count * static_cast<std::int64_t>(models.size());
+  std::optional<SearchNetworks> nets;
+  std::vector<SearchResults> out(models.size());
+  for (auto& r : out) {
+    r.validation.resize(static_cast<std::size_t>(n_val));
+    r.eval.resize(sets.eval.size());
+  }
+  const int dim = sets.set.dim;
+  std::vector<float> prot(static_cast<std::size_t>(dim));
+  std::int64_t done = 0;
+  dist::run_work_queue<SearchedTemplate>(
+      comm, units,
+      [&](std::int64_t u) {
+        if (!nets) nets.emplace(o, sets.set);
+        const auto& model = models[static_cast<std::size_t>(u / per_count)];
+        const std::int64_t i = u % per_count;
+        const bool validation = i < n_val;
+        const std::int64_t index = validation ? i : i - n_val;
+        const auto row =
+            validation ? sets.validation[static_cast<std::size_t>(index)] : sets.eval[static_cast<std::size_t>(index)];
+        const auto p = search_draw(model.blocks(), o.seed, validation, index);
+        protect::apply_blocks(sets.set.row(row), dim, dim / model.blocks(), p, prot.data());
+        const auto t0 = std::chrono::steady_clock::now();
+        SearchedTemplate s;
+        std::vector<float> emb;
+        s.candidates =
+            attack::synthesis_candidates(model, *nets->pipeline, prot.data(), {o.candidates, o.exchange_rounds}, &emb);
+        s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
+        s.type1 = reference_cosines(emb, sets.set.row(row), dim);
+        if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);
+        return s;
+      },
+      [&](std::int64_t u, SearchedTemplate&& s) {
+        auto& r = out[static_cast<std::size_t>(u / per_count)];
+        const std::int64_t i = u % per_count;
+        (i < n_val ? r.validation[static_cast<std::size_t>(i)] : r.eval[static_cast<std::size_t>(i - n_val)]) =
+            std::move(s);
+        if (++done % 64 == 0 || done == units) spdlog::info("unshuffle: synthesis search {}/{} templates", done, units);
+      });
+  return out;
+}
+
+namespace {
+
+/// The unshuffled attack's success rates with the candidates `chosen[e]`: type I (against the
+/// attacked template) and type II (the subject's other template, where there is one), at both
+/// FMR thresholds. A recovery does not depend on the permutation, so over uniform PE-MIU
+/// permutations these are also the attack's expected rates.
+nlohmann::ordered_json attack_rates(const std::vector<SearchedTemplate>& eval, const std::vector<std::size_t>& chosen,
+                                    const Thresholds& t) {
+  std::int64_t tried[2] = {0, 0}, hits[2][2] = {{0, 0}, {0, 0}};
+  for (std::size_t e = 0; e < eval.size(); ++e)
+    for (int type = 0; type < 2; ++type) {
+      const auto& cos = type == 0 ? eval[e].type1 : eval[e].type2;
+      if (cos.empty()) continue;
+      ++tried[type];
+      hits[type][0] += cos[chosen[e]] >= t.fmr_0_1;
+      hits[type][1] += cos[chosen[e]] >= t.fmr_1;
+    }
+  auto rate = [&](int type, int fmr) { return tried[type] ? static_cast<double>(hits[type][fmr]) / tried[type] : 0.0; };
+  return {{"type_I_templates", tried[0]},   {"type_II_templates", tried[1]},     {"rsr_type_I_fmr_0.1", rate(0, 0)},
+          {"rsr_type_I_fmr_1", rate(0, 1)}, {"rsr_type_II_fmr_0.1", rate(1, 0)}, {"rsr_type_II_fmr_1", rate(1, 1)}};
+}
+
+/// The candidates the model proposed (the climb's come after them): min(K, n!).
+std::size_t model_candidates(const UnshuffleEvalOptions& o, int blocks) {
+  const auto all = protect::factorial(blocks);
+  return all < static_cast<protect::u128>(o.candidates) ? static_cast<std::size_t>(all)
+                                                        : static_cast<std::size_t>(o.candidates);
+}
+
+}  // namespace
+
+nlohmann::ordered_json synthesis_figures(
+    const UnshuffleEvalOptions& o, const UnshuffleSets& sets, int blocks, const SearchResults& searched,
+    std::vector<std::pair<std::string, std::vector<attack::Placement>>>& placements) {
+  const int dim = sets.set.dim;
+  nlohmann::ordered_json grid = nlohmann::json::array();
+  const double weight = fit_weight(o, blocks, dim, searched.validation, grid);
+  const auto& eval = searched.eval;
+  const auto n_eval = static_cast<std::int64_t>(eval.size());
+  // The candidate the rule with `w` picks among the first `first` of each evaluation template.
+  auto chosen = [&](double w, std::size_t first) {
+    std::vector<std::size_t> out;
+    for (const auto& t : eval) out.push_back(attack::synthesis_choice(t.candidates, w, dim, first));
+    return out;
+  };
+  auto placed = [&](const std::vector<std::size_t>& picks) {
+    std::vector<attack::Placement> out;
+    for (std::int64_t e = 0; e < n_eval; ++e)
+      out.push_back(
+          attack::placement_of(eval[static_cast<std::size_t>(e)].candidates[picks[static_cast<std::size_t>(e)]].order,
+                               search_draw(blocks, o.seed, false, e)));
+    return out;
+  };
+  const std::size_t k = model_candidates(o, blocks), all = static_cast<std::size_t>(-1);
+  const std::vector<std::pair<std::string, std::vector<std::size_t>>> methods{
+      {"synthesis", chosen(weight, all)}, {"synthesis_only", chosen(0, all)}, {"position_model", chosen(0, 1)}};
+  std::int64_t among = 0, scored = 0;
+  double seconds = 0;
+  for (std::int64_t e = 0; e < n_eval; ++e) {
+    const auto p = search_draw(blocks, o.seed, false, e);
+    for (const auto& c : eval[static_cast<std::size_t>(e)].candidates) among += is_true(c, p);
+    scored += static_cast<std::int64_t>(eval[static_cast<std::size_t>(e)].candidates.size());
+    seconds += eval[static_cast<std::size_t>(e)].seconds;
+  }
+  nlohmann::ordered_json by_k = nlohmann::json::array();
+  for (std::size_t first = 1;; first = std::min(first * 2, k)) {
+    std::int64_t exact = 0;
+    for (const auto& pl : placed(chosen(weight, first))) exact += pl == protect::identity(blocks);
+    by_k.push_back({{"candidates", first}, {"exact_rate", static_cast<double>(exact) / n_eval}});
+    if (first == k) break;
+  }
+  const auto denominator = static_cast<double>(std::max<std::int64_t>(n_eval, 1));
+  nlohmann::ordered_json r{{"blocks", blocks},
+                           {"model_candidates", k},
+                           {"exchange_rounds", o.exchange_rounds},
+                           {"candidates_scored_per_template", static_cast<double>(scored) / denominator},
+                           {"seconds_per_template", seconds / denominator},
+                           {"validation_templates", searched.validation.size()},
+                           {"weight", weight},
+                           {"weight_fit", grid},
+                           {"true_order_scored", static_cast<double>(among) / denominator},
+                           {"exact_by_model_candidates", by_k}};
+  const auto thresholds = o.thresholds.empty() ? std::optional<Thresholds>{} : read_thresholds(o.thresholds);
+  placements.clear();
+  for (const auto& [name, picks] : methods) {
+    placements.emplace_back(name, placed(picks));
+    r[name] = nlohmann::ordered_json::parse(
+        attack::evaluate_placements(placements.back().second, blocks, o.uniform, o.per_complexity, o.seed).to_json());
+    if (thresholds) r[name]["unshuffled_attack"] = attack_rates(eval, picks, *thresholds);
+  }
+  return r;
+}
+
+}  // namespace irrev::pipeline::detail
