@@ -28,7 +28,7 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
                   "diagonal or full (the block-position model alone), synthesis (the full model's K most likely "
                   "orders, inverted and re-embedded)");
   sub->add_flag_callback(
-         "--full-covariance", [o] { o->method = pipeline::UnshuffleMethod::full; }, "The same as --method full")
+         "--full-covariance", [o] { o->method = attack::UnshuffleModel::full; }, "The same as --method full")
       ->excludes("--method");
   sub->add_option("--out", o->out, "unshuffle.h5: every evaluation template's recovered placement per method");
   sub->add_option("--inverter", o->inverter, "Synthesis: inverter.pt, trained through --extractor");

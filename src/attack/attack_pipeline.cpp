@@ -61,6 +61,9 @@ struct AttackPipeline::Impl {
   /// later plan entry (of any unit on this rank) that recovers the same rows takes them.
   mutable std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<torch::Tensor, torch::Tensor>>>
       recovered_scores;
+  /// The synthesis search's placement per (template, block count), made once on this rank.
+  mutable std::map<std::pair<std::int64_t, int>, Placement> synthesis_placements;
+  const AttackPipeline* self = nullptr;  ///< the search scores its candidates through the public calls
 
   /// Scores (2 x n, float64) of the batch at b0 under gather columns `cols`, reused when the
   /// unshuffled attack recovered these rows before.
@@ -92,6 +95,21 @@ struct AttackPipeline::Impl {
     return nullptr;
   }
 
+  /// The order recovered from template `row` protected by `p` (`prot`): the model's, or the
+  /// synthesis search's, made at the template's first recovery and composed with later ones.
+  protect::Permutation recovered_order(const BlockPositionModel& model, const protect::Permutation& p, std::int64_t row,
+                                       const float* prot) const {
+    if (!options.synthesis) return model.recover(prot);
+    auto& placement = synthesis_placements[{row, model.blocks()}];
+    if (placement.empty()) {
+      const auto c = synthesis_candidates(model, *self, prot, options.synthesis_search);
+      placement = placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
+    }
+    protect::Permutation q(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) q[i] = placement[p[i]];
+    return q;
+  }
+
   /// The recovery step for rows [b0, b0 + n) protected by `p`: each row's estimated complexity
   /// decides whether it is selected, and with `unshuffle` its columns are put back in the order
   /// the model finds (row-wise gather index, n x D); otherwise `cols` is returned as it is.
@@ -103,7 +121,7 @@ struct AttackPipeline::Impl {
     std::vector<std::uint8_t> sel(static_cast<std::size_t>(n), 0);
     for (std::int64_t i = 0; i < n; ++i) {
       protect::apply_blocks(host_templates.data() + (b0 + i) * dim, dim, b, p, prot.data());
-      const auto q = model.recover(prot.data());
+      const auto q = recovered_order(model, p, b0 + i, prot.data());
       sel[static_cast<std::size_t>(i)] =
           options.targeted_max_complexity >= 0 && estimated_complexity(q) <= options.targeted_max_complexity;
       if (!options.unshuffle) continue;
@@ -240,6 +258,7 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
                                const AttackInputs& in, const PipelineOptions& options)
     : m_impl(std::make_unique<Impl>()) {
   auto& m = *m_impl;
+  m.self = this;
   IRREV_CHECK(options.batch >= 1, "attack batch must be positive, got {}", options.batch);
   IRREV_CHECK(inverter.info().template_dim == in.dim, "the inverter takes {}-D templates, the attacked ones are {}-D",
               inverter.info().template_dim, in.dim);

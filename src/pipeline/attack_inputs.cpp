@@ -149,8 +149,9 @@ void fit_position_models(const AttackSettings& st, PreparedAttack& a) {
   const auto train = attack::training_templates(a.set, a.selection.split_seed, a.selection.eval_share);
   a.model_templates = static_cast<std::int64_t>(train.size()) / a.set.dim;
   for (const auto& p : a.plans)
-    a.position_models.push_back(attack::BlockPositionModel::fit(
-        train.data(), a.model_templates, a.set.dim, p.spec.blocks, st.unshuffle_model == attack::UnshuffleModel::full));
+    a.position_models.push_back(
+        attack::BlockPositionModel::fit(train.data(), a.model_templates, a.set.dim, p.spec.blocks,
+                                        st.unshuffle_model != attack::UnshuffleModel::diagonal));
 }
 
 }  // namespace

@@ -30,9 +30,12 @@ json summary_head(const AttackOptions& o, const PreparedAttack& a, const AttackR
           {"ranks", f.ranks},
           {"device", st.device},
           {"precision", name_of(st.precision)},
-          {"mode", st.unshuffle ? fmt::format("unshuffled ({} block-position model, no second sample)",
-                                              name_of(st.unshuffle_model))
-                                : std::string("plain")},
+          {"mode",
+           !st.unshuffle ? std::string("plain")
+           : st.unshuffle_model == attack::UnshuffleModel::synthesis
+               ? std::string("unshuffled (synthesis search over the full block-position model's orders, no "
+                             "second sample)")
+               : fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model))},
           {"resumed", f.resumed},
           {"seconds", f.seconds},
           {"samples", f.samples_total},
@@ -106,6 +109,8 @@ void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttac
                              .to_json());
     r["plan"] = plan.spec.name();
     r["model_templates"] = a.model_templates;
+    // These are the model's own orders; the synthesis search's are measured by irrev unshuffle.
+    r["model"] = st.unshuffle_model == attack::UnshuffleModel::diagonal ? "diagonal" : "full";
     summary["recovery"].push_back(r);
   }
   if (st.targeted_max_complexity >= 0)

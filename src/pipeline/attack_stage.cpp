@@ -49,6 +49,9 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   po.cudnn_benchmark = st.cudnn_benchmark;
   po.unshuffle = st.unshuffle;
   po.targeted_max_complexity = st.targeted_max_complexity;
+  po.synthesis = st.unshuffle_model == attack::UnshuffleModel::synthesis;
+  po.synthesis_search = {st.synthesis_candidates, st.synthesis_exchange_rounds};
+  po.synthesis_weight = st.synthesis_weight;
   return po;
 }
 
@@ -132,17 +135,20 @@ std::string save_resumable(const std::string& ckpt, const std::string& key, cons
 }  // namespace
 
 std::string attack_settings_json(const AttackSettings& o) {
-  return json{
-      {"unit", {o.entries_per_unit, o.templates_per_unit}},
-      {"batch", o.batch},
-      {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
-      {"precision", name_of(o.precision)},
-      {"upsampling", name_of(o.upsampling)},
-      {"fused_relu", o.fused_relu},
-      {"layout", name_of(o.layout)},
-      {"cudnn_benchmark", o.cudnn_benchmark},
-      {"recovery",
-       {{"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}, {"model", name_of(o.unshuffle_model)}}}}
+  json recovery{
+      {"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}, {"model", name_of(o.unshuffle_model)}};
+  // Only where they act, so that the keys of the other recoveries' checkpoints stay as they were.
+  if (o.unshuffle_model == attack::UnshuffleModel::synthesis)
+    recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_weight};
+  return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
+              {"batch", o.batch},
+              {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
+              {"precision", name_of(o.precision)},
+              {"upsampling", name_of(o.upsampling)},
+              {"fused_relu", o.fused_relu},
+              {"layout", name_of(o.layout)},
+              {"cudnn_benchmark", o.cudnn_benchmark},
+              {"recovery", recovery}}
       .dump();
 }
 

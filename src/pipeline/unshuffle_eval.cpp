@@ -23,7 +23,7 @@ void UnshuffleEvalOptions::validate(const std::string& where) const {
   IRREV_CHECK(eval_share > 0 && eval_share < 1, "{}: eval_share must be in (0, 1), got {}", where, eval_share);
   IRREV_CHECK(uniform >= 1 && per_complexity >= 0, "{}: uniform must be positive and per_complexity not negative",
               where);
-  if (method != UnshuffleMethod::synthesis) return;
+  if (method != attack::UnshuffleModel::synthesis) return;
   IRREV_CHECK(!inverter.empty() && !extractor.empty(), "{}: the synthesis method needs an inverter and its extractor",
               where);
   IRREV_CHECK(candidates >= 1 && batch >= 1 && fit_templates >= 0,
@@ -152,7 +152,7 @@ void write_placements(const std::string& path, const UnshuffleSets& s, const std
 std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
   o.validate("unshuffle");
   const auto s = read_sets(o);
-  const bool synthesis = o.method == UnshuffleMethod::synthesis;
+  const bool synthesis = o.method == attack::UnshuffleModel::synthesis;
   if (synthesis && comm.is_master()) check_synthesis_inputs(o, s);
   comm.barrier();  // a refused input ends rank 0 here, and the launcher ends the others
   std::vector<attack::BlockPositionModel> models;
@@ -160,7 +160,7 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Commun
     IRREV_CHECK(blocks >= 2 && s.set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",
                 blocks, s.set.dim, blocks);
     models.push_back(attack::BlockPositionModel::fit(s.train.data(), s.train_count(), s.set.dim, blocks,
-                                                     o.method != UnshuffleMethod::diagonal));
+                                                     o.method != attack::UnshuffleModel::diagonal));
   }
   std::vector<detail::SearchResults> searched;
   if (synthesis) searched = detail::run_synthesis_search(o, s, models, comm);
@@ -196,7 +196,7 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Commun
       {"eval_share", o.eval_share},
       {"method", name_of(o.method)},
       {"model",
-       o.method == UnshuffleMethod::diagonal ? "gaussian, diagonal" : "gaussian, full covariance per position"},
+       o.method == attack::UnshuffleModel::diagonal ? "gaussian, diagonal" : "gaussian, full covariance per position"},
       {"training_templates", s.train_count()},
       {"evaluation_templates", s.eval.size()},
       {"evaluation_templates_with_second",

@@ -2,7 +2,8 @@
 # irrev unshuffle on real LFW templates with a real (small) inverter, launched with mpiexec:
 # the synthesis search recovers the same orders on 1 and 3 ranks; its control (the inverter's
 # weights freshly initialised) does no better than the position model, and ranking by the
-# untrained inverter's self-cosine alone does worse; --full-covariance is --method full; a
+# untrained inverter's self-cosine alone does worse; the attack with the synthesis recovery
+# counts the same on 1 and 3 ranks; --full-covariance is --method full; a
 # synthesis run without its networks, or on another identity split, is refused.
 source "$(dirname "$0")/lib.sh"
 make_attack_inputs
@@ -58,6 +59,19 @@ print("16 blocks, position accuracy: model", acc(t, "position_model"), "trained 
       "untrained synthesis", acc(u, "synthesis"), "untrained self-cosine alone", acc(u, "synthesis_only"))
 PY
 
+# The unshuffled attack with the synthesis recovery: the same counts on 1 and 3 ranks (each rank
+# searches the templates it meets once and composes later permutations with that order); with a
+# weight that leaves the order to the model, the same counts as the full model's attack.
+synthesis=(--unshuffle --unshuffle-model synthesis --synthesis-candidates 8 --synthesis-exchange-rounds 1)
+attack 1 "$WORK/asyn1.h5" "${synthesis[@]}" --templates-per-unit 32 --permutations-per-unit 5 > "$WORK/asyn1.json"
+attack 3 "$WORK/asyn3.h5" "${synthesis[@]}" --templates-per-unit 16 --permutations-per-unit 3 > /dev/null
+same "$WORK/asyn1.h5" "$WORK/asyn3.h5"
+json "$WORK/asyn1.json" "d['mode']" | grep -q "^unshuffled (synthesis" || fail "mode: $(json "$WORK/asyn1.json" "d['mode']")"
+attack 1 "$WORK/afull.h5" --unshuffle --unshuffle-model full > /dev/null
+attack 3 "$WORK/amodel.h5" --unshuffle --unshuffle-model synthesis --synthesis-candidates 4 \
+  --synthesis-exchange-rounds 0 --synthesis-weight 1e9 --templates-per-unit 16 --permutations-per-unit 3 > /dev/null
+same "$WORK/afull.h5" "$WORK/amodel.h5"
+
 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 8 --full-covariance --out "$WORK/f1.h5" > "$WORK/f1.json"
 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 8 --method full --out "$WORK/f2.h5" > "$WORK/f2.json"
 cmp "$WORK/f1.json" "$WORK/f2.json" || fail "--full-covariance and --method full differ"
@@ -66,4 +80,5 @@ h5diff "$WORK/f1.h5" "$WORK/f2.h5" > /dev/null || fail "--full-covariance and --
 expect_error 2 "needs an inverter and its extractor" \
   "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --method synthesis
 expect_error 2 "identity split" unshuffle 1 "$WORK/split.h5" --blocks 4 --split-seed 7
-echo "unshuffle_cli: synthesis np1 = np3; untrained control at or below the position model; errors named"
+echo "unshuffle_cli: synthesis np1 = np3 (unshuffle and attack); untrained control at or below the position model;" \
+  "synthesis led by the model = the full model's attack; errors named"

@@ -13,6 +13,7 @@
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/attack_tally.hpp"
 #include "irrev/attack/forward_settings.hpp"
+#include "irrev/attack/synthesis_search.hpp"
 #include "irrev/attack/unshuffle.hpp"
 
 namespace irrev::models {
@@ -58,6 +59,12 @@ struct PipelineOptions {
   std::vector<BlockPositionModel> position_models{};
   bool unshuffle = false;
   int targeted_max_complexity = -1;
+  /// Recover by the synthesis search over the models' orders, scored through this pipeline's
+  /// own networks. A template's search runs once per block count on each rank that meets it (a
+  /// recovery does not depend on the permutation) and is composed with every later one.
+  bool synthesis = false;
+  SynthesisSearch synthesis_search{};
+  double synthesis_weight = 1;
 };
 
 /// Seconds per batch of each half of the forward pass (AttackPipeline::time_forward).

@@ -20,9 +20,10 @@ struct TemplateSet;
 
 namespace irrev::attack {
 
-/// The block-position model's covariance per position: diagonal (per-value means and spreads)
-/// or full (a covariance matrix per position).
-enum class UnshuffleModel { diagonal, full };
+/// How a block order is recovered: the block-position model with a diagonal (per-value means
+/// and spreads) or a full covariance per position, or the synthesis search over the full
+/// model's most likely orders (synthesis_search.hpp).
+enum class UnshuffleModel { diagonal, full, synthesis };
 
 class BlockPositionModel {
  public:
@@ -110,5 +111,5 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
 template <>
 struct irrev::EnumNames<irrev::attack::UnshuffleModel> {
   static constexpr std::string_view what = "unshuffle model";
-  static constexpr std::array<std::string_view, 2> names{"diagonal", "full"};
+  static constexpr std::array<std::string_view, 3> names{"diagonal", "full", "synthesis"};
 };

@@ -36,6 +36,12 @@ struct AttackSettings {
   /// inverter's training identities), then invert: the attack without a second sample.
   bool unshuffle = false;
   attack::UnshuffleModel unshuffle_model = attack::UnshuffleModel::diagonal;
+  /// With unshuffle_model = synthesis: the search (synthesis_search.hpp) and the weight of the
+  /// model's log-likelihood in its rule (`irrev unshuffle --method synthesis` fits it on the
+  /// inverter's validation identities and prints it as `weight`).
+  int synthesis_candidates = 64;
+  int synthesis_exchange_rounds = 8;
+  double synthesis_weight = 1;
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
   double checkpoint_seconds = 60;
@@ -75,6 +81,12 @@ struct AttackSettings {
           "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
     visit("unshuffle_model", unshuffle_model,
           "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)");
+    visit("synthesis_candidates", synthesis_candidates,
+          "unshuffle_model synthesis: the full model's K most likely orders scored per template");
+    visit("synthesis_exchange_rounds", synthesis_exchange_rounds,
+          "unshuffle_model synthesis: then rounds of hill climbing over exchanges of two blocks");
+    visit("synthesis_weight", synthesis_weight,
+          "unshuffle_model synthesis: the log-likelihood's weight (irrev unshuffle --method synthesis fits it)");
     visit("targeted", targeted_max_complexity,
           "Also count the targeted attack on templates estimated at this complexity or below (-1: none)");
     visit("checkpoint_seconds", checkpoint_seconds, "Seconds between checkpoints");

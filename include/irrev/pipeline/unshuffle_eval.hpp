@@ -10,17 +10,13 @@
 #include <vector>
 
 #include "irrev/attack/forward_settings.hpp"
-#include "irrev/core/enum_names.hpp"
+#include "irrev/attack/unshuffle.hpp"
 
 namespace irrev::dist {
 class Communicator;
 }
 
 namespace irrev::pipeline {
-
-/// diagonal, full: the block-position model alone (a spread per value, or a covariance per
-/// position); synthesis: the full model's K most likely orders scored by synthesis.
-enum class UnshuffleMethod { diagonal, full, synthesis };
 
 struct UnshuffleEvalOptions {
   std::string templates;  ///< templates.h5 (unprotected)
@@ -31,7 +27,8 @@ struct UnshuffleEvalOptions {
   int per_complexity = 2;          ///< and this many per complexity
   std::int64_t max_templates = 0;  ///< 0: every evaluation subject
   std::uint64_t seed = 2021;       ///< the permutations' draws
-  UnshuffleMethod method = UnshuffleMethod::diagonal;
+  /// diagonal, full: the block-position model alone; synthesis: the search (synthesis_search.hpp).
+  attack::UnshuffleModel method = attack::UnshuffleModel::diagonal;
   std::string out;  ///< optional unshuffle.h5: every template's recovered placement per method
 
   // The synthesis search.
@@ -53,9 +50,3 @@ struct UnshuffleEvalOptions {
 std::string run_unshuffle_eval(const UnshuffleEvalOptions& options, const dist::Communicator& comm);
 
 }  // namespace irrev::pipeline
-
-template <>
-struct irrev::EnumNames<irrev::pipeline::UnshuffleMethod> {
-  static constexpr std::string_view what = "unshuffle method";
-  static constexpr std::array<std::string_view, 3> names{"diagonal", "full", "synthesis"};
-};
