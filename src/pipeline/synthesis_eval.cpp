@@ -139,6 +139,11 @@ std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, c
         s.candidates =
             attack::synthesis_candidates(model, *nets->pipeline, prot.data(), {o.candidates, o.exchange_rounds}, &emb);
         s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        // The two reference attacks: the protected template as it is, and the template itself.
+        std::vector<float> both(prot);
+        both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
+        const auto reference = nets->pipeline->reembed(both.data(), 2);
+        emb.insert(emb.end(), reference.begin(), reference.end());
         const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
         s.type1 = reference_cosines(emb, sets.set.row(row), dim);
         if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);
@@ -243,6 +248,16 @@ nlohmann::ordered_json synthesis_figures(
     r[name] = nlohmann::ordered_json::parse(
         attack::evaluate_placements(placements.back().second, blocks, o.uniform, o.per_complexity, o.seed).to_json());
     if (thresholds) r[name]["unshuffled_attack"] = attack_rates(eval, picks, *thresholds);
+  }
+  if (thresholds) {
+    // The same templates' plain attack (under one uniform draw each: the expected RSR under
+    // uniform PE-MIU, estimated) and the unprotected one.
+    for (const auto& [name, entry] :
+         {std::pair{"plain_attack", kPlainEntry}, {"unprotected_attack", kUnprotectedEntry}}) {
+      std::vector<std::size_t> picks;
+      for (const auto& t : eval) picks.push_back(t.candidates.size() + entry);
+      r[name] = attack_rates(eval, picks, *thresholds);
+    }
   }
   return r;
 }

@@ -28,7 +28,11 @@ struct UnshuffleSets {
 /// What the synthesis search found for one template: its candidates, best model order first.
 /// The evaluation alone, which knows the truth, also keeps each candidate's reconstruction's
 /// cosine with the attacked template (type I) and with the subject's other one (type II;
-/// empty where there is none): the unshuffled attack's success with that candidate.
+/// empty where there is none): the unshuffled attack's success with that candidate. Two more
+/// entries follow the candidates': the plain attack's (the protected template inverted as it
+/// is, kPlainEntry after the last candidate) and the unprotected template's (kUnprotectedEntry).
+constexpr std::size_t kPlainEntry = 0, kUnprotectedEntry = 1;
+
 struct SearchedTemplate {
   std::vector<attack::SynthesisCandidate> candidates;
   std::vector<double> type1, type2;

@@ -37,8 +37,8 @@ for r in (r4, r8):
     # The fitted weight is the grid's best on the validation templates.
     best = max(g["exact_rate"] for g in r["weight_fit"])
     assert [g["exact_rate"] for g in r["weight_fit"] if g["weight"] == r["weight"]] == [best], r["weight_fit"]
-    ua = r["synthesis"]["unshuffled_attack"]
-    assert ua["type_I_templates"] == 12 and 0 <= ua["rsr_type_I_fmr_0.1"] <= ua["rsr_type_I_fmr_1"] <= 1, ua
+    for ua in (r["synthesis"]["unshuffled_attack"], r["plain_attack"], r["unprotected_attack"]):
+        assert ua["type_I_templates"] == 12 and 0 <= ua["rsr_type_I_fmr_0.1"] <= ua["rsr_type_I_fmr_1"] <= 1, ua
 print("np1 = np3; 8 blocks: position model", r8["position_model"]["exact_permutation_rate"],
       "synthesis", r8["synthesis"]["exact_permutation_rate"])
 PY
