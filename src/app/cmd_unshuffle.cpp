@@ -45,6 +45,10 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
                   "Synthesis: then rounds of hill climbing over exchanges of two blocks (n(n-1)/2 candidates each)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  sub->add_option("--climb-starts", o->climb_starts,
+                  "Synthesis: climb from this many of the model's candidates (those whose faces re-embed closest)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--thresholds", o->thresholds,
                   "Synthesis: verify.h5 of the extractor: the unshuffled attack's RSR with each method's orders");
   sub->add_option("--fit-templates", o->fit_templates,

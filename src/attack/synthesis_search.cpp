@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <map>
+#include <numeric>
 
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/core/error.hpp"
@@ -36,7 +37,7 @@ class CandidateScorer {
   std::size_t score(const std::vector<protect::Permutation>& orders) {
     std::vector<protect::Permutation> fresh;
     for (const auto& q : orders)
-      if (m_seen.insert(q).second) fresh.push_back(q);
+      if (m_index.emplace(q, m_out.size() + fresh.size()).second) fresh.push_back(q);
     const int b = m_dim / m_n;
     std::vector<float> rows(fresh.size() * static_cast<std::size_t>(m_dim));
     for (std::size_t c = 0; c < fresh.size(); ++c) {
@@ -76,14 +77,34 @@ class CandidateScorer {
   std::vector<double> m_log_likelihood;
   std::vector<SynthesisCandidate>& m_out;
   std::vector<float>* m_embeddings;
-  std::set<protect::Permutation> m_seen;
+  std::map<protect::Permutation, std::size_t> m_index;
+
+ public:
+  /// Where a scored order sits among the candidates.
+  std::size_t index_of(const protect::Permutation& q) const { return m_index.at(q); }
 };
 
-std::size_t highest_self_cosine(const std::vector<SynthesisCandidate>& c) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < c.size(); ++i)
-    if (c[i].self_cosine > c[best].self_cosine) best = i;
-  return best;
+/// Hill climbing from candidate `at` over exchanges of two blocks, by self-cosine.
+void climb(CandidateScorer& scorer, const std::vector<SynthesisCandidate>& out, std::size_t at, int n, int rounds) {
+  std::vector<protect::Permutation> orders;
+  for (int round = 0; round < rounds; ++round) {
+    const auto current = out[at].order;
+    orders.clear();
+    for (int i = 0; i < n; ++i)
+      for (int j = i + 1; j < n; ++j) {
+        auto q = current;
+        std::swap(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(j)]);
+        orders.push_back(std::move(q));
+      }
+    scorer.score(orders);
+    std::size_t best = at;
+    for (const auto& q : orders) {
+      const auto c = scorer.index_of(q);
+      if (out[c].self_cosine > out[best].self_cosine) best = c;
+    }
+    if (best == at) return;  // no exchange raises the self-cosine: a local maximum
+    at = best;
+  }
 }
 
 }  // namespace
@@ -91,8 +112,8 @@ std::size_t highest_self_cosine(const std::vector<SynthesisCandidate>& c) {
 std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& model, const AttackPipeline& pipeline,
                                                      const float* protected_template, const SynthesisSearch& search,
                                                      std::vector<float>* embeddings) {
-  IRREV_CHECK(search.candidates >= 1 && search.exchange_rounds >= 0,
-              "synthesis search: at least one candidate and no negative number of rounds");
+  IRREV_CHECK(search.candidates >= 1 && search.exchange_rounds >= 0 && search.starts >= 1,
+              "synthesis search: at least one candidate and one start, and no negative number of rounds");
   const int n = model.blocks();
   std::vector<SynthesisCandidate> out;
   CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
@@ -104,24 +125,13 @@ std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& m
     orders.push_back(std::move(q));
   }
   scorer.score(orders);
-  std::size_t at = highest_self_cosine(out);
-  for (int round = 0; round < search.exchange_rounds; ++round) {
-    const auto current = out[at].order;
-    orders.clear();
-    for (int i = 0; i < n; ++i)
-      for (int j = i + 1; j < n; ++j) {
-        auto q = current;
-        std::swap(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(j)]);
-        orders.push_back(std::move(q));
-      }
-    const std::size_t before = out.size();
-    if (scorer.score(orders) == 0) break;
-    std::size_t best = at;
-    for (std::size_t c = before; c < out.size(); ++c)
-      if (out[c].self_cosine > out[best].self_cosine) best = c;
-    if (best == at) break;  // no exchange raises the self-cosine: a local maximum
-    at = best;
-  }
+  // The climbs start from the model's candidates with the highest self-cosines.
+  std::vector<std::size_t> by_cosine(out.size());
+  std::iota(by_cosine.begin(), by_cosine.end(), 0);
+  std::stable_sort(by_cosine.begin(), by_cosine.end(),
+                   [&](std::size_t a, std::size_t b) { return out[a].self_cosine > out[b].self_cosine; });
+  by_cosine.resize(std::min<std::size_t>(by_cosine.size(), static_cast<std::size_t>(search.starts)));
+  for (auto start : by_cosine) climb(scorer, out, start, n, search.exchange_rounds);
   return out;
 }
 

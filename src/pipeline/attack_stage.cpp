@@ -50,7 +50,7 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   po.unshuffle = st.unshuffle;
   po.targeted_max_complexity = st.targeted_max_complexity;
   po.synthesis = st.unshuffle_model == attack::UnshuffleModel::synthesis;
-  po.synthesis_search = {st.synthesis_candidates, st.synthesis_exchange_rounds};
+  po.synthesis_search = {st.synthesis_candidates, st.synthesis_exchange_rounds, st.synthesis_climb_starts};
   po.synthesis_weight = st.synthesis_weight;
   return po;
 }
@@ -139,7 +139,8 @@ std::string attack_settings_json(const AttackSettings& o) {
       {"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}, {"model", name_of(o.unshuffle_model)}};
   // Only where they act, so that the keys of the other recoveries' checkpoints stay as they were.
   if (o.unshuffle_model == attack::UnshuffleModel::synthesis)
-    recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_weight};
+    recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_climb_starts,
+                             o.synthesis_weight};
   return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
               {"batch", o.batch},
               {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},

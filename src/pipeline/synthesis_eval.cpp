@@ -136,14 +136,17 @@ std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, c
         const auto t0 = std::chrono::steady_clock::now();
         SearchedTemplate s;
         std::vector<float> emb;
-        s.candidates =
-            attack::synthesis_candidates(model, *nets->pipeline, prot.data(), {o.candidates, o.exchange_rounds}, &emb);
+        s.candidates = attack::synthesis_candidates(model, *nets->pipeline, prot.data(),
+                                                    {o.candidates, o.exchange_rounds, o.climb_starts}, &emb);
         s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         // The two reference attacks: the protected template as it is, and the template itself.
         std::vector<float> both(prot);
         both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
         const auto reference = nets->pipeline->reembed(both.data(), 2);
         emb.insert(emb.end(), reference.begin(), reference.end());
+        const auto ll = model.scores(prot.data());
+        for (int b = 0; b < model.blocks(); ++b)
+          s.true_log_likelihood += ll[static_cast<std::size_t>(b * model.blocks() + p[static_cast<std::size_t>(b)])];
         const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
         s.type1 = reference_cosines(emb, sets.set.row(row), dim);
         if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);
@@ -179,6 +182,24 @@ nlohmann::ordered_json attack_rates(const std::vector<SearchedTemplate>& eval, c
   auto rate = [&](int type, int fmr) { return tried[type] ? static_cast<double>(hits[type][fmr]) / tried[type] : 0.0; };
   return {{"type_I_templates", tried[0]},   {"type_II_templates", tried[1]},     {"rsr_type_I_fmr_0.1", rate(0, 0)},
           {"rsr_type_I_fmr_1", rate(0, 1)}, {"rsr_type_II_fmr_0.1", rate(1, 0)}, {"rsr_type_II_fmr_1", rate(1, 1)}};
+}
+
+/// Where the rule missed the true order, whether the search is to blame (the true order, which
+/// it never scored, would have won: the unprotected template's re-embedding is the true
+/// order's) or the score (a wrong order scores at least as high as the true one).
+nlohmann::ordered_json misses(const std::vector<SearchedTemplate>& eval, const std::vector<std::size_t>& picks,
+                              double weight, int dim, const std::vector<protect::Permutation>& truth) {
+  std::int64_t search = 0, score = 0;
+  for (std::size_t e = 0; e < eval.size(); ++e) {
+    const auto& t = eval[e];
+    const auto& chosen = t.candidates[picks[e]];
+    if (chosen.order == truth[e]) continue;
+    const double base = t.candidates.front().log_likelihood;
+    auto rule = [&](double cosine, double ll) { return cosine + weight * (ll - base) / dim; };
+    const double true_score = rule(t.type1[t.candidates.size() + kUnprotectedEntry], t.true_log_likelihood);
+    (true_score > rule(chosen.self_cosine, chosen.log_likelihood) ? search : score) += 1;
+  }
+  return {{"search_misses", search}, {"score_misses", score}};
 }
 
 /// The candidates the model proposed (the climb's come after them): min(K, n!).
@@ -217,8 +238,9 @@ nlohmann::ordered_json synthesis_figures(
       {"synthesis", chosen(weight, all)}, {"synthesis_only", chosen(0, all)}, {"position_model", chosen(0, 1)}};
   std::int64_t among = 0, scored = 0;
   double seconds = 0;
+  std::vector<protect::Permutation> truth;
   for (std::int64_t e = 0; e < n_eval; ++e) {
-    const auto p = search_draw(blocks, o.seed, false, e);
+    const auto& p = truth.emplace_back(search_draw(blocks, o.seed, false, e));
     for (const auto& c : eval[static_cast<std::size_t>(e)].candidates) among += is_true(c, p);
     scored += static_cast<std::int64_t>(eval[static_cast<std::size_t>(e)].candidates.size());
     seconds += eval[static_cast<std::size_t>(e)].seconds;
@@ -234,6 +256,7 @@ nlohmann::ordered_json synthesis_figures(
   nlohmann::ordered_json r{{"blocks", blocks},
                            {"model_candidates", k},
                            {"exchange_rounds", o.exchange_rounds},
+                           {"climb_starts", o.climb_starts},
                            {"candidates_scored_per_template", static_cast<double>(scored) / denominator},
                            {"seconds_per_template", seconds / denominator},
                            {"validation_templates", searched.validation.size()},
@@ -249,6 +272,7 @@ nlohmann::ordered_json synthesis_figures(
         attack::evaluate_placements(placements.back().second, blocks, o.uniform, o.per_complexity, o.seed).to_json());
     if (thresholds) r[name]["unshuffled_attack"] = attack_rates(eval, picks, *thresholds);
   }
+  r["synthesis"]["misses"] = misses(eval, methods.front().second, weight, dim, truth);
   if (thresholds) {
     // The same templates' plain attack (under one uniform draw each: the expected RSR under
     // uniform PE-MIU, estimated) and the unprotected one.

@@ -26,8 +26,8 @@ void UnshuffleEvalOptions::validate(const std::string& where) const {
   if (method != attack::UnshuffleModel::synthesis) return;
   IRREV_CHECK(!inverter.empty() && !extractor.empty(), "{}: the synthesis method needs an inverter and its extractor",
               where);
-  IRREV_CHECK(candidates >= 1 && batch >= 1 && fit_templates >= 0,
-              "{}: candidates and batch must be positive, fit_templates not negative", where);
+  IRREV_CHECK(candidates >= 1 && batch >= 1 && climb_starts >= 1 && fit_templates >= 0,
+              "{}: candidates, batch and climb_starts must be positive, fit_templates not negative", where);
 }
 
 namespace {

@@ -36,11 +36,12 @@ constexpr std::size_t kPlainEntry = 0, kUnprotectedEntry = 1;
 struct SearchedTemplate {
   std::vector<attack::SynthesisCandidate> candidates;
   std::vector<double> type1, type2;
+  double true_log_likelihood = 0;  ///< the true order's, under the position model
   double seconds = 0;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& candidates& type1& type2& seconds;
+    ar& candidates& type1& type2& true_log_likelihood& seconds;
   }
 };
 

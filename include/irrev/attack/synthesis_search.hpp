@@ -30,13 +30,15 @@ struct SynthesisCandidate {
   }
 };
 
-/// How far the search looks: the model's `candidates` most likely orders, then, from the one
-/// whose face re-embeds closest to itself, up to `exchange_rounds` rounds of hill climbing: every
-/// exchange of two blocks' positions is scored and the best that raises the self-cosine is taken
-/// (a round costs n(n-1)/2 forward passes; the climb stops when no exchange helps).
+/// How far the search looks: the model's `candidates` most likely orders, then, from each of
+/// the `starts` of them whose faces re-embed closest to themselves, up to `exchange_rounds`
+/// rounds of hill climbing: every exchange of two blocks' positions is scored and the best that
+/// raises the self-cosine is taken (a round costs up to n(n-1)/2 forward passes, fewer where
+/// orders were scored before; a climb stops when no exchange helps).
 struct SynthesisSearch {
   int candidates = 64;
   int exchange_rounds = 0;
+  int starts = 1;
 };
 
 /// The search on one protected template: the model's orders first (most likely first), then

@@ -41,6 +41,7 @@ struct AttackSettings {
   /// inverter's validation identities and prints it as `weight`).
   int synthesis_candidates = 64;
   int synthesis_exchange_rounds = 8;
+  int synthesis_climb_starts = 1;
   double synthesis_weight = 1;
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
@@ -85,6 +86,8 @@ struct AttackSettings {
           "unshuffle_model synthesis: the full model's K most likely orders scored per template");
     visit("synthesis_exchange_rounds", synthesis_exchange_rounds,
           "unshuffle_model synthesis: then rounds of hill climbing over exchanges of two blocks");
+    visit("synthesis_climb_starts", synthesis_climb_starts,
+          "unshuffle_model synthesis: climbs from this many of the model's candidates");
     visit("synthesis_weight", synthesis_weight,
           "unshuffle_model synthesis: the log-likelihood's weight (irrev unshuffle --method synthesis fits it)");
     visit("targeted", targeted_max_complexity,

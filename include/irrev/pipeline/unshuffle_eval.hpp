@@ -38,6 +38,7 @@ struct UnshuffleEvalOptions {
   int batch = 32;
   int candidates = 64;              ///< the model's K most likely orders per template (n! at most)
   int exchange_rounds = 0;          ///< then rounds of hill climbing by exchanges of two blocks
+  int climb_starts = 1;             ///< from this many of the model\'s candidates (the highest self-cosines)
   std::string thresholds;           ///< optional verify.h5: the unshuffled attack's RSR at its thresholds
   std::int64_t fit_templates = 64;  ///< validation identities' templates the combining weight is fitted on
   bool untrained_inverter = false;  ///< the control: the inverter's generator re-initialised (seeded)
