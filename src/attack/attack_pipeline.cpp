@@ -105,9 +105,7 @@ struct AttackPipeline::Impl {
       const auto c = synthesis_candidates(model, *self, prot, options.synthesis_search);
       placement = placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
     }
-    protect::Permutation q(p.size());
-    for (std::size_t i = 0; i < p.size(); ++i) q[i] = placement[p[i]];
-    return q;
+    return recovered_under(placement, p);
   }
 
   /// The recovery step for rows [b0, b0 + n) protected by `p`: each row's estimated complexity
@@ -213,10 +211,14 @@ struct AttackPipeline::Impl {
   /// blocks are rearranged by the column index `cols`, computed as one padded batch: n x D,
   /// L2-normalised, on the device.
   torch::Tensor embed_rows(const torch::Tensor& rows, const torch::Tensor& cols) const {
-    const auto n = rows.size(0);
     // One permutation for the batch (1-D columns), or one per row after recovery (n x D).
-    auto z = cols.dim() == 1 ? rows.index_select(1, cols) : rows.gather(1, cols);
-    auto emb = forward(padded(z)).narrow(0, 0, n);
+    return embed_padded(cols.dim() == 1 ? rows.index_select(1, cols) : rows.gather(1, cols));
+  }
+
+  /// Re-embedded reconstructions of `z` (n <= batch templates on the device) as one padded
+  /// batch: n x D, L2-normalised, on the device.
+  torch::Tensor embed_padded(const torch::Tensor& z) const {
+    auto emb = forward(padded(z)).narrow(0, 0, z.size(0));
     return emb / emb.norm(2, 1, true).clamp_min(1e-12);
   }
 
@@ -355,8 +357,7 @@ std::vector<float> AttackPipeline::reembed(const float* templates, std::int64_t 
   IRREV_CHECK(n >= 1 && n <= m.options.batch, "{} templates to re-embed: one call takes 1 to {} (the batch)", n,
               m.options.batch);
   const auto z = torch::from_blob(const_cast<float*>(templates), {n, m.dim}, torch::kFloat32).to(m.device);
-  auto e = m.forward(m.padded(z)).narrow(0, 0, n);
-  e = (e / e.norm(2, 1, true).clamp_min(1e-12)).to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto e = m.embed_padded(z).to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
 }
 

@@ -43,9 +43,7 @@ class CandidateScorer {
     for (std::size_t c = 0; c < fresh.size(); ++c) {
       SynthesisCandidate cand;
       cand.order = fresh[c];
-      for (int i = 0; i < m_n; ++i)
-        cand.log_likelihood +=
-            m_log_likelihood[static_cast<std::size_t>(i * m_n + fresh[c][static_cast<std::size_t>(i)])];
+      cand.log_likelihood = order_log_likelihood(m_log_likelihood, fresh[c]);
       // Position q[i] of the candidate template takes the block at position i (apply q^-1).
       protect::apply_blocks(m_prot, m_dim, b, protect::inverse(fresh[c]), rows.data() + c * m_dim);
       m_out.push_back(std::move(cand));
@@ -118,12 +116,8 @@ std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& m
   std::vector<SynthesisCandidate> out;
   CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
   std::vector<protect::Permutation> orders;
-  for (const auto& a : match::k_best_assignments(scorer.costs(), n, search.candidates)) {
-    protect::Permutation q(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i)
-      q[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(a.column[static_cast<std::size_t>(i)]);
-    orders.push_back(std::move(q));
-  }
+  for (const auto& a : match::k_best_assignments(scorer.costs(), n, search.candidates))
+    orders.push_back(order_of_columns(a.column));
   scorer.score(orders);
   // The climbs start from the model's candidates with the highest self-cosines.
   std::vector<std::size_t> by_cosine(out.size());
@@ -142,7 +136,7 @@ std::size_t synthesis_choice(const std::vector<SynthesisCandidate>& candidates, 
   std::size_t best = 0;
   double best_score = -INFINITY;
   for (std::size_t c = 0; c < std::min(first, candidates.size()); ++c) {
-    const double s = candidates[c].self_cosine + weight * (candidates[c].log_likelihood - base) / dim;
+    const double s = synthesis_score(candidates[c].self_cosine, candidates[c].log_likelihood, base, weight, dim);
     if (s > best_score) {
       best_score = s;
       best = c;

@@ -109,11 +109,7 @@ std::vector<double> BlockPositionModel::scores(const float* z) const {
 protect::Permutation BlockPositionModel::recover(const float* z) const {
   auto s = scores(z);
   for (auto& v : s) v = -v;
-  const auto col = match::min_cost_assignment(s, m_blocks);
-  protect::Permutation p(static_cast<std::size_t>(m_blocks));
-  for (int i = 0; i < m_blocks; ++i)
-    p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(col[static_cast<std::size_t>(i)]);
-  return p;
+  return order_of_columns(match::min_cost_assignment(s, m_blocks));
 }
 
 std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share) {
@@ -140,9 +136,27 @@ Placement placement_of(const protect::Permutation& recovered, const protect::Per
   return placement;
 }
 
-UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,
-                                    int uniform, int per_complexity, std::uint64_t seed) {
-  IRREV_CHECK(rows >= 1, "unshuffle evaluation needs templates");
+protect::Permutation recovered_under(const Placement& placement, const protect::Permutation& p) {
+  protect::Permutation q(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) q[i] = placement[p[i]];
+  return q;
+}
+
+protect::Permutation order_of_columns(const std::vector<int>& column) {
+  protect::Permutation q(column.size());
+  for (std::size_t i = 0; i < column.size(); ++i) q[i] = static_cast<std::uint8_t>(column[i]);
+  return q;
+}
+
+double order_log_likelihood(const std::vector<double>& scores, const protect::Permutation& q) {
+  const std::size_t n = q.size();
+  double ll = 0;
+  for (std::size_t i = 0; i < n; ++i) ll += scores[i * n + q[i]];
+  return ll;
+}
+
+std::vector<Placement> recover_placements(const BlockPositionModel& model, const float* templates, std::int64_t rows,
+                                          std::uint64_t seed) {
   const int n = model.blocks(), dim = model.dim();
   std::vector<float> prot(static_cast<std::size_t>(dim));
   std::vector<Placement> placements;
@@ -151,7 +165,14 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
     protect::apply_blocks(templates + r * dim, dim, dim / n, p, prot.data());
     placements.push_back(placement_of(model.recover(prot.data()), p));
   }
-  return evaluate_placements(placements, n, uniform, per_complexity, seed);
+  return placements;
+}
+
+UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,
+                                    int uniform, int per_complexity, std::uint64_t seed) {
+  IRREV_CHECK(rows >= 1, "unshuffle evaluation needs templates");
+  return evaluate_placements(recover_placements(model, templates, rows, seed), model.blocks(), uniform, per_complexity,
+                             seed);
 }
 
 UnshuffleMetrics evaluate_placements(const std::vector<Placement>& placements, int n, int uniform, int per_complexity,
@@ -168,12 +189,9 @@ UnshuffleMetrics evaluate_placements(const std::vector<Placement>& placements, i
   m.samples_by_complexity.assign(static_cast<std::size_t>(n) + 1, 0);
   // Positions still wrong after recovering p from the protected template.
   auto wrong_after = [&](const Placement& placement, const protect::Permutation& p, protect::Permutation& q) {
-    q.resize(p.size());
+    q = recovered_under(placement, p);
     int wrong = 0;
-    for (int i = 0; i < n; ++i) {
-      q[static_cast<std::size_t>(i)] = placement[p[static_cast<std::size_t>(i)]];
-      wrong += q[static_cast<std::size_t>(i)] != p[static_cast<std::size_t>(i)];
-    }
+    for (int i = 0; i < n; ++i) wrong += q[static_cast<std::size_t>(i)] != p[static_cast<std::size_t>(i)];
     return wrong;
   };
   std::int64_t right_positions = 0, exact = 0, displaced = 0, k_exact = 0, k_abs = 0, stratified = 0;

@@ -144,9 +144,7 @@ std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, c
         both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
         const auto reference = nets->pipeline->reembed(both.data(), 2);
         emb.insert(emb.end(), reference.begin(), reference.end());
-        const auto ll = model.scores(prot.data());
-        for (int b = 0; b < model.blocks(); ++b)
-          s.true_log_likelihood += ll[static_cast<std::size_t>(b * model.blocks() + p[static_cast<std::size_t>(b)])];
+        s.true_log_likelihood = attack::order_log_likelihood(model.scores(prot.data()), p);
         const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
         s.type1 = reference_cosines(emb, sets.set.row(row), dim);
         if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);
@@ -195,9 +193,10 @@ nlohmann::ordered_json misses(const std::vector<SearchedTemplate>& eval, const s
     const auto& chosen = t.candidates[picks[e]];
     if (chosen.order == truth[e]) continue;
     const double base = t.candidates.front().log_likelihood;
-    auto rule = [&](double cosine, double ll) { return cosine + weight * (ll - base) / dim; };
-    const double true_score = rule(t.type1[t.candidates.size() + kUnprotectedEntry], t.true_log_likelihood);
-    (true_score > rule(chosen.self_cosine, chosen.log_likelihood) ? search : score) += 1;
+    const double true_score = attack::synthesis_score(t.type1[t.candidates.size() + kUnprotectedEntry],
+                                                      t.true_log_likelihood, base, weight, dim);
+    (true_score > attack::synthesis_score(chosen.self_cosine, chosen.log_likelihood, base, weight, dim) ? search
+                                                                                                        : score) += 1;
   }
   return {{"search_misses", search}, {"score_misses", score}};
 }
@@ -225,12 +224,13 @@ nlohmann::ordered_json synthesis_figures(
     for (const auto& t : eval) out.push_back(attack::synthesis_choice(t.candidates, w, dim, first));
     return out;
   };
+  // The permutation each evaluation template was protected by: its true order.
+  std::vector<protect::Permutation> truth;
+  for (std::int64_t e = 0; e < n_eval; ++e) truth.push_back(search_draw(blocks, o.seed, false, e));
   auto placed = [&](const std::vector<std::size_t>& picks) {
     std::vector<attack::Placement> out;
-    for (std::int64_t e = 0; e < n_eval; ++e)
-      out.push_back(
-          attack::placement_of(eval[static_cast<std::size_t>(e)].candidates[picks[static_cast<std::size_t>(e)]].order,
-                               search_draw(blocks, o.seed, false, e)));
+    for (std::size_t e = 0; e < eval.size(); ++e)
+      out.push_back(attack::placement_of(eval[e].candidates[picks[e]].order, truth[e]));
     return out;
   };
   const std::size_t k = model_candidates(o, blocks), all = static_cast<std::size_t>(-1);
@@ -238,10 +238,9 @@ nlohmann::ordered_json synthesis_figures(
       {"synthesis", chosen(weight, all)}, {"synthesis_only", chosen(0, all)}, {"position_model", chosen(0, 1)}};
   std::int64_t among = 0, scored = 0;
   double seconds = 0;
-  std::vector<protect::Permutation> truth;
   for (std::int64_t e = 0; e < n_eval; ++e) {
-    const auto& p = truth.emplace_back(search_draw(blocks, o.seed, false, e));
-    for (const auto& c : eval[static_cast<std::size_t>(e)].candidates) among += is_true(c, p);
+    for (const auto& c : eval[static_cast<std::size_t>(e)].candidates)
+      among += is_true(c, truth[static_cast<std::size_t>(e)]);
     scored += static_cast<std::int64_t>(eval[static_cast<std::size_t>(e)].candidates.size());
     seconds += eval[static_cast<std::size_t>(e)].seconds;
   }

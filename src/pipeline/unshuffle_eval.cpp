@@ -92,15 +92,9 @@ std::vector<attack::Placement> second_sample_placements(const UnshuffleEvalOptio
 /// The position model's own recovery of every evaluation template.
 std::vector<attack::Placement> model_placements(const UnshuffleEvalOptions& o, const UnshuffleSets& s,
                                                 const attack::BlockPositionModel& model) {
-  const int dim = s.set.dim, n = model.blocks();
-  std::vector<float> prot(static_cast<std::size_t>(dim));
-  std::vector<attack::Placement> out;
-  for (std::size_t e = 0; e < s.eval.size(); ++e) {
-    const auto p = detail::search_draw(n, o.seed, false, static_cast<std::int64_t>(e));
-    protect::apply_blocks(s.set.row(s.eval[e]), dim, dim / n, p, prot.data());
-    out.push_back(attack::placement_of(model.recover(prot.data()), p));
-  }
-  return out;
+  std::vector<float> eval;  // the evaluation templates, one after another
+  for (auto row : s.eval) eval.insert(eval.end(), s.set.row(row), s.set.row(row) + s.set.dim);
+  return attack::recover_placements(model, eval.data(), static_cast<std::int64_t>(s.eval.size()), o.seed);
 }
 
 nlohmann::ordered_json metrics_json(const UnshuffleEvalOptions& o, const std::vector<attack::Placement>& p,
@@ -151,10 +145,11 @@ void write_placements(const std::string& path, const UnshuffleSets& s, const std
 
 std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
   o.validate("unshuffle");
-  const auto s = read_sets(o);
   const bool synthesis = o.method == attack::UnshuffleModel::synthesis;
+  if (!synthesis && !comm.is_master()) return "";  // the model alone runs on rank 0
+  const auto s = read_sets(o);
   if (synthesis && comm.is_master()) check_synthesis_inputs(o, s);
-  comm.barrier();  // a refused input ends rank 0 here, and the launcher ends the others
+  if (synthesis) comm.barrier();  // a refused input ends rank 0 here, and the launcher ends the others
   std::vector<attack::BlockPositionModel> models;
   for (int blocks : o.blocks) {
     IRREV_CHECK(blocks >= 2 && s.set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",

@@ -57,4 +57,12 @@ std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& m
 std::size_t synthesis_choice(const std::vector<SynthesisCandidate>& candidates, double weight, int dim,
                              std::size_t first);
 
+/// That rule's score of one order (self-cosine and log-likelihood) beside the model's most
+/// likely order (its log-likelihood `best_log_likelihood`): also for orders the search did not
+/// score, such as the true one in an evaluation.
+inline double synthesis_score(double self_cosine, double log_likelihood, double best_log_likelihood, double weight,
+                              int dim) {
+  return self_cosine + weight * (log_likelihood - best_log_likelihood) / dim;
+}
+
 }  // namespace irrev::attack

@@ -96,6 +96,20 @@ protect::Permutation first_uniform_draw(int blocks, std::uint64_t seed, std::int
 /// The placement behind a recovered order q of a template protected by p: placement[p[i]] = q[i].
 Placement placement_of(const protect::Permutation& recovered, const protect::Permutation& p);
 
+/// Its inverse: the order recovered from the template protected by p, q[i] = placement[p[i]].
+protect::Permutation recovered_under(const Placement& placement, const protect::Permutation& p);
+
+/// An assignment's columns (column[i] for row i) as the order q they give: q[i] = column[i].
+protect::Permutation order_of_columns(const std::vector<int>& column);
+
+/// The log-likelihood of order q under a model's `scores` of one protected template
+/// (BlockPositionModel::scores): the sum of scores[i * n + q[i]].
+double order_log_likelihood(const std::vector<double>& scores, const protect::Permutation& q);
+
+/// `model`'s placement of each of `rows` templates, recovered under its first uniform draw.
+std::vector<Placement> recover_placements(const BlockPositionModel& model, const float* templates, std::int64_t rows,
+                                          std::uint64_t seed);
+
 /// Every evaluation template under `uniform` PE-MIU permutations and `per_complexity`
 /// permutations of each complexity 0, 2..n, drawn with `seed`, each template recovered as
 /// `placements` (one per template) says.
