@@ -25,11 +25,15 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--seed", o->seed, "Key of the permutations' draws")->capture_default_str();
   add_enum_option(sub, "--method", o->method,
-                  "diagonal or full (the block-position model alone), synthesis (the full model's K most likely "
-                  "orders, inverted and re-embedded)");
+                  "diagonal or full (the block-position model alone), joint (one Gaussian over the whole "
+                  "template: the correlations between blocks), synthesis (the full model's K most likely orders, "
+                  "inverted and re-embedded)");
   sub->add_flag_callback(
          "--full-covariance", [o] { o->method = attack::UnshuffleModel::full; }, "The same as --method full")
       ->excludes("--method");
+  sub->add_option("--joint-beam", o->joint_beam, "Joint: the beam search's width over positions beyond 8 blocks")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--out", o->out, "unshuffle.h5: every evaluation template's recovered placement per method");
   sub->add_option("--inverter", o->inverter, "Synthesis: inverter.pt, trained through --extractor");
   sub->add_option("--extractor", o->extractor, "Synthesis: the extractor (.pt) that made --templates");

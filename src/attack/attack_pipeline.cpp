@@ -62,7 +62,8 @@ struct AttackPipeline::Impl {
   mutable std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<torch::Tensor, torch::Tensor>>>
       recovered_scores;
   /// The synthesis search's placement per (template, block count), made once on this rank.
-  mutable std::map<std::pair<std::int64_t, int>, Placement> synthesis_placements;
+  /// The synthesis search's or the joint model's placement of each (template, block count).
+  mutable std::map<std::pair<std::int64_t, int>, Placement> searched_placements;
   const AttackPipeline* self = nullptr;  ///< the search scores its candidates through the public calls
 
   /// Scores (2 x n, float64) of the batch at b0 under gather columns `cols`, reused when the
@@ -95,15 +96,20 @@ struct AttackPipeline::Impl {
     return nullptr;
   }
 
-  /// The order recovered from template `row` protected by `p` (`prot`): the model's, or the
-  /// synthesis search's, made at the template's first recovery and composed with later ones.
+  /// The order recovered from template `row` protected by `p` (`prot`): the position model's,
+  /// or the synthesis search's or the joint model's, made at the template's first recovery and
+  /// composed with later ones.
   protect::Permutation recovered_order(const BlockPositionModel& model, const protect::Permutation& p, std::int64_t row,
                                        const float* prot) const {
-    if (!options.synthesis) return model.recover(prot);
-    auto& placement = synthesis_placements[{row, model.blocks()}];
+    if (!options.synthesis && !options.joint_model) return model.recover(prot);
+    auto& placement = searched_placements[{row, model.blocks()}];
     if (placement.empty()) {
-      const auto c = synthesis_candidates(model, *self, prot, options.synthesis_search);
-      placement = placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
+      if (options.joint_model) {
+        placement = placement_of(options.joint_model->recover(prot, model.blocks(), options.joint_beam), p);
+      } else {
+        const auto c = synthesis_candidates(model, *self, prot, options.synthesis_search);
+        placement = placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
+      }
     }
     return recovered_under(placement, p);
   }

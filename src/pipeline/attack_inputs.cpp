@@ -152,6 +152,9 @@ void fit_position_models(const AttackSettings& st, PreparedAttack& a) {
     a.position_models.push_back(
         attack::BlockPositionModel::fit(train.data(), a.model_templates, a.set.dim, p.spec.blocks,
                                         st.unshuffle_model != attack::UnshuffleModel::diagonal));
+  if (st.unshuffle_model == attack::UnshuffleModel::joint)
+    a.joint_model = std::make_shared<const attack::JointTemplateModel>(
+        attack::JointTemplateModel::fit(train.data(), a.model_templates, a.set.dim));
 }
 
 }  // namespace

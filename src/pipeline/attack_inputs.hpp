@@ -29,6 +29,8 @@ struct PreparedAttack {
   std::int64_t with_second = 0;  ///< attacked templates with a type-II reference
   /// Per plan, fitted on the split's training identities; empty when no recovery step runs.
   std::vector<attack::BlockPositionModel> position_models;
+  /// With unshuffle_model = joint: the joint model of the whole template, on the same templates.
+  std::shared_ptr<const attack::JointTemplateModel> joint_model;
   std::int64_t model_templates = 0;  ///< templates the position models were fitted on
   std::int64_t templates() const { return static_cast<std::int64_t>(chosen.rows.size()); }
 };

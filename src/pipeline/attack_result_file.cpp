@@ -35,6 +35,8 @@ json summary_head(const AttackOptions& o, const PreparedAttack& a, const AttackR
            : st.unshuffle_model == attack::UnshuffleModel::synthesis
                ? std::string("unshuffled (synthesis search over the full block-position model's orders, no "
                              "second sample)")
+           : st.unshuffle_model == attack::UnshuffleModel::joint
+               ? std::string("unshuffled (joint model of the whole template, no second sample)")
                : fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model))},
           {"resumed", f.resumed},
           {"seconds", f.seconds},
@@ -104,13 +106,18 @@ void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttac
     summary["expected_rsr_uniform"].push_back(ExpectedRsrRecord{"", "", plan.spec.name(), e});
   if (!a.position_models.empty()) {
     // How well the order itself was recovered, on these templates under uniform PE-MIU.
-    auto r = json::parse(attack::evaluate_unshuffle(a.position_models[p], a.inputs.templates.data(), a.templates(), 8,
-                                                    2, st.plans[p].seed)
-                             .to_json());
+    const auto& rows = a.inputs.templates;
+    const auto metrics =
+        a.joint_model
+            ? attack::evaluate_placements(attack::joint_placements(*a.joint_model, rows.data(), a.templates(),
+                                                                   plan.spec.blocks, st.plans[p].seed, st.joint_beam),
+                                          plan.spec.blocks, 8, 2, st.plans[p].seed)
+            : attack::evaluate_unshuffle(a.position_models[p], rows.data(), a.templates(), 8, 2, st.plans[p].seed);
+    auto r = json::parse(metrics.to_json());
     r["plan"] = plan.spec.name();
     r["model_templates"] = a.model_templates;
-    // These are the model's own orders; the synthesis search's are measured by irrev unshuffle.
-    r["model"] = st.unshuffle_model == attack::UnshuffleModel::diagonal ? "diagonal" : "full";
+    // These are the models' own orders; the synthesis search's are measured by irrev unshuffle.
+    r["model"] = a.joint_model ? "joint" : st.unshuffle_model == attack::UnshuffleModel::diagonal ? "diagonal" : "full";
     summary["recovery"].push_back(r);
   }
   if (st.targeted_max_complexity >= 0)

@@ -17,6 +17,7 @@ void AttackSettings::validate(const std::string& where) const {
               where, entries_per_unit);
   IRREV_CHECK(targeted_max_complexity >= -1, "{}: targeted (--targeted) must be >= 0 (or -1: none), got {}", where,
               targeted_max_complexity);
+  IRREV_CHECK(joint_beam >= 1, "{}: joint_beam must be positive, got {}", where, joint_beam);
   IRREV_CHECK(synthesis_candidates >= 1 && synthesis_climb_starts >= 1 && synthesis_exchange_rounds >= 0 &&
                   synthesis_weight >= 0,
               "{}: synthesis_candidates and synthesis_climb_starts must be positive, synthesis_exchange_rounds and "

@@ -52,6 +52,7 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   po.synthesis = st.unshuffle_model == attack::UnshuffleModel::synthesis;
   po.synthesis_search = {st.synthesis_candidates, st.synthesis_exchange_rounds, st.synthesis_climb_starts};
   po.synthesis_weight = st.synthesis_weight;
+  po.joint_beam = st.joint_beam;
   return po;
 }
 
@@ -141,6 +142,7 @@ std::string attack_settings_json(const AttackSettings& o) {
   if (o.unshuffle_model == attack::UnshuffleModel::synthesis)
     recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_climb_starts,
                              o.synthesis_weight};
+  if (o.unshuffle_model == attack::UnshuffleModel::joint) recovery["joint_beam"] = o.joint_beam;
   return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
               {"batch", o.batch},
               {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
@@ -198,6 +200,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
     IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(a.set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
     po.position_models = a.position_models;
+    po.joint_model = a.joint_model;
     pipeline = std::make_unique<attack::AttackPipeline>(*a.inverter, *extractor, a.inputs, po);
   }
   fig.samples_before = state.samples_done;

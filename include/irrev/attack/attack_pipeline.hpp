@@ -13,6 +13,7 @@
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/attack_tally.hpp"
 #include "irrev/attack/forward_settings.hpp"
+#include "irrev/attack/joint_model.hpp"
 #include "irrev/attack/synthesis_search.hpp"
 #include "irrev/attack/unshuffle.hpp"
 
@@ -65,6 +66,10 @@ struct PipelineOptions {
   bool synthesis = false;
   SynthesisSearch synthesis_search{};
   double synthesis_weight = 1;
+  /// Recover by the joint model of the whole template instead (joint_model.hpp), once per
+  /// template and block count on each rank, composed like the synthesis search's.
+  std::shared_ptr<const JointTemplateModel> joint_model{};
+  int joint_beam = JointTemplateModel::kDefaultBeam;
 };
 
 /// Seconds per batch of each half of the forward pass (AttackPipeline::time_forward).

@@ -21,9 +21,10 @@ struct TemplateSet;
 namespace irrev::attack {
 
 /// How a block order is recovered: the block-position model with a diagonal (per-value means
-/// and spreads) or a full covariance per position, or the synthesis search over the full
-/// model's most likely orders (synthesis_search.hpp).
-enum class UnshuffleModel { diagonal, full, synthesis };
+/// and spreads) or a full covariance per position, the synthesis search over the full model's
+/// most likely orders (synthesis_search.hpp), or the joint model of the whole template
+/// (joint_model.hpp: the correlations between blocks).
+enum class UnshuffleModel { diagonal, full, synthesis, joint };
 
 class BlockPositionModel {
  public:
@@ -125,5 +126,5 @@ UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float
 template <>
 struct irrev::EnumNames<irrev::attack::UnshuffleModel> {
   static constexpr std::string_view what = "unshuffle model";
-  static constexpr std::array<std::string_view, 3> names{"diagonal", "full", "synthesis"};
+  static constexpr std::array<std::string_view, 4> names{"diagonal", "full", "synthesis", "joint"};
 };

@@ -43,6 +43,9 @@ struct AttackSettings {
   int synthesis_exchange_rounds = 8;
   int synthesis_climb_starts = 1;
   double synthesis_weight = 1;
+  /// With unshuffle_model = joint: the beam's width over positions beyond 8 blocks
+  /// (joint_model.hpp; up to 8 blocks every order is scored).
+  int joint_beam = 64;
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
   double checkpoint_seconds = 60;
@@ -81,7 +84,8 @@ struct AttackSettings {
     visit("cudnn_benchmark", cudnn_benchmark,
           "On CUDA, let cuDNN time its algorithms (scores may then differ in the last bits between runs)");
     visit("unshuffle_model", unshuffle_model,
-          "The block-position model: diagonal (per-value means and spreads) or full (a covariance per position)");
+          "The recovery: diagonal (per-value means and spreads), full (a covariance per position), joint (one "
+          "Gaussian over the whole template: the correlations between blocks) or synthesis");
     visit("synthesis_candidates", synthesis_candidates,
           "unshuffle_model synthesis: the full model's K most likely orders scored per template");
     visit("synthesis_exchange_rounds", synthesis_exchange_rounds,
@@ -90,6 +94,7 @@ struct AttackSettings {
           "unshuffle_model synthesis: climbs from this many of the model's candidates");
     visit("synthesis_weight", synthesis_weight,
           "unshuffle_model synthesis: the log-likelihood's weight (irrev unshuffle --method synthesis fits it)");
+    visit("joint_beam", joint_beam, "unshuffle_model joint: the beam search's width over positions beyond 8 blocks");
     visit("targeted", targeted_max_complexity,
           "Also count the targeted attack on templates estimated at this complexity or below (-1: none)");
     visit("checkpoint_seconds", checkpoint_seconds, "Seconds between checkpoints");

@@ -29,7 +29,8 @@ struct UnshuffleEvalOptions {
   std::uint64_t seed = 2021;       ///< the permutations' draws
   /// diagonal, full: the block-position model alone; synthesis: the search (synthesis_search.hpp).
   attack::UnshuffleModel method = attack::UnshuffleModel::diagonal;
-  std::string out;  ///< optional unshuffle.h5: every template's recovered placement per method
+  std::string out;      ///< optional unshuffle.h5: every template's recovered placement per method
+  int joint_beam = 64;  ///< joint: the beam's width beyond 8 blocks (JointTemplateModel::score)
 
   // The synthesis search.
   std::string inverter, extractor;  ///< inverter.pt (trained through `extractor`) and the extractor
