@@ -42,6 +42,8 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
   sub->add_option("--batch", o->batch, "Synthesis: candidates per forward pass")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  add_enum_option(sub, "--proposals", o->proposals,
+                  "Synthesis: whose most likely orders the search starts from, joint (the whole template) or full");
   sub->add_option("--candidates", o->candidates, "Synthesis: the model's K most likely orders per template")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -59,11 +61,21 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
                   "Synthesis: validation identities' templates the combining weight is fitted on")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  sub->add_flag("--identical-blocks", o->identical_blocks,
+                "Control: fit the models on training templates whose blocks are in random orders (all positions "
+                "alike), so that only synthesis can tell an order");
+  sub->add_option("--checkpoint", o->checkpoint,
+                  "Synthesis: the search's checkpoint (default: OUT.checkpoint.h5 with --out); the same command "
+                  "resumes from it");
+  sub->add_option("--checkpoint-seconds", o->checkpoint_seconds, "Synthesis: seconds between checkpoints")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_flag("--untrained-inverter", o->untrained_inverter,
                 "Synthesis control: the inverter's architecture with freshly initialised (seeded) weights");
   return {sub, [o](const dist::Communicator& comm) {
-            print_master(comm, pipeline::run_unshuffle_eval(*o, comm));
-            return 0;
+            const auto r = pipeline::run_unshuffle_eval(*o, comm);
+            print_master(comm, r.json);
+            return r.complete ? kExitDone : kExitResumable;  // stopped by a signal, its search saved
           }};
 }
 

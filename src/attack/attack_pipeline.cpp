@@ -104,11 +104,14 @@ struct AttackPipeline::Impl {
     if (!options.synthesis && !options.joint_model) return model.recover(prot);
     auto& placement = searched_placements[{row, model.blocks()}];
     if (placement.empty()) {
-      if (options.joint_model) {
-        placement = placement_of(options.joint_model->recover(prot, model.blocks(), options.joint_beam), p);
-      } else {
-        const auto c = synthesis_candidates(model, *self, prot, options.synthesis_search);
+      if (options.synthesis) {
+        const auto proposals = options.joint_model
+                                   ? OrderProposals(*options.joint_model, prot, model.blocks(), options.joint_beam)
+                                   : OrderProposals(model, prot);
+        const auto c = synthesis_candidates(proposals, *self, prot, options.synthesis_search);
         placement = placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
+      } else {
+        placement = placement_of(options.joint_model->recover(prot, model.blocks(), options.joint_beam), p);
       }
     }
     return recovered_under(placement, p);

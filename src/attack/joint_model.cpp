@@ -16,8 +16,8 @@
 namespace irrev::attack {
 
 JointTemplateModel JointTemplateModel::fit(const float* x, std::int64_t rows, int dim) {
-  IRREV_CHECK(dim >= 2 && rows >= 2, "joint template model: needs at least 2 training templates of 2 values, got {} of {}",
-              rows, dim);
+  IRREV_CHECK(dim >= 2 && rows >= 2,
+              "joint template model: needs at least 2 training templates of 2 values, got {} of {}", rows, dim);
   torch::NoGradGuard no_grad;
   const auto t = torch::from_blob(const_cast<float*>(x), {rows, dim}, torch::kFloat32).to(torch::kFloat64);
   const auto mean = t.mean(0);

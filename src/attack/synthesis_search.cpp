@@ -16,22 +16,15 @@ namespace {
 /// Scores orders of one protected template and appends them to the candidates.
 class CandidateScorer {
  public:
-  CandidateScorer(const BlockPositionModel& model, const AttackPipeline& pipeline, const float* protected_template,
+  CandidateScorer(const OrderProposals& model, const AttackPipeline& pipeline, const float* protected_template,
                   std::vector<SynthesisCandidate>& out, std::vector<float>* embeddings)
       : m_pipeline(pipeline),
         m_prot(protected_template),
         m_n(model.blocks()),
         m_dim(model.dim()),
-        m_log_likelihood(model.scores(protected_template)),
+        m_model(model),
         m_out(out),
         m_embeddings(embeddings) {}
-
-  /// The log-likelihood matrix as costs (what the assignment minimises).
-  std::vector<double> costs() const {
-    auto c = m_log_likelihood;
-    for (auto& v : c) v = -v;
-    return c;
-  }
 
   /// Appends every order not scored before; returns how many were new.
   std::size_t score(const std::vector<protect::Permutation>& orders) {
@@ -43,7 +36,7 @@ class CandidateScorer {
     for (std::size_t c = 0; c < fresh.size(); ++c) {
       SynthesisCandidate cand;
       cand.order = fresh[c];
-      cand.log_likelihood = order_log_likelihood(m_log_likelihood, fresh[c]);
+      cand.log_likelihood = m_model.log_likelihood(fresh[c]);
       // Position q[i] of the candidate template takes the block at position i (apply q^-1).
       protect::apply_blocks(m_prot, m_dim, b, protect::inverse(fresh[c]), rows.data() + c * m_dim);
       m_out.push_back(std::move(cand));
@@ -72,7 +65,7 @@ class CandidateScorer {
   const AttackPipeline& m_pipeline;
   const float* m_prot;
   int m_n, m_dim;
-  std::vector<double> m_log_likelihood;
+  const OrderProposals& m_model;
   std::vector<SynthesisCandidate>& m_out;
   std::vector<float>* m_embeddings;
   std::map<protect::Permutation, std::size_t> m_index;
@@ -107,7 +100,29 @@ void climb(CandidateScorer& scorer, const std::vector<SynthesisCandidate>& out, 
 
 }  // namespace
 
-std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& model, const AttackPipeline& pipeline,
+OrderProposals::OrderProposals(const BlockPositionModel& model, const float* protected_template)
+    : m_n(model.blocks()), m_dim(model.dim()), m_scores(model.scores(protected_template)) {}
+
+OrderProposals::OrderProposals(const JointTemplateModel& model, const float* protected_template, int blocks, int beam)
+    : m_n(blocks), m_dim(model.dim()), m_joint(model.score(protected_template, blocks, beam)) {}
+
+std::vector<protect::Permutation> OrderProposals::most_likely(int k) const {
+  std::vector<protect::Permutation> out;
+  if (m_joint) {
+    for (auto& s : m_joint->most_likely(k)) out.push_back(std::move(s.order));
+    return out;
+  }
+  auto costs = m_scores;
+  for (auto& v : costs) v = -v;  // the assignment minimises
+  for (const auto& a : match::k_best_assignments(costs, m_n, k)) out.push_back(order_of_columns(a.column));
+  return out;
+}
+
+double OrderProposals::log_likelihood(const protect::Permutation& q) const {
+  return m_joint ? m_joint->log_likelihood(q) : order_log_likelihood(m_scores, q);
+}
+
+std::vector<SynthesisCandidate> synthesis_candidates(const OrderProposals& model, const AttackPipeline& pipeline,
                                                      const float* protected_template, const SynthesisSearch& search,
                                                      std::vector<float>* embeddings) {
   IRREV_CHECK(search.candidates >= 1 && search.exchange_rounds >= 0 && search.starts >= 1,
@@ -115,10 +130,7 @@ std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& m
   const int n = model.blocks();
   std::vector<SynthesisCandidate> out;
   CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
-  std::vector<protect::Permutation> orders;
-  for (const auto& a : match::k_best_assignments(scorer.costs(), n, search.candidates))
-    orders.push_back(order_of_columns(a.column));
-  scorer.score(orders);
+  scorer.score(model.most_likely(search.candidates));
   // The climbs start from the model's candidates with the highest self-cosines.
   std::vector<std::size_t> by_cosine(out.size());
   std::iota(by_cosine.begin(), by_cosine.end(), 0);

@@ -152,7 +152,7 @@ void fit_position_models(const AttackSettings& st, PreparedAttack& a) {
     a.position_models.push_back(
         attack::BlockPositionModel::fit(train.data(), a.model_templates, a.set.dim, p.spec.blocks,
                                         st.unshuffle_model != attack::UnshuffleModel::diagonal));
-  if (st.unshuffle_model == attack::UnshuffleModel::joint)
+  if (st.uses_joint_model())
     a.joint_model = std::make_shared<const attack::JointTemplateModel>(
         attack::JointTemplateModel::fit(train.data(), a.model_templates, a.set.dim));
 }

@@ -33,8 +33,8 @@ json summary_head(const AttackOptions& o, const PreparedAttack& a, const AttackR
           {"mode",
            !st.unshuffle ? std::string("plain")
            : st.unshuffle_model == attack::UnshuffleModel::synthesis
-               ? std::string("unshuffled (synthesis search over the full block-position model's orders, no "
-                             "second sample)")
+               ? fmt::format("unshuffled (synthesis search over the {} model's orders, no second sample)",
+                             name_of(st.synthesis_proposals))
            : st.unshuffle_model == attack::UnshuffleModel::joint
                ? std::string("unshuffled (joint model of the whole template, no second sample)")
                : fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model))},

@@ -141,8 +141,8 @@ std::string attack_settings_json(const AttackSettings& o) {
   // Only where they act, so that the keys of the other recoveries' checkpoints stay as they were.
   if (o.unshuffle_model == attack::UnshuffleModel::synthesis)
     recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_climb_starts,
-                             o.synthesis_weight};
-  if (o.unshuffle_model == attack::UnshuffleModel::joint) recovery["joint_beam"] = o.joint_beam;
+                             o.synthesis_weight, name_of(o.synthesis_proposals)};
+  if (o.uses_joint_model()) recovery["joint_beam"] = o.joint_beam;
   return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
               {"batch", o.batch},
               {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},

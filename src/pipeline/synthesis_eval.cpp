@@ -1,6 +1,7 @@
 // irrev unshuffle --method synthesis: the search over the ranks and its figures.
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iterator>
 #include <memory>
 #include <numeric>
@@ -11,15 +12,18 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/stop_signal.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/permutation.hpp"
+#include "search_checkpoint.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline::detail {
+namespace fs = std::filesystem;
 namespace {
 
 /// Mixed into the seed of the validation templates' draws, apart from the evaluation's.
@@ -106,14 +110,15 @@ protect::Permutation search_draw(int blocks, std::uint64_t seed, bool validation
   return attack::first_uniform_draw(blocks, validation ? seed ^ kValidationDraws : seed, index);
 }
 
-std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& sets,
-                                                const std::vector<attack::BlockPositionModel>& models,
-                                                const dist::Communicator& comm) {
+bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& sets,
+                          const std::vector<attack::BlockPositionModel>& models,
+                          const attack::JointTemplateModel* joint, const std::string& key,
+                          const dist::Communicator& comm, std::vector<SearchResults>& out) {
   const auto n_val = static_cast<std::int64_t>(sets.validation.size());
   const auto per_count = n_val + static_cast<std::int64_t>(sets.eval.size());
   const auto units = per_count * static_cast<std::int64_t>(models.size());
   std::optional<SearchNetworks> nets;
-  std::vector<SearchResults> out(models.size());
+  out.assign(models.size(), {});
   for (auto& r : out) {
     r.validation.resize(static_cast<std::size_t>(n_val));
     r.eval.resize(sets.eval.size());
@@ -121,7 +126,34 @@ std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, c
   const int dim = sets.set.dim;
   std::vector<float> prot(static_cast<std::size_t>(dim));
   std::int64_t done = 0;
-  dist::run_work_queue<SearchedTemplate>(
+  auto sink = [&](std::int64_t u, SearchedTemplate&& s) {
+    auto& r = out[static_cast<std::size_t>(u / per_count)];
+    const std::int64_t i = u % per_count;
+    (i < n_val ? r.validation[static_cast<std::size_t>(i)] : r.eval[static_cast<std::size_t>(i - n_val)]) =
+        std::move(s);
+    if (++done % 64 == 0 || done == units) spdlog::info("unshuffle: synthesis search {}/{} templates", done, units);
+  };
+  SearchCheckpoint state;
+  const auto path = o.checkpoint_path();
+  dist::QueueControl control;
+  if (comm.is_master()) {
+    if (!path.empty() && fs::exists(path)) {
+      state = read_search_checkpoint(path, key, units);
+      for (std::int64_t u = 0; u < units; ++u)
+        if (state.done[static_cast<std::size_t>(u)])
+          sink(u, dist::from_bytes<SearchedTemplate>(state.results[static_cast<std::size_t>(u)]));
+      spdlog::info("unshuffle: resuming: {} of {} templates from '{}'", done, units, path);
+    } else {
+      state.done.assign(static_cast<std::size_t>(units), 0);
+      state.results.assign(static_cast<std::size_t>(units), {});
+    }
+    control.done = state.done;
+    if (!path.empty()) control.checkpoint = [&] { write_search_checkpoint(path, key, state, "running"); };
+    control.checkpoint_seconds = o.checkpoint_seconds;
+    control.stop_requested = [] { return dist::stop_signal() != 0; };
+  }
+  dist::install_stop_handlers();
+  const auto outcome = dist::run_work_queue(
       comm, units,
       [&](std::int64_t u) {
         if (!nets) nets.emplace(o, sets.set);
@@ -136,7 +168,9 @@ std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, c
         const auto t0 = std::chrono::steady_clock::now();
         SearchedTemplate s;
         std::vector<float> emb;
-        s.candidates = attack::synthesis_candidates(model, *nets->pipeline, prot.data(),
+        const auto proposals = joint ? attack::OrderProposals(*joint, prot.data(), model.blocks(), o.joint_beam)
+                                     : attack::OrderProposals(model, prot.data());
+        s.candidates = attack::synthesis_candidates(proposals, *nets->pipeline, prot.data(),
                                                     {o.candidates, o.exchange_rounds, o.climb_starts}, &emb);
         s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         // The two reference attacks: the protected template as it is, and the template itself.
@@ -144,20 +178,27 @@ std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& o, c
         both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
         const auto reference = nets->pipeline->reembed(both.data(), 2);
         emb.insert(emb.end(), reference.begin(), reference.end());
-        s.true_log_likelihood = attack::order_log_likelihood(model.scores(prot.data()), p);
+        s.true_log_likelihood = proposals.log_likelihood(p);
         const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
         s.type1 = reference_cosines(emb, sets.set.row(row), dim);
         if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);
-        return s;
+        return dist::to_bytes(s);
       },
-      [&](std::int64_t u, SearchedTemplate&& s) {
-        auto& r = out[static_cast<std::size_t>(u / per_count)];
-        const std::int64_t i = u % per_count;
-        (i < n_val ? r.validation[static_cast<std::size_t>(i)] : r.eval[static_cast<std::size_t>(i - n_val)]) =
-            std::move(s);
-        if (++done % 64 == 0 || done == units) spdlog::info("unshuffle: synthesis search {}/{} templates", done, units);
-      });
-  return out;
+      [&](std::int64_t u, const std::string& bytes) {
+        state.done[static_cast<std::size_t>(u)] = 1;
+        state.results[static_cast<std::size_t>(u)] = bytes;
+        sink(u, dist::from_bytes<SearchedTemplate>(bytes));
+      },
+      control);
+  if (outcome.outcome == dist::QueueOutcome::complete) return true;
+  if (comm.is_master()) {
+    IRREV_CHECK(!path.empty(), "unshuffle: stopped by signal {} with no checkpoint (give --out or --checkpoint)",
+                dist::stop_signal());
+    write_search_checkpoint(path, key, state, fmt::format("resumable (stopped by signal {})", dist::stop_signal()));
+    spdlog::warn("unshuffle: stopped by signal {}; the search is saved in '{}': run the same command to continue",
+                 dist::stop_signal(), path);
+  }
+  return false;
 }
 
 namespace {
@@ -235,7 +276,7 @@ nlohmann::ordered_json synthesis_figures(
   };
   const std::size_t k = model_candidates(o, blocks), all = static_cast<std::size_t>(-1);
   const std::vector<std::pair<std::string, std::vector<std::size_t>>> methods{
-      {"synthesis", chosen(weight, all)}, {"synthesis_only", chosen(0, all)}, {"position_model", chosen(0, 1)}};
+      {"synthesis", chosen(weight, all)}, {"synthesis_only", chosen(0, all)}, {"model_alone", chosen(0, 1)}};
   std::int64_t among = 0, scored = 0;
   double seconds = 0;
   for (std::int64_t e = 0; e < n_eval; ++e) {
@@ -253,6 +294,7 @@ nlohmann::ordered_json synthesis_figures(
   }
   const auto denominator = static_cast<double>(std::max<std::int64_t>(n_eval, 1));
   nlohmann::ordered_json r{{"blocks", blocks},
+                           {"proposals", name_of(o.proposals)},
                            {"model_candidates", k},
                            {"exchange_rounds", o.exchange_rounds},
                            {"climb_starts", o.climb_starts},

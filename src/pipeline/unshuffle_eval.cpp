@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -11,12 +12,15 @@
 #include "irrev/attack/unshuffle.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
+#include "irrev/core/sha256.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/identity_split.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/match/pe_miu_compare.hpp"
 #include "irrev/models/inverter.hpp"
+#include "irrev/protect/keyed_stream.hpp"
 #include "irrev/protect/pe_miu.hpp"
+#include "irrev/protect/samplers.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline {
@@ -34,12 +38,32 @@ void UnshuffleEvalOptions::validate(const std::string& where) const {
 
 namespace {
 using detail::UnshuffleSets;
+
+/// The third index of a training template's keyed stream under --identical-blocks.
+constexpr std::uint64_t kIdenticalBlocksStream = 0x1DE40000ull;
+
+/// Every training template's blocks, at the finest of the block counts, in a random order of
+/// its own (seeded): whatever count the models cut them into, all positions are alike.
+void shuffle_training_blocks(const UnshuffleEvalOptions& o, UnshuffleSets& s) {
+  const int finest = *std::max_element(o.blocks.begin(), o.blocks.end());
+  for (int blocks : o.blocks)
+    IRREV_CHECK(finest % blocks == 0 && s.set.dim % finest == 0,
+                "--identical-blocks: every block count must divide the finest ({}), and it the {} values; got {}",
+                finest, s.set.dim, blocks);
+  const int dim = s.set.dim;
+  std::vector<float> row(static_cast<std::size_t>(dim));
+  for (std::int64_t r = 0; r < s.train_count(); ++r) {
+    protect::KeyedStream stream(o.seed, kIdenticalBlocksStream, static_cast<std::uint64_t>(r));
+    float* t = s.train.data() + r * dim;
+    protect::apply_blocks(t, dim, dim / finest, protect::sample_uniform(finest, stream), row.data());
+    std::copy(row.begin(), row.end(), t);
+  }
+}
 using Placements = std::vector<std::pair<std::string, std::vector<attack::Placement>>>;
 
 UnshuffleSets read_sets(const UnshuffleEvalOptions& o) {
   UnshuffleSets s;
   s.set = data::read_template_set(o.templates);
-  s.train = attack::training_templates(s.set, o.split_seed, o.eval_share);
   std::map<std::string, std::size_t> eval_of;  // subject -> index in s.eval
   std::set<std::string> validation_subjects;
   // The inverter's validation identities (its default share): trained on by no gradient step.
@@ -47,7 +71,8 @@ UnshuffleSets read_sets(const UnshuffleEvalOptions& o) {
   for (std::int64_t i = 0; i < s.set.count; ++i) {
     const auto& subject = s.set.images.subjects[static_cast<std::size_t>(i)];
     if (!data::is_evaluation_subject(subject, o.split_seed, o.eval_share)) {
-      if (data::is_validation_subject(subject, o.split_seed, validation_share) &&
+      if (o.method == attack::UnshuffleModel::synthesis &&
+          data::is_validation_subject(subject, o.split_seed, validation_share) &&
           static_cast<std::int64_t>(s.validation.size()) < o.fit_templates &&
           validation_subjects.insert(subject).second)
         s.validation.push_back(i);
@@ -62,9 +87,17 @@ UnshuffleSets read_sets(const UnshuffleEvalOptions& o) {
       s.second.push_back(-1);
     }
   }
+  // The models are fitted on the other training identities: the synthesis rule's weight is
+  // fitted on log-likelihoods of templates the models never saw, as the evaluation's are.
+  for (std::int64_t i = 0; i < s.set.count; ++i) {
+    const auto& subject = s.set.images.subjects[static_cast<std::size_t>(i)];
+    if (!data::is_evaluation_subject(subject, o.split_seed, o.eval_share) && !validation_subjects.count(subject))
+      s.train.insert(s.train.end(), s.set.row(i), s.set.row(i) + s.set.dim);
+  }
   IRREV_CHECK(s.train_count() >= 2 && !s.eval.empty(),
               "'{}': {} training and {} evaluation templates under split seed {} (share {}); the model needs both",
               o.templates, s.train_count(), s.eval.size(), o.split_seed, o.eval_share);
+  if (o.identical_blocks) shuffle_training_blocks(o, s);
   return s;
 }
 
@@ -156,6 +189,24 @@ void check_synthesis_inputs(const UnshuffleEvalOptions& o, const UnshuffleSets& 
   detail::check_no_training_images(*inverter, o.inverter, s.set, chosen);
 }
 
+/// What a synthesis search's results depend on: its checkpoint's key.
+std::string search_key(const UnshuffleEvalOptions& o) {
+  return nlohmann::json{
+      {"templates", sha256_of_file(o.templates)},
+      {"inverter", sha256_of_file(o.inverter)},
+      {"extractor", sha256_of_file(o.extractor)},
+      {"blocks", o.blocks},
+      {"split", {o.split_seed, o.eval_share}},
+      {"seed", o.seed},
+      {"templates_taken", {o.max_templates, o.fit_templates}},
+      {"proposals", std::string(name_of(o.proposals))},
+      {"joint_beam", o.joint_beam},
+      {"search", {o.candidates, o.exchange_rounds, o.climb_starts}},
+      {"forward", {std::string(name_of(o.precision)), o.batch, o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"}},
+      {"controls", {o.untrained_inverter, o.identical_blocks}}}
+      .dump();
+}
+
 void write_placements(const std::string& path, const UnshuffleSets& s, const std::vector<int>& blocks,
                       const std::vector<Placements>& per_count) {
   h5::AtomicOutput out(path);
@@ -173,14 +224,15 @@ void write_placements(const std::string& path, const UnshuffleSets& s, const std
 
 }  // namespace
 
-std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
+UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
   o.validate("unshuffle");
   const bool synthesis = o.method == attack::UnshuffleModel::synthesis;
-  if (!synthesis && !comm.is_master()) return "";  // the model alone runs on rank 0
+  if (!synthesis && !comm.is_master()) return {};  // the model alone runs on rank 0
   const auto s = read_sets(o);
   if (synthesis && comm.is_master()) check_synthesis_inputs(o, s);
   if (synthesis) comm.barrier();  // a refused input ends rank 0 here, and the launcher ends the others
   const bool joint = o.method == attack::UnshuffleModel::joint;
+  const bool joint_fitted = joint || (synthesis && o.proposals == attack::SynthesisProposals::joint);
   std::vector<attack::BlockPositionModel> models;
   for (int blocks : o.blocks) {
     IRREV_CHECK(blocks >= 2 && s.set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",
@@ -189,11 +241,17 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Commun
       models.push_back(attack::BlockPositionModel::fit(s.train.data(), s.train_count(), s.set.dim, blocks,
                                                        o.method != attack::UnshuffleModel::diagonal));
   }
-  const auto joint_model = joint ? attack::JointTemplateModel::fit(s.train.data(), s.train_count(), s.set.dim)
-                                 : attack::JointTemplateModel{};
+  const auto joint_model = joint_fitted ? attack::JointTemplateModel::fit(s.train.data(), s.train_count(), s.set.dim)
+                                        : attack::JointTemplateModel{};
   std::vector<detail::SearchResults> searched;
-  if (synthesis) searched = detail::run_synthesis_search(o, s, models, comm);
-  if (!comm.is_master()) return "";
+  if (synthesis) {
+    const auto key = comm.is_master() ? search_key(o) : std::string();
+    if (!detail::run_synthesis_search(o, s, models, joint_fitted ? &joint_model : nullptr, key, comm, searched))
+      return {comm.is_master() ? nlohmann::json{{"status", "resumable"}, {"checkpoint", o.checkpoint_path()}}.dump(2)
+                               : std::string(),
+              false};
+  }
+  if (!comm.is_master()) return {};
   nlohmann::ordered_json results = nlohmann::json::array();
   std::vector<Placements> placements(o.blocks.size());
   for (std::size_t c = 0; c < o.blocks.size(); ++c) {
@@ -220,23 +278,26 @@ std::string run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Commun
     results.push_back(r);
   }
   if (!o.out.empty()) write_placements(o.out, s, o.blocks, placements);
+  // The results are written: the search's checkpoint has served.
+  if (synthesis && !o.checkpoint_path().empty()) std::filesystem::remove(o.checkpoint_path());
   std::string extractor = "?";
   if (!s.set.extractor_json.empty()) extractor = nlohmann::json::parse(s.set.extractor_json).value("name", "?");
-  return nlohmann::ordered_json{{"templates", o.templates},
-                                {"extractor", extractor},
-                                {"dim", s.set.dim},
-                                {"split_seed", o.split_seed},
-                                {"eval_share", o.eval_share},
-                                {"method", name_of(o.method)},
-                                {"model", o.method == attack::UnshuffleModel::diagonal ? "gaussian, diagonal"
-                                          : joint ? "gaussian over the whole template (full covariance across blocks)"
-                                                  : "gaussian, full covariance per position"},
-                                {"training_templates", s.train_count()},
-                                {"evaluation_templates", s.eval.size()},
-                                {"evaluation_templates_with_second",
-                                 std::count_if(s.second.begin(), s.second.end(), [](auto r) { return r >= 0; })},
-                                {"results", results}}
-      .dump(2);
+  return {nlohmann::ordered_json{{"templates", o.templates},
+                                 {"extractor", extractor},
+                                 {"dim", s.set.dim},
+                                 {"split_seed", o.split_seed},
+                                 {"eval_share", o.eval_share},
+                                 {"method", name_of(o.method)},
+                                 {"model", o.method == attack::UnshuffleModel::diagonal ? "gaussian, diagonal"
+                                           : joint ? "gaussian over the whole template (full covariance across blocks)"
+                                                   : "gaussian, full covariance per position"},
+                                 {"training_templates", s.train_count()},
+                                 {"identical_blocks", o.identical_blocks},
+                                 {"evaluation_templates", s.eval.size()},
+                                 {"evaluation_templates_with_second",
+                                  std::count_if(s.second.begin(), s.second.end(), [](auto r) { return r >= 0; })},
+                                 {"results", results}}
+              .dump(2)};
 }
 
 }  // namespace irrev::pipeline

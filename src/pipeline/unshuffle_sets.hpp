@@ -57,9 +57,13 @@ protect::Permutation search_draw(int blocks, std::uint64_t seed, bool validation
 
 /// Every search over the ranks' work queue (collective; each template is a unit, so the
 /// results do not depend on the number of ranks). On rank 0: one SearchResults per block count.
-std::vector<SearchResults> run_synthesis_search(const UnshuffleEvalOptions& options, const UnshuffleSets& sets,
-                                                const std::vector<attack::BlockPositionModel>& models,
-                                                const dist::Communicator& comm);
+/// `models`: the position models per block count; `joint`: the joint model, where the options'
+/// proposals are its orders. `key` (rank 0): what the checkpoint must have been made under.
+/// Every rank returns whether the search completed (false: stopped by a signal, checkpointed).
+bool run_synthesis_search(const UnshuffleEvalOptions& options, const UnshuffleSets& sets,
+                          const std::vector<attack::BlockPositionModel>& models,
+                          const attack::JointTemplateModel* joint, const std::string& key,
+                          const dist::Communicator& comm, std::vector<SearchResults>& out);
 
 /// The figures of one block count's searches: the weight fitted on the validation templates,
 /// the synthesis, synthesis-only and position-model recoveries, the ceiling (true order among

@@ -65,13 +65,13 @@ TEST(JointModel, RecoversAnOrderThatOnlyTheCorrelationsBetweenBlocksCarry) {
   const int blocks = 8, b = 8, dim = blocks * b;
   const auto train = chain(4000, blocks, b, 0.8, rng);
   const auto eval = chain(200, blocks, b, 0.8, rng);
-  const auto position = attack::evaluate_unshuffle(attack::BlockPositionModel::fit(train.data(), 4000, dim, blocks, true),
-                                                   eval.data(), 200, 8, 0, 7);
+  const auto position = attack::evaluate_unshuffle(
+      attack::BlockPositionModel::fit(train.data(), 4000, dim, blocks, true), eval.data(), 200, 8, 0, 7);
   EXPECT_TRUE(position.chance_level) << "the position model read an order from blocks alike in distribution: "
                                      << position.position_accuracy;
   const auto joint = attack::JointTemplateModel::fit(train.data(), 4000, dim);
-  const auto m = attack::evaluate_placements(attack::joint_placements(joint, eval.data(), 200, blocks, 7), blocks, 8,
-                                             0, 7);
+  const auto m =
+      attack::evaluate_placements(attack::joint_placements(joint, eval.data(), 200, blocks, 7), blocks, 8, 0, 7);
   EXPECT_FALSE(m.chance_level);
   EXPECT_GT(m.exact_rate, 0.7);
 }

@@ -67,7 +67,8 @@ struct PipelineOptions {
   SynthesisSearch synthesis_search{};
   double synthesis_weight = 1;
   /// Recover by the joint model of the whole template instead (joint_model.hpp), once per
-  /// template and block count on each rank, composed like the synthesis search's.
+  /// template and block count on each rank, composed like the synthesis search's; with
+  /// `synthesis`, the search starts from its orders instead of the position model's.
   std::shared_ptr<const JointTemplateModel> joint_model{};
   int joint_beam = JointTemplateModel::kDefaultBeam;
 };

@@ -6,17 +6,45 @@
 /// The inverter learned to map real templates to faces that re-embed to themselves; a template
 /// with its blocks in a wrong order is not one, and its face re-embeds elsewhere.
 ///
-/// The candidates are the position model's K most likely orders (all n! of them when K >= n!),
-/// so the search can only find an order the model ranks within K; the measured share of
-/// templates whose true order is among them is the search's ceiling.
+/// The candidates are a model's K most likely orders (the joint model's, or the block-position
+/// model's; all n! of them when K >= n!), so the search can only find an order the model ranks
+/// within K; the measured share of templates whose true order is among them is the search's
+/// ceiling.
 #include <cstddef>
+#include <optional>
 #include <vector>
 
+#include "irrev/attack/joint_model.hpp"
 #include "irrev/attack/unshuffle.hpp"
+#include "irrev/core/enum_names.hpp"
 
 namespace irrev::attack {
 
 class AttackPipeline;
+
+/// The model whose most likely orders the search starts from, and whose log-likelihood the
+/// rule weighs: the full block-position model or the joint model of the whole template.
+enum class SynthesisProposals { full, joint };
+
+/// One protected template seen by the proposing model: its most likely orders and its
+/// log-likelihood of any order.
+class OrderProposals {
+ public:
+  /// The block-position model: the assignments of its score matrix, least cost first (Murty).
+  OrderProposals(const BlockPositionModel& model, const float* protected_template);
+  /// The joint model: its most likely orders (JointOrderScore::most_likely).
+  OrderProposals(const JointTemplateModel& model, const float* protected_template, int blocks, int beam);
+
+  int blocks() const { return m_n; }
+  int dim() const { return m_dim; }
+  std::vector<protect::Permutation> most_likely(int k) const;
+  double log_likelihood(const protect::Permutation& q) const;
+
+ private:
+  int m_n, m_dim;
+  std::vector<double> m_scores;  ///< the position model's (BlockPositionModel::scores)
+  std::optional<JointOrderScore> m_joint;
+};
 
 /// One candidate order of a protected template and what the search measured of it.
 struct SynthesisCandidate {
@@ -45,7 +73,7 @@ struct SynthesisSearch {
 /// the climb's, each put in order, inverted and re-embedded through `pipeline` (batches of the
 /// pipeline's size). An order is scored once. With `embeddings`, the re-embedding of each
 /// candidate (candidates x D, L2-normalised) is kept there, for evaluations that know the truth.
-std::vector<SynthesisCandidate> synthesis_candidates(const BlockPositionModel& model, const AttackPipeline& pipeline,
+std::vector<SynthesisCandidate> synthesis_candidates(const OrderProposals& model, const AttackPipeline& pipeline,
                                                      const float* protected_template, const SynthesisSearch& search,
                                                      std::vector<float>* embeddings = nullptr);
 
@@ -66,3 +94,9 @@ inline double synthesis_score(double self_cosine, double log_likelihood, double 
 }
 
 }  // namespace irrev::attack
+
+template <>
+struct irrev::EnumNames<irrev::attack::SynthesisProposals> {
+  static constexpr std::string_view what = "synthesis proposals";
+  static constexpr std::array<std::string_view, 2> names{"full", "joint"};
+};

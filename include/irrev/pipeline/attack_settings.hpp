@@ -8,6 +8,7 @@
 
 #include "irrev/attack/attack_plan.hpp"
 #include "irrev/attack/forward_settings.hpp"
+#include "irrev/attack/synthesis_search.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/attack/unshuffle.hpp"
 
@@ -43,8 +44,9 @@ struct AttackSettings {
   int synthesis_exchange_rounds = 8;
   int synthesis_climb_starts = 1;
   double synthesis_weight = 1;
-  /// With unshuffle_model = joint: the beam's width over positions beyond 8 blocks
-  /// (joint_model.hpp; up to 8 blocks every order is scored).
+  attack::SynthesisProposals synthesis_proposals = attack::SynthesisProposals::joint;
+  /// With unshuffle_model = joint (or synthesis from the joint model's orders): the beam's width over positions beyond
+  /// 8 blocks (joint_model.hpp; up to 8 blocks every order is scored).
   int joint_beam = 64;
   /// >= 0: also count the targeted attack that selects templates estimated at this complexity or below.
   int targeted_max_complexity = -1;
@@ -60,6 +62,13 @@ struct AttackSettings {
 
   /// Throws irrev::Error naming `where` (a job file, or the command line) for a value out of range.
   void validate(const std::string& where) const;
+  /// Whether the recovery needs the joint model: its own recovery, or the synthesis search's
+  /// proposals.
+  bool uses_joint_model() const {
+    return unshuffle_model == attack::UnshuffleModel::joint ||
+           (unshuffle_model == attack::UnshuffleModel::synthesis &&
+            synthesis_proposals == attack::SynthesisProposals::joint);
+  }
 
   /// The settings a user sets by name, each once: its key in a job's [attack] table (the
   /// command-line flag is the key with '-' for '_': --templates-per-unit), the field, and its
@@ -92,6 +101,8 @@ struct AttackSettings {
           "unshuffle_model synthesis: then rounds of hill climbing over exchanges of two blocks");
     visit("synthesis_climb_starts", synthesis_climb_starts,
           "unshuffle_model synthesis: climbs from this many of the model's candidates");
+    visit("synthesis_proposals", synthesis_proposals,
+          "unshuffle_model synthesis: whose most likely orders it starts from, joint (the whole template) or full");
     visit("synthesis_weight", synthesis_weight,
           "unshuffle_model synthesis: the log-likelihood's weight (irrev unshuffle --method synthesis fits it)");
     visit("joint_beam", joint_beam, "unshuffle_model joint: the beam search's width over positions beyond 8 blocks");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "irrev/attack/forward_settings.hpp"
+#include "irrev/attack/synthesis_search.hpp"
 #include "irrev/attack/unshuffle.hpp"
 
 namespace irrev::dist {
@@ -31,24 +32,44 @@ struct UnshuffleEvalOptions {
   attack::UnshuffleModel method = attack::UnshuffleModel::diagonal;
   std::string out;      ///< optional unshuffle.h5: every template's recovered placement per method
   int joint_beam = 64;  ///< joint: the beam's width beyond 8 blocks (JointTemplateModel::score)
+  /// The control where the blocks carry no order of their own: the models are fitted on the
+  /// training templates with each one's blocks (at the finest block count) in a random order,
+  /// so every position has the same statistics and only synthesis can tell an order.
+  bool identical_blocks = false;
 
   // The synthesis search.
   std::string inverter, extractor;  ///< inverter.pt (trained through `extractor`) and the extractor
   std::string device = "cpu";
   attack::Precision precision = attack::Precision::fp32;
   int batch = 32;
+  /// whose most likely orders the search starts from (and whose log-likelihood its rule weighs)
+  attack::SynthesisProposals proposals = attack::SynthesisProposals::joint;
   int candidates = 64;              ///< the model's K most likely orders per template (n! at most)
   int exchange_rounds = 0;          ///< then rounds of hill climbing by exchanges of two blocks
   int climb_starts = 1;             ///< from this many of the model\'s candidates (the highest self-cosines)
   std::string thresholds;           ///< optional verify.h5: the unshuffled attack's RSR at its thresholds
   std::int64_t fit_templates = 64;  ///< validation identities' templates the combining weight is fitted on
   bool untrained_inverter = false;  ///< the control: the inverter's generator re-initialised (seeded)
+  /// The search's checkpoint (search_checkpoint.hpp); empty: `out` + ".checkpoint.h5" where
+  /// there is an `out`, else none. Written every `checkpoint_seconds` and on a stop signal
+  /// (SIGTERM, SIGUSR1), removed once the results are written.
+  std::string checkpoint;
+  double checkpoint_seconds = 60;
+  std::string checkpoint_path() const {
+    return !checkpoint.empty() ? checkpoint : out.empty() ? "" : out + ".checkpoint.h5";
+  }
 
   void validate(const std::string& where) const;
 };
 
-/// {"templates": ..., "extractor": ..., "training_templates": n, "results": [per block count]}
-/// on rank 0 (every rank calls it; the others return "").
-std::string run_unshuffle_eval(const UnshuffleEvalOptions& options, const dist::Communicator& comm);
+struct UnshuffleOutcome {
+  /// {"templates": ..., "extractor": ..., "training_templates": n, "results": [per block
+  /// count]} on rank 0 (the others: ""); a stopped search: {"status": "resumable", ...}.
+  std::string json;
+  bool complete = true;  ///< false: stopped by a signal, its checkpoint saved (every rank)
+};
+
+/// Every rank calls it.
+UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& options, const dist::Communicator& comm);
 
 }  // namespace irrev::pipeline
