@@ -193,7 +193,9 @@ trainers = 2
 [attack]
 plans = ["8:stratified:2", "4:exhaustive"]
 modes = ["plain", "unshuffled"]
-unshuffle_model = "full"
+unshuffle_model = "joint"
+joint_beam = 16
+synthesis_proposals = "full"
 unit_deadline_factor = 4
 checkpoint_seconds = 30
 unit_order_seed = 9
@@ -217,7 +219,10 @@ folds = 5
   EXPECT_EQ(c.inverter_trainers, 2);
   EXPECT_EQ(c.attack_modes,
             (std::vector<pipeline::AttackMode>{pipeline::AttackMode::plain, pipeline::AttackMode::unshuffled}));
-  EXPECT_EQ(c.attack_settings.unshuffle_model, attack::UnshuffleModel::full);
+  EXPECT_EQ(c.attack_settings.unshuffle_model, attack::UnshuffleModel::joint);
+  EXPECT_EQ(c.attack_settings.joint_beam, 16);
+  EXPECT_EQ(c.attack_settings.synthesis_proposals, attack::SynthesisProposals::full);
+  EXPECT_TRUE(c.attack_settings.uses_joint_model());
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
   EXPECT_EQ(c.attack_settings.unit_order_seed, 9u);
   EXPECT_EQ(c.attack_path("fr_feature", pipeline::AttackMode::unshuffled), "runs/x/attack_fr_feature_unshuffled.h5");
@@ -232,6 +237,10 @@ folds = 5
   EXPECT_NE(bad("folds = 5", "folds = 4294967301").find("'gender.folds' = 4294967301 is out of range"),
             std::string::npos);
   EXPECT_NE(bad("checkpoint_seconds = 30", "checkpoint_seconds = -1").find("must be >= 0"), std::string::npos);
+  EXPECT_NE(bad("joint_beam = 16", "joint_beam = 0").find("joint_beam must be positive"), std::string::npos);
+  EXPECT_NE(
+      bad("synthesis_proposals = \"full\"", "synthesis_proposals = \"diagonal\"").find("must be one of full, joint"),
+      std::string::npos);
   EXPECT_NE(bad("id_share = 0.5", "id_share = 1.5").find("id_share must be in (0, 1]"), std::string::npos);
   EXPECT_NE(bad("shift = 3", "shift = 40").find("shift must be in [0, 16] pixels, not 40"), std::string::npos);
   EXPECT_NE(bad("keep = \"best-rsr\"", "keep = \"best-loss\"").find("'train_inverter.keep' must be one of"),
