@@ -47,6 +47,11 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
   sub->add_option("--candidates", o->candidates, "Synthesis: the model's K most likely orders per template")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  sub->add_option("--chunk", o->chunk,
+                  "Synthesis: where --candidates >= n! (every order), orders per work unit (a template's search "
+                  "spreads over the ranks)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--exchange-rounds", o->exchange_rounds,
                   "Synthesis: then rounds of hill climbing over exchanges of two blocks (n(n-1)/2 candidates each)")
       ->check(CLI::NonNegativeNumber)

@@ -141,6 +141,16 @@ std::vector<SynthesisCandidate> synthesis_candidates(const OrderProposals& model
   return out;
 }
 
+std::vector<SynthesisCandidate> score_orders(const OrderProposals& model, const AttackPipeline& pipeline,
+                                             const float* protected_template,
+                                             const std::vector<protect::Permutation>& orders,
+                                             std::vector<float>* embeddings) {
+  std::vector<SynthesisCandidate> out;
+  CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
+  scorer.score(orders);
+  return out;
+}
+
 std::size_t synthesis_choice(const std::vector<SynthesisCandidate>& candidates, double weight, int dim,
                              std::size_t first) {
   IRREV_CHECK(!candidates.empty() && first >= 1, "the synthesis choice needs at least one candidate");

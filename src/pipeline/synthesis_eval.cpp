@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -110,13 +111,61 @@ protect::Permutation search_draw(int blocks, std::uint64_t seed, bool validation
   return attack::first_uniform_draw(blocks, validation ? seed ^ kValidationDraws : seed, index);
 }
 
+namespace {
+
+/// One work unit of the search: a template of one block count, or, where every order is scored
+/// (K >= n!), one chunk of its orders (most likely first), so that one template's n! spread
+/// over the ranks. A unit's result depends on its number only.
+struct SearchUnit {
+  std::size_t count;   ///< index of the block count
+  std::int64_t item;   ///< validation templates first, then evaluation ones
+  std::int64_t chunk;  ///< which of the template's `chunks`
+  std::int64_t chunks;
+};
+
+std::vector<SearchUnit> search_units(const UnshuffleEvalOptions& o, std::int64_t per_count) {
+  std::vector<SearchUnit> units;
+  for (std::size_t c = 0; c < o.blocks.size(); ++c) {
+    const auto all = protect::factorial(o.blocks[c]);
+    const std::int64_t chunks =
+        all <= static_cast<protect::u128>(o.candidates) ? (static_cast<std::int64_t>(all) + o.chunk - 1) / o.chunk : 1;
+    for (std::int64_t i = 0; i < per_count; ++i)
+      for (std::int64_t k = 0; k < chunks; ++k) units.push_back({c, i, k, chunks});
+  }
+  return units;
+}
+
+/// The chunks of one template put back together in order: their candidates (a slice each of
+/// the most likely first list) and their cosines, then the first chunk's two reference entries.
+SearchedTemplate assemble(const std::map<std::int64_t, SearchedTemplate>& parts) {
+  SearchedTemplate whole;
+  const auto& first = parts.begin()->second;
+  whole.true_log_likelihood = first.true_log_likelihood;
+  const auto refs = first.candidates.size();
+  for (const auto& [chunk, part] : parts) {
+    const auto n = part.candidates.size();
+    whole.candidates.insert(whole.candidates.end(), part.candidates.begin(), part.candidates.end());
+    whole.type1.insert(whole.type1.end(), part.type1.begin(), part.type1.begin() + static_cast<std::ptrdiff_t>(n));
+    if (!part.type2.empty())
+      whole.type2.insert(whole.type2.end(), part.type2.begin(), part.type2.begin() + static_cast<std::ptrdiff_t>(n));
+    whole.seconds += part.seconds;
+  }
+  whole.type1.insert(whole.type1.end(), first.type1.begin() + static_cast<std::ptrdiff_t>(refs), first.type1.end());
+  if (!first.type2.empty())
+    whole.type2.insert(whole.type2.end(), first.type2.begin() + static_cast<std::ptrdiff_t>(refs), first.type2.end());
+  return whole;
+}
+
+}  // namespace
+
 bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& sets,
                           const std::vector<attack::BlockPositionModel>& models,
                           const attack::JointTemplateModel* joint, const std::string& key,
                           const dist::Communicator& comm, std::vector<SearchResults>& out) {
   const auto n_val = static_cast<std::int64_t>(sets.validation.size());
   const auto per_count = n_val + static_cast<std::int64_t>(sets.eval.size());
-  const auto units = per_count * static_cast<std::int64_t>(models.size());
+  const auto units = search_units(o, per_count);
+  const auto n_units = static_cast<std::int64_t>(units.size());
   std::optional<SearchNetworks> nets;
   out.assign(models.size(), {});
   for (auto& r : out) {
@@ -126,26 +175,36 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
   const int dim = sets.set.dim;
   std::vector<float> prot(static_cast<std::size_t>(dim));
   std::int64_t done = 0;
+  // Each template's chunks so far, by chunk: they arrive in any order.
+  std::map<std::pair<std::size_t, std::int64_t>, std::map<std::int64_t, SearchedTemplate>> staged;
   auto sink = [&](std::int64_t u, SearchedTemplate&& s) {
-    auto& r = out[static_cast<std::size_t>(u / per_count)];
-    const std::int64_t i = u % per_count;
-    (i < n_val ? r.validation[static_cast<std::size_t>(i)] : r.eval[static_cast<std::size_t>(i - n_val)]) =
-        std::move(s);
-    if (++done % 64 == 0 || done == units) spdlog::info("unshuffle: synthesis search {}/{} templates", done, units);
+    const auto& x = units[static_cast<std::size_t>(u)];
+    auto& parts = staged[{x.count, x.item}];
+    parts.emplace(x.chunk, std::move(s));
+    if (static_cast<std::int64_t>(parts.size()) < x.chunks) return;
+    auto& r = out[x.count];
+    (x.item < n_val ? r.validation[static_cast<std::size_t>(x.item)]
+                    : r.eval[static_cast<std::size_t>(x.item - n_val)]) = assemble(parts);
+    staged.erase({x.count, x.item});
+    if (++done % 64 == 0 || done == per_count * static_cast<std::int64_t>(models.size()))
+      spdlog::info("unshuffle: synthesis search {}/{} templates", done, per_count * models.size());
   };
   SearchCheckpoint state;
   const auto path = o.checkpoint_path();
   dist::QueueControl control;
   if (comm.is_master()) {
     if (!path.empty() && fs::exists(path)) {
-      state = read_search_checkpoint(path, key, units);
-      for (std::int64_t u = 0; u < units; ++u)
-        if (state.done[static_cast<std::size_t>(u)])
+      state = read_search_checkpoint(path, key, n_units);
+      std::int64_t restored = 0;
+      for (std::int64_t u = 0; u < n_units; ++u)
+        if (state.done[static_cast<std::size_t>(u)]) {
           sink(u, dist::from_bytes<SearchedTemplate>(state.results[static_cast<std::size_t>(u)]));
-      spdlog::info("unshuffle: resuming: {} of {} templates from '{}'", done, units, path);
+          ++restored;
+        }
+      spdlog::info("unshuffle: resuming: {} of {} units from '{}'", restored, n_units, path);
     } else {
-      state.done.assign(static_cast<std::size_t>(units), 0);
-      state.results.assign(static_cast<std::size_t>(units), {});
+      state.done.assign(static_cast<std::size_t>(n_units), 0);
+      state.results.assign(static_cast<std::size_t>(n_units), {});
     }
     control.done = state.done;
     if (!path.empty()) control.checkpoint = [&] { write_search_checkpoint(path, key, state, "running"); };
@@ -154,13 +213,13 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
   }
   dist::install_stop_handlers();
   const auto outcome = dist::run_work_queue(
-      comm, units,
+      comm, n_units,
       [&](std::int64_t u) {
         if (!nets) nets.emplace(o, sets.set);
-        const auto& model = models[static_cast<std::size_t>(u / per_count)];
-        const std::int64_t i = u % per_count;
-        const bool validation = i < n_val;
-        const std::int64_t index = validation ? i : i - n_val;
+        const auto& x = units[static_cast<std::size_t>(u)];
+        const auto& model = models[x.count];
+        const bool validation = x.item < n_val;
+        const std::int64_t index = validation ? x.item : x.item - n_val;
         const auto row =
             validation ? sets.validation[static_cast<std::size_t>(index)] : sets.eval[static_cast<std::size_t>(index)];
         const auto p = search_draw(model.blocks(), o.seed, validation, index);
@@ -170,15 +229,27 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
         std::vector<float> emb;
         const auto proposals = joint ? attack::OrderProposals(*joint, prot.data(), model.blocks(), o.joint_beam)
                                      : attack::OrderProposals(model, prot.data());
-        s.candidates = attack::synthesis_candidates(proposals, *nets->pipeline, prot.data(),
-                                                    {o.candidates, o.exchange_rounds, o.climb_starts}, &emb);
+        if (x.chunks > 1) {
+          // Every order, most likely first: this unit scores its slice.
+          const auto all = proposals.most_likely(o.candidates);
+          const auto from = std::min<std::size_t>(all.size(), static_cast<std::size_t>(x.chunk * o.chunk));
+          const auto to = std::min<std::size_t>(all.size(), from + static_cast<std::size_t>(o.chunk));
+          s.candidates = attack::score_orders(
+              proposals, *nets->pipeline, prot.data(),
+              {all.begin() + static_cast<std::ptrdiff_t>(from), all.begin() + static_cast<std::ptrdiff_t>(to)}, &emb);
+        } else {
+          s.candidates = attack::synthesis_candidates(proposals, *nets->pipeline, prot.data(),
+                                                      {o.candidates, o.exchange_rounds, o.climb_starts}, &emb);
+        }
+        if (x.chunk == 0) {
+          // The two reference attacks: the protected template as it is, and the template itself.
+          std::vector<float> both(prot);
+          both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
+          const auto reference = nets->pipeline->reembed(both.data(), 2);
+          emb.insert(emb.end(), reference.begin(), reference.end());
+          s.true_log_likelihood = proposals.log_likelihood(p);
+        }
         s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        // The two reference attacks: the protected template as it is, and the template itself.
-        std::vector<float> both(prot);
-        both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
-        const auto reference = nets->pipeline->reembed(both.data(), 2);
-        emb.insert(emb.end(), reference.begin(), reference.end());
-        s.true_log_likelihood = proposals.log_likelihood(p);
         const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
         s.type1 = reference_cosines(emb, sets.set.row(row), dim);
         if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);

@@ -77,6 +77,13 @@ std::vector<SynthesisCandidate> synthesis_candidates(const OrderProposals& model
                                                      const float* protected_template, const SynthesisSearch& search,
                                                      std::vector<float>* embeddings = nullptr);
 
+/// Scores `orders` as they are (each put in order, inverted and re-embedded through `pipeline`):
+/// a slice of an exhaustive search, which needs no climb. `embeddings` as above.
+std::vector<SynthesisCandidate> score_orders(const OrderProposals& model, const AttackPipeline& pipeline,
+                                             const float* protected_template,
+                                             const std::vector<protect::Permutation>& orders,
+                                             std::vector<float>* embeddings = nullptr);
+
 /// The rule that combines both scores: the candidate among the first `first` with the highest
 ///   self_cosine + weight * (log_likelihood - the first candidate's) / dim.
 /// The log-likelihood is taken per template value so that one weight serves any extractor.

@@ -44,7 +44,10 @@ struct UnshuffleEvalOptions {
   int batch = 32;
   /// whose most likely orders the search starts from (and whose log-likelihood its rule weighs)
   attack::SynthesisProposals proposals = attack::SynthesisProposals::joint;
-  int candidates = 64;              ///< the model's K most likely orders per template (n! at most)
+  int candidates = 64;  ///< the model's K most likely orders per template (n! at most)
+  /// Where K >= n! every order is scored (no climb): each template's orders are split into
+  /// work units of this many, so that one template's search spreads over the ranks.
+  int chunk = 1024;
   int exchange_rounds = 0;          ///< then rounds of hill climbing by exchanges of two blocks
   int climb_starts = 1;             ///< from this many of the model\'s candidates (the highest self-cosines)
   std::string thresholds;           ///< optional verify.h5: the unshuffled attack's RSR at its thresholds
