@@ -134,14 +134,14 @@ std::string recovery_table(const json& summary, const std::string& e, const std:
   std::string rows;
   for (const auto& x : summary.value("recovery", json::array()))
     if (x["extractor"] == e && x.value("mode", "plain") == mode)
-      rows += fmt::format("| {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n",
-                          x["plan"].get<std::string>(), x["position_accuracy"].get<double>(),
+      rows += fmt::format("| {} | {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n",
+                          x["plan"].get<std::string>(), x.value("model", "?"), x["position_accuracy"].get<double>(),
                           x["position_accuracy_ci95"][0].get<double>(), x["position_accuracy_ci95"][1].get<double>(),
                           x["chance_level"].get<bool>() ? " (chance)" : "", x["chance"].get<double>(),
                           x["exact_permutation_rate"].get<double>(), x["mean_displaced_after"].get<double>());
   if (rows.empty()) return {};
-  return "Block-order recovery on the attacked templates (uniform PE-MIU permutations):\n\n| plan | position accuracy "
-         "[95 %] | chance | exact permutation | blocks still displaced |\n|---|---|---|---|---|\n" +
+  return "Block-order recovery on the attacked templates (uniform PE-MIU permutations):\n\n| plan | model | position "
+         "accuracy [95 %] | chance | exact permutation | blocks still displaced |\n|---|---|---|---|---|---|\n" +
          rows + "\n";
 }
 
