@@ -11,7 +11,6 @@
 #include "irrev/attack/unshuffle.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/match/assignment.hpp"
-#include "irrev/protect/pe_miu.hpp"
 
 namespace irrev::attack {
 
@@ -227,15 +226,8 @@ std::vector<ScoredOrder> JointOrderScore::most_likely(int k) const {
 
 std::vector<protect::Permutation> joint_placements(const JointTemplateModel& model, const float* templates,
                                                    std::int64_t rows, int blocks, std::uint64_t seed, int beam) {
-  const int dim = model.dim();
-  std::vector<float> prot(static_cast<std::size_t>(dim));
-  std::vector<Placement> out;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const auto p = first_uniform_draw(blocks, seed, r);
-    protect::apply_blocks(templates + r * dim, dim, dim / blocks, p, prot.data());
-    out.push_back(placement_of(model.recover(prot.data(), blocks, beam), p));
-  }
-  return out;
+  return recover_placements([&](const float* prot) { return model.recover(prot, blocks, beam); }, blocks, model.dim(),
+                            templates, rows, seed);
 }
 
 }  // namespace irrev::attack

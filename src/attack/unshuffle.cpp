@@ -112,11 +112,14 @@ protect::Permutation BlockPositionModel::recover(const float* z) const {
   return order_of_columns(match::min_cost_assignment(s, m_blocks));
 }
 
-std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share) {
+std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share,
+                                      const std::set<std::string>& excluded) {
   std::vector<float> out;
-  for (std::int64_t i = 0; i < set.count; ++i)
-    if (!data::is_evaluation_subject(set.images.subjects[static_cast<std::size_t>(i)], split_seed, eval_share))
+  for (std::int64_t i = 0; i < set.count; ++i) {
+    const auto& subject = set.images.subjects[static_cast<std::size_t>(i)];
+    if (!data::is_evaluation_subject(subject, split_seed, eval_share) && !excluded.count(subject))
       out.insert(out.end(), set.row(i), set.row(i) + set.dim);
+  }
   return out;
 }
 
@@ -155,17 +158,22 @@ double order_log_likelihood(const std::vector<double>& scores, const protect::Pe
   return ll;
 }
 
-std::vector<Placement> recover_placements(const BlockPositionModel& model, const float* templates, std::int64_t rows,
-                                          std::uint64_t seed) {
-  const int n = model.blocks(), dim = model.dim();
+std::vector<Placement> recover_placements(const std::function<protect::Permutation(const float*)>& recover, int blocks,
+                                          int dim, const float* templates, std::int64_t rows, std::uint64_t seed) {
   std::vector<float> prot(static_cast<std::size_t>(dim));
   std::vector<Placement> placements;
   for (std::int64_t r = 0; r < rows; ++r) {
-    const auto p = first_uniform_draw(n, seed, r);
-    protect::apply_blocks(templates + r * dim, dim, dim / n, p, prot.data());
-    placements.push_back(placement_of(model.recover(prot.data()), p));
+    const auto p = first_uniform_draw(blocks, seed, r);
+    protect::apply_blocks(templates + r * dim, dim, dim / blocks, p, prot.data());
+    placements.push_back(placement_of(recover(prot.data()), p));
   }
   return placements;
+}
+
+std::vector<Placement> recover_placements(const BlockPositionModel& model, const float* templates, std::int64_t rows,
+                                          std::uint64_t seed) {
+  return recover_placements([&](const float* prot) { return model.recover(prot); }, model.blocks(), model.dim(),
+                            templates, rows, seed);
 }
 
 UnshuffleMetrics evaluate_unshuffle(const BlockPositionModel& model, const float* templates, std::int64_t rows,

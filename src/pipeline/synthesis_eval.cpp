@@ -230,10 +230,12 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
         const auto proposals = joint ? attack::OrderProposals(*joint, prot.data(), model.blocks(), o.joint_beam)
                                      : attack::OrderProposals(model, prot.data());
         if (x.chunks > 1) {
-          // Every order, most likely first: this unit scores its slice.
-          const auto all = proposals.most_likely(o.candidates);
+          // Every order, most likely first: this unit scores its slice (the list's first `to`
+          // are the same however many are asked for, so no unit lists more than it needs).
+          const auto last = std::min<std::int64_t>(o.candidates, (x.chunk + 1) * o.chunk);
+          const auto all = proposals.most_likely(static_cast<int>(last));
           const auto from = std::min<std::size_t>(all.size(), static_cast<std::size_t>(x.chunk * o.chunk));
-          const auto to = std::min<std::size_t>(all.size(), from + static_cast<std::size_t>(o.chunk));
+          const auto to = all.size();
           s.candidates = attack::score_orders(
               proposals, *nets->pipeline, prot.data(),
               {all.begin() + static_cast<std::ptrdiff_t>(from), all.begin() + static_cast<std::ptrdiff_t>(to)}, &emb);

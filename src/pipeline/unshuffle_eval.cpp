@@ -38,6 +38,7 @@ void UnshuffleEvalOptions::validate(const std::string& where) const {
 
 namespace {
 using detail::UnshuffleSets;
+using Placements = std::vector<std::pair<std::string, std::vector<attack::Placement>>>;
 
 /// The third index of a training template's keyed stream under --identical-blocks.
 constexpr std::uint64_t kIdenticalBlocksStream = 0x1DE40000ull;
@@ -59,7 +60,6 @@ void shuffle_training_blocks(const UnshuffleEvalOptions& o, UnshuffleSets& s) {
     std::copy(row.begin(), row.end(), t);
   }
 }
-using Placements = std::vector<std::pair<std::string, std::vector<attack::Placement>>>;
 
 UnshuffleSets read_sets(const UnshuffleEvalOptions& o) {
   UnshuffleSets s;
@@ -89,11 +89,7 @@ UnshuffleSets read_sets(const UnshuffleEvalOptions& o) {
   }
   // The models are fitted on the other training identities: the synthesis rule's weight is
   // fitted on log-likelihoods of templates the models never saw, as the evaluation's are.
-  for (std::int64_t i = 0; i < s.set.count; ++i) {
-    const auto& subject = s.set.images.subjects[static_cast<std::size_t>(i)];
-    if (!data::is_evaluation_subject(subject, o.split_seed, o.eval_share) && !validation_subjects.count(subject))
-      s.train.insert(s.train.end(), s.set.row(i), s.set.row(i) + s.set.dim);
-  }
+  s.train = attack::training_templates(s.set, o.split_seed, o.eval_share, validation_subjects);
   IRREV_CHECK(s.train_count() >= 2 && !s.eval.empty(),
               "'{}': {} training and {} evaluation templates under split seed {} (share {}); the model needs both",
               o.templates, s.train_count(), s.eval.size(), o.split_seed, o.eval_share);

@@ -8,6 +8,8 @@
 /// no information and the measured accuracy is chance (1 / n): `evaluate_unshuffle` reports that
 /// instead of an order.
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,9 +56,11 @@ class BlockPositionModel {
   std::vector<double> m_precision;
 };
 
-/// The values of every template whose subject is a training identity of the split (seed, share):
-/// what a block-position model may be fitted on (rows x dim, row-major).
-std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share);
+/// The values of every template whose subject is a training identity of the split (seed, share),
+/// apart from the `excluded` subjects: what a block-position model may be fitted on (rows x dim,
+/// row-major).
+std::vector<float> training_templates(const data::TemplateSet& set, std::uint64_t split_seed, double eval_share,
+                                      const std::set<std::string>& excluded = {});
 
 /// Estimated complexity of a protected template: the blocks the recovered permutation moves.
 inline int estimated_complexity(const protect::Permutation& recovered) { return protect::complexity(recovered); }
@@ -106,6 +110,11 @@ protect::Permutation order_of_columns(const std::vector<int>& column);
 /// The log-likelihood of order q under a model's `scores` of one protected template
 /// (BlockPositionModel::scores): the sum of scores[i * n + q[i]].
 double order_log_likelihood(const std::vector<double>& scores, const protect::Permutation& q);
+
+/// The placement `recover` (protected template -> recovered order) gives each of `rows`
+/// templates of `dim` values cut into `blocks` blocks, recovered under its first uniform draw.
+std::vector<Placement> recover_placements(const std::function<protect::Permutation(const float*)>& recover, int blocks,
+                                          int dim, const float* templates, std::int64_t rows, std::uint64_t seed);
 
 /// `model`'s placement of each of `rows` templates, recovered under its first uniform draw.
 std::vector<Placement> recover_placements(const BlockPositionModel& model, const float* templates, std::int64_t rows,
