@@ -101,3 +101,21 @@ wait_for_units() {  # checkpoint: until it records at least one finished unit
   fail "no checkpoint with a finished unit in $1"
 }
 
+# damage_int64 FILE DATASET: add 2 to the first positive value of an int64 dataset in the file's
+# bytes (found by its raw values), as a disk or a copy would, leaving the HDF5 structure intact.
+damage_int64() {
+  python3 - "$1" "$2" <<'PY' || fail "could not damage $2 in $1"
+import struct, subprocess, sys
+path, dataset = sys.argv[1:]
+out = subprocess.run(["h5dump", "-d", dataset, "-y", "-w", "0", path], capture_output=True, text=True, check=True).stdout
+body = out[out.index("DATA {") + 6: out.rindex("}")]
+values = [int(x) for x in body.replace(",", " ").split() if x.strip().lstrip("-").isdigit()]
+raw = struct.pack("<%dq" % len(values), *values)
+data = bytearray(open(path, "rb").read())
+at = data.find(raw)
+assert at >= 0, "the values were not found in the file"
+first = next(i for i, v in enumerate(values) if v > 0)
+data[at + 8 * first: at + 8 * first + 8] = struct.pack("<q", values[first] + 2)
+open(path, "wb").write(data)
+PY
+}
