@@ -44,11 +44,20 @@ constexpr double kJvInf = 1e300;
 IRREV_HD inline void jv_column_reduction(const double* cost, int n, JvState& s) {
   int matches[kMaxN];
   for (int i = 0; i < n; ++i) matches[i] = 0, s.col_of[i] = -1;
+  // Every column's least cost and its first row, a row at a time across the columns (which
+  // vectorises; a column at a time is a chain of mispredicted branches).
+  double least[kMaxN];
+  int least_row[kMaxN];
+  for (int j = 0; j < n; ++j) least[j] = cost[j], least_row[j] = 0;
+  for (int i = 1; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      const bool lower = cost[i * n + j] < least[j];
+      least[j] = lower ? cost[i * n + j] : least[j];
+      least_row[j] = lower ? i : least_row[j];
+    }
   for (int j = n - 1; j >= 0; --j) {  // 1
-    int best = 0;
-    for (int i = 1; i < n; ++i)
-      if (cost[i * n + j] < cost[best * n + j]) best = i;
-    s.v[j] = cost[best * n + j];
+    const int best = least_row[j];
+    s.v[j] = least[j];
     if (++matches[best] == 1) {
       s.col_of[best] = j, s.row_of[j] = best;
     } else if (s.v[j] < s.v[s.col_of[best]]) {
@@ -169,11 +178,16 @@ IRREV_HD inline void jv_augment(const double* cost, int n, JvState& s, int start
   }
 }
 
-IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col) {
+/// `column_potential`, when given, receives the final column potentials v (n values): with
+/// u[i] = cost[i][row_to_col[i]] - v[row_to_col[i]] they bound every other assignment's cost
+/// from below, which is how the tiled path certifies an assignment (pe_miu_tiles.cpp).
+IRREV_HD inline double hungarian(const double* cost, int n, int* row_to_col, double* column_potential = nullptr) {
   JvState s;
   jv_column_reduction(cost, n, s);
   jv_augmenting_row_reduction(cost, n, s);
   for (int f = 0; f < s.n_free; ++f) jv_augment(cost, n, s, s.free_rows[f]);  // 4
+  if (column_potential)
+    for (int j = 0; j < n; ++j) column_potential[j] = s.v[j];
   double total = 0;
   for (int i = 0; i < n; ++i) {
     row_to_col[i] = s.col_of[i];
