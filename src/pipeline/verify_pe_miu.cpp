@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "../match/detail/pe_miu_kernel.hpp"
 #include "irrev/core/error.hpp"
@@ -15,6 +16,7 @@
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/match/pe_miu_compare.hpp"
+#include "irrev/match/pe_miu_tiles.hpp"
 #include "irrev/metrics/score_histogram.hpp"
 #include "irrev/metrics/unlinkability.hpp"
 #include "irrev/protect/pe_miu.hpp"
@@ -39,10 +41,7 @@ struct Scorer {
   std::vector<protect::ProtectedTemplates> protected_sets;  // one per protection, [0] unused
   std::vector<Protection> protections;
   std::vector<match::PeMiuComparator> comparators;  // likewise
-  // Per protection, prepared once: the unprotected probes' blocks transposed and their norms,
-  // and the protected references' norms (all-vs-all compares each template many times).
-  std::vector<std::vector<float>> probe_transposed;
-  std::vector<std::vector<double>> probe_norm, reference_norm;
+  std::vector<double> norm;                         // each template's, for the unprotected cosine (all-vs-all)
 
   double score(std::size_t p, std::int64_t a, const float* probe) {
     if (protections[p].block == 0) return cosine(t.row(a), probe, t.dim);
@@ -50,26 +49,14 @@ struct Scorer {
   }
 
   void prepare() {
-    probe_transposed.resize(protections.size());
-    probe_norm.resize(protections.size());
-    reference_norm.resize(protections.size());
-    for (std::size_t p = 1; p < protections.size(); ++p) {
-      auto& c = comparators[p];
-      probe_transposed[p].resize(t.values.size());
-      for (std::int64_t i = 0; i < t.count; ++i) {
-        c.transpose(t.row(i), probe_transposed[p].data() + i * t.dim);
-        probe_norm[p].push_back(c.norm(t.row(i)));
-        reference_norm[p].push_back(c.norm(protected_sets[p].values.data() + i * t.dim));
-      }
-    }
+    for (std::int64_t i = 0; i < t.count; ++i)
+      norm.push_back(std::sqrt(match::detail::dot8(t.row(i), t.row(i), t.dim)));
   }
 
-  /// score(p, a, t.row(b)), through the prepared data.
-  double score_rows(std::size_t p, std::int64_t a, std::int64_t b) {
-    if (protections[p].block == 0) return cosine(t.row(a), t.row(b), t.dim);
-    return comparators[p].score_prepared(
-        protected_sets[p].values.data() + a * t.dim, reference_norm[p][static_cast<std::size_t>(a)], t.row(b),
-        probe_transposed[p].data() + b * t.dim, probe_norm[p][static_cast<std::size_t>(b)]);
+  /// The unprotected cosine of rows a and b, through the prepared norms: cosine()'s value.
+  double unprotected(std::int64_t a, std::int64_t b) const {
+    const double n = norm[static_cast<std::size_t>(a)] * norm[static_cast<std::size_t>(b)];
+    return n > 0 ? match::detail::dot8(t.row(a), t.row(b), t.dim) / n : 0.0;
   }
 };
 
@@ -102,7 +89,7 @@ Scorer make_scorer(const data::TemplateSet& t, const VerifyOptions& o) {
     protect::block_count(t.dim, b);  // an InputError naming b and D when b does not divide D
     protections.push_back({b});
   }
-  Scorer scorer{t, {}, protections, {}, {}, {}, {}};
+  Scorer scorer{t, {}, protections, {}, {}};
   scorer.protected_sets.resize(protections.size());
   for (std::size_t p = 0; p < protections.size(); ++p) {
     const int block = protections[p].block;
@@ -153,17 +140,35 @@ Histograms all_vs_all_histograms(const dist::Communicator& comm, Scorer& scorer,
   Progress progress("verify all-vs-all pairs", all_pairs, comm.is_master() && o.progress);
   if (comm.is_master())
     spdlog::info("verify: {} all-vs-all pairs x {} protections in {} units", all_pairs, n_prot, units);
+  // Each row's subject as a number: a pair's genuineness is asked twice per pair.
+  std::vector<std::size_t> subject;
+  std::unordered_map<std::string, std::size_t> subjects;
+  for (const auto& name : t.images.subjects) subject.push_back(subjects.emplace(name, subjects.size()).first->second);
+  // A unit's rows [a0, a1) against the rows after a0, a tile at a time per protected setting
+  // (PeMiuTiles: the scores of PeMiuComparator to the last bit).
+  std::vector<double> scores;
   const auto compute = [&](std::int64_t u) {
     Histograms h(n_prot, metrics::ScoreHistogram(-1, 1, o.bins));
-    for (std::int64_t a = u * o.unit_rows; a < std::min(n, (u + 1) * o.unit_rows); ++a) {
+    const std::int64_t a0 = u * o.unit_rows, a1 = std::min(n, (u + 1) * o.unit_rows), probes = n - (a0 + 1);
+    const auto genuine = [&](std::int64_t a, std::int64_t b) {
+      return subject[static_cast<std::size_t>(a)] == subject[static_cast<std::size_t>(b)];
+    };
+    for (std::int64_t a = a0; a < a1; ++a)
       for (std::int64_t b = a + 1; b < n; ++b) {
-        const bool genuine =
-            t.images.subjects[static_cast<std::size_t>(a)] == t.images.subjects[static_cast<std::size_t>(b)];
-        for (std::size_t p = 0; p < n_prot; ++p) {
-          double s = scorer.score_rows(p, a, b);
-          genuine ? h[p].add_genuine(s) : h[p].add_impostor(s);
-        }
+        const double s = scorer.unprotected(a, b);
+        genuine(a, b) ? h[0].add_genuine(s) : h[0].add_impostor(s);
       }
+    for (std::size_t p = 1; p < n_prot && probes > 0; ++p) {
+      scores.resize(static_cast<std::size_t>((a1 - a0) * probes));
+      match::PeMiuTiles tiles(t.dim, scorer.protections[p].block);
+      // Pair (i, j) is row a0 + i against row a0 + 1 + j: every j >= i.
+      tiles.score(scorer.protected_sets[p].values.data() + a0 * t.dim, a1 - a0, t.row(a0 + 1), probes, 0,
+                  scores.data());
+      for (std::int64_t a = a0; a < a1; ++a)
+        for (std::int64_t b = a + 1; b < n; ++b) {
+          const double s = scores[static_cast<std::size_t>((a - a0) * probes + (b - a0 - 1))];
+          genuine(a, b) ? h[p].add_genuine(s) : h[p].add_impostor(s);
+        }
     }
     return h;
   };

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "../../src/match/detail/pe_miu_kernel.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/match/pe_miu_compare.hpp"
+#include "irrev/match/pe_miu_tiles.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/samplers.hpp"
 
@@ -186,4 +188,78 @@ TEST(PeMiu, PreparedProbeGivesTheSameScoreBitForBit) {
               c.score(r.data(), q.data()))
         << block;
   }
+}
+
+namespace {
+/// Templates like face templates: a shared direction plus each one's own, so that blocks at the
+/// same position resemble each other (the assignments are neither trivial nor random).
+std::vector<float> correlated_templates(int count, int dim, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<float> mean(static_cast<std::size_t>(dim)), t(static_cast<std::size_t>(count * dim));
+  for (auto& x : mean) x = g(rng);
+  for (int i = 0; i < count; ++i)
+    for (int k = 0; k < dim; ++k) t[static_cast<std::size_t>(i * dim + k)] = 0.6f * mean[k] + g(rng);
+  return t;
+}
+
+/// Every score the tiles give, against PeMiuComparator's prepared path on the same pair.
+int differing_scores(const std::vector<float>& refs, int n_refs, const std::vector<float>& probes, int n_probes,
+                     int dim, int block, std::int64_t min_gap, match::TileCounts* counts = nullptr) {
+  match::PeMiuTiles tiles(dim, block);
+  std::vector<double> scores(static_cast<std::size_t>(n_refs * n_probes), -7.0);
+  tiles.score(refs.data(), n_refs, probes.data(), n_probes, min_gap, scores.data());
+  match::PeMiuComparator c(dim, block);
+  std::vector<float> qt(static_cast<std::size_t>(dim));
+  int differ = 0;
+  for (int i = 0; i < n_refs; ++i)
+    for (int j = 0; j < n_probes; ++j) {
+      const double got = scores[static_cast<std::size_t>(i * n_probes + j)];
+      if (j - i < min_gap) {
+        differ += got != -7.0;  // not asked for: left as it was
+        continue;
+      }
+      const float* r = refs.data() + i * dim;
+      const float* q = probes.data() + j * dim;
+      c.transpose(q, qt.data());
+      differ += got != c.score_prepared(r, c.norm(r), q, qt.data(), c.norm(q));
+    }
+  if (counts) *counts = tiles.counts();
+  return differ;
+}
+}  // namespace
+
+// The tiled path (verify's all-vs-all): the same scores as the per-pair path to the last bit,
+// at every block count (products and certificate up to 8 blocks, per pair beyond), over tiles of references and probes
+// cut anywhere (70 x 90 pairs cross several tiles at every n), for all pairs and for the upper triangle of a set
+// against itself.
+TEST(PeMiuTiles, SameScoresAsThePerPairPathBitForBit) {
+  const int dim = 512;
+  const auto refs = correlated_templates(70, dim, 3), probes = correlated_templates(90, dim, 4);
+  for (int block : {512, 128, 64, 32, 16}) {
+    match::TileCounts counts;
+    EXPECT_EQ(differing_scores(refs, 70, probes, 90, dim, block, std::numeric_limits<std::int64_t>::min(), &counts), 0)
+        << block;
+    EXPECT_EQ(counts.certified + counts.exact, 70 * 90) << block;
+    if (dim / block <= 8)  // the products' path: the certificate settles almost every pair
+      EXPECT_GT(counts.certified, 70 * 90 * 9 / 10) << block;
+    else  // beyond 8 blocks, the per-pair path
+      EXPECT_EQ(counts.exact, 70 * 90) << block;
+    EXPECT_EQ(differing_scores(refs, 70, refs, 70, dim, block, 1), 0) << block;
+    EXPECT_EQ(differing_scores(refs, 70, probes, 90, dim, block, 25), 0) << block;
+  }
+}
+
+// Where two assignments cost the same (a reference whose blocks repeat), the products' costs
+// cannot say which one the exact path takes: the certificate must fail and the exact path
+// decide, so the score is still the per-pair path's.
+TEST(PeMiuTiles, TiesGoThroughTheExactPath) {
+  const int dim = 128, block = 16, n = dim / block;
+  auto refs = correlated_templates(12, dim, 5);
+  const auto probes = correlated_templates(20, dim, 6);
+  for (int i = 0; i < 12; ++i)  // blocks 0 and 1 of each reference alike
+    std::copy_n(refs.begin() + i * dim, block, refs.begin() + i * dim + block);
+  match::TileCounts counts;
+  EXPECT_EQ(differing_scores(refs, 12, probes, 20, dim, block, std::numeric_limits<std::int64_t>::min(), &counts), 0);
+  EXPECT_EQ(counts.exact, 12 * 20) << "a tie was certified (n = " << n << ")";
 }
