@@ -23,10 +23,10 @@ constexpr int kTileRows = 128;
 constexpr int kTileCols = 512;
 constexpr int kPanel = 16;  // columns per register panel of the product kernel
 
-// Up to this many blocks the products pay: measured on 2 AVX-512 cores (bench/RESULTS.md), the
-// product path is 1.07x the per-pair path at 8 blocks (1.1-1.2x inside verify) but 0.94x at 16
-// and 0.95x at 32, where the assignment, not the block distances, takes the time. Beyond it
-// each pair takes the per-pair path.
+// Up to this many blocks the products pay: measured in verify's all-vs-all of LFW on 2
+// AVX-512 cores (bench/RESULTS.md), 8 blocks take 71.9 s with them and 90.5 s without, 16
+// blocks 210.4 s with them and 205.2 s without: from 16 blocks up the assignment, not the
+// block distances, takes the time. Beyond it each pair takes the per-pair path.
 constexpr int kProductsMaxBlocks = 8;
 
 constexpr double kUnit = 0x1p-53;  // double's unit roundoff

@@ -96,17 +96,22 @@ IRREV_HD inline void jv_augmenting_row_reduction(const double* cost, int n, JvSt
         s.free_rows[s.n_free++] = i;
         continue;
       }
-      double h1 = cost[i * n] - s.v[0], h2 = kJvInf;
-      int j1 = 0, j2 = 0;
-      for (int j = 1; j < n; ++j) {
-        const double h = cost[i * n + j] - s.v[j];
-        if (h < h2) {
-          if (h >= h1)
-            h2 = h, j2 = j;
-          else
-            h2 = h1, j2 = j1, h1 = h, j1 = j;
-        }
+      // The row's best column j1 (the first at the least reduced cost) and its next best j2
+      // (the first other one at the least of the others'): two minima and two short scans,
+      // where one pass with branches on the costs' order mispredicts about half of them.
+      double h[kMaxN], h1 = kJvInf, h2 = kJvInf;
+      for (int j = 0; j < n; ++j) {
+        h[j] = cost[i * n + j] - s.v[j];
+        h1 = h[j] < h1 ? h[j] : h1;
       }
+      int j1 = 0, j2 = 0;
+      while (j1 < n - 1 && h[j1] != h1) ++j1;  // (the bound never binds: h1 is in h)
+      for (int j = 0; j < n; ++j) {
+        const double x = j == j1 ? kJvInf : h[j];
+        h2 = x < h2 ? x : h2;
+      }
+      if (n > 1)
+        while (j2 < n - 1 && (j2 == j1 || h[j2] != h2)) ++j2;
       int i0 = s.row_of[j1];
       if (h1 < h2)
         s.v[j1] -= h2 - h1;
