@@ -174,7 +174,7 @@ void PeMiuTiles::prepare(const float* x, std::int64_t count, std::vector<double>
   sq_max.assign(static_cast<std::size_t>(count), 0.0);
   norm.resize(static_cast<std::size_t>(count));
   for (std::int64_t t = 0; t < count; ++t) {
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < n && n <= kProductsMaxBlocks; ++i) {  // the per-pair path needs no block norms
       const float* block = x + t * dim + i * b;
       const double s = detail::dot8(block, block, b);
       sq[static_cast<std::size_t>(t * n + i)] = s;
@@ -194,8 +194,6 @@ void PeMiuTiles::score(const float* references, std::int64_t n_references, const
     return Side{sq.data() + t * n, sq_max[static_cast<std::size_t>(t)], norm[static_cast<std::size_t>(t)]};
   };
 
-  std::vector<double> cost(static_cast<std::size_t>(n * n));
-  std::vector<float> qt(static_cast<std::size_t>(dim));
   if (n > kProductsMaxBlocks) {  // the per-pair path, each probe's blocks transposed once
     m_probe_transposed.resize(static_cast<std::size_t>(n_probes * dim));
     float* transposed = m_probe_transposed.data();
@@ -210,6 +208,8 @@ void PeMiuTiles::score(const float* references, std::int64_t n_references, const
     return;
   }
   const std::int64_t refs_per_tile = std::max(1, kTileRows / n), probes_per_tile = std::max(1, kTileCols / n);
+  std::vector<double> cost(static_cast<std::size_t>(n * n));
+  std::vector<float> qt(static_cast<std::size_t>(dim));
   for (std::int64_t p0 = 0; p0 < n_probes; p0 += probes_per_tile) {
     const std::int64_t p1 = std::min(n_probes, p0 + probes_per_tile);
     if (p1 - 1 < min_gap) continue;  // no reference has a pair in this tile

@@ -33,10 +33,10 @@ class PeMiuTiles {
              std::int64_t min_gap, double* scores);
 
   const TileCounts& counts() const { return m_counts; }
-  int blocks() const { return m_n; }
 
  private:
-  /// Per template of x: its blocks' squared norms, the largest of them, and its norm.
+  /// Per template of x: its norm, and (on the products' path) its blocks' squared norms and the
+  /// largest of them.
   void prepare(const float* x, std::int64_t count, std::vector<double>& sq, std::vector<double>& sq_max,
                std::vector<double>& norm) const;
 
