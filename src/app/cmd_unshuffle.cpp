@@ -52,6 +52,11 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
                   "spreads over the ranks)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  sub->add_option("--search-group", o->search_group,
+                  "Synthesis: templates searched together, their candidates sharing forward batches (1: each "
+                  "template's alone; batches are padded to --batch, so a group fills them)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--exchange-rounds", o->exchange_rounds,
                   "Synthesis: then rounds of hill climbing over exchanges of two blocks (n(n-1)/2 candidates each)")
       ->check(CLI::NonNegativeNumber)

@@ -61,8 +61,8 @@ struct AttackPipeline::Impl {
   /// later plan entry (of any unit on this rank) that recovers the same rows takes them.
   mutable std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<torch::Tensor, torch::Tensor>>>
       recovered_scores;
-  /// The synthesis search's placement per (template, block count), made once on this rank.
-  /// The synthesis search's or the joint model's placement of each (template, block count).
+  /// The synthesis search's or the joint model's placement of each (template, block count),
+  /// made once on this rank.
   mutable std::map<std::pair<std::int64_t, int>, Placement> searched_placements;
   const AttackPipeline* self = nullptr;  ///< the search scores its candidates through the public calls
 
@@ -97,24 +97,50 @@ struct AttackPipeline::Impl {
   }
 
   /// The order recovered from template `row` protected by `p` (`prot`): the position model's,
-  /// or the synthesis search's or the joint model's, made at the template's first recovery and
-  /// composed with later ones.
+  /// or the synthesis search's (search_rows, made before) or the joint model's, made at the
+  /// template's first recovery and composed with later ones.
   protect::Permutation recovered_order(const BlockPositionModel& model, const protect::Permutation& p, std::int64_t row,
                                        const float* prot) const {
     if (!options.synthesis && !options.joint_model) return model.recover(prot);
     auto& placement = searched_placements[{row, model.blocks()}];
     if (placement.empty()) {
-      if (options.synthesis) {
-        const auto proposals = options.joint_model
-                                   ? OrderProposals(*options.joint_model, prot, model.blocks(), options.joint_beam)
-                                   : OrderProposals(model, prot);
-        const auto c = synthesis_candidates(proposals, *self, prot, options.synthesis_search);
-        placement = placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
-      } else {
-        placement = placement_of(options.joint_model->recover(prot, model.blocks(), options.joint_beam), p);
-      }
+      IRREV_ASSERT(!options.synthesis, "template {} was not searched before its recovery", row);
+      placement = placement_of(options.joint_model->recover(prot, model.blocks(), options.joint_beam), p);
     }
     return recovered_under(placement, p);
+  }
+
+  /// The synthesis search of every template of rows [b0, b0 + n) (protected by `p`) not
+  /// searched before, all together, so that their candidates share forward batches.
+  void search_rows(const BlockPositionModel& model, const protect::Permutation& p, std::int64_t b0,
+                   std::int64_t n) const {
+    if (!options.synthesis) return;
+    const int blocks = static_cast<int>(p.size()), b = dim / blocks;
+    std::vector<std::int64_t> rows;
+    std::vector<std::vector<float>> prot;
+    std::vector<OrderProposals> proposals;
+    for (std::int64_t r = b0; r < b0 + n; ++r) {
+      if (!searched_placements[{r, blocks}].empty()) continue;
+      rows.push_back(r);
+      prot.emplace_back(static_cast<std::size_t>(dim));
+      protect::apply_blocks(host_templates.data() + r * dim, dim, b, p, prot.back().data());
+      proposals.push_back(options.joint_model
+                              ? OrderProposals(*options.joint_model, prot.back().data(), blocks, options.joint_beam)
+                              : OrderProposals(model, prot.back().data()));
+    }
+    if (rows.empty()) return;
+    std::vector<const OrderProposals*> models;
+    std::vector<const float*> prots;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      models.push_back(&proposals[i]);
+      prots.push_back(prot[i].data());
+    }
+    const auto found = synthesis_candidates(models, *self, prots, options.synthesis_search);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& c = found[i];
+      searched_placements[{rows[i], blocks}] =
+          placement_of(c[synthesis_choice(c, options.synthesis_weight, dim, c.size())].order, p);
+    }
   }
 
   /// The recovery step for rows [b0, b0 + n) protected by `p`: each row's estimated complexity
@@ -126,6 +152,7 @@ struct AttackPipeline::Impl {
     std::vector<float> prot(static_cast<std::size_t>(dim));
     std::vector<std::int64_t> idx(options.unshuffle ? static_cast<std::size_t>(n * dim) : 0);
     std::vector<std::uint8_t> sel(static_cast<std::size_t>(n), 0);
+    search_rows(model, p, b0, n);
     for (std::int64_t i = 0; i < n; ++i) {
       protect::apply_blocks(host_templates.data() + (b0 + i) * dim, dim, b, p, prot.data());
       const auto q = recovered_order(model, p, b0 + i, prot.data());

@@ -13,90 +13,124 @@
 namespace irrev::attack {
 namespace {
 
-/// Scores orders of one protected template and appends them to the candidates.
+/// Scores orders of several protected templates: the rows of all of them go through the
+/// pipeline as one stream of forward batches (full batches however few orders each template
+/// has), each scored order appended to its template's candidates.
 class CandidateScorer {
  public:
-  CandidateScorer(const OrderProposals& model, const AttackPipeline& pipeline, const float* protected_template,
-                  std::vector<SynthesisCandidate>& out, std::vector<float>* embeddings)
+  CandidateScorer(const std::vector<const OrderProposals*>& models, const AttackPipeline& pipeline,
+                  const std::vector<const float*>& protected_templates,
+                  std::vector<std::vector<SynthesisCandidate>>& out, std::vector<std::vector<float>>* embeddings)
       : m_pipeline(pipeline),
-        m_prot(protected_template),
-        m_n(model.blocks()),
-        m_dim(model.dim()),
-        m_model(model),
+        m_prot(protected_templates),
+        m_models(models),
         m_out(out),
-        m_embeddings(embeddings) {}
+        m_embeddings(embeddings),
+        m_index(models.size()) {}
 
-  /// Appends every order not scored before; returns how many were new.
-  std::size_t score(const std::vector<protect::Permutation>& orders) {
-    std::vector<protect::Permutation> fresh;
-    for (const auto& q : orders)
-      if (m_index.emplace(q, m_out.size() + fresh.size()).second) fresh.push_back(q);
-    const int b = m_dim / m_n;
-    std::vector<float> rows(fresh.size() * static_cast<std::size_t>(m_dim));
-    for (std::size_t c = 0; c < fresh.size(); ++c) {
-      SynthesisCandidate cand;
-      cand.order = fresh[c];
-      cand.log_likelihood = m_model.log_likelihood(fresh[c]);
-      // Position q[i] of the candidate template takes the block at position i (apply q^-1).
-      protect::apply_blocks(m_prot, m_dim, b, protect::inverse(fresh[c]), rows.data() + c * m_dim);
-      m_out.push_back(std::move(cand));
+  /// Appends each template's orders (orders[t]) not scored before; returns how many were new.
+  std::size_t score(const std::vector<std::vector<protect::Permutation>>& orders) {
+    const int dim = m_models.front()->dim();
+    std::vector<float> rows;
+    std::vector<std::pair<std::size_t, std::size_t>> where;  // (template, candidate) of each row
+    for (std::size_t t = 0; t < orders.size(); ++t) {
+      const auto& model = *m_models[t];
+      const int b = dim / model.blocks();
+      for (const auto& q : orders[t]) {
+        if (!m_index[t].emplace(q, m_out[t].size()).second) continue;
+        SynthesisCandidate cand;
+        cand.order = q;
+        cand.log_likelihood = model.log_likelihood(q);
+        rows.resize(rows.size() + static_cast<std::size_t>(dim));
+        // Position q[i] of the candidate template takes the block at position i (apply q^-1).
+        protect::apply_blocks(m_prot[t], dim, b, protect::inverse(q), rows.data() + rows.size() - dim);
+        where.emplace_back(t, m_out[t].size());
+        m_out[t].push_back(std::move(cand));
+      }
     }
-    const std::size_t first = m_out.size() - fresh.size();
     const auto batch = static_cast<std::size_t>(m_pipeline.options().batch);
-    for (std::size_t c0 = 0; c0 < fresh.size(); c0 += batch) {
-      const std::size_t nb = std::min(batch, fresh.size() - c0);
-      const auto emb = m_pipeline.reembed(rows.data() + c0 * m_dim, static_cast<std::int64_t>(nb));
-      for (std::size_t c = 0; c < nb; ++c) {
-        const float* z = rows.data() + (c0 + c) * m_dim;
-        const float* e = emb.data() + c * m_dim;
+    for (std::size_t r0 = 0; r0 < where.size(); r0 += batch) {
+      const std::size_t nb = std::min(batch, where.size() - r0);
+      const auto emb = m_pipeline.reembed(rows.data() + r0 * dim, static_cast<std::int64_t>(nb));
+      for (std::size_t r = 0; r < nb; ++r) {
+        const float* z = rows.data() + (r0 + r) * dim;
+        const float* e = emb.data() + r * dim;
         double dot = 0, norm = 0;
-        for (int d = 0; d < m_dim; ++d) {
+        for (int d = 0; d < dim; ++d) {
           dot += static_cast<double>(z[d]) * e[d];
           norm += static_cast<double>(z[d]) * z[d];
         }
-        m_out[first + c0 + c].self_cosine = dot / std::max(std::sqrt(norm), 1e-12);
+        const auto [t, c] = where[r0 + r];
+        m_out[t][c].self_cosine = dot / std::max(std::sqrt(norm), 1e-12);
+        // A template's rows are contiguous and in order in the stream, as its candidates are.
+        if (m_embeddings) (*m_embeddings)[t].insert((*m_embeddings)[t].end(), e, e + dim);
       }
-      if (m_embeddings) m_embeddings->insert(m_embeddings->end(), emb.begin(), emb.end());
     }
-    return fresh.size();
+    return where.size();
   }
+
+  /// Where a scored order sits among template t's candidates.
+  std::size_t index_of(std::size_t t, const protect::Permutation& q) const { return m_index[t].at(q); }
 
  private:
   const AttackPipeline& m_pipeline;
-  const float* m_prot;
-  int m_n, m_dim;
-  const OrderProposals& m_model;
-  std::vector<SynthesisCandidate>& m_out;
-  std::vector<float>* m_embeddings;
-  std::map<protect::Permutation, std::size_t> m_index;
-
- public:
-  /// Where a scored order sits among the candidates.
-  std::size_t index_of(const protect::Permutation& q) const { return m_index.at(q); }
+  const std::vector<const float*>& m_prot;
+  const std::vector<const OrderProposals*>& m_models;
+  std::vector<std::vector<SynthesisCandidate>>& m_out;
+  std::vector<std::vector<float>>* m_embeddings;
+  std::vector<std::map<protect::Permutation, std::size_t>> m_index;
 };
 
-/// Hill climbing from candidate `at` over exchanges of two blocks, by self-cosine.
-void climb(CandidateScorer& scorer, const std::vector<SynthesisCandidate>& out, std::size_t at, int n, int rounds) {
-  std::vector<protect::Permutation> orders;
-  for (int round = 0; round < rounds; ++round) {
-    const auto current = out[at].order;
-    orders.clear();
-    for (int i = 0; i < n; ++i)
-      for (int j = i + 1; j < n; ++j) {
+/// One template's hill climbs: from each start in turn, up to `rounds` rounds over exchanges of
+/// two blocks, by self-cosine. The climbs of several templates advance a round at a time
+/// together, so that their exchanges share forward batches; each template's climbs are the
+/// ones it would make alone.
+struct Climbs {
+  std::vector<std::size_t> starts;  ///< candidates to climb from, in turn
+  std::size_t next = 0;             ///< the next start
+  std::size_t at = 0;               ///< where the current climb stands
+  int round = 0;
+  bool active = false;
+
+  /// Begins the next climb; false when there is none left.
+  bool begin() {
+    active = next < starts.size();
+    if (active) {
+      at = starts[next++];
+      round = 0;
+    }
+    return active;
+  }
+
+  /// Every exchange of two blocks' positions of the current order.
+  std::vector<protect::Permutation> exchanges(const std::vector<SynthesisCandidate>& out) const {
+    std::vector<protect::Permutation> orders;
+    const auto& current = out[at].order;
+    for (std::size_t i = 0; i < current.size(); ++i)
+      for (std::size_t j = i + 1; j < current.size(); ++j) {
         auto q = current;
-        std::swap(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(j)]);
+        std::swap(q[i], q[j]);
         orders.push_back(std::move(q));
       }
-    scorer.score(orders);
+    return orders;
+  }
+
+  /// After the round's exchanges were scored: moves to the best one that raises the
+  /// self-cosine, or, at a local maximum or after the last round, to the next climb.
+  void step(const std::vector<protect::Permutation>& orders, const std::vector<SynthesisCandidate>& out,
+            const CandidateScorer& scorer, std::size_t t, int rounds) {
     std::size_t best = at;
     for (const auto& q : orders) {
-      const auto c = scorer.index_of(q);
+      const auto c = scorer.index_of(t, q);
       if (out[c].self_cosine > out[best].self_cosine) best = c;
     }
-    if (best == at) return;  // no exchange raises the self-cosine: a local maximum
+    if (best == at || ++round == rounds) {
+      begin();
+      return;
+    }
     at = best;
   }
-}
+};
 
 }  // namespace
 
@@ -122,33 +156,68 @@ double OrderProposals::log_likelihood(const protect::Permutation& q) const {
   return m_joint ? m_joint->log_likelihood(q) : order_log_likelihood(m_scores, q);
 }
 
+std::vector<std::vector<SynthesisCandidate>> synthesis_candidates(const std::vector<const OrderProposals*>& models,
+                                                                  const AttackPipeline& pipeline,
+                                                                  const std::vector<const float*>& protected_templates,
+                                                                  const SynthesisSearch& search,
+                                                                  std::vector<std::vector<float>>* embeddings) {
+  IRREV_CHECK(search.candidates >= 1 && search.exchange_rounds >= 0 && search.starts >= 1,
+              "synthesis search: at least one candidate and one start, and no negative number of rounds");
+  IRREV_CHECK(models.size() == protected_templates.size() && !models.empty(),
+              "synthesis search: one model's proposals per protected template");
+  const auto n = models.size();
+  std::vector<std::vector<SynthesisCandidate>> out(n);
+  if (embeddings) embeddings->assign(n, {});
+  CandidateScorer scorer(models, pipeline, protected_templates, out, embeddings);
+  std::vector<std::vector<protect::Permutation>> orders(n);
+  for (std::size_t t = 0; t < n; ++t) orders[t] = models[t]->most_likely(search.candidates);
+  scorer.score(orders);
+  if (search.exchange_rounds == 0) return out;
+  // The climbs start from the model's candidates with the highest self-cosines.
+  std::vector<Climbs> climbs(n);
+  for (std::size_t t = 0; t < n; ++t) {
+    auto& starts = climbs[t].starts;
+    starts.resize(out[t].size());
+    std::iota(starts.begin(), starts.end(), 0);
+    std::stable_sort(starts.begin(), starts.end(),
+                     [&](std::size_t a, std::size_t b) { return out[t][a].self_cosine > out[t][b].self_cosine; });
+    starts.resize(std::min<std::size_t>(starts.size(), static_cast<std::size_t>(search.starts)));
+    climbs[t].begin();
+  }
+  for (;;) {
+    bool any = false;
+    for (std::size_t t = 0; t < n; ++t) {
+      orders[t] = climbs[t].active ? climbs[t].exchanges(out[t]) : std::vector<protect::Permutation>{};
+      any = any || climbs[t].active;
+    }
+    if (!any) return out;
+    scorer.score(orders);
+    for (std::size_t t = 0; t < n; ++t)
+      if (climbs[t].active) climbs[t].step(orders[t], out[t], scorer, t, search.exchange_rounds);
+  }
+}
+
 std::vector<SynthesisCandidate> synthesis_candidates(const OrderProposals& model, const AttackPipeline& pipeline,
                                                      const float* protected_template, const SynthesisSearch& search,
                                                      std::vector<float>* embeddings) {
-  IRREV_CHECK(search.candidates >= 1 && search.exchange_rounds >= 0 && search.starts >= 1,
-              "synthesis search: at least one candidate and one start, and no negative number of rounds");
-  const int n = model.blocks();
-  std::vector<SynthesisCandidate> out;
-  CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
-  scorer.score(model.most_likely(search.candidates));
-  // The climbs start from the model's candidates with the highest self-cosines.
-  std::vector<std::size_t> by_cosine(out.size());
-  std::iota(by_cosine.begin(), by_cosine.end(), 0);
-  std::stable_sort(by_cosine.begin(), by_cosine.end(),
-                   [&](std::size_t a, std::size_t b) { return out[a].self_cosine > out[b].self_cosine; });
-  by_cosine.resize(std::min<std::size_t>(by_cosine.size(), static_cast<std::size_t>(search.starts)));
-  for (auto start : by_cosine) climb(scorer, out, start, n, search.exchange_rounds);
-  return out;
+  std::vector<std::vector<float>> emb;
+  auto out = synthesis_candidates({&model}, pipeline, {protected_template}, search, embeddings ? &emb : nullptr);
+  if (embeddings) *embeddings = std::move(emb.front());
+  return std::move(out.front());
 }
 
 std::vector<SynthesisCandidate> score_orders(const OrderProposals& model, const AttackPipeline& pipeline,
                                              const float* protected_template,
                                              const std::vector<protect::Permutation>& orders,
                                              std::vector<float>* embeddings) {
-  std::vector<SynthesisCandidate> out;
-  CandidateScorer scorer(model, pipeline, protected_template, out, embeddings);
-  scorer.score(orders);
-  return out;
+  std::vector<std::vector<SynthesisCandidate>> out(1);
+  std::vector<std::vector<float>> emb(1);
+  const std::vector<const OrderProposals*> models{&model};
+  const std::vector<const float*> prots{protected_template};
+  CandidateScorer scorer(models, pipeline, prots, out, embeddings ? &emb : nullptr);
+  scorer.score({orders});
+  if (embeddings) *embeddings = std::move(emb.front());
+  return std::move(out.front());
 }
 
 std::size_t synthesis_choice(const std::vector<SynthesisCandidate>& candidates, double weight, int dim,

@@ -113,12 +113,15 @@ protect::Permutation search_draw(int blocks, std::uint64_t seed, bool validation
 
 namespace {
 
-/// One work unit of the search: a template of one block count, or, where every order is scored
-/// (K >= n!), one chunk of its orders (most likely first), so that one template's n! spread
-/// over the ranks. A unit's result depends on its number only.
+/// One work unit of the search: `items` consecutive templates of one block count, searched
+/// together (their candidates share forward batches: --search-group), or, where every order is
+/// scored (K >= n!) in more than one chunk, one chunk of one template's orders (most likely
+/// first), so that one template's n! spread over the ranks. A unit's result depends on its
+/// number only.
 struct SearchUnit {
   std::size_t count;   ///< index of the block count
-  std::int64_t item;   ///< validation templates first, then evaluation ones
+  std::int64_t item;   ///< the first template: validation templates first, then evaluation ones
+  std::int64_t items;  ///< templates in the unit
   std::int64_t chunk;  ///< which of the template's `chunks`
   std::int64_t chunks;
 };
@@ -129,8 +132,13 @@ std::vector<SearchUnit> search_units(const UnshuffleEvalOptions& o, std::int64_t
     const auto all = protect::factorial(o.blocks[c]);
     const std::int64_t chunks =
         all <= static_cast<protect::u128>(o.candidates) ? (static_cast<std::int64_t>(all) + o.chunk - 1) / o.chunk : 1;
-    for (std::int64_t i = 0; i < per_count; ++i)
-      for (std::int64_t k = 0; k < chunks; ++k) units.push_back({c, i, k, chunks});
+    if (chunks > 1) {
+      for (std::int64_t i = 0; i < per_count; ++i)
+        for (std::int64_t k = 0; k < chunks; ++k) units.push_back({c, i, 1, k, chunks});
+      continue;
+    }
+    for (std::int64_t i = 0; i < per_count; i += o.search_group)
+      units.push_back({c, i, std::min<std::int64_t>(o.search_group, per_count - i), 0, 1});
   }
   return units;
 }
@@ -158,6 +166,88 @@ SearchedTemplate assemble(const std::map<std::int64_t, SearchedTemplate>& parts)
 
 }  // namespace
 
+/// One unit's searches: each template protected by its first draw, its candidates scored
+/// (with every other template of the unit: shared batches), then its two reference attacks.
+std::vector<SearchedTemplate> search_unit(const UnshuffleEvalOptions& o, const UnshuffleSets& sets, const SearchUnit& x,
+                                          const attack::BlockPositionModel& model,
+                                          const attack::JointTemplateModel* joint,
+                                          const attack::AttackPipeline& pipeline) {
+  const int dim = sets.set.dim, blocks = model.blocks();
+  const auto n = static_cast<std::size_t>(x.items);
+  const auto n_val = static_cast<std::int64_t>(sets.validation.size());
+  std::vector<std::int64_t> rows(n), index(n);
+  std::vector<std::vector<float>> prot(n, std::vector<float>(static_cast<std::size_t>(dim)));
+  std::vector<protect::Permutation> truth(n);
+  std::vector<attack::OrderProposals> proposals;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto item = x.item + static_cast<std::int64_t>(i);
+    const bool validation = item < n_val;
+    index[i] = validation ? item : item - n_val;
+    rows[i] = validation ? sets.validation[static_cast<std::size_t>(index[i])]
+                         : sets.eval[static_cast<std::size_t>(index[i])];
+    truth[i] = search_draw(blocks, o.seed, validation, index[i]);
+    protect::apply_blocks(sets.set.row(rows[i]), dim, dim / blocks, truth[i], prot[i].data());
+    proposals.push_back(joint ? attack::OrderProposals(*joint, prot[i].data(), blocks, o.joint_beam)
+                              : attack::OrderProposals(model, prot[i].data()));
+  }
+  std::vector<SearchedTemplate> out(n);
+  std::vector<std::vector<float>> emb(n);
+  if (x.chunks > 1) {
+    // Every order, most likely first: this unit scores its slice (the list's first `to` are
+    // the same however many are asked for, so no unit lists more than it needs).
+    const auto last = std::min<std::int64_t>(o.candidates, (x.chunk + 1) * o.chunk);
+    const auto all = proposals.front().most_likely(static_cast<int>(last));
+    const auto from = std::min<std::size_t>(all.size(), static_cast<std::size_t>(x.chunk * o.chunk));
+    out.front().candidates =
+        attack::score_orders(proposals.front(), pipeline, prot.front().data(),
+                             {all.begin() + static_cast<std::ptrdiff_t>(from), all.end()}, &emb.front());
+  } else {
+    std::vector<const attack::OrderProposals*> models;
+    std::vector<const float*> prots;
+    for (std::size_t i = 0; i < n; ++i) {
+      models.push_back(&proposals[i]);
+      prots.push_back(prot[i].data());
+    }
+    // Where K >= n! every order is scored: no climb.
+    const bool every = protect::factorial(blocks) <= static_cast<protect::u128>(o.candidates);
+    auto found = attack::synthesis_candidates(models, pipeline, prots,
+                                              {o.candidates, every ? 0 : o.exchange_rounds, o.climb_starts}, &emb);
+    for (std::size_t i = 0; i < n; ++i) out[i].candidates = std::move(found[i]);
+  }
+  if (x.chunk == 0) {
+    // The two reference attacks of each template: the protected template as it is, and the
+    // template itself.
+    std::vector<float> both;
+    for (std::size_t i = 0; i < n; ++i) {
+      both.insert(both.end(), prot[i].begin(), prot[i].end());
+      both.insert(both.end(), sets.set.row(rows[i]), sets.set.row(rows[i]) + dim);
+    }
+    std::vector<float> reference;
+    const auto batch = static_cast<std::size_t>(pipeline.options().batch);
+    for (std::size_t r0 = 0; r0 < 2 * n; r0 += batch) {
+      const auto e = pipeline.reembed(both.data() + r0 * static_cast<std::size_t>(dim),
+                                      static_cast<std::int64_t>(std::min(batch, 2 * n - r0)));
+      reference.insert(reference.end(), e.begin(), e.end());
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto at = reference.begin() + static_cast<std::ptrdiff_t>(2 * i * static_cast<std::size_t>(dim));
+      emb[i].insert(emb[i].end(), at, at + 2 * dim);
+      out[i].true_log_likelihood = proposals[i].log_likelihood(truth[i]);
+    }
+  }
+  // The unit's time, shared by its templates.
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i].seconds = seconds / static_cast<double>(n);
+    const bool validation = x.item + static_cast<std::int64_t>(i) < n_val;
+    const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index[i])];
+    out[i].type1 = reference_cosines(emb[i], sets.set.row(rows[i]), dim);
+    if (second >= 0) out[i].type2 = reference_cosines(emb[i], sets.set.row(second), dim);
+  }
+  return out;
+}
+
 bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& sets,
                           const std::vector<attack::BlockPositionModel>& models,
                           const attack::JointTemplateModel* joint, const std::string& key,
@@ -172,22 +262,23 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
     r.validation.resize(static_cast<std::size_t>(n_val));
     r.eval.resize(sets.eval.size());
   }
-  const int dim = sets.set.dim;
-  std::vector<float> prot(static_cast<std::size_t>(dim));
   std::int64_t done = 0;
   // Each template's chunks so far, by chunk: they arrive in any order.
   std::map<std::pair<std::size_t, std::int64_t>, std::map<std::int64_t, SearchedTemplate>> staged;
-  auto sink = [&](std::int64_t u, SearchedTemplate&& s) {
+  auto sink = [&](std::int64_t u, std::vector<SearchedTemplate>&& searched) {
     const auto& x = units[static_cast<std::size_t>(u)];
-    auto& parts = staged[{x.count, x.item}];
-    parts.emplace(x.chunk, std::move(s));
-    if (static_cast<std::int64_t>(parts.size()) < x.chunks) return;
-    auto& r = out[x.count];
-    (x.item < n_val ? r.validation[static_cast<std::size_t>(x.item)]
-                    : r.eval[static_cast<std::size_t>(x.item - n_val)]) = assemble(parts);
-    staged.erase({x.count, x.item});
-    if (++done % 64 == 0 || done == per_count * static_cast<std::int64_t>(models.size()))
-      spdlog::info("unshuffle: synthesis search {}/{} templates", done, per_count * models.size());
+    for (std::int64_t i = 0; i < x.items; ++i) {
+      const auto item = x.item + i;
+      auto& parts = staged[{x.count, item}];
+      parts.emplace(x.chunk, std::move(searched[static_cast<std::size_t>(i)]));
+      if (static_cast<std::int64_t>(parts.size()) < x.chunks) continue;
+      auto& r = out[x.count];
+      (item < n_val ? r.validation[static_cast<std::size_t>(item)] : r.eval[static_cast<std::size_t>(item - n_val)]) =
+          assemble(parts);
+      staged.erase({x.count, item});
+      if (++done % 64 == 0 || done == per_count * static_cast<std::int64_t>(models.size()))
+        spdlog::info("unshuffle: synthesis search {}/{} templates", done, per_count * models.size());
+    }
   };
   SearchCheckpoint state;
   const auto path = o.checkpoint_path();
@@ -198,7 +289,7 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
       std::int64_t restored = 0;
       for (std::int64_t u = 0; u < n_units; ++u)
         if (state.done[static_cast<std::size_t>(u)]) {
-          sink(u, dist::from_bytes<SearchedTemplate>(state.results[static_cast<std::size_t>(u)]));
+          sink(u, dist::from_bytes<std::vector<SearchedTemplate>>(state.results[static_cast<std::size_t>(u)]));
           ++restored;
         }
       spdlog::info("unshuffle: resuming: {} of {} units from '{}'", restored, n_units, path);
@@ -216,51 +307,13 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
       comm, n_units,
       [&](std::int64_t u) {
         if (!nets) nets.emplace(o, sets.set);
-        const auto& x = units[static_cast<std::size_t>(u)];
-        const auto& model = models[x.count];
-        const bool validation = x.item < n_val;
-        const std::int64_t index = validation ? x.item : x.item - n_val;
-        const auto row =
-            validation ? sets.validation[static_cast<std::size_t>(index)] : sets.eval[static_cast<std::size_t>(index)];
-        const auto p = search_draw(model.blocks(), o.seed, validation, index);
-        protect::apply_blocks(sets.set.row(row), dim, dim / model.blocks(), p, prot.data());
-        const auto t0 = std::chrono::steady_clock::now();
-        SearchedTemplate s;
-        std::vector<float> emb;
-        const auto proposals = joint ? attack::OrderProposals(*joint, prot.data(), model.blocks(), o.joint_beam)
-                                     : attack::OrderProposals(model, prot.data());
-        if (x.chunks > 1) {
-          // Every order, most likely first: this unit scores its slice (the list's first `to`
-          // are the same however many are asked for, so no unit lists more than it needs).
-          const auto last = std::min<std::int64_t>(o.candidates, (x.chunk + 1) * o.chunk);
-          const auto all = proposals.most_likely(static_cast<int>(last));
-          const auto from = std::min<std::size_t>(all.size(), static_cast<std::size_t>(x.chunk * o.chunk));
-          const auto to = all.size();
-          s.candidates = attack::score_orders(
-              proposals, *nets->pipeline, prot.data(),
-              {all.begin() + static_cast<std::ptrdiff_t>(from), all.begin() + static_cast<std::ptrdiff_t>(to)}, &emb);
-        } else {
-          s.candidates = attack::synthesis_candidates(proposals, *nets->pipeline, prot.data(),
-                                                      {o.candidates, o.exchange_rounds, o.climb_starts}, &emb);
-        }
-        if (x.chunk == 0) {
-          // The two reference attacks: the protected template as it is, and the template itself.
-          std::vector<float> both(prot);
-          both.insert(both.end(), sets.set.row(row), sets.set.row(row) + dim);
-          const auto reference = nets->pipeline->reembed(both.data(), 2);
-          emb.insert(emb.end(), reference.begin(), reference.end());
-          s.true_log_likelihood = proposals.log_likelihood(p);
-        }
-        s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const auto second = validation ? -1 : sets.second[static_cast<std::size_t>(index)];
-        s.type1 = reference_cosines(emb, sets.set.row(row), dim);
-        if (second >= 0) s.type2 = reference_cosines(emb, sets.set.row(second), dim);
-        return dist::to_bytes(s);
+        return dist::to_bytes(search_unit(o, sets, units[static_cast<std::size_t>(u)],
+                                          models[units[static_cast<std::size_t>(u)].count], joint, *nets->pipeline));
       },
       [&](std::int64_t u, const std::string& bytes) {
         state.done[static_cast<std::size_t>(u)] = 1;
         state.results[static_cast<std::size_t>(u)] = bytes;
-        sink(u, dist::from_bytes<SearchedTemplate>(bytes));
+        sink(u, dist::from_bytes<std::vector<SearchedTemplate>>(bytes));
       },
       control);
   if (outcome.outcome == dist::QueueOutcome::complete) return true;

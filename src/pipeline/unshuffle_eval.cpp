@@ -32,8 +32,10 @@ void UnshuffleEvalOptions::validate(const std::string& where) const {
   if (method != attack::UnshuffleModel::synthesis) return;
   IRREV_CHECK(!inverter.empty() && !extractor.empty(), "{}: the synthesis method needs an inverter and its extractor",
               where);
-  IRREV_CHECK(candidates >= 1 && batch >= 1 && climb_starts >= 1 && chunk >= 1 && fit_templates >= 0,
-              "{}: candidates, batch, climb_starts and chunk must be positive, fit_templates not negative", where);
+  IRREV_CHECK(
+      candidates >= 1 && batch >= 1 && climb_starts >= 1 && chunk >= 1 && search_group >= 1 && fit_templates >= 0,
+      "{}: candidates, batch, climb_starts, chunk and search_group must be positive, fit_templates not negative",
+      where);
 }
 
 namespace {
@@ -197,7 +199,7 @@ std::string search_key(const UnshuffleEvalOptions& o) {
       {"templates_taken", {o.max_templates, o.fit_templates}},
       {"proposals", std::string(name_of(o.proposals))},
       {"joint_beam", o.joint_beam},
-      {"search", {o.candidates, o.exchange_rounds, o.climb_starts, o.chunk}},
+      {"search", {o.candidates, o.exchange_rounds, o.climb_starts, o.chunk, o.search_group}},
       {"forward", {std::string(name_of(o.precision)), o.batch, o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"}},
       {"controls", {o.untrained_inverter, o.identical_blocks}}}
       .dump();

@@ -77,6 +77,16 @@ std::vector<SynthesisCandidate> synthesis_candidates(const OrderProposals& model
                                                      const float* protected_template, const SynthesisSearch& search,
                                                      std::vector<float>* embeddings = nullptr);
 
+/// The same search on several protected templates at once (models[t] proposes for
+/// protected_templates[t]): their candidates share forward batches, model orders first, then
+/// the climbs a round at a time, so that batches stay full where one template's orders would
+/// not fill one. Each template gets the candidates it would get alone; `embeddings` (if given)
+/// receives each template's re-embeddings.
+std::vector<std::vector<SynthesisCandidate>> synthesis_candidates(
+    const std::vector<const OrderProposals*>& models, const AttackPipeline& pipeline,
+    const std::vector<const float*>& protected_templates, const SynthesisSearch& search,
+    std::vector<std::vector<float>>* embeddings = nullptr);
+
 /// Scores `orders` as they are (each put in order, inverted and re-embedded through `pipeline`):
 /// a slice of an exhaustive search, which needs no climb. `embeddings` as above.
 std::vector<SynthesisCandidate> score_orders(const OrderProposals& model, const AttackPipeline& pipeline,

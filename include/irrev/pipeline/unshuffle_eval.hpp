@@ -48,6 +48,11 @@ struct UnshuffleEvalOptions {
   /// Where K >= n! every order is scored (no climb): each template's orders are split into
   /// work units of this many, so that one template's search spreads over the ranks.
   int chunk = 1024;
+  /// Templates searched together: their candidates (and their reference attacks) share forward
+  /// batches, which are padded to full size, so that a template whose candidates do not fill
+  /// whole batches does not pay for padding (1: each template's candidates alone). Each template
+  /// gets the candidates it gets alone; the group changes only the cost (bench/RESULTS.md).
+  int search_group = 8;
   int exchange_rounds = 0;          ///< then rounds of hill climbing by exchanges of two blocks
   int climb_starts = 1;             ///< from this many of the model\'s candidates (the highest self-cosines)
   std::string thresholds;           ///< optional verify.h5: the unshuffled attack's RSR at its thresholds
