@@ -143,15 +143,16 @@ void gather_inputs(PreparedAttack& a) {
 }
 
 /// Block-position models for the recovery step: fitted on every template of a training
-/// identity of the selection's split (never on an evaluated subject).
+/// identity of the selection's split (never on an evaluated subject). Where the joint model
+/// recovers, the position models only carry the block count: the diagonal ones, which cost
+/// next to nothing, stand in for the full ones it would not read.
 void fit_position_models(const AttackSettings& st, PreparedAttack& a) {
   if (!st.unshuffle && st.targeted_max_complexity < 0) return;
   const auto train = attack::training_templates(a.set, a.selection.split_seed, a.selection.eval_share);
   a.model_templates = static_cast<std::int64_t>(train.size()) / a.set.dim;
   for (const auto& p : a.plans)
-    a.position_models.push_back(
-        attack::BlockPositionModel::fit(train.data(), a.model_templates, a.set.dim, p.spec.blocks,
-                                        st.unshuffle_model != attack::UnshuffleModel::diagonal));
+    a.position_models.push_back(attack::BlockPositionModel::fit(train.data(), a.model_templates, a.set.dim,
+                                                                p.spec.blocks, st.uses_full_position_model()));
   if (st.uses_joint_model())
     a.joint_model = std::make_shared<const attack::JointTemplateModel>(
         attack::JointTemplateModel::fit(train.data(), a.model_templates, a.set.dim));

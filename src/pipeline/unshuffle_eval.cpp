@@ -235,9 +235,12 @@ UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::C
   for (int blocks : o.blocks) {
     IRREV_CHECK(blocks >= 2 && s.set.dim % blocks == 0, "--blocks {}: {}-D templates cannot be cut into {} blocks",
                 blocks, s.set.dim, blocks);
+    // Where the joint model proposes the search's orders, the position model only carries the
+    // block count: the diagonal one, which costs next to nothing, stands in for the full one.
     if (!joint)
-      models.push_back(attack::BlockPositionModel::fit(s.train.data(), s.train_count(), s.set.dim, blocks,
-                                                       o.method != attack::UnshuffleModel::diagonal));
+      models.push_back(
+          attack::BlockPositionModel::fit(s.train.data(), s.train_count(), s.set.dim, blocks,
+                                          o.method == attack::UnshuffleModel::full || (synthesis && !joint_fitted)));
   }
   const auto joint_model = joint_fitted ? attack::JointTemplateModel::fit(s.train.data(), s.train_count(), s.set.dim)
                                         : attack::JointTemplateModel{};

@@ -69,6 +69,12 @@ struct AttackSettings {
            (unshuffle_model == attack::UnshuffleModel::synthesis &&
             synthesis_proposals == attack::SynthesisProposals::joint);
   }
+  /// Whether the recovery reads the full-covariance position model (else the diagonal one, or
+  /// where the joint model recovers, none: its block count alone is read).
+  bool uses_full_position_model() const {
+    return unshuffle_model == attack::UnshuffleModel::full || (unshuffle_model == attack::UnshuffleModel::synthesis &&
+                                                               synthesis_proposals == attack::SynthesisProposals::full);
+  }
 
   /// The settings a user sets by name, each once: its key in a job's [attack] table (the
   /// command-line flag is the key with '-' for '_': --templates-per-unit), the field, and its
