@@ -31,6 +31,21 @@ void add_onnx_norm_options(CLI::App& sub, OnnxNormOptions& o) {
   sub.add_option("--std", o.std, "Divisor(s) per channel (1 or 3)")->capture_default_str();
 }
 
+/// Where the ranks run, once on rank 0: across nodes the first thing to check.
+void log_placement(const dist::Communicator& comm) {
+  const auto hosts = comm.hosts();
+  if (!comm.is_master()) return;
+  std::vector<std::pair<std::string, std::string>> by_host;  // host, its ranks (first seen first)
+  for (std::size_t r = 0; r < hosts.size(); ++r) {
+    auto it = std::find_if(by_host.begin(), by_host.end(), [&](const auto& h) { return h.first == hosts[r]; });
+    if (it == by_host.end()) it = by_host.insert(by_host.end(), {hosts[r], "ranks"});
+    it->second += " " + std::to_string(r);
+  }
+  std::string text;
+  for (const auto& [host, ranks] : by_host) text += (text.empty() ? "" : ", ") + host + " (" + ranks + ")";
+  spdlog::info("MPI: {} ranks on {} host(s): {}", hosts.size(), by_host.size(), text);
+}
+
 models::ExtractorInfo to_extractor_info(const OnnxNormOptions& o) {
   models::ExtractorInfo info;
   info.name = o.name;
@@ -123,6 +138,7 @@ int main(int argc, char** argv) {
       log_file = g.log_dir + "/rank" + std::to_string(comm.rank()) + ".log";
     }
     init_logging(comm.rank(), g.log_level, log_file);
+    if (comm.size() > 1) app::log_placement(comm);
     for (auto& c : commands) {
       if (c.sub->parsed()) return c.run(comm);
     }

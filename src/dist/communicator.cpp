@@ -64,6 +64,19 @@ Communicator::Communicator(int* argc, char*** argv) {
   m_comm = as_handle(MPI_COMM_WORLD);
 }
 
+std::vector<std::string> Communicator::hosts() const {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  check(MPI_Get_processor_name(name, &len), "MPI_Get_processor_name");
+  std::vector<char> all(static_cast<std::size_t>(m_size) * MPI_MAX_PROCESSOR_NAME);
+  check(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
+                      as_comm(m_comm)),
+        "MPI_Allgather");
+  std::vector<std::string> out;
+  for (int r = 0; r < m_size; ++r) out.emplace_back(all.data() + static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME);
+  return out;
+}
+
 Communicator::Communicator(std::intptr_t comm, int local_rank)
     : m_comm(comm), m_owns_comm(true), m_local_rank(local_rank) {
   MPI_Comm_rank(as_comm(comm), &m_rank);

@@ -8,33 +8,31 @@ slurm_available() {
   command -v slurmctld > /dev/null && command -v slurmd > /dev/null && command -v munged > /dev/null
 }
 
-slurm_start() {
-  SLURM_DIR="$1"
-  mkdir -p "$SLURM_DIR"/{state,spool,munge}
-  chmod 700 "$SLURM_DIR/munge"
-  dd if=/dev/urandom of="$SLURM_DIR/munge/key" bs=1024 count=1 status=none
-  chmod 400 "$SLURM_DIR/munge/key"
-  munged -f --key-file="$SLURM_DIR/munge/key" --socket="$SLURM_DIR/munge/sock" \
-    --pid-file="$SLURM_DIR/munge/pid" --log-file="$SLURM_DIR/munge/log" --seed-file="$SLURM_DIR/munge/seed"
-  local base=$(( 20000 + ($$ % 2000) * 4 ))
-  local lib=/usr/lib/x86_64-linux-gnu/slurm-wlm
-  cat > "$SLURM_DIR/slurm.conf" <<CONF
+# slurm_conf DIR CONTROLLER PORT CPUS NODE:ADDR...: DIR/slurm.conf for the controller
+# ("name(address)") and the nodes, every node declaring CPUS, all in one partition; each daemon's
+# state, spool, pid and log files under DIR (per node: %n). The controller listens on PORT, the
+# nodes on PORT + 1. Node failures are noticed after 30 s; a job on a failed node is requeued.
+slurm_conf() {
+  local dir="$1" controller="$2" port="$3" cpus="$4" node names=()
+  shift 4
+  {
+    cat <<CONF
 ClusterName=irrevtest
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$base
-SlurmdPort=$(( base + 1 ))
+SlurmctldHost=$controller
+SlurmctldPort=$port
+SlurmdPort=$(( port + 1 ))
 AuthType=auth/munge
-AuthInfo=socket=$SLURM_DIR/munge/sock
+AuthInfo=socket=$dir/munge/sock
 CredType=cred/munge
 SlurmUser=root
 SlurmdUser=root
-StateSaveLocation=$SLURM_DIR/state
-SlurmdSpoolDir=$SLURM_DIR/spool
-SlurmctldPidFile=$SLURM_DIR/slurmctld.pid
-SlurmdPidFile=$SLURM_DIR/slurmd.pid
-SlurmctldLogFile=$SLURM_DIR/slurmctld.log
-SlurmdLogFile=$SLURM_DIR/slurmd.log
-PluginDir=$lib
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool.%n
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.%n.pid
+SlurmctldLogFile=$dir/slurmctld.log
+SlurmdLogFile=$dir/slurmd.%n.log
+PluginDir=/usr/lib/x86_64-linux-gnu/slurm-wlm
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=pmix
@@ -49,9 +47,31 @@ SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=10
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=8 State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
+    for node in "$@"; do
+      echo "NodeName=${node%%:*} NodeAddr=${node#*:} CPUs=$cpus State=UNKNOWN"
+      names+=("${node%%:*}")
+    done
+    echo "PartitionName=debug Nodes=$(IFS=,; echo "${names[*]}") Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
+  } > "$dir/slurm.conf"
+}
+
+# munge_start DIR: munged with a fresh key, its socket, pid and log under DIR/munge.
+munge_start() {
+  mkdir -p "$1/munge"
+  chmod 700 "$1/munge"
+  dd if=/dev/urandom of="$1/munge/key" bs=1024 count=1 status=none
+  chmod 400 "$1/munge/key"
+  munged -f --key-file="$1/munge/key" --socket="$1/munge/sock" \
+    --pid-file="$1/munge/pid" --log-file="$1/munge/log" --seed-file="$1/munge/seed"
+}
+
+slurm_start() {
+  SLURM_DIR="$1"
+  mkdir -p "$SLURM_DIR/state"
+  munge_start "$SLURM_DIR"
+  local base=$(( 20000 + ($$ % 2000) * 4 ))
+  slurm_conf "$SLURM_DIR" "localhost(127.0.0.1)" "$base" 8 localhost:127.0.0.1
   export SLURM_CONF="$SLURM_DIR/slurm.conf"
   slurmctld -i -f "$SLURM_CONF"
   slurmd -N localhost -f "$SLURM_CONF"
@@ -65,7 +85,7 @@ CONF
 
 slurm_stop() {
   local f
-  for f in "$SLURM_DIR/slurmd.pid" "$SLURM_DIR/slurmctld.pid" "$SLURM_DIR/munge/pid"; do
+  for f in "$SLURM_DIR"/slurmd.*.pid "$SLURM_DIR/slurmctld.pid" "$SLURM_DIR/munge/pid"; do
     [ -f "$f" ] && kill "$(cat "$f")" 2> /dev/null || true
   done
 }

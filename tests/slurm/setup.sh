@@ -14,38 +14,7 @@ fi
 [ -f "$WORK/slurm/slurmctld.pid" ] && kill "$(cat "$WORK/slurm/slurmctld.pid")" 2> /dev/null || true
 rm -rf "$WORK"
 mkdir -p "$WORK"
-ROOT="$WORK"
-source "$HERE/../integration/lib.sh" "$IRREV" "$SHARED" "$ROOT/data"  # (sets WORK to the data folder)
-WORK="$ROOT"
-make_subset "$WORK/data/lfw" 100 2
-cat > "$WORK/job.toml" <<TOML
-[run]
-out_dir = "$WORK/run"
-work_dir = "$WORK/common"
-[data]
-images = "$WORK/data/lfw"
-genders = "$SHARED/datasets/lfw"
-[[extractors]]
-name = "fr_feature"
-model = "fr_feature.pt"
-[verify]
-protocols = ["error-rates"]
-blocks = []
-pairs = "all-vs-all"
-[train_inverter]
-preset = "quick-cpu"
-epochs = 2
-max_minutes = 0
-[attack]
-plans = ["4:exhaustive", "8:stratified:1"]
-max_templates = 32
-batch = 16
-templates_per_unit = 16
-permutations_per_unit = 2
-checkpoint_seconds = 0
-[gender]
-blocks = [64]
-folds = 5
-TOML
+source "$HERE/small_job.sh"
+small_job "$IRREV" "$SHARED" "$WORK"
 slurm_start "$WORK/slurm"
 echo "local SLURM up in $WORK/slurm"

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace irrev::dist {
 
@@ -36,6 +37,8 @@ class Communicator {
   bool agree(bool value_on_root) const;
   /// Ranks of this communicator on this rank's node (collective).
   int node_size() const;
+  /// Every rank's host name (MPI_Get_processor_name), by rank, on every rank (collective).
+  std::vector<std::string> hosts() const;
   void send(int dest, int tag, const std::string& bytes) const;
   /// Blocking receive from `source` (any_source allowed); returns the bytes and sets the sender.
   std::string recv(int source, int tag, int* sender = nullptr) const;

@@ -1,0 +1,86 @@
+# A real SLURM cluster of one controller and three nodes on this one machine, for the tests
+# (sourced). Each daemon runs in its own network namespace with its own address (10.77.0.0/24,
+# veth pairs on a bridge that lives in a namespace of its own, so nothing of it exists in the
+# machine's namespace), in its own UTS namespace (its host name: ctl, n1, n2, n3) and, for the
+# nodes, its own mount namespace with its own /tmp (PMIx and Open MPI keep per-node files
+# there, as on real nodes). The file system is shared, as a cluster's is. munged runs outside
+# and is reached through its socket file.
+#   cluster_start DIR   starts it (state, logs and the config under DIR) and exports SLURM_CONF
+#   on_ctl CMD...       runs CMD in the controller's network namespace (sbatch, squeue, ...)
+#   node_kill NODE      kills every process of a node (its slurmd, job steps and ranks) by id
+#   cluster_stop DIR    stops every process the fixture started, by id, and deletes the namespaces
+source "$(dirname "${BASH_SOURCE[0]}")/../slurm/local_slurm.sh"
+
+CLUSTER_NODES=(n1 n2 n3)
+
+cluster_available() {
+  slurm_available && [ "$(id -u)" = 0 ] && command -v ip > /dev/null && command -v nsenter > /dev/null &&
+    command -v unshare > /dev/null
+}
+
+# The namespaces' names: one prefix per fixture, kept in DIR so that any later script finds them.
+cluster_prefix() { cat "$1/prefix"; }
+in_ns() { local ns="$1"; shift; nsenter --net="/run/netns/$(cluster_prefix "$CLUSTER_DIR")$ns" "$@"; }
+on_ctl() { in_ns ctl "$@"; }
+
+cluster_start() {
+  CLUSTER_DIR="$1"
+  mkdir -p "$CLUSTER_DIR/state"
+  local p="irc$$" i=2 ns
+  echo "$p" > "$CLUSTER_DIR/prefix"
+  ip netns add "${p}hub"
+  ip -n "${p}hub" link add br0 type bridge
+  ip -n "${p}hub" link set br0 up
+  for ns in ctl "${CLUSTER_NODES[@]}"; do
+    ip netns add "$p$ns"
+    ip link add "${p}v$i" type veth peer name eth0 netns "$p$ns"
+    ip link set "${p}v$i" netns "${p}hub"
+    ip -n "${p}hub" link set "${p}v$i" master br0 up
+    ip -n "$p$ns" addr add "10.77.0.$i/24" dev eth0
+    ip -n "$p$ns" link set eth0 up
+    ip -n "$p$ns" link set lo up
+    i=$((i + 1))
+  done
+  munge_start "$CLUSTER_DIR"
+  slurm_conf "$CLUSTER_DIR" "ctl(10.77.0.2)" 6817 4 n1:10.77.0.3 n2:10.77.0.4 n3:10.77.0.5
+  export SLURM_CONF="$CLUSTER_DIR/slurm.conf"
+  in_ns ctl unshare --uts sh -c "hostname ctl && exec slurmctld -i -f '$SLURM_CONF'"
+  for ns in "${CLUSTER_NODES[@]}"; do node_start "$ns"; done
+  for _ in $(seq 150); do
+    [ "$(on_ctl sinfo -h -o %T -t idle 2> /dev/null | wc -l)" -ge 1 ] &&
+      [ "$(on_ctl sinfo -h -N -o %T 2> /dev/null | grep -c idle)" = "${#CLUSTER_NODES[@]}" ] && return 0
+    sleep 0.2
+  done
+  echo "the namespace cluster did not come up; logs in $CLUSTER_DIR" >&2
+  return 1
+}
+
+# node_start NODE: its slurmd, in the node's namespaces (a fresh /tmp of its own).
+node_start() {
+  mkdir -p "$CLUSTER_DIR/tmp.$1"
+  chmod 1777 "$CLUSTER_DIR/tmp.$1"
+  in_ns "$1" unshare --uts --mount --propagation private \
+    sh -c "hostname $1 && mount --bind '$CLUSTER_DIR/tmp.$1' /tmp && exec slurmd -N $1 -f '$SLURM_CONF'"
+}
+
+# The processes inside a node's network namespace: its slurmd and everything it started.
+node_pids() { ip netns pids "$(cluster_prefix "$CLUSTER_DIR")$1" 2> /dev/null || true; }
+
+node_kill() {
+  local pids
+  pids=$(node_pids "$1")
+  [ -z "$pids" ] || kill -9 $pids 2> /dev/null || true
+}
+
+cluster_stop() {
+  CLUSTER_DIR="$1"
+  [ -f "$CLUSTER_DIR/prefix" ] || return 0
+  local p ns f
+  p=$(cluster_prefix "$CLUSTER_DIR")
+  for ns in "${CLUSTER_NODES[@]}" ctl; do node_kill "$ns"; done
+  for f in "$CLUSTER_DIR/slurmctld.pid" "$CLUSTER_DIR/munge/pid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2> /dev/null || true
+  done
+  for ns in "${CLUSTER_NODES[@]}" ctl hub; do ip netns del "$p$ns" 2> /dev/null || true; done
+  rm -f "$CLUSTER_DIR/prefix"
+}

@@ -1,0 +1,40 @@
+# small_job IRREV SHARED WORK (sourced): a small real job in WORK/job.toml (an LFW subset of 100
+# subjects in WORK/data, fr_feature, all-vs-all thresholds, a 2-epoch quick inverter, 4 blocks
+# exhaustive + 8 blocks stratified on 32 templates), its shared stages in WORK/common and its run
+# folder WORK/run. Used by the SLURM fixtures (one node, and the namespace cluster).
+small_job() {
+  local irrev="$1" shared="$2" work="$3"
+  (
+    source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh" "$irrev" "$shared" "$work/data"
+    make_subset "$work/data/lfw" 100 2
+  )
+  cat > "$work/job.toml" <<TOML
+[run]
+out_dir = "$work/run"
+work_dir = "$work/common"
+[data]
+images = "$work/data/lfw"
+genders = "$shared/datasets/lfw"
+[[extractors]]
+name = "fr_feature"
+model = "fr_feature.pt"
+[verify]
+protocols = ["error-rates"]
+blocks = []
+pairs = "all-vs-all"
+[train_inverter]
+preset = "quick-cpu"
+epochs = 2
+max_minutes = 0
+[attack]
+plans = ["4:exhaustive", "8:stratified:1"]
+max_templates = 32
+batch = 16
+templates_per_unit = 16
+permutations_per_unit = 2
+checkpoint_seconds = 0
+[gender]
+blocks = [64]
+folds = 5
+TOML
+}
