@@ -21,6 +21,7 @@ packages=(cmake ninja-build pkg-config g++ make ca-certificates
   libboost-serialization-dev libopencv-dev libgtest-dev libonnx-dev libprotobuf-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
   slurm-wlm munge gnuplot-nox  # a local SLURM for the slurm tests; gnuplot draws the plots
+  iproute2 util-linux          # the cluster tests' namespaces (ip netns, nsenter, unshare)
   python3-h5py                 # scripts/same_results.py compares run folders
   clang-format)                # .ci/run checks the C++ formatting (.clang-format)
 

@@ -1,17 +1,19 @@
-# A real SLURM cluster of one controller and three nodes on this one machine, for the tests
+# A real SLURM cluster of one controller and four nodes on this one machine, for the tests
 # (sourced). Each daemon runs in its own network namespace with its own address (10.77.0.0/24,
 # veth pairs on a bridge that lives in a namespace of its own, so nothing of it exists in the
-# machine's namespace), in its own UTS namespace (its host name: ctl, n1, n2, n3) and, for the
+# machine's namespace), in its own UTS namespace (its host name: ctl, n1 ... n4) and, for the
 # nodes, its own mount namespace with its own /tmp (PMIx and Open MPI keep per-node files
 # there, as on real nodes). The file system is shared, as a cluster's is. munged runs outside
 # and is reached through its socket file.
 #   cluster_start DIR   starts it (state, logs and the config under DIR) and exports SLURM_CONF
 #   on_ctl CMD...       runs CMD in the controller's network namespace (sbatch, squeue, ...)
 #   node_kill NODE      kills every process of a node (its slurmd, job steps and ranks) by id
+#   node_start NODE     starts its slurmd again (the node returns to service by itself)
 #   cluster_stop DIR    stops every process the fixture started, by id, and deletes the namespaces
 source "$(dirname "${BASH_SOURCE[0]}")/../slurm/local_slurm.sh"
 
-CLUSTER_NODES=(n1 n2 n3)
+# Jobs take three nodes; the fourth lets a job that lost one continue on three.
+CLUSTER_NODES=(n1 n2 n3 n4)
 
 cluster_available() {
   slurm_available && [ "$(id -u)" = 0 ] && command -v ip > /dev/null && command -v nsenter > /dev/null &&
@@ -42,7 +44,9 @@ cluster_start() {
     i=$((i + 1))
   done
   munge_start "$CLUSTER_DIR"
-  slurm_conf "$CLUSTER_DIR" "ctl(10.77.0.2)" 6817 4 n1:10.77.0.3 n2:10.77.0.4 n3:10.77.0.5
+  local nodes=() k=3
+  for ns in "${CLUSTER_NODES[@]}"; do nodes+=("$ns:10.77.0.$k"); k=$((k + 1)); done
+  slurm_conf "$CLUSTER_DIR" "ctl(10.77.0.2)" 6817 4 "${nodes[@]}"
   export SLURM_CONF="$CLUSTER_DIR/slurm.conf"
   in_ns ctl unshare --uts sh -c "hostname ctl && exec slurmctld -i -f '$SLURM_CONF'"
   for ns in "${CLUSTER_NODES[@]}"; do node_start "$ns"; done
