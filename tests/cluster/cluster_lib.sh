@@ -8,6 +8,7 @@ WORK="$3"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 source "$HERE/ns_cluster.sh"
+source "$HERE/../slurm/small_job.sh"
 CLUSTER_DIR="$WORK/cluster"
 export SLURM_CONF="$CLUSTER_DIR/slurm.conf" IRREV="$IRREV" IRREV_HOME="$REPO"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

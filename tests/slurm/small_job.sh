@@ -38,3 +38,29 @@ blocks = [64]
 folds = 5
 TOML
 }
+
+# small_job_sweep WORK: WORK/sweep.toml, a 3-task sweep of the small job (attack seed 1, 2, 3)
+# into WORK/sweep.
+small_job_sweep() {
+  cat > "$1/sweep.toml" <<TOML
+job = "job.toml"
+out_dir = "$1/sweep"
+[axes]
+"attack.seed" = [1, 2, 3]
+TOML
+}
+
+# check_sweep_table WORK: gathers WORK/sweep (scripts/sweep_gather.py) into a table of 3
+# complete rows, one per seed, each with its expected RSR.
+check_sweep_table() {
+  python3 "$REPO/scripts/sweep_gather.py" "$1/sweep" > "$1/sweep_table.csv"
+  python3 - "$1/sweep_table.csv" <<'PY' || fail "sweep table: $(cat "$1/sweep_table.csv")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 3, rows
+assert [r["attack.seed"] for r in rows] == ["1", "2", "3"], rows
+assert all(r["status"] == "complete" for r in rows), rows
+col = [c for c in rows[0] if c.endswith(":b8-stratified:expected:fmr0.01")]
+assert col and all(r[col[0]] for r in rows), rows
+PY
+}
