@@ -14,10 +14,6 @@ export SLURM_CONF="$CLUSTER_DIR/slurm.conf" IRREV="$IRREV" IRREV_HOME="$REPO"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Open MPI between the nodes: the cluster's network only (what a site sets, see cpu_nodes.sbatch).
 export OMPI_MCA_btl_tcp_if_include=10.77.0.0/24
-# PMIx's shared-memory key store off (the hash store instead): 1 of 20 six-rank launches here
-# died in MPI_Init with a segfault without it, a failure also reported with srun direct
-# launches on real clusters (open-mpi/ompi#12495, where this is the workaround in use).
-export PMIX_MCA_gds=hash
 for c in sbatch squeue scontrol scancel sinfo; do eval "$c() { on_ctl $c \"\$@\"; }"; done
 fail() { echo "FAIL: $*" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
