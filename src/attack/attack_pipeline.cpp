@@ -390,11 +390,17 @@ std::vector<float> AttackPipeline::embeddings(const protect::Permutation& p, std
 
 std::vector<float> AttackPipeline::reembed(const float* templates, std::int64_t n) const {
   const auto& m = *m_impl;
-  IRREV_CHECK(n >= 1 && n <= m.options.batch, "{} templates to re-embed: one call takes 1 to {} (the batch)", n,
-              m.options.batch);
-  const auto z = torch::from_blob(const_cast<float*>(templates), {n, m.dim}, torch::kFloat32).to(m.device);
-  const auto e = m.embed_padded(z).to(torch::kCPU, torch::kFloat32).contiguous();
-  return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+  IRREV_CHECK(n >= 1, "{} templates to re-embed: at least one", n);
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(n * m.dim));
+  for (std::int64_t r0 = 0; r0 < n; r0 += m.options.batch) {
+    const auto z = torch::from_blob(const_cast<float*>(templates) + r0 * m.dim,
+                                    {std::min<std::int64_t>(m.options.batch, n - r0), m.dim}, torch::kFloat32)
+                       .to(m.device);
+    const auto e = m.embed_padded(z).to(torch::kCPU, torch::kFloat32).contiguous();
+    out.insert(out.end(), e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+  }
+  return out;
 }
 
 UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t first, std::int64_t entries,

@@ -48,23 +48,20 @@ class CandidateScorer {
         m_out[t].push_back(std::move(cand));
       }
     }
-    const auto batch = static_cast<std::size_t>(m_pipeline.options().batch);
-    for (std::size_t r0 = 0; r0 < where.size(); r0 += batch) {
-      const std::size_t nb = std::min(batch, where.size() - r0);
-      const auto emb = m_pipeline.reembed(rows.data() + r0 * dim, static_cast<std::int64_t>(nb));
-      for (std::size_t r = 0; r < nb; ++r) {
-        const float* z = rows.data() + (r0 + r) * dim;
-        const float* e = emb.data() + r * dim;
-        double dot = 0, norm = 0;
-        for (int d = 0; d < dim; ++d) {
-          dot += static_cast<double>(z[d]) * e[d];
-          norm += static_cast<double>(z[d]) * z[d];
-        }
-        const auto [t, c] = where[r0 + r];
-        m_out[t][c].self_cosine = dot / std::max(std::sqrt(norm), 1e-12);
-        // A template's rows are contiguous and in order in the stream, as its candidates are.
-        if (m_embeddings) (*m_embeddings)[t].insert((*m_embeddings)[t].end(), e, e + dim);
+    if (where.empty()) return 0;
+    const auto emb = m_pipeline.reembed(rows.data(), static_cast<std::int64_t>(where.size()));
+    for (std::size_t r = 0; r < where.size(); ++r) {
+      const float* z = rows.data() + r * dim;
+      const float* e = emb.data() + r * dim;
+      double dot = 0, norm = 0;
+      for (int d = 0; d < dim; ++d) {
+        dot += static_cast<double>(z[d]) * e[d];
+        norm += static_cast<double>(z[d]) * z[d];
       }
+      const auto [t, c] = where[r];
+      m_out[t][c].self_cosine = dot / std::max(std::sqrt(norm), 1e-12);
+      // A template's rows are contiguous and in order in the stream, as its candidates are.
+      if (m_embeddings) (*m_embeddings)[t].insert((*m_embeddings)[t].end(), e, e + dim);
     }
     return where.size();
   }

@@ -223,13 +223,7 @@ std::vector<SearchedTemplate> search_unit(const UnshuffleEvalOptions& o, const U
       both.insert(both.end(), prot[i].begin(), prot[i].end());
       both.insert(both.end(), sets.set.row(rows[i]), sets.set.row(rows[i]) + dim);
     }
-    std::vector<float> reference;
-    const auto batch = static_cast<std::size_t>(pipeline.options().batch);
-    for (std::size_t r0 = 0; r0 < 2 * n; r0 += batch) {
-      const auto e = pipeline.reembed(both.data() + r0 * static_cast<std::size_t>(dim),
-                                      static_cast<std::int64_t>(std::min(batch, 2 * n - r0)));
-      reference.insert(reference.end(), e.begin(), e.end());
-    }
+    const auto reference = pipeline.reembed(both.data(), static_cast<std::int64_t>(2 * n));
     for (std::size_t i = 0; i < n; ++i) {
       const auto at = reference.begin() + static_cast<std::ptrdiff_t>(2 * i * static_cast<std::size_t>(dim));
       emb[i].insert(emb[i].end(), at, at + 2 * dim);

@@ -105,9 +105,10 @@ class AttackPipeline {
   /// the reconstructions still carry (gender).
   std::vector<float> embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
 
-  /// Re-embedded reconstructions of any `n` <= batch templates (n x D, row-major, on the host),
-  /// not only this attack's: what the synthesis search scores its candidate orders with.
-  /// n x D, L2-normalised, padded to the batch like every other call (same shapes, same sums).
+  /// Re-embedded reconstructions of any `n` templates (n x D, row-major, on the host), not only
+  /// this attack's: what the synthesis search scores its candidate orders with. n x D,
+  /// L2-normalised, a batch at a time, each padded to the batch like every other call (same
+  /// shapes, same sums).
   std::vector<float> reembed(const float* templates, std::int64_t n) const;
 
   /// Where a batch's time goes, for benchmarks: the generator and the re-embedding (with its
