@@ -102,10 +102,11 @@ int main(int argc, char** argv) {
                "Make outputs readable by the group (files 0640, folders 0750) instead of the owner only: crops, "
                "templates and results are biometric data");
 
-  std::vector<app::Command> commands = {
-      add_ingest(app, g),  add_import_onnx(app, g), add_embed(app, g),   add_verify(app, g),         add_run(app, g),
-      add_metrics(app, g), add_plan(app, g),        add_protect(app, g), add_train_inverter(app, g), add_attack(app, g),
-      add_status(app, g),  add_gender(app, g),      add_report(app, g),  add_unshuffle(app, g)};
+  std::vector<app::Command> commands = {add_ingest(app, g), add_import_onnx(app, g), add_embed(app, g),
+                                        add_verify(app, g), add_run(app, g),         add_metrics(app, g),
+                                        add_plan(app, g),   add_protect(app, g),     add_train_inverter(app, g),
+                                        add_attack(app, g), add_status(app, g),      add_gender(app, g),
+                                        add_report(app, g), add_unshuffle(app, g),   add_devices(app, g)};
   // Command-line mistakes are bad input (exit 2), like every other.
   const std::string word = command_word(argc, argv);
   std::vector<std::string> names;

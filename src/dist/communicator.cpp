@@ -68,12 +68,29 @@ std::vector<std::string> Communicator::hosts() const {
   char name[MPI_MAX_PROCESSOR_NAME] = {};
   int len = 0;
   check(MPI_Get_processor_name(name, &len), "MPI_Get_processor_name");
-  std::vector<char> all(static_cast<std::size_t>(m_size) * MPI_MAX_PROCESSOR_NAME);
-  check(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
-                      as_comm(m_comm)),
-        "MPI_Allgather");
+  return all_gather(std::string(name, static_cast<std::size_t>(len)));
+}
+
+std::vector<std::string> Communicator::all_gather(const std::string& bytes) const {
+  IRREV_ASSERT(bytes.size() < static_cast<std::size_t>(std::numeric_limits<int>::max()),
+               "{} bytes are too many for one MPI all-gather", bytes.size());
+  const int mine = static_cast<int>(bytes.size());
+  std::vector<int> sizes(static_cast<std::size_t>(m_size)), offsets(static_cast<std::size_t>(m_size));
+  check(MPI_Allgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, as_comm(m_comm)), "MPI_Allgather");
+  std::int64_t total = 0;
+  for (int r = 0; r < m_size; ++r) {
+    offsets[static_cast<std::size_t>(r)] = static_cast<int>(total);
+    total += sizes[static_cast<std::size_t>(r)];
+  }
+  IRREV_ASSERT(total < std::numeric_limits<int>::max(), "{} bytes are too many for one MPI all-gather", total);
+  std::string all(static_cast<std::size_t>(total), '\0');
+  check(
+      MPI_Allgatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE, as_comm(m_comm)),
+      "MPI_Allgatherv");
   std::vector<std::string> out;
-  for (int r = 0; r < m_size; ++r) out.emplace_back(all.data() + static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME);
+  for (int r = 0; r < m_size; ++r)
+    out.push_back(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
+                             static_cast<std::size_t>(sizes[static_cast<std::size_t>(r)])));
   return out;
 }
 

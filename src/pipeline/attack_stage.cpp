@@ -18,6 +18,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/dist/work_queue.hpp"
+#include "irrev/models/device_placement.hpp"
 #include "irrev/models/extractor.hpp"
 
 namespace irrev::pipeline {
@@ -28,13 +29,18 @@ using nlohmann::json;
 
 namespace {
 
-std::string device_for_rank(const std::string& device, const dist::Communicator& comm) {
-  if (device != "cuda") return device;
-  // Worker w of a node takes its GPU w (modulo the GPUs it sees: one when SLURM binds a GPU
-  // per task through CUDA_VISIBLE_DEVICES).
-  const int gpus = models::cuda_device_count();
-  IRREV_CHECK(gpus > 0, "device 'cuda' was asked for, but this LibTorch sees no CUDA device");
-  return "cuda:" + std::to_string(comm.local_worker() % gpus);
+/// Where this rank's networks run (the master of a multi-rank job computes nothing: CPU), and
+/// on rank 0 one log line per rank: across nodes, which GPU each worker took.
+std::string place_networks(const AttackSettings& st, const dist::Communicator& comm, bool computes) {
+  models::DevicePlacement placement;
+  placement.device = "cpu";
+  if (computes) placement = models::place_device(st.device, comm.local_worker());
+  const auto hosts = comm.hosts();
+  const auto lines = comm.all_gather(computes ? models::describe(placement, comm.local_worker()) : "master");
+  if (comm.is_master() && st.device != "cpu") {
+    for (std::size_t r = 0; r < lines.size(); ++r) spdlog::info("attack: rank {} on {}: {}", r, hosts[r], lines[r]);
+  }
+  return placement.device;
 }
 
 /// The forward pass's settings, checked on every rank before any work.
@@ -173,8 +179,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   attack::PipelineOptions po = pipeline_options(st);
   // Models: workers compute; the master of a multi-rank job only schedules and merges.
   const bool computes = comm.size() == 1 || !comm.is_master();
-  const std::string device = device_for_rank(st.device, comm);
-  const auto a = detail::prepare_attack(o, computes ? device : "cpu");
+  const std::string device = place_networks(st, comm, computes);
+  const auto a = detail::prepare_attack(o, device);
   const auto units =
       detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit, st.unit_order_seed);
   detail::AttackRunFigures fig;

@@ -39,6 +39,8 @@ class Communicator {
   int node_size() const;
   /// Every rank's host name (MPI_Get_processor_name), by rank, on every rank (collective).
   std::vector<std::string> hosts() const;
+  /// Every rank's `bytes`, by rank, on every rank (collective).
+  std::vector<std::string> all_gather(const std::string& bytes) const;
   void send(int dest, int tag, const std::string& bytes) const;
   /// Blocking receive from `source` (any_source allowed); returns the bytes and sets the sender.
   std::string recv(int source, int tag, int* sender = nullptr) const;

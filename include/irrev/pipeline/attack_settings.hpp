@@ -24,7 +24,7 @@ struct AttackSettings {
   std::int64_t templates_per_unit = 64;  ///< a multiple of batch
   std::int64_t entries_per_unit = 4;     ///< permutations per unit
   int batch = 32;
-  std::string device = "cpu";  ///< "cuda": worker w takes GPU (local rank - 1) mod count
+  std::string device = "cpu";  ///< "cuda": worker w of a node takes GPU w mod the GPUs it sees
   attack::Precision precision = attack::Precision::fp32;
   bool cuda_graph = false;  ///< replay each batch's forward as a CUDA graph (cuda only)
   attack::Upsampling upsampling = attack::Upsampling::subpixel;
@@ -86,7 +86,7 @@ struct AttackSettings {
     visit("batch", batch, "Templates per forward pass");
     visit("templates_per_unit", templates_per_unit, "Templates per work unit (a multiple of the batch)");
     visit("permutations_per_unit", entries_per_unit, "Permutations per work unit");
-    visit("device", device, "cpu, or cuda (one GPU per worker by local rank)");
+    visit("device", device, "cpu, cuda (worker w of a node takes GPU w mod the GPUs it sees) or cuda:N");
     visit("precision", precision,
           "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all "
           "on CUDA");
