@@ -4,7 +4,9 @@
 # machine's namespace), in its own UTS namespace (its host name: ctl, n1 ... n4) and, for the
 # nodes, its own mount namespace with its own /tmp (PMIx and Open MPI keep per-node files
 # there, as on real nodes). The file system is shared, as a cluster's is. munged runs outside
-# and is reached through its socket file.
+# and is reached through its socket file. Each node declares 4 GPUs (GRES "gpu", stand-in
+# device files under DIR/dev): SLURM hands them out and sets CUDA_VISIBLE_DEVICES as on GPU
+# nodes, while nothing opens them.
 #   cluster_start DIR   starts it (state, logs and the config under DIR) and exports SLURM_CONF
 #   on_ctl CMD...       runs CMD in the controller's network namespace (sbatch, squeue, ...)
 #   node_kill NODE      kills every process of a node (its slurmd, job steps and ranks) by id
@@ -47,6 +49,11 @@ cluster_start() {
   local nodes=() k=3
   for ns in "${CLUSTER_NODES[@]}"; do nodes+=("$ns:10.77.0.$k"); k=$((k + 1)); done
   slurm_conf "$CLUSTER_DIR" "ctl(10.77.0.2)" 6817 4 "${nodes[@]}"
+  mkdir -p "$CLUSTER_DIR/dev"
+  for i in 0 1 2 3; do [ -e "$CLUSTER_DIR/dev/gpu$i" ] || mknod "$CLUSTER_DIR/dev/gpu$i" c 1 3; done
+  sed -i 's/^NodeName=.*/& Gres=gpu:4/' "$CLUSTER_DIR/slurm.conf"
+  echo "GresTypes=gpu" >> "$CLUSTER_DIR/slurm.conf"
+  echo "Name=gpu File=$CLUSTER_DIR/dev/gpu[0-3]" > "$CLUSTER_DIR/gres.conf"
   export SLURM_CONF="$CLUSTER_DIR/slurm.conf"
   in_ns ctl unshare --uts sh -c "hostname ctl && exec slurmctld -i -f '$SLURM_CONF'"
   for ns in "${CLUSTER_NODES[@]}"; do node_start "$ns"; done
