@@ -44,9 +44,10 @@ Command add_devices(CLI::App& app, const GlobalOptions& /*g*/) {
               return 0;
             }
             for (const auto& one : all) {
-              print_master(comm, fmt::format("rank {} on {}: {}", one["rank"].get<int>(), one["host"].get<std::string>(),
-                                             one["role"] == "master" ? std::string("master (schedules, no device)")
-                                                                     : one["text"].get<std::string>()));
+              print_master(comm,
+                           fmt::format("rank {} on {}: {}", one["rank"].get<int>(), one["host"].get<std::string>(),
+                                       one["role"] == "master" ? std::string("master (schedules, no device)")
+                                                               : one["text"].get<std::string>()));
             }
             return 0;
           }};

@@ -45,17 +45,16 @@ DevicePlacement place_device(const std::string& device, int local_worker, bool f
     p.device = device;
     index = std::atoi(device.c_str() + 5);  // "cuda:N"; the extractor checks N when it opens it
   }
-  p.node_gpu = env ? (index < static_cast<int>(entries.size()) ? entries[index] : std::string("?"))
-                   : std::to_string(index);
+  p.node_gpu =
+      env ? (index < static_cast<int>(entries.size()) ? entries[index] : std::string("?")) : std::to_string(index);
   return p;
 }
 
 std::string describe(const DevicePlacement& p, int local_worker) {
   if (p.device.rfind("cuda", 0) != 0) return fmt::format("worker {} opens {}", local_worker, p.device);
   return fmt::format("worker {} sees {} CUDA device(s) ({}{}) and {} {} = the node's GPU {}", local_worker, p.visible,
-                     p.visible_list.empty() ? "CUDA_VISIBLE_DEVICES unset" : "CUDA_VISIBLE_DEVICES=",
-                     p.visible_list, p.cuda_runtime ? "opens" : "would open (no CUDA in this LibTorch)", p.device,
-                     p.node_gpu);
+                     p.visible_list.empty() ? "CUDA_VISIBLE_DEVICES unset" : "CUDA_VISIBLE_DEVICES=", p.visible_list,
+                     p.cuda_runtime ? "opens" : "would open (no CUDA in this LibTorch)", p.device, p.node_gpu);
 }
 
 }  // namespace irrev::models

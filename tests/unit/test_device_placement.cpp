@@ -16,12 +16,16 @@ class VisibleDevices {
  public:
   explicit VisibleDevices(const char* value) {
     if (const char* old = std::getenv("CUDA_VISIBLE_DEVICES")) m_old = old;
-    if (value) ::setenv("CUDA_VISIBLE_DEVICES", value, 1);
-    else ::unsetenv("CUDA_VISIBLE_DEVICES");
+    if (value)
+      ::setenv("CUDA_VISIBLE_DEVICES", value, 1);
+    else
+      ::unsetenv("CUDA_VISIBLE_DEVICES");
   }
   ~VisibleDevices() {
-    if (m_old.empty()) ::unsetenv("CUDA_VISIBLE_DEVICES");
-    else ::setenv("CUDA_VISIBLE_DEVICES", m_old.c_str(), 1);
+    if (m_old.empty())
+      ::unsetenv("CUDA_VISIBLE_DEVICES");
+    else
+      ::setenv("CUDA_VISIBLE_DEVICES", m_old.c_str(), 1);
   }
 
  private:
