@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     ss << f.rdbuf();
     o.config = models::InverterTrainingConfig::from_json(ss.str(), config);
   } else {
-    o.config = preset == "reference" ? models::InverterTrainingConfig{} : models::InverterTrainingConfig::quick_cpu();
+    o.config = models::InverterTrainingConfig::from_preset(enum_from_name<models::InverterPreset>(preset, "--preset"));
   }
   o.config.epochs = 1;
   o.config.max_minutes = 0;

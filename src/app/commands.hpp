@@ -61,26 +61,63 @@ CLI::Option* add_enum_option(CLI::App* sub, const std::string& flag, E& target, 
       ->default_str(name_of(target));
 }
 
-/// The options of a settings struct's option list (`each_option(visit)`): each key becomes a
-/// flag (--key with '-' for '_'): a switch for a bool, a choice of names for an enum, a value
-/// otherwise, with the field's value as its default.
+/// One option of a settings struct's list (`each_option`): the flag is --key with '-' for '_';
+/// a switch for a bool, a choice of names for an enum, a value otherwise.
+template <class T>
+CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const std::string& help) {
+  std::string flag = std::string("--") + key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  if constexpr (std::is_same_v<T, bool>) {
+    return sub->add_flag(flag, field, help);
+  } else if constexpr (std::is_enum_v<T>) {
+    return add_enum_option(sub, flag, field, help);
+  } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+    return sub->add_option(flag, field, help)->delimiter(',');
+  } else {
+    return sub->add_option(flag, field, help);
+  }
+}
+
+/// The options of a settings struct's option list (`each_option(visit)`), each with the field's
+/// value as its default.
 template <class Settings>
 void add_settings_options(CLI::App* sub, Settings& settings) {
   settings.each_option([sub](const char* key, auto& field, const char* help) {
-    using T = std::decay_t<decltype(field)>;
-    std::string flag = std::string("--") + key;
-    std::replace(flag.begin(), flag.end(), '_', '-');
-    if constexpr (std::is_same_v<T, bool>) {
-      sub->add_flag(flag, field, help);
-    } else if constexpr (std::is_enum_v<T>) {
-      add_enum_option(sub, flag, field, help);
-    } else if constexpr (std::is_same_v<T, std::vector<int>>) {
-      sub->add_option(flag, field, help)->delimiter(',')->capture_default_str();
-    } else {
-      sub->add_option(flag, field, help)->capture_default_str();
-    }
+    auto* opt = add_setting_option(sub, key, field, help);
+    if constexpr (!std::is_same_v<std::decay_t<decltype(field)>, bool>) opt->capture_default_str();
   });
 }
+
+/// The options of a settings struct whose defaults another option decides (a preset on the same
+/// command line): the flags are parsed into a struct of their own, and apply() copies those that
+/// were given onto the settings chosen after parsing.
+template <class Settings>
+class SettingsOverrides {
+ public:
+  explicit SettingsOverrides(CLI::App* sub) {
+    m_given.each_option([&](const char* key, auto& field, const char* help) {
+      m_flags.push_back(add_setting_option(sub, key, field, std::string(help) + " (default: from --preset or --config)")
+                            ->default_str(""));
+    });
+  }
+  SettingsOverrides(const SettingsOverrides&) = delete;  // the flags point into m_given
+  SettingsOverrides& operator=(const SettingsOverrides&) = delete;
+
+  void apply(Settings& target) {
+    std::vector<const void*> given;
+    m_given.each_option([&](const char*, auto& field, const char*) { given.push_back(&field); });
+    std::size_t i = 0;
+    target.each_option([&](const char*, auto& field, const char*) {
+      using T = std::decay_t<decltype(field)>;
+      if (m_flags[i]->count() > 0) field = *static_cast<const T*>(given[i]);
+      ++i;
+    });
+  }
+
+ private:
+  Settings m_given;
+  std::vector<CLI::Option*> m_flags;
+};
 
 /// Print `text` on stdout from rank 0 only.
 void print_master(const dist::Communicator& comm, const std::string& text);

@@ -316,32 +316,13 @@ void read_train_inverter(const toml::table& root, JobConfig& c, const std::strin
   const auto* t = table(root, "train_inverter", where);
   if (!t) return;
   const std::string p = "train_inverter.";
-  only_keys(*t, p,
-            {"preset", "epochs", "max_minutes", "device", "bf16", "id_loss", "id_weight", "id_share", "id_bf16", "flip",
-             "shift", "keep", "batch", "learning_rate", "seed", "eval_share", "trainers"},
-            where);
   c.train_inverter = true;
-  read_choice(*t, "preset", c.inverter_preset, {"quick-cpu", "reference"}, p, where);
+  read_enum(*t, "preset", c.inverter_preset, p, where);
   auto& ic = c.inverter;
-  ic =
-      c.inverter_preset == "quick-cpu" ? models::InverterTrainingConfig::quick_cpu() : models::InverterTrainingConfig{};
-  read(*t, "epochs", ic.epochs, p, where);
-  read(*t, "max_minutes", ic.max_minutes, p, where);
-  read(*t, "device", ic.device, p, where);
-  read(*t, "bf16", ic.bf16, p, where);
-  read_enum(*t, "id_loss", ic.id_loss, p, where);
-  read(*t, "id_weight", ic.id_weight, p, where);
-  read(*t, "id_share", ic.id_share, p, where);
-  read(*t, "id_bf16", ic.id_bf16, p, where);
-  read(*t, "flip", ic.flip, p, where);
-  read(*t, "shift", ic.shift, p, where);
-  read_enum(*t, "keep", ic.keep, p, where);
+  ic = models::InverterTrainingConfig::from_preset(c.inverter_preset);
+  read_options(*t, p, ic, {"preset", "trainers"}, where);
   read(*t, "trainers", c.inverter_trainers, p, where);
   IRREV_CHECK(c.inverter_trainers >= 1, "{}: train_inverter.trainers must be >= 1", where);
-  read(*t, "batch", ic.batch, p, where);
-  read(*t, "learning_rate", ic.learning_rate, p, where);
-  read(*t, "seed", ic.seed, p, where);
-  read(*t, "eval_share", ic.eval_share, p, where);
   try {
     ic.validate();
   } catch (const Error& e) {

@@ -12,6 +12,9 @@ train() {  # out_dir epochs
 }
 train "$WORK/straight" 3 > "$WORK/straight.json"
 [ "$(json "$WORK/straight.json" "d['epochs']")" = 3 ] || fail "not 3 epochs"
+# The flags given (--epochs) replace the preset's values, the others keep them: quick-cpu keeps
+# the best-recognised epoch (the reference would keep the last).
+json "$WORK/straight.json" "d['kept']" | grep -q "best validation recognition" || fail "the preset's keep was lost"
 [ -f "$WORK/straight/samples/epoch_003.png" ] || fail "no sample grid"
 [ "$(wc -l < "$WORK/straight/losses.csv")" = 4 ] || fail "losses.csv"
 python3 -c "import sys; assert open(sys.argv[1], 'rb').read(8) == b'\x89PNG\r\n\x1a\n'" \

@@ -245,6 +245,15 @@ folds = 5
   EXPECT_NE(bad("shift = 3", "shift = 40").find("shift must be in [0, 16] pixels, not 40"), std::string::npos);
   EXPECT_NE(bad("keep = \"best-rsr\"", "keep = \"best-loss\"").find("'train_inverter.keep' must be one of"),
             std::string::npos);
+  EXPECT_NE(bad("preset = \"quick-cpu\"", "preset = \"fast\"")
+                .find("'train_inverter.preset' must be one of quick-cpu, reference, got 'fast'"),
+            std::string::npos);
+  // The keys given replace the preset's values; the others stay the preset's.
+  const auto ref = config::parse_job(replaced("preset = \"quick-cpu\"", "preset = \"reference\""), "job.toml");
+  EXPECT_EQ(ref.inverter.generator.output_size(), 112);
+  EXPECT_EQ(ref.inverter.epochs, 3);
+  EXPECT_EQ(ref.inverter.id_loss, models::IdLoss::mse);
+  EXPECT_EQ(c.inverter.id_loss, models::IdLoss::cosine);
   EXPECT_NE(bad("\"unshuffled\"]", "\"plain\"]").find("names \"plain\" twice"), std::string::npos);
   EXPECT_NE(bad("modes = [", "unshuffle = true\nmodes = [").find("either attack.modes or attack.unshuffle"),
             std::string::npos);

@@ -71,7 +71,7 @@ struct JobConfig {
 
   // [train_inverter]: present = the stage runs, one inverter per extractor
   bool train_inverter = false;
-  std::string inverter_preset = "quick-cpu";
+  models::InverterPreset inverter_preset = models::InverterPreset::quick_cpu;
   models::InverterTrainingConfig inverter;  ///< the preset with the job's overrides
   int inverter_trainers = 1;                ///< training ranks (data-parallel); pipeline::train_inverter_on_ranks
   std::string inverter_dir(const std::string& extractor) const { return stage_dir() + "/inverter_" + extractor; }

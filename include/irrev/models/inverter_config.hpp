@@ -17,6 +17,8 @@ enum class GeneratorUpsample { transposed, resize };
 enum class IdLoss { mse, cosine };
 /// Which epoch's weights training keeps (InverterTrainingConfig::keep).
 enum class KeepPolicy { last, best, best_rsr };
+/// A named starting configuration: quick_cpu() or the reference study's defaults.
+enum class InverterPreset { quick_cpu, reference };
 
 struct GeneratorConfig {
   /// Output size of each stage; the first stage starts from the template as a 1x1 map.
@@ -71,9 +73,36 @@ struct InverterTrainingConfig {
   /// extractor on a quarter of each batch; a fixed number of epochs; the epoch whose validation
   /// reconstructions are recognised most often.
   static InverterTrainingConfig quick_cpu();
+  static InverterTrainingConfig from_preset(InverterPreset preset) {
+    return preset == InverterPreset::quick_cpu ? quick_cpu() : InverterTrainingConfig{};
+  }
   std::string to_json() const;
   static InverterTrainingConfig from_json(const std::string& text, const std::string& where);
   void validate() const;
+
+  /// The settings a user sets by name over a preset, each once: its key in a job's
+  /// [train_inverter] table (the command-line flag is the key with '-' for '_'), the field and
+  /// its help. The job reader and `irrev train-inverter` both walk this list; the generator's
+  /// shape and the loss weights come with the preset (or a --config file).
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("epochs", epochs, "Epochs: the amount of work");
+    visit("max_minutes", max_minutes,
+          "A safety limit: stop within a few batches of this many minutes, keeping what keep names so far (0: none)");
+    visit("device", device, "cpu, cuda or cuda:N");
+    visit("bf16", bf16, "bfloat16 autocast (CUDA, or CPUs with bf16 units)");
+    visit("id_loss", id_loss, "The identity term: mse (the reference) or cosine");
+    visit("id_weight", id_weight, "Weight of the identity term (the reference: 0.005 with mse)");
+    visit("id_share", id_share, "Share of each batch whose identity term goes through the extractor, in (0, 1]");
+    visit("id_bf16", id_bf16, "The identity pass through the extractor in bf16 autocast");
+    visit("flip", flip, "Mirrored training crops as further samples");
+    visit("shift", shift, "One more copy of each training crop shifted by up to this many pixels (0: none)");
+    visit("keep", keep, "The weights kept: last, best (validation loss) or best-rsr (best recognised)");
+    visit("batch", batch, "Samples per training step");
+    visit("learning_rate", learning_rate, "Adam's learning rate (halved every halve_every epochs)");
+    visit("seed", seed, "Seed of the initial weights, the subject split and the batch order");
+    visit("eval_share", eval_share, "Share of subjects held out as evaluation identities");
+  }
 };
 
 }  // namespace irrev::models
@@ -88,6 +117,12 @@ template <>
 struct irrev::EnumNames<irrev::models::IdLoss> {
   static constexpr std::string_view what = "id_loss";
   static constexpr std::array<std::string_view, 2> names{"mse", "cosine"};
+};
+
+template <>
+struct irrev::EnumNames<irrev::models::InverterPreset> {
+  static constexpr std::string_view what = "preset";
+  static constexpr std::array<std::string_view, 2> names{"quick-cpu", "reference"};
 };
 
 template <>
