@@ -5,7 +5,7 @@
 #include "irrev/attack/rsr_summary.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/data/h5_file.hpp"
-#include "irrev/pipeline/rsr_records.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 
 namespace irrev::pipeline::detail {
 using nlohmann::json;
@@ -13,45 +13,38 @@ using nlohmann::json;
 namespace {
 
 /// The summary before its per-plan rows: the selection, thresholds and what the run measured.
-json summary_head(const AttackOptions& o, const PreparedAttack& a, const AttackRunFigures& f) {
+AttackSummary summary_head(const AttackOptions& o, const PreparedAttack& a, const AttackRunFigures& f) {
   const AttackSettings& st = o.settings;
   const auto per_unit = [&](double total) { return f.units_run ? total / static_cast<double>(f.units_run) : 0.0; };
-  return {{"status", "complete"},
-          {"out", o.out},
-          {"templates", a.templates()},
-          {"templates_with_second_image", a.with_second},
-          {"female", a.chosen.female},
-          {"male", a.chosen.male},
-          {"thresholds",
-           {{"fmr0.001", a.thresholds.fmr_0_1},
-            {"fmr0.01", a.thresholds.fmr_1},
-            {"source", a.thresholds.source},
-            {"impostor_scores", a.thresholds.impostors}}},
-          {"ranks", f.ranks},
-          {"device", st.device},
-          {"precision", name_of(st.precision)},
-          {"mode",
-           !st.unshuffle ? std::string("plain")
+  AttackSummary s;
+  s.out = o.out;
+  s.templates = a.templates();
+  s.templates_with_second_image = a.with_second;
+  s.female = a.chosen.female;
+  s.male = a.chosen.male;
+  s.thresholds = a.thresholds;
+  s.ranks = f.ranks;
+  s.device = st.device;
+  s.precision = name_of(st.precision);
+  s.mode = !st.unshuffle ? std::string("plain")
            : st.unshuffle_model == attack::UnshuffleModel::synthesis
                ? fmt::format("unshuffled (synthesis search over the {} model's orders, no second sample)",
                              name_of(st.synthesis_proposals))
            : st.unshuffle_model == attack::UnshuffleModel::joint
                ? std::string("unshuffled (joint model of the whole template, no second sample)")
-               : fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model))},
-          {"resumed", f.resumed},
-          {"seconds", f.seconds},
-          {"samples", f.samples_total},
-          {"samples_per_second", static_cast<double>(f.samples_total - f.samples_before) / f.seconds},
-          {"units", f.units},
-          {"units_run", f.units_run},
-          {"unit_compute_seconds_mean", per_unit(f.compute_seconds)},
-          {"master_seconds_per_unit", per_unit(f.master_seconds)},
-          {"checkpoints", f.checkpoints},
-          {"stalled_ranks", f.stalled_ranks},
-          {"checkpoint_seconds_total", f.checkpoint_seconds},
-          {"rsr", json::array()},
-          {"expected_rsr_uniform", json::array()},
-          {"unprotected_rsr", json::array()}};
+               : fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model));
+  s.resumed = f.resumed;
+  s.seconds = f.seconds;
+  s.samples = f.samples_total;
+  s.samples_per_second = static_cast<double>(f.samples_total - f.samples_before) / f.seconds;
+  s.units = f.units;
+  s.units_run = f.units_run;
+  s.unit_compute_seconds_mean = per_unit(f.compute_seconds);
+  s.master_seconds_per_unit = per_unit(f.master_seconds);
+  s.checkpoints = f.checkpoints;
+  s.stalled_ranks = f.stalled_ranks;
+  s.checkpoint_seconds_total = f.checkpoint_seconds;
+  return s;
 }
 
 void write_selection(h5::File& f, const PreparedAttack& a) {
@@ -93,51 +86,43 @@ void write_plan(h5::File& f, const attack::Plan& plan, const attack::PlanTally& 
 
 /// One plan's rows of the summary: RSR by complexity, the expected RSR under uniform PE-MIU,
 /// the order recovery's quality and the targeted attack's yield where they ran.
-void summarise_plan(json& summary, const AttackSettings& st, const PreparedAttack& a, std::size_t p,
+void summarise_plan(AttackSummary& summary, const AttackSettings& st, const PreparedAttack& a, std::size_t p,
                     const attack::PlanTally& tally) {
   const auto& plan = a.plans[p];
   const auto rows_k = attack::rsr_by_complexity(plan, tally);
   for (const auto& row : rows_k) {
     const RsrRecord r{"", "", plan.spec.name(), row};
-    summary["rsr"].push_back(r);
-    if (row.complexity == 0) summary["unprotected_rsr"].push_back(r);
+    summary.rsr.push_back(r);
+    if (row.complexity == 0) summary.unprotected_rsr.push_back(r);
   }
   for (const auto& e : attack::expected_rsr_uniform(plan, rows_k))
-    summary["expected_rsr_uniform"].push_back(ExpectedRsrRecord{"", "", plan.spec.name(), e});
+    summary.expected_rsr_uniform.push_back(ExpectedRsrRecord{"", "", plan.spec.name(), e});
   if (!a.position_models.empty()) {
     // How well the order itself was recovered, on these templates under uniform PE-MIU.
     const auto& rows = a.inputs.templates;
-    const auto metrics =
+    RecoveryRecord r;
+    r.metrics =
         a.joint_model
             ? attack::evaluate_placements(attack::joint_placements(*a.joint_model, rows.data(), a.templates(),
                                                                    plan.spec.blocks, st.plans[p].seed, st.joint_beam),
                                           plan.spec.blocks, 8, 2, st.plans[p].seed)
             : attack::evaluate_unshuffle(a.position_models[p], rows.data(), a.templates(), 8, 2, st.plans[p].seed);
-    auto r = json::parse(metrics.to_json());
-    r["plan"] = plan.spec.name();
-    r["model_templates"] = a.model_templates;
+    r.plan = plan.spec.name();
+    r.model_templates = a.model_templates;
     // These are the models' own orders; the synthesis search's are measured by irrev unshuffle.
-    r["model"] = a.joint_model ? "joint" : st.unshuffle_model == attack::UnshuffleModel::diagonal ? "diagonal" : "full";
-    summary["recovery"].push_back(r);
+    r.model = a.joint_model ? "joint" : st.unshuffle_model == attack::UnshuffleModel::diagonal ? "diagonal" : "full";
+    summary.recovery.push_back(r);
   }
   if (st.targeted_max_complexity >= 0)
     for (const auto& t : attack::targeted_by_complexity(plan, tally))
-      summary["targeted"].push_back({{"blocks", t.blocks},
-                                     {"plan", plan.spec.name()},
-                                     {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
-                                     {"max_estimated_complexity", st.targeted_max_complexity},
-                                     {"yield", t.yield},
-                                     {"precision_fmr0.001", t.precision_fmr01},
-                                     {"precision_fmr0.01", t.precision_fmr1},
-                                     {"selected", t.selected},
-                                     {"tried", t.tried}});
+      summary.targeted.push_back(TargetedRecord{"", "", plan.spec.name(), st.targeted_max_complexity, t});
 }
 
 }  // namespace
 
 std::string write_attack_result(const AttackOptions& o, const std::string& key, const PreparedAttack& a,
                                 const AttackState& state, const AttackRunFigures& figures) {
-  json summary = summary_head(o, a, figures);
+  AttackSummary summary = summary_head(o, a, figures);
   h5::AtomicOutput out(o.out);
   h5::File& f = out.file();
   f.set_attribute("key", key);
@@ -147,9 +132,10 @@ std::string write_attack_result(const AttackOptions& o, const std::string& key, 
     write_plan(f, a.plans[p], state.tallies[p]);
     summarise_plan(summary, o.settings, a, p, state.tallies[p]);
   }
-  f.set_attribute("summary_json", summary.dump());
+  const json j = summary;
+  f.set_attribute("summary_json", j.dump());
   out.commit();
-  return summary.dump(2);
+  return j.dump(2);
 }
 
 }  // namespace irrev::pipeline::detail

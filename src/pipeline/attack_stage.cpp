@@ -20,6 +20,7 @@
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/device_placement.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
@@ -254,9 +255,8 @@ std::string attack_status_json(const std::string& run_dir) {
                      {"samples_total", prog["samples_total"]},
                      {"partial", detail::partial_tables(f)}});
     } else if (f.has_attribute("summary_json")) {
-      auto s = json::parse(f.attribute("summary_json"));
-      out.push_back(
-          {{"file", p.string()}, {"status", "complete"}, {"samples", s["samples"]}, {"seconds", s["seconds"]}});
+      const auto s = json::parse(f.attribute("summary_json")).get<AttackSummary>();
+      out.push_back({{"file", p.string()}, {"status", "complete"}, {"samples", s.samples}, {"seconds", s.seconds}});
     }
   }
   return json{{"run_dir", run_dir}, {"attacks", out}}.dump(2);

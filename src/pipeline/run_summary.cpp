@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 #include <tuple>
 
 #include "irrev/core/error.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 
 namespace irrev::pipeline {
@@ -26,61 +29,77 @@ const std::vector<std::pair<std::string, std::string>>& attack_sections() {
 
 std::string fmr_label(double fmr) { return fmr < 0.005 ? "0.1" : "1"; }
 
-/// Rows of one kind ("rsr", "expected_rsr_uniform", ...) from every finished attack, each
-/// tagged with its extractor and mode.
-void collect(const json& job, json& out) {
+/// Every finished attack's rows, each tagged with its extractor and mode.
+struct RunRows {
+  std::vector<RsrRecord> rsr, unprotected_rsr;
+  std::vector<ExpectedRsrRecord> expected_rsr_uniform;
+  std::vector<TargetedRecord> targeted;
+  std::vector<RecoveryRecord> recovery;
+};
+
+RunRows collect(const json& job) {
+  RunRows out;
   for (const auto& [section, mode_name] : attack_sections()) {
     if (!job.contains(section)) continue;
     for (const auto& [extractor, a] : job[section].items()) {
       if (a.value("status", "") != "complete") continue;
+      const auto s = a.get<AttackSummary>();
       // Before attack.modes, an unshuffled attack sat in "attack" with its mode spelled out.
-      const std::string mode = a.value("mode", "plain").rfind("unshuffled", 0) == 0 ? "unshuffled" : mode_name;
-      for (const char* key : {"rsr", "expected_rsr_uniform", "unprotected_rsr", "targeted", "recovery"})
-        if (a.contains(key))
-          for (auto r : a[key]) {
-            r["extractor"] = extractor;
-            r["mode"] = mode;
-            out[key].push_back(r);
-          }
+      const std::string mode = s.mode.rfind("unshuffled", 0) == 0 ? "unshuffled" : mode_name;
+      const auto add = [&, ext = extractor](auto rows, auto& to) {
+        for (auto& r : rows) {
+          r.extractor = ext;
+          r.mode = mode;
+          to.push_back(r);
+        }
+      };
+      add(s.rsr, out.rsr);
+      add(s.expected_rsr_uniform, out.expected_rsr_uniform);
+      add(s.unprotected_rsr, out.unprotected_rsr);
+      add(s.targeted, out.targeted);
+      add(s.recovery, out.recovery);
     }
   }
+  return out;
 }
 
-/// RSR (percent) of `rows` for (extractor, mode, plan, type I, fmr): the expected value under
-/// uniform PE-MIU ("value") or the complexity-0 row ("mean"); NaN where there is none.
-double find_percent(const json& rows, const std::string& ext, const std::string& mode, const std::string& plan,
-                    double fmr, const char* field) {
-  for (const auto& r : rows)
-    if (r["extractor"] == ext && r["mode"] == mode && r["plan"] == plan && r["type"] == "I" &&
-        fmr_label(r["fmr"].get<double>()) == fmr_label(fmr))
-      return 100 * r[field].get<double>();
-  return NAN;
+/// Type-I RSR (percent) at FMR 0.1 % and 1 % of (extractor, mode, plan) among `rows`, where
+/// `value` gives a row's type, FMR and rate; NaN where there is none.
+template <class Record, class Value>
+std::array<double, 2> type1_percent(const std::vector<Record>& rows, const std::string& ext, const std::string& mode,
+                                    const std::string& plan, Value value) {
+  std::array<double, 2> out{NAN, NAN};
+  for (const auto& r : rows) {
+    if (r.extractor != ext || r.mode != mode || r.plan != plan) continue;
+    const auto [type, fmr, rate] = value(r);
+    auto& cell = out[fmr_label(fmr) == "0.1" ? 0 : 1];
+    if (type == 1 && std::isnan(cell)) cell = 100 * rate;
+  }
+  return out;
 }
 
 /// What PE-MIU protects, one sentence per extractor and plan where the plain and the
 /// unshuffled attack both ran: the reader must not miss it.
-json headlines(const json& out) {
+json headlines(const RunRows& rows) {
+  const auto expected = [](const ExpectedRsrRecord& x) {
+    return std::tuple{x.expected.type, x.expected.fmr, x.expected.value};
+  };
+  const auto unprotected = [](const RsrRecord& x) { return std::tuple{x.row.type, x.row.fmr, x.row.mean}; };
   json lines = json::array();
-  for (const auto& e : out["expected_rsr_uniform"]) {
-    if (e["mode"] != "plain" || e["type"] != "I" || fmr_label(e["fmr"].get<double>()) != "0.1") continue;
-    const std::string ext = e["extractor"], plan = e["plan"];
-    auto pair = [&](const std::string& mode, const json& rows, const char* field) {
-      return std::array<double, 2>{find_percent(rows, ext, mode, plan, 0.001, field),
-                                   find_percent(rows, ext, mode, plan, 0.01, field)};
-    };
-    const auto plain = pair("plain", out["expected_rsr_uniform"], "value");
-    const auto unshuffled = pair("unshuffled", out["expected_rsr_uniform"], "value");
-    const auto unprotected = pair("plain", out["unprotected_rsr"], "mean");
+  for (const auto& [ext, mode, plan, e] : rows.expected_rsr_uniform) {
+    if (mode != "plain" || e.type != 1 || fmr_label(e.fmr) != "0.1") continue;
+    const auto plain = type1_percent(rows.expected_rsr_uniform, ext, "plain", plan, expected);
+    const auto unshuffled = type1_percent(rows.expected_rsr_uniform, ext, "unshuffled", plan, expected);
+    const auto unprot = type1_percent(rows.unprotected_rsr, ext, "plain", plan, unprotected);
     if (std::isnan(unshuffled[0])) continue;
-    const int blocks = e["blocks"].get<int>();
     std::string line = fmt::format(
         "{}, PE-MIU with {} blocks ({}): an attacker who inverts the protected template as it is reconstructs an "
         "accepted face for {:.1f} % / {:.1f} % of the subjects (type I, FMR 0.1 % / 1 %, expected under uniform "
         "PE-MIU); one who first recovers the block order from the protected template alone (no second sample) for "
         "{:.1f} % / {:.1f} %",
-        ext, blocks, plan, plain[0], plain[1], unshuffled[0], unshuffled[1]);
-    if (!std::isnan(unprotected[0]))
-      line += fmt::format(", against {:.1f} % / {:.1f} % without protection", unprotected[0], unprotected[1]);
+        ext, e.blocks, plan, plain[0], plain[1], unshuffled[0], unshuffled[1]);
+    if (!std::isnan(unprot[0]))
+      line += fmt::format(", against {:.1f} % / {:.1f} % without protection", unprot[0], unprot[1]);
     lines.push_back(line + ".");
   }
   return lines;
@@ -179,25 +198,23 @@ std::string expected_text(const std::vector<ExpectedRsrRecord>& expected_rows) {
 
 std::string write_run_summary(const std::string& run_dir, const std::string& job_summary_json) {
   const auto job = json::parse(job_summary_json);
+  const RunRows rows = collect(job);
   json out{{"status", job.value("status", "complete")},
-           {"rsr", json::array()},
-           {"expected_rsr_uniform", json::array()},
-           {"unprotected_rsr", json::array()},
-           {"targeted", json::array()},
-           {"recovery", json::array()},
+           {"rsr", rows.rsr},
+           {"expected_rsr_uniform", rows.expected_rsr_uniform},
+           {"unprotected_rsr", rows.unprotected_rsr},
+           {"targeted", rows.targeted},
+           {"recovery", rows.recovery},
            {"job", job}};
-  collect(job, out);
-  out["headline"] = headlines(out);
+  out["headline"] = headlines(rows);
   write_json_file(run_dir + "/summary.json", out);
-  if (out["rsr"].empty()) return {};
-  const auto rsr = out["rsr"].get<std::vector<RsrRecord>>();
-  write_detail_csv(run_dir + "/rsr_detail.csv", rsr);
-  write_paper_csv(run_dir + "/rsr_by_complexity.csv", rsr);
+  if (rows.rsr.empty()) return {};
+  write_detail_csv(run_dir + "/rsr_detail.csv", rows.rsr);
+  write_paper_csv(run_dir + "/rsr_by_complexity.csv", rows.rsr);
   std::string headline;
   for (const auto& h : out["headline"]) headline += "\n" + h.get<std::string>() + "\n";
   return "RSR (%) by permutation complexity; [min, max] over the permutations of a complexity\n\n" +
-         markdown_table(rsr) + expected_text(out["expected_rsr_uniform"].get<std::vector<ExpectedRsrRecord>>()) +
-         headline;
+         markdown_table(rows.rsr) + expected_text(rows.expected_rsr_uniform) + headline;
 }
 
 }  // namespace irrev::pipeline

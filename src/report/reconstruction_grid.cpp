@@ -14,7 +14,7 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/inverter.hpp"
-#include "irrev/pipeline/rsr_records.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/protect/pe_miu.hpp"
 
 namespace irrev::report::detail {
@@ -28,7 +28,8 @@ fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const
   auto rows = a.read<std::int64_t>("selection/row");
   std::string plan;
   int blocks = 0;
-  for (const auto& r : json::parse(a.attribute("summary_json"))["rsr"].get<std::vector<pipeline::RsrRecord>>())
+  const auto summary = json::parse(a.attribute("summary_json")).get<pipeline::AttackSummary>();
+  for (const auto& r : summary.rsr)
     if (r.row.blocks > blocks) {
       blocks = r.row.blocks;
       plan = r.plan;

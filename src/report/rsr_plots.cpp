@@ -9,6 +9,7 @@
 #include <set>
 
 #include "irrev/data/h5_file.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/report/gnuplot.hpp"
 
 namespace irrev::report::detail {
@@ -60,8 +61,8 @@ void plot_spread(const fs::path& attack, const std::string& ext, const fs::path&
                  std::vector<fs::path>& pngs) {  // ext: the tag
   h5::File f(attack.string(), h5::File::Mode::read);
   std::set<std::string> plans;
-  for (const auto& r : json::parse(f.attribute("summary_json"))["rsr"].get<std::vector<pipeline::RsrRecord>>())
-    plans.insert(r.plan);
+  const auto summary = json::parse(f.attribute("summary_json")).get<pipeline::AttackSummary>();
+  for (const auto& r : summary.rsr) plans.insert(r.plan);
   for (const auto& plan : plans) {
     const std::string g = "plans/" + plan;
     auto ks = f.read<std::int32_t>(g + "/complexity");

@@ -1,6 +1,7 @@
 #include "irrev/report/study_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +12,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/models/extractor_info.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/report/gnuplot.hpp"
 #include "reconstruction_grid.hpp"
@@ -47,7 +49,7 @@ std::string mode_of(const std::string& mode) { return mode.empty() ? "plain" : m
 struct AttackRun {
   std::string mode;
   fs::path file;
-  json summary;
+  pipeline::AttackSummary summary;
   /// File names and plot tags: the extractor, then the mode where it is not the plain attack.
   std::string tag(const std::string& ext) const { return mode == "plain" ? ext : ext + "_" + mode; }
 };
@@ -60,9 +62,12 @@ std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const st
        {std::pair<std::string, std::string>{"attack", ""}, {"attack_unshuffled", "_unshuffled"}}) {
     if (!job.contains(section) || !job[section].contains(ext)) continue;
     const auto& a = job[section][ext];
+    IRREV_CHECK(a.value("status", "") == "complete", "{}: the {} attack of {} did not complete (status '{}')",
+                (run / "summary.json").string(), section, ext, a.value("status", ""));
+    const auto summary = a.get<pipeline::AttackSummary>();
     // Before attack.modes an unshuffled attack sat in "attack" with its mode spelled out.
-    const std::string mode = a.value("mode", "plain").rfind("unshuffled", 0) == 0 ? "unshuffled" : "plain";
-    out.push_back({mode, run / ("attack_" + ext + file_suffix + ".h5"), a});
+    const std::string mode = summary.mode.rfind("unshuffled", 0) == 0 ? "unshuffled" : "plain";
+    out.push_back({mode, run / ("attack_" + ext + file_suffix + ".h5"), summary});
   }
   return out;
 }
@@ -132,13 +137,13 @@ std::string verification_section(const fs::path& work, const fs::path& dir, cons
 
 std::string recovery_table(const json& summary, const std::string& e, const std::string& mode) {
   std::string rows;
-  for (const auto& x : summary.value("recovery", json::array()))
-    if (x["extractor"] == e && x.value("mode", "plain") == mode)
-      rows += fmt::format("| {} | {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n",
-                          x["plan"].get<std::string>(), x.value("model", "?"), x["position_accuracy"].get<double>(),
-                          x["position_accuracy_ci95"][0].get<double>(), x["position_accuracy_ci95"][1].get<double>(),
-                          x["chance_level"].get<bool>() ? " (chance)" : "", x["chance"].get<double>(),
-                          x["exact_permutation_rate"].get<double>(), x["mean_displaced_after"].get<double>());
+  for (const auto& x : summary.value("recovery", json::array()).get<std::vector<pipeline::RecoveryRecord>>()) {
+    const auto& m = x.metrics;
+    if (x.extractor == e && mode_of(x.mode) == mode)
+      rows += fmt::format("| {} | {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n", x.plan, x.model,
+                          m.position_accuracy, m.position_ci_low, m.position_ci_high, m.chance_level ? " (chance)" : "",
+                          m.chance, m.exact_rate, m.mean_displaced_after);
+  }
   if (rows.empty()) return {};
   return "Block-order recovery on the attacked templates (uniform PE-MIU permutations):\n\n| plan | model | position "
          "accuracy [95 %] | chance | exact permutation | blocks still displaced |\n|---|---|---|---|---|---|\n" +
@@ -148,15 +153,12 @@ std::string recovery_table(const json& summary, const std::string& e, const std:
 /// The targeted attack (irrev attack --targeted K): who is selected, and how often it works.
 std::string targeted_table(const json& summary, const std::string& e, const std::string& mode) {
   std::string rows;
-  auto pct = [](const json& v) {
-    return v.is_number() ? fmt::format("{:.1f} %", 100 * v.get<double>()) : std::string("-");
-  };
-  for (const auto& x : summary.value("targeted", json::array()))
-    if (x["extractor"] == e && x.value("mode", "plain") == mode)
-      rows += fmt::format("| {} | <= {} | {} | {} | {} | {} |\n", x["plan"].get<std::string>(),
-                          x["max_estimated_complexity"].get<int>(),
-                          x["complexity"].is_string() ? "uniform PE-MIU" : x["complexity"].dump(), pct(x["yield"]),
-                          pct(x["precision_fmr0.001"]), pct(x["precision_fmr0.01"]));
+  auto pct = [](double v) { return std::isnan(v) ? std::string("-") : fmt::format("{:.1f} %", 100 * v); };
+  for (const auto& x : summary.value("targeted", json::array()).get<std::vector<pipeline::TargetedRecord>>())
+    if (x.extractor == e && mode_of(x.mode) == mode)
+      rows += fmt::format("| {} | <= {} | {} | {} | {} | {} |\n", x.plan, x.max_estimated_complexity,
+                          x.row.complexity < 0 ? "uniform PE-MIU" : std::to_string(x.row.complexity), pct(x.row.yield),
+                          pct(x.row.precision_fmr01), pct(x.row.precision_fmr1));
   if (rows.empty()) return {};
   return "Targeted attack (templates whose estimated complexity is at most K; yield = share selected, precision = "
          "type-I RSR among them):\n\n| plan | K | true complexity | yield | precision @FMR 0.1 % | @FMR 1 % |\n"
@@ -171,11 +173,8 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
       "### Attack: {}\n\n{} templates ({} female, {} male; {} with a second image for type II), thresholds "
       "{:.4f} / {:.4f} at FMR 0.1 % / 1 % from {}; {} ranks on {}, {} precision; {} samples in {:.0f} s "
       "({:.1f}/s).\n\n",
-      a.value("mode", run.mode), a["templates"].get<int>(), a["female"].get<int>(), a["male"].get<int>(),
-      a["templates_with_second_image"].get<int>(), a["thresholds"]["fmr0.001"].get<double>(),
-      a["thresholds"]["fmr0.01"].get<double>(), a["thresholds"]["source"].get<std::string>(), a["ranks"].get<int>(),
-      a["device"].get<std::string>(), a["precision"].get<std::string>(), a["samples"].get<std::int64_t>(),
-      a["seconds"].get<double>(), a["samples_per_second"].get<double>());
+      a.mode, a.templates, a.female, a.male, a.templates_with_second_image, a.thresholds.fmr_0_1, a.thresholds.fmr_1,
+      a.thresholds.source, a.ranks, a.device, a.precision, a.samples, a.seconds, a.samples_per_second);
   const auto rsr = rsr_rows(summary);
   std::set<std::string> plans;
   for (const auto& r : rsr)
@@ -239,7 +238,7 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
     for (const auto& run_of : attacks_of(job, run, e)) {
       const auto& a = run_of.summary;
       std::set<std::string> plan_names;
-      for (const auto& r : rsr_rows(a)) plan_names.insert(r.plan);
+      for (const auto& r : a.rsr) plan_names.insert(r.plan);
       md += fmt::format(
           "- {} ({} attack): extractor source `{}` sha256 `{}`; inverter `{}` sha256 `{}` ({}); attack plans "
           "{} on {} templates, {} ranks, device {}, precision {}, {:.0f} s; thresholds from {} impostor scores "
@@ -249,9 +248,8 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
           job.contains("train_inverter") && job["train_inverter"][e].is_object()
               ? job["train_inverter"][e].value("kept", "")
               : "up to date",
-          fmt::join(plan_names, " "), a["templates"].get<int>(), a["ranks"].get<int>(), a["device"].get<std::string>(),
-          a["precision"].get<std::string>(), a["seconds"].get<double>(),
-          a["thresholds"]["impostor_scores"].get<std::int64_t>(), a["thresholds"]["source"].get<std::string>());
+          fmt::join(plan_names, " "), a.templates, a.ranks, a.device, a.precision, a.seconds, a.thresholds.impostors,
+          a.thresholds.source);
     }
   }
   return md;

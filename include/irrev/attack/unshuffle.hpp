@@ -86,6 +86,8 @@ struct UnshuffleMetrics {
   std::vector<double> exact_by_complexity, estimated_by_complexity;
   std::vector<std::int64_t> samples_by_complexity;
   std::string to_json() const;
+  /// What to_json wrote (complexities without samples come back as zeros).
+  static UnshuffleMetrics from_json(const std::string& text);
 };
 
 /// What a recovery did to one template, whatever order PE-MIU had put it in: placement[j] is

@@ -1,0 +1,147 @@
+#include "irrev/pipeline/attack_summary.hpp"
+
+#include <cmath>
+#include <type_traits>
+
+namespace irrev::pipeline {
+using nlohmann::json;
+
+namespace {
+/// The run-level tags, written only where set (as the RSR rows' are).
+void put_tags(json& j, const std::string& extractor, const std::string& mode, const std::string& plan) {
+  if (!extractor.empty()) j["extractor"] = extractor;
+  if (!mode.empty()) j["mode"] = mode;
+  if (!plan.empty()) j["plan"] = plan;
+}
+
+void get_tags(const json& j, std::string& extractor, std::string& mode, std::string& plan) {
+  extractor = j.value("extractor", "");
+  mode = j.value("mode", "");
+  plan = j.value("plan", "");
+}
+
+/// A rate with nothing to count is NaN, which JSON holds as null.
+double number(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
+
+/// `key` of `j` into `out` where present: summaries of earlier versions lack later run figures.
+template <class T>
+void get_if(const json& j, const char* key, T& out) {
+  if (!j.contains(key)) return;
+  if constexpr (std::is_same_v<T, double>) {
+    out = number(j[key]);
+  } else {
+    out = j[key].get<T>();
+  }
+}
+}  // namespace
+
+void to_json(json& j, const RecoveryRecord& r) {
+  j = json::parse(r.metrics.to_json());
+  j["model"] = r.model;
+  j["model_templates"] = r.model_templates;
+  put_tags(j, r.extractor, r.mode, r.plan);
+}
+
+void from_json(const json& j, RecoveryRecord& r) {
+  get_tags(j, r.extractor, r.mode, r.plan);
+  r.model = j.value("model", "?");
+  r.model_templates = j.value("model_templates", std::int64_t{0});
+  r.metrics = attack::UnshuffleMetrics::from_json(j.dump());
+}
+
+void to_json(json& j, const TargetedRecord& r) {
+  const auto& t = r.row;
+  j = {{"blocks", t.blocks},
+       {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
+       {"max_estimated_complexity", r.max_estimated_complexity},
+       {"yield", t.yield},
+       {"precision_fmr0.001", t.precision_fmr01},
+       {"precision_fmr0.01", t.precision_fmr1},
+       {"selected", t.selected},
+       {"tried", t.tried}};
+  put_tags(j, r.extractor, r.mode, r.plan);
+}
+
+void from_json(const json& j, TargetedRecord& r) {
+  get_tags(j, r.extractor, r.mode, r.plan);
+  auto& t = r.row;
+  t.blocks = j.at("blocks").get<int>();
+  t.complexity = j.at("complexity").is_string() ? -1 : j.at("complexity").get<int>();
+  r.max_estimated_complexity = j.at("max_estimated_complexity").get<int>();
+  t.yield = number(j.at("yield"));
+  t.precision_fmr01 = number(j.at("precision_fmr0.001"));
+  t.precision_fmr1 = number(j.at("precision_fmr0.01"));
+  t.selected = j.at("selected").get<std::int64_t>();
+  t.tried = j.at("tried").get<std::int64_t>();
+}
+
+void to_json(json& j, const AttackSummary& s) {
+  j = {{"status", s.status},
+       {"out", s.out},
+       {"templates", s.templates},
+       {"templates_with_second_image", s.templates_with_second_image},
+       {"female", s.female},
+       {"male", s.male},
+       {"thresholds",
+        {{"fmr0.001", s.thresholds.fmr_0_1},
+         {"fmr0.01", s.thresholds.fmr_1},
+         {"source", s.thresholds.source},
+         {"impostor_scores", s.thresholds.impostors}}},
+       {"ranks", s.ranks},
+       {"device", s.device},
+       {"precision", s.precision},
+       {"mode", s.mode},
+       {"resumed", s.resumed},
+       {"seconds", s.seconds},
+       {"samples", s.samples},
+       {"samples_per_second", s.samples_per_second},
+       {"units", s.units},
+       {"units_run", s.units_run},
+       {"unit_compute_seconds_mean", s.unit_compute_seconds_mean},
+       {"master_seconds_per_unit", s.master_seconds_per_unit},
+       {"checkpoints", s.checkpoints},
+       {"stalled_ranks", s.stalled_ranks},
+       {"checkpoint_seconds_total", s.checkpoint_seconds_total},
+       {"rsr", s.rsr},
+       {"expected_rsr_uniform", s.expected_rsr_uniform},
+       {"unprotected_rsr", s.unprotected_rsr}};
+  if (!s.recovery.empty()) j["recovery"] = s.recovery;
+  if (!s.targeted.empty()) j["targeted"] = s.targeted;
+}
+
+void from_json(const json& j, AttackSummary& s) {
+  s = AttackSummary{};
+  get_if(j, "status", s.status);
+  get_if(j, "out", s.out);
+  s.templates = j.at("templates").get<std::int64_t>();
+  get_if(j, "templates_with_second_image", s.templates_with_second_image);
+  get_if(j, "female", s.female);
+  get_if(j, "male", s.male);
+  const auto& t = j.at("thresholds");
+  s.thresholds.fmr_0_1 = t.at("fmr0.001").get<double>();
+  s.thresholds.fmr_1 = t.at("fmr0.01").get<double>();
+  get_if(t, "source", s.thresholds.source);
+  get_if(t, "impostor_scores", s.thresholds.impostors);
+  get_if(j, "ranks", s.ranks);
+  get_if(j, "device", s.device);
+  get_if(j, "precision", s.precision);
+  s.mode = j.value("mode", "plain");
+  get_if(j, "resumed", s.resumed);
+  get_if(j, "seconds", s.seconds);
+  get_if(j, "samples", s.samples);
+  get_if(j, "samples_per_second", s.samples_per_second);
+  get_if(j, "units", s.units);
+  get_if(j, "units_run", s.units_run);
+  get_if(j, "unit_compute_seconds_mean", s.unit_compute_seconds_mean);
+  get_if(j, "master_seconds_per_unit", s.master_seconds_per_unit);
+  get_if(j, "checkpoints", s.checkpoints);
+  get_if(j, "stalled_ranks", s.stalled_ranks);
+  get_if(j, "checkpoint_seconds_total", s.checkpoint_seconds_total);
+  get_if(j, "rsr", s.rsr);
+  get_if(j, "expected_rsr_uniform", s.expected_rsr_uniform);
+  get_if(j, "unprotected_rsr", s.unprotected_rsr);
+  get_if(j, "recovery", s.recovery);
+  get_if(j, "targeted", s.targeted);
+}
+
+}  // namespace irrev::pipeline
