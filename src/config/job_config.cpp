@@ -234,33 +234,19 @@ void read_models(const toml::table& root, JobConfig& c, const std::string& where
   read(*t, "dir", c.models_dir, "models.", where);
 }
 
-void read_detector(const toml::table& d, vision::DetectorConfig& dc, const std::string& where) {
-  const std::string p = "ingest.detector.";
-  only_keys(d, p, {"file", "width", "height", "mean", "scale", "swap_rb", "score_threshold", "nms_threshold"}, where);
-  read(d, "file", dc.file, p, where);
-  read(d, "width", dc.width, p, where);
-  read(d, "height", dc.height, p, where);
-  read(d, "mean", dc.mean, p, where);
-  read(d, "scale", dc.scale, p, where);
-  read(d, "swap_rb", dc.swap_rb, p, where);
-  read(d, "score_threshold", dc.score_threshold, p, where);
-  read(d, "nms_threshold", dc.nms_threshold, p, where);
-  IRREV_CHECK(dc.width > 0 && dc.height > 0, "{}: detector width and height must be positive", where);
-}
-
 void read_ingest(const toml::table& root, JobConfig& c, const std::string& where) {
   const auto* t = table(root, "ingest", where);
   if (!t) return;
   only_keys(*t, "ingest.", {"unit_size", "detector", "landmarks"}, where);
   read(*t, "unit_size", c.ingest_unit, "ingest.", where);
   IRREV_CHECK(c.ingest_unit > 0, "{}: key 'ingest.unit_size' must be positive", where);
-  if (const auto* d = table(*t, "detector", where)) read_detector(*d, c.cropper.detector, where);
+  if (const auto* d = table(*t, "detector", where)) {
+    read_options(*d, "ingest.detector.", c.cropper.detector, {}, where);
+    c.cropper.detector.validate(where + " [ingest.detector]");
+  }
   if (const auto* l = table(*t, "landmarks", where)) {
-    const std::string p = "ingest.landmarks.";
-    only_keys(*l, p, {"file", "size", "scale"}, where);
-    read(*l, "file", c.cropper.landmarks.file, p, where);
-    read(*l, "size", c.cropper.landmarks.size, p, where);
-    read(*l, "scale", c.cropper.landmarks.scale, p, where);
+    read_options(*l, "ingest.landmarks.", c.cropper.landmarks, {}, where);
+    c.cropper.landmarks.validate(where + " [ingest.landmarks]");
   }
 }
 

@@ -164,8 +164,12 @@ void JobRun::check_paths() const {
 
 std::string ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
                        const std::string& pairs, const std::string& genders) {
-  const auto& d = job.cropper.detector;
-  const auto& l = job.cropper.landmarks;
+  // Each option's value in its list's order (as the key always held them).
+  const auto values = [](auto settings) {
+    json out = json::array();
+    settings.each_option([&](const char*, const auto& field, const char*) { out.push_back(field); });
+    return out;
+  };
   return json{{"images", source.images},
               {"layout", name_of(source.layout)},
               {"list", source.list},
@@ -174,8 +178,8 @@ std::string ingest_key(const config::JobConfig& job, const config::JobConfig::Im
               {"pairs", pairs},
               {"genders", genders},
               {"models", job.models_dir},
-              {"detector", {d.file, d.width, d.height, d.mean, d.scale, d.swap_rb, d.score_threshold, d.nms_threshold}},
-              {"landmarks", {l.file, l.size, l.scale}}}
+              {"detector", values(job.cropper.detector)},
+              {"landmarks", values(job.cropper.landmarks)}}
       .dump();
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/error.hpp"
+
 namespace cv {
 class Mat;
 }
@@ -22,6 +24,25 @@ struct DetectorConfig {
   float nms_threshold = 0.4f;
   std::string boxes_output = "boxes";    ///< [1, A, 4] corners normalised to 0..1
   std::string scores_output = "scores";  ///< [1, A, 2], face score in column 1
+
+  /// The settings a job sets by name ([ingest.detector]), each once: key, field, help. The
+  /// output names are the model's, not a setting.
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("file", file, "The detector's ONNX file, relative to the models folder or absolute");
+    visit("width", width, "Input width");
+    visit("height", height, "Input height");
+    visit("mean", mean, "Subtracted from each channel");
+    visit("scale", scale, "Multiplied after the mean is subtracted");
+    visit("swap_rb", swap_rb, "The model takes RGB (images are read as BGR)");
+    visit("score_threshold", score_threshold, "Least face score kept");
+    visit("nms_threshold", nms_threshold, "Overlap above which the weaker of two boxes is dropped");
+  }
+  /// (In the header: the job reader checks a job file also where irrev is built without OpenCV.)
+  void validate(const std::string& where) const {
+    IRREV_CHECK(width > 0 && height > 0, "{}: the detector's width and height must be positive, not {} x {}", where,
+                width, height);
+  }
 };
 
 struct Detection {

@@ -13,6 +13,17 @@ struct LandmarkConfig {
   std::string file = "fr_landmark.onnx";
   int size = 64;               ///< square grey input
   double scale = 1.0 / 256.0;  ///< grey value multiplier
+
+  /// The settings a job sets by name ([ingest.landmarks]), each once: key, field, help.
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("file", file, "The landmark model's ONNX file, relative to the models folder or absolute");
+    visit("size", size, "Side of its square grey input");
+    visit("scale", scale, "Grey value multiplier");
+  }
+  void validate(const std::string& where) const {
+    IRREV_CHECK(size > 0, "{}: the landmark model's input size must be positive, not {}", where, size);
+  }
 };
 
 /// (x, y) of point i at [2 * i], [2 * i + 1], in pixels of the image.
