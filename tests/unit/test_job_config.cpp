@@ -248,12 +248,11 @@ folds = 5
   EXPECT_NE(bad("score_threshold = 0.7", "score_threshold = 0.7\nwidth = 0")
                 .find("[ingest.detector]: the detector's width and height must be positive, not 0 x 240"),
             std::string::npos);
-  EXPECT_NE(bad("score_threshold = 0.7", "score_threshold = 0.7\nboxes_output = \"b\"")
-                .find("ingest.detector.boxes_output"),
-            std::string::npos);
-  const auto landmarks =
-      config::parse_job(replaced("score_threshold = 0.7", "score_threshold = 0.7\n[ingest.landmarks]\nsize = 96"),
-                        "job.toml");
+  EXPECT_NE(
+      bad("score_threshold = 0.7", "score_threshold = 0.7\nboxes_output = \"b\"").find("ingest.detector.boxes_output"),
+      std::string::npos);
+  const auto landmarks = config::parse_job(
+      replaced("score_threshold = 0.7", "score_threshold = 0.7\n[ingest.landmarks]\nsize = 96"), "job.toml");
   EXPECT_EQ(landmarks.cropper.landmarks.size, 96);
   EXPECT_EQ(landmarks.cropper.landmarks.file, "fr_landmark.onnx");
   EXPECT_NE(bad("preset = \"quick-cpu\"", "preset = \"fast\"")
