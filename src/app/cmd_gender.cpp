@@ -1,4 +1,6 @@
 // irrev gender: gender prediction by SVMs from unprotected, protected and reconstructed templates
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
@@ -21,7 +23,7 @@ Command add_gender(CLI::App& app, const GlobalOptions& g) {
   return {sub, [o, &g](const dist::Communicator& comm) {
             models::set_torch_threads(g.threads);
             o->progress = !g.no_progress;
-            print_master(comm, pipeline::run_gender(comm, *o));
+            print_master(comm, nlohmann::json(pipeline::run_gender(comm, *o)).dump(2));
             return 0;
           }};
 }

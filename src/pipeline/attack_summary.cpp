@@ -7,19 +7,6 @@ namespace irrev::pipeline {
 using nlohmann::json;
 
 namespace {
-/// The run-level tags, written only where set (as the RSR rows' are).
-void put_tags(json& j, const std::string& extractor, const std::string& mode, const std::string& plan) {
-  if (!extractor.empty()) j["extractor"] = extractor;
-  if (!mode.empty()) j["mode"] = mode;
-  if (!plan.empty()) j["plan"] = plan;
-}
-
-void get_tags(const json& j, std::string& extractor, std::string& mode, std::string& plan) {
-  extractor = j.value("extractor", "");
-  mode = j.value("mode", "");
-  plan = j.value("plan", "");
-}
-
 /// A rate with nothing to count is NaN, which JSON holds as null.
 double number(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
 
@@ -34,46 +21,6 @@ void get_if(const json& j, const char* key, T& out) {
   }
 }
 }  // namespace
-
-void to_json(json& j, const RecoveryRecord& r) {
-  j = json::parse(r.metrics.to_json());
-  j["model"] = r.model;
-  j["model_templates"] = r.model_templates;
-  put_tags(j, r.extractor, r.mode, r.plan);
-}
-
-void from_json(const json& j, RecoveryRecord& r) {
-  get_tags(j, r.extractor, r.mode, r.plan);
-  r.model = j.value("model", "?");
-  r.model_templates = j.value("model_templates", std::int64_t{0});
-  r.metrics = attack::UnshuffleMetrics::from_json(j.dump());
-}
-
-void to_json(json& j, const TargetedRecord& r) {
-  const auto& t = r.row;
-  j = {{"blocks", t.blocks},
-       {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
-       {"max_estimated_complexity", r.max_estimated_complexity},
-       {"yield", t.yield},
-       {"precision_fmr0.001", t.precision_fmr01},
-       {"precision_fmr0.01", t.precision_fmr1},
-       {"selected", t.selected},
-       {"tried", t.tried}};
-  put_tags(j, r.extractor, r.mode, r.plan);
-}
-
-void from_json(const json& j, TargetedRecord& r) {
-  get_tags(j, r.extractor, r.mode, r.plan);
-  auto& t = r.row;
-  t.blocks = j.at("blocks").get<int>();
-  t.complexity = j.at("complexity").is_string() ? -1 : j.at("complexity").get<int>();
-  r.max_estimated_complexity = j.at("max_estimated_complexity").get<int>();
-  t.yield = number(j.at("yield"));
-  t.precision_fmr01 = number(j.at("precision_fmr0.001"));
-  t.precision_fmr1 = number(j.at("precision_fmr0.01"));
-  t.selected = j.at("selected").get<std::int64_t>();
-  t.tried = j.at("tried").get<std::int64_t>();
-}
 
 void to_json(json& j, const AttackSummary& s) {
   j = {{"status", s.status},

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/template_selection.hpp"
@@ -106,32 +107,33 @@ std::pair<double, double> mean_sd(const double* acc, int folds) {
   return {mean, std::sqrt(sq / folds)};
 }
 
-/// The table: per protection and kernel the mean accuracy over the folds and its spread, as
-/// JSON (returned) and CSV (written when asked for).
-std::string gender_table(const GenderOptions& o, const GenderInputs& g, const std::vector<double>& acc) {
-  json rows = json::array();
-  std::string csv = "protection,poly,poly_std,rbf,rbf_std,sigmoid,sigmoid_std\n";
+/// The table: per protection and kernel the mean accuracy over the folds and its spread.
+GenderTable gender_table(const GenderOptions& o, const GenderInputs& g, const std::vector<double>& acc) {
+  GenderTable t;
+  t.templates = g.n;
+  t.female = g.selection.female;
+  t.male = g.selection.male;
+  t.folds = o.settings.folds;
+  t.unlabelled_subjects = g.selection.unlabelled_subjects;
   for (std::size_t p = 0; p < g.inputs.size(); ++p) {
-    json row{{"protection", g.names[p]}, {"templates", g.n}};
-    csv += g.names[p];
-    for (std::size_t k = 0; k < 3; ++k) {
-      const auto [mean, sd] =
+    GenderRow row{g.names[p], g.n, {}, {}};
+    for (std::size_t k = 0; k < 3; ++k)
+      std::tie(row.mean[k], row.sd[k]) =
           mean_sd(acc.data() + (p * 3 + k) * static_cast<std::size_t>(o.settings.folds), o.settings.folds);
-      row[kKernels[k]] = mean;
-      row[std::string(kKernels[k]) + "_std"] = sd;
-      csv += fmt::format(",{:.4f},{:.4f}", mean, sd);
-    }
-    csv += "\n";
-    rows.push_back(row);
+    t.rows.push_back(row);
   }
-  if (!o.out_csv.empty()) std::ofstream(o.out_csv) << csv;
-  return json{{"templates", g.n},
-              {"female", g.selection.female},
-              {"male", g.selection.male},
-              {"folds", o.settings.folds},
-              {"unlabelled_subjects", g.selection.unlabelled_subjects},
-              {"rows", rows}}
-      .dump(2);
+  return t;
+}
+
+/// The table shaped like the reference study's paper_gender_svm.csv.
+void write_gender_csv(const std::string& path, const GenderTable& t) {
+  std::string csv = "protection,poly,poly_std,rbf,rbf_std,sigmoid,sigmoid_std\n";
+  for (const auto& row : t.rows) {
+    csv += row.protection;
+    for (std::size_t k = 0; k < 3; ++k) csv += fmt::format(",{:.4f},{:.4f}", row.mean[k], row.sd[k]);
+    csv += "\n";
+  }
+  std::ofstream(path) << csv;
 }
 
 }  // namespace
@@ -142,7 +144,7 @@ void GenderSettings::validate(const std::string& where) const {
   IRREV_CHECK(max_templates >= 0, "{}: max_templates (--max-templates) must be >= 0, got {}", where, max_templates);
 }
 
-std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
+GenderTable run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   IRREV_CHECK(o.inverter.empty() == o.extractor.empty(), "gender: give both --inverter and --extractor, or neither");
   o.settings.validate("gender");
   const int n_folds = o.settings.folds;
@@ -172,8 +174,45 @@ std::string run_gender(const dist::Communicator& comm, const GenderOptions& o) {
         progress.advance(1);
       });
   progress.finish();
-  if (!comm.is_master()) return "{}";
-  return gender_table(o, g, acc);
+  if (!comm.is_master()) return {};
+  const auto table = gender_table(o, g, acc);
+  if (!o.out_csv.empty()) write_gender_csv(o.out_csv, table);
+  return table;
+}
+
+void to_json(json& j, const GenderTable& t) {
+  json rows = json::array();
+  for (const auto& r : t.rows) {
+    json row{{"protection", r.protection}, {"templates", r.templates}};
+    for (std::size_t k = 0; k < 3; ++k) {
+      row[kKernels[k]] = r.mean[k];
+      row[std::string(kKernels[k]) + "_std"] = r.sd[k];
+    }
+    rows.push_back(row);
+  }
+  j = {{"templates", t.templates},
+       {"female", t.female},
+       {"male", t.male},
+       {"folds", t.folds},
+       {"unlabelled_subjects", t.unlabelled_subjects},
+       {"rows", rows}};
+}
+
+void from_json(const json& j, GenderTable& t) {
+  t = GenderTable{};
+  t.templates = j.at("templates").get<std::int64_t>();
+  t.female = j.at("female").get<std::int64_t>();
+  t.male = j.at("male").get<std::int64_t>();
+  t.folds = j.at("folds").get<int>();
+  t.unlabelled_subjects = j.value("unlabelled_subjects", std::int64_t{0});
+  for (const auto& row : j.at("rows")) {
+    GenderRow r{row.at("protection").get<std::string>(), row.at("templates").get<std::int64_t>(), {}, {}};
+    for (std::size_t k = 0; k < 3; ++k) {
+      r.mean[k] = row.at(kKernels[k]).get<double>();
+      r.sd[k] = row.at(std::string(kKernels[k]) + "_std").get<double>();
+    }
+    t.rows.push_back(r);
+  }
 }
 
 }  // namespace irrev::pipeline

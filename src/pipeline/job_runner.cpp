@@ -415,10 +415,10 @@ void JobRun::gender(const config::ExtractorEntry& e) {
     fresh = !j.is_discarded() && j.value("key", "") == gkey;
   }
   if (must_run(fresh)) {
-    auto r = run_gender(m_comm, go);
+    const json r = run_gender(m_comm, go);
     if (m_comm.is_master()) {
-      std::ofstream(path) << json{{"key", gkey}, {"result", json::parse(r)}}.dump(2);
-      m_summary["gender"][e.name] = json::parse(r);
+      std::ofstream(path) << json{{"key", gkey}, {"result", r}}.dump(2);
+      m_summary["gender"][e.name] = r;
     }
   } else if (m_comm.is_master()) {
     spdlog::info("gender: '{}' is up to date, skipped", path);

@@ -1,5 +1,7 @@
 #include "irrev/pipeline/rsr_records.hpp"
 
+#include <cmath>
+
 #include "irrev/core/error.hpp"
 
 namespace irrev::pipeline {
@@ -18,6 +20,9 @@ void get_tags(const json& j, std::string& extractor, std::string& mode, std::str
   mode = j.value("mode", "");
   plan = j.value("plan", "");
 }
+
+/// A rate with nothing to count is NaN, which JSON holds as null.
+double number(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
 
 int type_of(const json& j) {
   const auto t = j.at("type").get<std::string>();
@@ -77,6 +82,46 @@ void from_json(const json& j, ExpectedRsrRecord& r) {
   e.fmr = j.at("fmr").get<double>();
   e.value = j.at("value").get<double>();
   e.method = j.at("method").get<std::string>();
+}
+
+void to_json(json& j, const RecoveryRecord& r) {
+  j = json::parse(r.metrics.to_json());
+  j["model"] = r.model;
+  j["model_templates"] = r.model_templates;
+  put_tags(j, r.extractor, r.mode, r.plan);
+}
+
+void from_json(const json& j, RecoveryRecord& r) {
+  get_tags(j, r.extractor, r.mode, r.plan);
+  r.model = j.value("model", "?");
+  r.model_templates = j.value("model_templates", std::int64_t{0});
+  r.metrics = attack::UnshuffleMetrics::from_json(j.dump());
+}
+
+void to_json(json& j, const TargetedRecord& r) {
+  const auto& t = r.row;
+  j = {{"blocks", t.blocks},
+       {"complexity", t.complexity < 0 ? json("uniform") : json(t.complexity)},
+       {"max_estimated_complexity", r.max_estimated_complexity},
+       {"yield", t.yield},
+       {"precision_fmr0.001", t.precision_fmr01},
+       {"precision_fmr0.01", t.precision_fmr1},
+       {"selected", t.selected},
+       {"tried", t.tried}};
+  put_tags(j, r.extractor, r.mode, r.plan);
+}
+
+void from_json(const json& j, TargetedRecord& r) {
+  get_tags(j, r.extractor, r.mode, r.plan);
+  auto& t = r.row;
+  t.blocks = j.at("blocks").get<int>();
+  t.complexity = j.at("complexity").is_string() ? -1 : j.at("complexity").get<int>();
+  r.max_estimated_complexity = j.at("max_estimated_complexity").get<int>();
+  t.yield = number(j.at("yield"));
+  t.precision_fmr01 = number(j.at("precision_fmr0.001"));
+  t.precision_fmr1 = number(j.at("precision_fmr0.01"));
+  t.selected = j.at("selected").get<std::int64_t>();
+  t.tried = j.at("tried").get<std::int64_t>();
 }
 
 }  // namespace irrev::pipeline

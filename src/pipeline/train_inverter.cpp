@@ -34,6 +34,7 @@
 #include "irrev/dist/message_tags.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/thresholds.hpp"
+#include "irrev/pipeline/training_summary.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/report/gnuplot.hpp"
 #include "training_checkpoint.hpp"
@@ -114,39 +115,35 @@ void average_gradients(const dist::Communicator& comm, models::Generator& gen) {
   }
 }
 
-void write_losses_csv(const fs::path& path, const json& history) {
+void write_losses_csv(const fs::path& path, const std::vector<EpochRecord>& history) {
   std::ofstream csv(path);
   csv << "epoch,lr,train_loss,val_loss,val_cosine,val_rsr_fmr1,seconds,samples_per_second\n";
-  auto num = [](const json& h, const char* k) { return h.contains(k) && h[k].is_number() ? h[k].get<double>() : NAN; };
   for (const auto& h : history)
-    csv << fmt::format("{},{},{},{},{},{},{},{}\n", h["epoch"].get<int>(), num(h, "lr"), num(h, "train_loss"),
-                       num(h, "val_loss"), num(h, "val_cosine"), num(h, "val_rsr_fmr1"), num(h, "seconds"),
-                       num(h, "samples_per_second"));
+    csv << fmt::format("{},{},{},{},{},{},{},{}\n", h.epoch, h.lr, h.train_loss, h.val_loss.value_or(NAN),
+                       h.val_cosine.value_or(NAN), h.val_rsr_fmr1.value_or(NAN), h.seconds, h.samples_per_second);
 }
 
 /// The figure `keep` ranks epochs by (larger is better), or NaN where the epoch has none.
-double keep_score(models::KeepPolicy keep, const json& h) {
-  if (keep == models::KeepPolicy::best)
-    return h.contains("val_loss") && h["val_loss"].is_number() ? -h["val_loss"].get<double>() : NAN;
+double keep_score(models::KeepPolicy keep, const EpochRecord& h) {
+  if (keep == models::KeepPolicy::best) return h.val_loss ? -*h.val_loss : NAN;
   if (keep == models::KeepPolicy::best_rsr) {
-    if (!h.contains("val_cosine") || !h["val_cosine"].is_number()) return NAN;
+    if (!h.val_cosine) return NAN;
     // RSR first; the mean cosine breaks ties (and decides alone without thresholds).
-    const double rsr =
-        h.contains("val_rsr_fmr1") && h["val_rsr_fmr1"].is_number() ? h["val_rsr_fmr1"].get<double>() : 0;
-    return rsr * 4 + h["val_cosine"].get<double>();  // cosines lie in [-1, 1]: the RSR step of 1/n dominates when n < 2
+    return h.val_rsr_fmr1.value_or(0) * 4 +
+           *h.val_cosine;  // cosines lie in [-1, 1]: the RSR step of 1/n dominates when n < 2
   }
   return NAN;
 }
 
 /// The epoch of `history` that `keep` chooses (0 when it chooses none).
-int kept_epoch(models::KeepPolicy keep, const json& history) {
+int kept_epoch(models::KeepPolicy keep, const std::vector<EpochRecord>& history) {
   int best = 0;
   double score = -INFINITY;
   for (const auto& h : history) {
     const double s = keep_score(keep, h);
     if (!std::isnan(s) && s > score) {
       score = s;
-      best = h["epoch"].get<int>();
+      best = h.epoch;
     }
   }
   return best;
@@ -187,7 +184,9 @@ Inputs open_inputs(const TrainInverterOptions& o) {
 /// Type-I and type-II RSR of the finished inverter on the attack's default template set (one
 /// image per evaluation subject, best detection score, gender-balanced where genders are
 /// known; type II against the subject's next-best image): what the attack at complexity 0 gives.
-json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptions& o, const torch::Device& device) {
+/// The final evaluation's figures into `s`.
+void evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptions& o, const torch::Device& device,
+              TrainingSummary& s) {
   // A training set of its own (eval_share 0) is evaluated on every subject of the other set.
   const bool other_set = !o.eval_templates.empty();
   data::TemplateSet other;
@@ -221,19 +220,16 @@ json evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
     type2 = detail::reembedded_cosines(gen, *in.extractor, z.index_select(0, torch::tensor(with_second, torch::kInt64)),
                                        all.index_select(0, torch::tensor(second, torch::kInt64)), device,
                                        "evaluation (type II)", o.progress);
-  json out{{"evaluation_templates", chosen.rows.size()},
-           {"evaluation_with_second_image", second.size()},
-           {"gender_balanced", spec.gender_balanced},
-           {"mean_type1_score", detail::mean(type1)}};
+  s.evaluation_templates = static_cast<std::int64_t>(chosen.rows.size());
+  s.evaluation_with_second_image = static_cast<std::int64_t>(second.size());
+  s.gender_balanced = spec.gender_balanced;
+  s.mean_type1_score = detail::mean(type1);
   if (in.has_thresholds) {
     const auto& t = in.thresholds;
-    out["type1_rsr"] = {{"fmr0.001", detail::share_at_least(type1, t.fmr_0_1)},
-                        {"fmr0.01", detail::share_at_least(type1, t.fmr_1)}};
-    out["type2_rsr"] = {{"fmr0.001", detail::share_at_least(type2, t.fmr_0_1)},
-                        {"fmr0.01", detail::share_at_least(type2, t.fmr_1)}};
-    out["thresholds"] = {{"fmr0.001", t.fmr_0_1}, {"fmr0.01", t.fmr_1}, {"source", t.source}};
+    s.type1_rsr = FmrPair{detail::share_at_least(type1, t.fmr_0_1), detail::share_at_least(type1, t.fmr_1)};
+    s.type2_rsr = FmrPair{detail::share_at_least(type2, t.fmr_0_1), detail::share_at_least(type2, t.fmr_1)};
+    s.thresholds = t;
   }
-  return out;
 }
 
 /// One training on the ranks of a communicator: the data, the network, the optimizer and the
@@ -284,7 +280,7 @@ class InverterTraining {
 
   std::string run() {
     const auto state = resume();
-    m_history = state.history;
+    m_history = state.history.get<std::vector<EpochRecord>>();
     if (m_comm.is_master())
       spdlog::info(
           "train-inverter: {} training samples ({} crops{}{}), {} validation images ({} training identities); {}-px "
@@ -307,12 +303,8 @@ class InverterTraining {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (m_comm.is_master())
         end_epoch(epoch,
-                  json{{"epoch", epoch + 1},
-                       {"lr", lr},
-                       {"train_loss", done.loss_sum / static_cast<double>(m_batches)},
-                       {"val_loss", nullptr},
-                       {"seconds", secs},
-                       {"samples_per_second", static_cast<double>(m_batches * m_cfg.batch) / secs}},
+                  EpochRecord{epoch + 1, lr, done.loss_sum / static_cast<double>(m_batches), secs,
+                              static_cast<double>(m_batches * m_cfg.batch) / secs},
                   epoch == state.next_epoch);
       if (epoch + 1 < m_cfg.epochs && time_is_up()) {
         stopped_by = fmt::format("the time limit (max_minutes = {}) after epoch {}", m_cfg.max_minutes, epoch + 1);
@@ -406,21 +398,18 @@ class InverterTraining {
 
   /// Rank 0 after an epoch: validation (the loss, and how often the reconstructions are
   /// recognised), the sample grid, the kept weights, the checkpoint, losses.csv and its plot.
-  void end_epoch(int epoch, json h, bool first_of_run) {
+  void end_epoch(int epoch, EpochRecord h, bool first_of_run) {
     if (m_val.size() > 0) validate(epoch, h);
     m_history.push_back(h);
     spdlog::info(
         "train-inverter: epoch {} loss {:.5f} validation {:.5f}, re-embedded cosine {:.4f}{} ({:.0f} samples/s)",
-        epoch + 1, h["train_loss"].get<double>(), h["val_loss"].is_number() ? h["val_loss"].get<double>() : NAN,
-        h.value("val_cosine", NAN),
-        h.contains("val_rsr_fmr1") ? fmt::format(", RSR at FMR 1 % {:.1f} %", h["val_rsr_fmr1"].get<double>() * 100)
-                                   : "",
-        h["samples_per_second"].get<double>());
+        epoch + 1, h.train_loss, h.val_loss.value_or(NAN), h.val_cosine.value_or(NAN),
+        h.val_rsr_fmr1 ? fmt::format(", RSR at FMR 1 % {:.1f} %", *h.val_rsr_fmr1 * 100) : "", h.samples_per_second);
     if (m_cfg.keep != models::KeepPolicy::last && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
       torch::save(m_gen, (m_out / "best_generator.pt.tmp").string());
       fs::rename(m_out / "best_generator.pt.tmp", m_out / "best_generator.pt");
     }
-    if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, m_history);
+    if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, json(m_history));
     write_losses_csv(m_out / "losses.csv", m_history);
     if (report::gnuplot_available())
       report::plot_training_curves(
@@ -432,7 +421,7 @@ class InverterTraining {
           "train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
   }
 
-  void validate(int epoch, json& h) {
+  void validate(int epoch, EpochRecord& h) {
     torch::NoGradGuard no_grad;
     m_gen->eval();
     double s = 0;
@@ -442,11 +431,11 @@ class InverterTraining {
       s += m_loss(m_gen->forward(z), m_val.images.narrow(0, f, n).to(m_device), z).total.item<double>() *
            static_cast<double>(n);
     }
-    h["val_loss"] = s / static_cast<double>(m_val.size());
+    h.val_loss = s / static_cast<double>(m_val.size());
     const auto cos = detail::reembedded_cosines(m_gen, *m_in.extractor, m_val.templates, m_val.templates, m_device,
                                                 fmt::format("validation {}", epoch + 1), m_o.progress);
-    h["val_cosine"] = detail::mean(cos);
-    if (m_in.has_thresholds) h["val_rsr_fmr1"] = detail::share_at_least(cos, m_in.thresholds.fmr_1);
+    h.val_cosine = detail::mean(cos);
+    if (m_in.has_thresholds) h.val_rsr_fmr1 = detail::share_at_least(cos, m_in.thresholds.fmr_1);
     const auto k = std::min<std::int64_t>(8, m_val.size());
     write_grid((m_out / "samples" / fmt::format("epoch_{:03}.png", epoch + 1)).string(), m_val.images.narrow(0, 0, k),
                m_gen->forward(m_val.templates.narrow(0, 0, k).to(m_device)).to(torch::kCPU));
@@ -473,22 +462,23 @@ class InverterTraining {
     info.epochs_done = std::min<int>(static_cast<int>(m_history.size()), m_cfg.epochs);
     const std::string model = (m_out / "inverter.pt").string();
     models::save_inverter(model, m_gen, info);
-    json summary{{"model", model},
-                 {"epochs", info.epochs_done},
-                 {"epochs_planned", m_cfg.epochs},
-                 {"stopped_by", stopped_by.empty() ? json(nullptr) : json(stopped_by)},
-                 {"kept", kept > 0 ? fmt::format("epoch {} ({})", kept,
-                                                 m_cfg.keep == models::KeepPolicy::best ? "lowest validation loss"
-                                                                                        : "best validation recognition")
-                                   : std::string("last epoch")},
-                 {"training_images", m_split.train.size()},
-                 {"training_samples", m_train.size()},
-                 {"validation_images", m_split.val.size()},
-                 {"training_identities", m_split.subjects.size()},
-                 {"minutes", minutes_since(m_start)},
-                 {"history", m_history}};
-    summary.update(evaluate(m_gen, m_in, m_o, m_device));
-    return summary.dump(2);
+    TrainingSummary summary;
+    summary.model = model;
+    summary.epochs = info.epochs_done;
+    summary.epochs_planned = m_cfg.epochs;
+    if (!stopped_by.empty()) summary.stopped_by = stopped_by;
+    summary.kept = kept > 0 ? fmt::format("epoch {} ({})", kept,
+                                          m_cfg.keep == models::KeepPolicy::best ? "lowest validation loss"
+                                                                                 : "best validation recognition")
+                            : std::string("last epoch");
+    summary.training_images = static_cast<std::int64_t>(m_split.train.size());
+    summary.training_samples = m_train.size();
+    summary.validation_images = static_cast<std::int64_t>(m_split.val.size());
+    summary.training_identities = static_cast<std::int64_t>(m_split.subjects.size());
+    summary.minutes = minutes_since(m_start);
+    summary.history = m_history;
+    evaluate(m_gen, m_in, m_o, m_device, summary);
+    return json(summary).dump(2);
   }
 
   const dist::Communicator& m_comm;
@@ -504,7 +494,7 @@ class InverterTraining {
   const models::InverterLoss m_loss;
   std::unique_ptr<detail::TrainingCheckpoint> m_ckpt;
   std::int64_t m_batches = 0;
-  json m_history = json::array();
+  std::vector<EpochRecord> m_history;
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
 };
 

@@ -14,6 +14,7 @@
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
+#include "irrev/pipeline/training_summary.hpp"
 #include "irrev/report/gnuplot.hpp"
 #include "reconstruction_grid.hpp"
 #include "report_csv.hpp"
@@ -246,7 +247,7 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
           e, run_of.mode, x.value("source", ""), x.value("source_sha256", ""), fs::relative(inv, run).string(),
           models::sha256_file(inv.string()),
           job.contains("train_inverter") && job["train_inverter"][e].is_object()
-              ? job["train_inverter"][e].value("kept", "")
+              ? job["train_inverter"][e].get<pipeline::TrainingSummary>().kept
               : "up to date",
           fmt::join(plan_names, " "), a.templates, a.ranks, a.device, a.precision, a.seconds, a.thresholds.impostors,
           a.thresholds.source);

@@ -7,29 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "irrev/attack/rsr_summary.hpp"
-#include "irrev/attack/unshuffle.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 
 namespace irrev::pipeline {
-
-/// How well the block order was recovered on one plan's attacked templates (under uniform
-/// PE-MIU), by the model the attack recovered with (`model`, fitted on `model_templates`).
-struct RecoveryRecord {
-  std::string extractor, mode, plan, model;
-  std::int64_t model_templates = 0;
-  attack::UnshuffleMetrics metrics;
-};
-
-/// The targeted attack on one plan (templates estimated at `max_estimated_complexity` or below):
-/// its yield and precision per true complexity; row.complexity < 0 is uniform PE-MIU. A rate
-/// with nothing to count is NaN (null in JSON).
-struct TargetedRecord {
-  std::string extractor, mode, plan;
-  int max_estimated_complexity = -1;
-  attack::TargetedRow row;
-};
 
 struct AttackSummary {
   std::string status = "complete";
@@ -52,10 +33,6 @@ struct AttackSummary {
   std::vector<TargetedRecord> targeted;  ///< where the targeted attack ran
 };
 
-void to_json(nlohmann::json& j, const RecoveryRecord& r);
-void from_json(const nlohmann::json& j, RecoveryRecord& r);
-void to_json(nlohmann::json& j, const TargetedRecord& r);
-void from_json(const nlohmann::json& j, TargetedRecord& r);
 void to_json(nlohmann::json& j, const AttackSummary& s);
 /// Reads summaries of earlier versions too: a run figure they lack keeps its default.
 void from_json(const nlohmann::json& j, AttackSummary& s);

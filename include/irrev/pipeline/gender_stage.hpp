@@ -4,7 +4,9 @@
 /// image per subject, the best detection score), unprotected, PE-MIU protected at each block
 /// size and, with an inverter, the re-embedded reconstructions of the unprotected templates.
 /// Work units are (protection, kernel, fold) over the ranks; the table does not depend on them.
+#include <array>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -42,7 +44,24 @@ struct GenderOptions {
   bool progress = true;
 };
 
-/// Runs on every rank; returns the table as JSON on rank 0.
-std::string run_gender(const dist::Communicator& comm, const GenderOptions& options);
+/// One protection's row: the SVMs' mean accuracy over the folds and its spread (numpy's
+/// standard deviation, as scikit-learn reports it), per kernel: poly, rbf, sigmoid.
+struct GenderRow {
+  std::string protection;  ///< "unprotected", "pe-miu-<values per block>" or "reconstructed"
+  std::int64_t templates = 0;
+  std::array<double, 3> mean{}, sd{};
+};
+
+struct GenderTable {
+  std::int64_t templates = 0, female = 0, male = 0, unlabelled_subjects = 0;
+  int folds = 0;
+  std::vector<GenderRow> rows;
+};
+
+void to_json(nlohmann::json& j, const GenderTable& t);
+void from_json(const nlohmann::json& j, GenderTable& t);
+
+/// Runs on every rank; returns the table on rank 0 (and writes options.out_csv there).
+GenderTable run_gender(const dist::Communicator& comm, const GenderOptions& options);
 
 }  // namespace irrev::pipeline
