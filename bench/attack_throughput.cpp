@@ -162,8 +162,8 @@ int main(int argc, char** argv) {
   auto set = data::read_template_set(templates_path);
   pipeline::Thresholds thr{0.3, 0.25};  // without --thresholds only the cost matters, not the counts
   if (!thresholds.empty()) thr = pipeline::read_thresholds(thresholds);
-  auto inverter = models::Inverter::load(inverter_path, device);
-  auto extractor = models::Extractor::load(extractor_path, device);
+  auto inverter = models::Inverter::load(inverter_path, Device::parse(device, "--device"));
+  auto extractor = models::Extractor::load(extractor_path, Device::parse(device, "--device"));
   const auto perm = [&] {
     protect::KeyedStream s(2021, 0, 0);
     return protect::sample_with_complexity(8, 8, s);
@@ -181,8 +181,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<models::Inverter> ginv;
     std::unique_ptr<models::Extractor> gext;
     if (guard_device != device) {
-      ginv = models::Inverter::load(inverter_path, guard_device);
-      gext = models::Extractor::load(extractor_path, guard_device);
+      ginv = models::Inverter::load(inverter_path, Device::parse(guard_device, "--guard-device"));
+      gext = models::Extractor::load(extractor_path, Device::parse(guard_device, "--guard-device"));
     }
     const auto t0 = Clock::now();
     attack::AttackPipeline ref(ginv ? *ginv : *inverter, gext ? *gext : *extractor, gin,

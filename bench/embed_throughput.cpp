@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   n = std::min<std::int64_t>(n, static_cast<std::int64_t>(dims[0]));
   std::vector<std::uint8_t> data(static_cast<std::size_t>(n) * dims[1] * dims[2] * 3);
   f.read_rows("crops", h5::Type::u8, 0, static_cast<std::uint64_t>(n), data.data());
-  auto ex = models::Extractor::load(model, device);
+  auto ex = models::Extractor::load(model, Device::parse(device, "--device"));
   const std::size_t crop_bytes = dims[1] * dims[2] * 3;
   for (int t : threads) {
     models::set_torch_threads(t);

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   }
   o.config.epochs = 1;
   o.config.max_minutes = 0;
-  o.config.device = device;
+  o.config.device = Device::parse(device, "--device");
   o.config.validation_share = 0;  // the step alone
   if (bf16) o.config.bf16 = true;
   o.epoch_batches = batches;

@@ -12,9 +12,9 @@ namespace irrev::app {
 
 Command add_devices(CLI::App& app, const GlobalOptions& /*g*/) {
   auto* sub = app.add_subcommand("devices", "Print the device each rank would open (host, worker, GPU)");
-  auto device = std::make_shared<std::string>("cuda");
+  auto device = std::make_shared<Device>(Device::cuda());
   auto as_json = std::make_shared<bool>(false);
-  sub->add_option("--device", *device, "cpu, cuda or cuda:N, as the attack's --device")->capture_default_str();
+  add_setting_option(sub, "device", *device, "cpu, cuda or cuda:N, as the attack's --device");
   sub->add_flag("--json", *as_json, "Print JSON: one object per rank");
   return {sub, [device, as_json](const dist::Communicator& comm) {
             // The master of a multi-rank job only schedules: it opens no device.
@@ -25,7 +25,7 @@ Command add_devices(CLI::App& app, const GlobalOptions& /*g*/) {
               row.update(nlohmann::ordered_json{{"local_worker", comm.local_worker()},
                                                 {"cuda_visible_devices", p.visible_list},
                                                 {"visible", p.visible},
-                                                {"opens", p.device},
+                                                {"opens", p.device.name()},
                                                 {"node_gpu", p.node_gpu},
                                                 {"cuda_runtime", p.cuda_runtime},
                                                 {"text", models::describe(p, comm.local_worker())}});
@@ -40,7 +40,7 @@ Command add_devices(CLI::App& app, const GlobalOptions& /*g*/) {
               all.push_back(one);
             }
             if (*as_json) {
-              print_master(comm, nlohmann::ordered_json{{"device", *device}, {"ranks", all}}.dump());
+              print_master(comm, nlohmann::ordered_json{{"device", device->name()}, {"ranks", all}}.dump());
               return 0;
             }
             for (const auto& one : all) {

@@ -16,7 +16,7 @@ Command add_gender(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--crops", o->crops, "crops.h5 of the same images")->required();
   sub->add_option("--inverter", o->inverter, "inverter.pt: adds the re-embedded reconstructions");
   sub->add_option("--extractor", o->extractor, "The extractor (.pt) that re-embeds them");
-  sub->add_option("--device", o->device, "cpu or cuda (reconstructions)")->capture_default_str();
+  add_setting_option(sub, "device", o->device, "cpu or cuda (reconstructions)");
   add_settings_options(sub, o->settings);
   sub->add_option("--seed", o->seed, "Key of folds, subset and PE-MIU permutations")->capture_default_str();
   sub->add_option("--csv", o->out_csv, "Write the table here (paper_gender_svm.csv's columns)");

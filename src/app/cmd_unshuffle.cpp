@@ -37,7 +37,7 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
   sub->add_option("--out", o->out, "unshuffle.h5: every evaluation template's recovered placement per method");
   sub->add_option("--inverter", o->inverter, "Synthesis: inverter.pt, trained through --extractor");
   sub->add_option("--extractor", o->extractor, "Synthesis: the extractor (.pt) that made --templates");
-  sub->add_option("--device", o->device, "Synthesis: cpu, cuda or cuda:N")->capture_default_str();
+  add_setting_option(sub, "device", o->device, "Synthesis: cpu, cuda or cuda:N");
   add_enum_option(sub, "--precision", o->precision, "Synthesis: the forward pass's precision (as irrev attack)");
   sub->add_option("--batch", o->batch, "Synthesis: candidates per forward pass")
       ->check(CLI::PositiveNumber)

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "irrev/core/device.hpp"
 #include "irrev/core/enum_names.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/models/extractor_info.hpp"
@@ -69,6 +70,20 @@ CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const 
   std::replace(flag.begin(), flag.end(), '_', '-');
   if constexpr (std::is_same_v<T, bool>) {
     return sub->add_flag(flag, field, help);
+  } else if constexpr (std::is_same_v<T, Device>) {
+    // A name Device does not know is a command-line mistake like any other (exit 2).
+    return sub
+        ->add_option_function<std::string>(
+            flag,
+            [&field, flag](const std::string& s) {
+              try {
+                field = Device::parse(s, flag);
+              } catch (const Error& e) {
+                throw CLI::ValidationError(e.what());
+              }
+            },
+            help)
+        ->default_str(field.name());
   } else if constexpr (std::is_enum_v<T>) {
     return add_enum_option(sub, flag, field, help);
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {

@@ -98,7 +98,12 @@ void read_ints(const toml::table& t, const std::string& key, std::vector<int>& o
 template <class T>
 void read_any(const toml::table& t, const std::string& key, T& out, const std::string& prefix,
               const std::string& where) {
-  if constexpr (std::is_enum_v<T>) {
+  if constexpr (std::is_same_v<T, Device>) {
+    std::string name = out.name();
+    read(t, key, name, prefix, where);
+    const toml::node* n = t.get(key);
+    out = Device::parse(name, (n ? at(where, *n) : where) + ": " + prefix + key);
+  } else if constexpr (std::is_enum_v<T>) {
     read_enum(t, key, out, prefix, where);
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {
     read_ints(t, key, out, prefix, where);

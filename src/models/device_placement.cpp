@@ -22,7 +22,7 @@ std::vector<std::string> visible_entries(const std::string& list) {
 
 }  // namespace
 
-DevicePlacement place_device(const std::string& device, int local_worker, bool from_environment) {
+DevicePlacement place_device(const Device& device, int local_worker, bool from_environment) {
   DevicePlacement p;
   const char* env = std::getenv("CUDA_VISIBLE_DEVICES");
   p.visible_list = env ? env : "";
@@ -30,31 +30,26 @@ DevicePlacement place_device(const std::string& device, int local_worker, bool f
   p.visible = cuda_device_count();
   p.cuda_runtime = p.visible > 0;
   if (!p.cuda_runtime && from_environment) p.visible = static_cast<int>(entries.size());
-  if (device.rfind("cuda", 0) != 0) {
-    p.device = device;
-    return p;
-  }
-  int index = 0;
-  if (device == "cuda") {
+  p.device = device;
+  if (device.is_cpu()) return p;
+  int index = device.index;
+  if (index < 0) {
     IRREV_CHECK(p.visible > 0, "device 'cuda' was asked for, but this LibTorch sees no CUDA device{}",
                 env ? fmt::format(" (CUDA_VISIBLE_DEVICES={})", p.visible_list)
                     : std::string(from_environment ? " and CUDA_VISIBLE_DEVICES is not set" : ""));
     index = local_worker % p.visible;
-    p.device = "cuda:" + std::to_string(index);
-  } else {
-    p.device = device;
-    index = std::atoi(device.c_str() + 5);  // "cuda:N"; the extractor checks N when it opens it
-  }
+    p.device = Device::cuda(index);
+  }  // (a cuda:N asked for is checked when a network opens it)
   p.node_gpu =
       env ? (index < static_cast<int>(entries.size()) ? entries[index] : std::string("?")) : std::to_string(index);
   return p;
 }
 
 std::string describe(const DevicePlacement& p, int local_worker) {
-  if (p.device.rfind("cuda", 0) != 0) return fmt::format("worker {} opens {}", local_worker, p.device);
+  if (p.device.is_cpu()) return fmt::format("worker {} opens cpu", local_worker);
   return fmt::format("worker {} sees {} CUDA device(s) ({}{}) and {} {} = the node's GPU {}", local_worker, p.visible,
                      p.visible_list.empty() ? "CUDA_VISIBLE_DEVICES unset" : "CUDA_VISIBLE_DEVICES=", p.visible_list,
-                     p.cuda_runtime ? "opens" : "would open (no CUDA in this LibTorch)", p.device, p.node_gpu);
+                     p.cuda_runtime ? "opens" : "would open (no CUDA in this LibTorch)", p.device.name(), p.node_gpu);
 }
 
 }  // namespace irrev::models

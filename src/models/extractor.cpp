@@ -21,16 +21,13 @@ namespace {
 constexpr const char* kMetaFile = "irrev/extractor.json";
 }  // namespace
 
-torch::Device parse_device(const std::string& device) {
-  IRREV_CHECK(device == "cpu" || device.rfind("cuda", 0) == 0, "device '{}' is not known (use cpu, cuda or cuda:N)",
-              device);
-  torch::Device d(device);
-  if (d.is_cuda()) {
-    IRREV_CHECK(torch::cuda::is_available(), "device '{}' was asked for, but this LibTorch has no CUDA device", device);
-    IRREV_CHECK(d.index() < static_cast<int>(torch::cuda::device_count()),
-                "device '{}' does not exist ({} CUDA devices)", device, torch::cuda::device_count());
-  }
-  return d;
+torch::Device torch_device(const Device& device) {
+  if (device.is_cpu()) return torch::kCPU;
+  IRREV_CHECK(torch::cuda::is_available(), "device '{}' was asked for, but this LibTorch has no CUDA device",
+              device.name());
+  IRREV_CHECK(device.index < static_cast<int>(torch::cuda::device_count()),
+              "device '{}' does not exist ({} CUDA devices)", device.name(), torch::cuda::device_count());
+  return device.index < 0 ? torch::Device(torch::kCUDA) : torch::Device(torch::kCUDA, device.index);
 }
 
 torch::Tensor Extractor::Impl::preprocess(const std::uint8_t* bgr, std::int64_t n) const {
@@ -83,11 +80,11 @@ Extractor::~Extractor() = default;
 
 const ExtractorInfo& Extractor::info() const { return m_impl->info; }
 
-std::unique_ptr<Extractor> Extractor::load(const std::string& path, const std::string& device,
+std::unique_ptr<Extractor> Extractor::load(const std::string& path, const Device& device,
                                            const ExtractorInfo& onnx_info) {
   IRREV_CHECK(std::filesystem::is_regular_file(path), "extractor model '{}' does not exist", path);
   auto impl = std::make_unique<Impl>();
-  impl->device = parse_device(device);
+  impl->device = torch_device(device);
   std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".onnx") {
 #ifdef IRREV_WITH_ONNX

@@ -31,7 +31,7 @@ struct Extractor::Impl {
   torch::Tensor infer(const torch::Tensor& input) const;
 };
 
-/// "cpu", "cuda" or "cuda:N", checked against the devices this LibTorch sees.
-torch::Device parse_device(const std::string& device);
+/// The device in LibTorch's terms, checked against the devices this LibTorch sees.
+torch::Device torch_device(const Device& device);
 
 }  // namespace irrev::models

@@ -50,16 +50,15 @@ Inverter::Inverter(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Inverter::~Inverter() = default;
 const InverterInfo& Inverter::info() const { return m_impl->info; }
 
-std::unique_ptr<Inverter> Inverter::load(const std::string& path, const std::string& device) {
+std::unique_ptr<Inverter> Inverter::load(const std::string& path, const Device& device) {
   return load_weights(path, device, std::nullopt);
 }
 
-std::unique_ptr<Inverter> Inverter::load_untrained(const std::string& path, const std::string& device,
-                                                   std::uint64_t seed) {
+std::unique_ptr<Inverter> Inverter::load_untrained(const std::string& path, const Device& device, std::uint64_t seed) {
   return load_weights(path, device, seed);
 }
 
-std::unique_ptr<Inverter> Inverter::load_weights(const std::string& path, const std::string& device,
+std::unique_ptr<Inverter> Inverter::load_weights(const std::string& path, const Device& device,
                                                  std::optional<std::uint64_t> untrained_seed) {
   IRREV_CHECK(std::filesystem::is_regular_file(path), "inverter model '{}' does not exist", path);
   auto impl = std::make_unique<Impl>();
@@ -78,7 +77,7 @@ std::unique_ptr<Inverter> Inverter::load_weights(const std::string& path, const 
   impl->generator = Generator(impl->info.template_dim, impl->info.config.generator);
   if (!untrained_seed) impl->generator->load(archive);
   impl->generator->eval();
-  impl->device = parse_device(device);
+  impl->device = torch_device(device);
   impl->folded.emplace(*impl->generator);
   impl->folded->to(impl->device, torch::kFloat32);
   impl->seen.insert(impl->info.training_subjects.begin(), impl->info.training_subjects.end());

@@ -75,7 +75,7 @@ std::string InverterTrainingConfig::to_json() const {
                            {"seed", seed},
                            {"eval_share", eval_share},
                            {"validation_share", validation_share},
-                           {"device", device},
+                           {"device", device.name()},
                            {"bf16", bf16},
                            {"keep", name_of(keep)}};
   // Written only when used, so that the files and job keys of trainings without shifts stay
@@ -110,7 +110,7 @@ InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text
     c.seed = j.at("seed").get<std::uint64_t>();
     c.eval_share = j.at("eval_share").get<double>();
     c.validation_share = j.at("validation_share").get<double>();
-    c.device = j.at("device").get<std::string>();
+    c.device = Device::parse(j.at("device").get<std::string>(), where);
     c.bf16 = j.at("bf16").get<bool>();
     c.keep = enum_from_name<KeepPolicy>(j.value("keep", std::string("last")),
                                         where);  // files from before the key existed kept the last

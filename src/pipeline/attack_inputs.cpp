@@ -90,7 +90,7 @@ std::vector<attack::Plan> make_plans(const std::vector<attack::PlanSpec>& specs,
 
 /// The inverter, checked against the templates it will attack.
 std::unique_ptr<models::Inverter> load_inverter(const AttackOptions& o, const data::TemplateSet& set,
-                                                const std::string& device) {
+                                                const Device& device) {
   auto inverter = models::Inverter::load(o.inverter, device);
   const auto& info = inverter->info();
   IRREV_CHECK(info.template_dim == set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D", o.inverter,
@@ -160,7 +160,7 @@ void fit_position_models(const AttackSettings& st, PreparedAttack& a) {
 
 }  // namespace
 
-PreparedAttack prepare_attack(const AttackOptions& o, const std::string& device) {
+PreparedAttack prepare_attack(const AttackOptions& o, const Device& device) {
   const AttackSettings& st = o.settings;
   PreparedAttack a;
   a.set = data::read_template_set(o.templates);
@@ -170,7 +170,7 @@ PreparedAttack prepare_attack(const AttackOptions& o, const std::string& device)
   a.plans = make_plans(st.plans, a.set.dim);
   a.inverter = load_inverter(o, a.set, device);
   a.extractor_sha = models::sha256_file(o.extractor);
-  if (st.device == "cpu")
+  if (st.device.is_cpu())
     check_batch_fits(st.batch, a.inverter->info().config.generator,
                      models::ExtractorInfo::from_json(a.set.extractor_json, o.templates));
   select(o, det_scores, a);

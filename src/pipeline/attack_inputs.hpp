@@ -44,7 +44,7 @@ void check_no_training_images(const models::Inverter& inverter, const std::strin
                               const attack::TemplateSelection& chosen);
 
 /// Reads and checks every input of the attack; the inverter is loaded on `device`.
-PreparedAttack prepare_attack(const AttackOptions& options, const std::string& device);
+PreparedAttack prepare_attack(const AttackOptions& options, const Device& device);
 
 /// Everything the counts depend on, as JSON: a checkpoint or a finished file with another key
 /// is never taken for this attack's.

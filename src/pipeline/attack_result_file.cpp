@@ -24,7 +24,7 @@ AttackSummary summary_head(const AttackOptions& o, const PreparedAttack& a, cons
   s.male = a.chosen.male;
   s.thresholds = a.thresholds;
   s.ranks = f.ranks;
-  s.device = st.device;
+  s.device = st.device.name();
   s.precision = name_of(st.precision);
   s.mode = !st.unshuffle ? std::string("plain")
            : st.unshuffle_model == attack::UnshuffleModel::synthesis

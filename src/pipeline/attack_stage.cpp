@@ -32,13 +32,12 @@ namespace {
 
 /// Where this rank's networks run (the master of a multi-rank job computes nothing: CPU), and
 /// on rank 0 one log line per rank: across nodes, which GPU each worker took.
-std::string place_networks(const AttackSettings& st, const dist::Communicator& comm, bool computes) {
+Device place_networks(const AttackSettings& st, const dist::Communicator& comm, bool computes) {
   models::DevicePlacement placement;
-  placement.device = "cpu";
   if (computes) placement = models::place_device(st.device, comm.local_worker());
   const auto hosts = comm.hosts();
   const auto lines = comm.all_gather(computes ? models::describe(placement, comm.local_worker()) : "master");
-  if (comm.is_master() && st.device != "cpu") {
+  if (comm.is_master() && st.device.is_cuda()) {
     for (std::size_t r = 0; r < lines.size(); ++r) spdlog::info("attack: rank {} on {}: {}", r, hosts[r], lines[r]);
   }
   return placement.device;
@@ -152,7 +151,7 @@ std::string attack_settings_json(const AttackSettings& o) {
   if (o.uses_joint_model()) recovery["joint_beam"] = o.joint_beam;
   return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
               {"batch", o.batch},
-              {"device", o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"},
+              {"device", o.device.is_cuda() ? "cuda" : "cpu"},
               {"precision", name_of(o.precision)},
               {"upsampling", name_of(o.upsampling)},
               {"fused_relu", o.fused_relu},
@@ -180,7 +179,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   attack::PipelineOptions po = pipeline_options(st);
   // Models: workers compute; the master of a multi-rank job only schedules and merges.
   const bool computes = comm.size() == 1 || !comm.is_master();
-  const std::string device = place_networks(st, comm, computes);
+  const Device device = place_networks(st, comm, computes);
   const auto a = detail::prepare_attack(o, device);
   const auto units =
       detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit, st.unit_order_seed);

@@ -45,7 +45,7 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   const std::int64_t units = (n + o.settings.batch - 1) / o.settings.batch;
   std::vector<float> templates(comm.is_master() ? static_cast<std::size_t>(n * d) : 0);
   Progress progress("embed", n, comm.is_master() && o.progress);
-  if (comm.is_master()) spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.settings.device);
+  if (comm.is_master()) spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.settings.device.name());
 
   std::vector<std::uint8_t> buffer;
   dist::run_work_queue<std::vector<float>>(

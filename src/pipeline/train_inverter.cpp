@@ -242,7 +242,7 @@ class InverterTraining {
         m_cfg(o.config),
         m_in(open_inputs(o)),
         m_split(detail::split_training_identities(m_in.set, m_cfg)),
-        m_device(m_cfg.device),
+        m_device(models::torch_device(m_cfg.device)),
         m_out(o.out_dir),
         m_gen(nullptr),
         m_loss(m_cfg, m_in.extractor->impl()) {
@@ -287,7 +287,7 @@ class InverterTraining {
           "output on {}",
           m_train.size(), m_split.train.size(), m_cfg.flip ? ", mirrored" : "",
           m_cfg.shift > 0 ? fmt::format(", shifted by up to {} px", m_cfg.shift) : "", m_val.size(),
-          m_split.subjects.size(), m_cfg.generator.output_size(), m_cfg.device);
+          m_split.subjects.size(), m_cfg.generator.output_size(), m_cfg.device.name());
     m_start = std::chrono::steady_clock::now();
     std::string stopped_by;
     for (int epoch = state.next_epoch; epoch < m_cfg.epochs; ++epoch) {
@@ -507,7 +507,7 @@ std::string run_train_inverter(const dist::Communicator& comm, const TrainInvert
     require_output_folder(o.out_dir, "inverter output folder (--out)");
     lock = OutputLock(o.out_dir);
   }
-  if (o.config.device.rfind("cuda", 0) == 0) make_cuda_deterministic();
+  if (o.config.device.is_cuda()) make_cuda_deterministic();
   return InverterTraining(comm, o).run();
 }
 

@@ -168,7 +168,7 @@ nlohmann::ordered_json metrics_json(const UnshuffleEvalOptions& o, const std::ve
 /// The synthesis search's inputs checked before any work: the inverter's extractor made these
 /// templates, and it never saw an evaluation identity or image.
 void check_synthesis_inputs(const UnshuffleEvalOptions& o, const UnshuffleSets& s) {
-  const auto inverter = models::Inverter::load(o.inverter, "cpu");
+  const auto inverter = models::Inverter::load(o.inverter, Device::cpu());
   IRREV_CHECK(inverter->info().template_dim == s.set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D",
               o.inverter, inverter->info().template_dim, o.templates, s.set.dim);
   IRREV_CHECK(nlohmann::json::parse(inverter->info().extractor_json) == nlohmann::json::parse(s.set.extractor_json),
@@ -189,19 +189,18 @@ void check_synthesis_inputs(const UnshuffleEvalOptions& o, const UnshuffleSets& 
 
 /// What a synthesis search's results depend on: its checkpoint's key.
 std::string search_key(const UnshuffleEvalOptions& o) {
-  return nlohmann::json{
-      {"templates", sha256_of_file(o.templates)},
-      {"inverter", sha256_of_file(o.inverter)},
-      {"extractor", sha256_of_file(o.extractor)},
-      {"blocks", o.blocks},
-      {"split", {o.split_seed, o.eval_share}},
-      {"seed", o.seed},
-      {"templates_taken", {o.max_templates, o.fit_templates}},
-      {"proposals", std::string(name_of(o.proposals))},
-      {"joint_beam", o.joint_beam},
-      {"search", {o.candidates, o.exchange_rounds, o.climb_starts, o.chunk, o.search_group}},
-      {"forward", {std::string(name_of(o.precision)), o.batch, o.device.rfind("cuda", 0) == 0 ? "cuda" : "cpu"}},
-      {"controls", {o.untrained_inverter, o.identical_blocks}}}
+  return nlohmann::json{{"templates", sha256_of_file(o.templates)},
+                        {"inverter", sha256_of_file(o.inverter)},
+                        {"extractor", sha256_of_file(o.extractor)},
+                        {"blocks", o.blocks},
+                        {"split", {o.split_seed, o.eval_share}},
+                        {"seed", o.seed},
+                        {"templates_taken", {o.max_templates, o.fit_templates}},
+                        {"proposals", std::string(name_of(o.proposals))},
+                        {"joint_beam", o.joint_beam},
+                        {"search", {o.candidates, o.exchange_rounds, o.climb_starts, o.chunk, o.search_group}},
+                        {"forward", {std::string(name_of(o.precision)), o.batch, o.device.is_cuda() ? "cuda" : "cpu"}},
+                        {"controls", {o.untrained_inverter, o.identical_blocks}}}
       .dump();
 }
 

@@ -42,7 +42,7 @@ fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const
       by_k[ks[e]] = protect::Permutation(perms.begin() + static_cast<long>(e * static_cast<std::size_t>(blocks)),
                                          perms.begin() + static_cast<long>((e + 1) * static_cast<std::size_t>(blocks)));
   auto set = data::read_template_set((work / ("templates_" + ext + ".h5")).string());
-  auto inv = models::Inverter::load((work / ("inverter_" + ext) / "inverter.pt").string(), "cpu");
+  auto inv = models::Inverter::load((work / ("inverter_" + ext) / "inverter.pt").string(), Device::cpu());
   h5::File crops((work / "crops.h5").string(), h5::File::Mode::read);
   const auto cd = crops.dims("crops");
   const int side = static_cast<int>(cd[1]), dim = set.dim, s = inv->output_size();

@@ -83,8 +83,8 @@ TEST(AttackDeviceCounting, MatchesTheHostOnCuda) {
   if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
   const auto f = files();
   const auto in = inputs(f);
-  auto inv = models::Inverter::load(f.inverter, "cuda");
-  auto ext = models::Extractor::load(f.extractor, "cuda");
+  auto inv = models::Inverter::load(f.inverter, Device::cuda());
+  auto ext = models::Extractor::load(f.extractor, Device::cuda());
   test_support::expect_counts_match_scores(*inv, *ext, in, attack::Precision::bf16, false);
   test_support::expect_counts_match_scores(*inv, *ext, in, attack::Precision::bf16, true);
 }
@@ -97,12 +97,12 @@ TEST(AttackCuda, TunedConfigurationsStayWithinTheGuardOfTheFp32CpuReference) {
   const auto f = files();
   auto in = inputs(f);
   const auto p = test_support::four_complexities();
-  auto cpu_inv = models::Inverter::load(f.inverter, "cpu");
-  auto cpu_ext = models::Extractor::load(f.extractor, "cpu");
+  auto cpu_inv = models::Inverter::load(f.inverter, Device::cpu());
+  auto cpu_ext = models::Extractor::load(f.extractor, Device::cpu());
   const auto ref =
       all_scores(attack::AttackPipeline(*cpu_inv, *cpu_ext, in, {64, attack::Precision::fp32, false}), p, in.count());
-  auto inv = models::Inverter::load(f.inverter, "cuda");
-  auto ext = models::Extractor::load(f.extractor, "cuda");
+  auto inv = models::Inverter::load(f.inverter, Device::cuda());
+  auto ext = models::Extractor::load(f.extractor, Device::cuda());
   std::vector<std::pair<std::string, attack::PipelineOptions>> configs;
   using attack::Precision;
   for (auto prec : {Precision::fp32, Precision::bf16, Precision::fp16, Precision::fp16_all})
@@ -142,8 +142,8 @@ TEST(AttackCuda, GraphReplayGivesTheEagerScores) {
   if (!have_cuda()) GTEST_SKIP() << "no CUDA device";
   const auto f = files();
   auto in = inputs(f);
-  auto inv = models::Inverter::load(f.inverter, "cuda");
-  auto ext = models::Extractor::load(f.extractor, "cuda");
+  auto inv = models::Inverter::load(f.inverter, Device::cuda());
+  auto ext = models::Extractor::load(f.extractor, Device::cuda());
   const auto p = test_support::four_complexities();
   // bf16-all: the extractor under autocast, captured without autocast's cast cache.
   for (auto precision : {attack::Precision::bf16, attack::Precision::bf16_all}) {

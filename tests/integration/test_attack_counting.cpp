@@ -56,8 +56,8 @@ std::string small_inverter(const data::TemplateSet& set) {
 TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
   const auto set = data::read_template_set(test_support::real_templates().string());
   auto in = inputs(set);
-  auto inv = models::Inverter::load(small_inverter(set), "cpu");
-  auto ext = models::Extractor::load(config::default_models_dir() + "/fr_feature.pt", "cpu");
+  auto inv = models::Inverter::load(small_inverter(set), Device::cpu());
+  auto ext = models::Extractor::load(config::default_models_dir() + "/fr_feature.pt", Device::cpu());
   // Thresholds at the quartiles of this inverter's type-I scores: both decisions occur.
   attack::AttackPipeline probe(*inv, *ext, in, attack::PipelineOptions{64, attack::Precision::fp32, false});
   auto s = probe.scores(protect::identity(8), 0, 64);

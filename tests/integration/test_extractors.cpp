@@ -90,7 +90,7 @@ TEST(FrFeature, ImportedModuleMatchesOpenCvDnnOnRealCrops) {
     cv::Mat out = net.forward();
     reference.insert(reference.end(), out.ptr<float>(), out.ptr<float>() + out.total());
   }
-  auto ex = models::Extractor::load(pt, "cpu");
+  auto ex = models::Extractor::load(pt, Device::cpu());
   EXPECT_EQ(ex->info().channel_order, "bgr");
   auto raw = ex->forward_raw(crops.data(), n);
   EXPECT_LT(max_abs_diff(raw, reference), 1e-4f);
@@ -111,7 +111,7 @@ TEST(FrFeature, ImportedModuleMatchesOpenCvDnnOnRealCrops) {
 TEST(FrFeature, GradientsFlowToTheInput) {
   std::int64_t n = 0;
   const auto& crops = real_crops(n);
-  auto ex = models::Extractor::load(models_dir() + "/fr_feature.onnx", "cpu", fr_feature_norm());
+  auto ex = models::Extractor::load(models_dir() + "/fr_feature.onnx", Device::cpu(), fr_feature_norm());
   auto& impl = ex->impl();
   auto input = impl.preprocess(crops.data(), 2).detach().requires_grad_(true);
   auto out = impl.forward(input);
@@ -133,8 +133,8 @@ TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
   auto pt = (temp_dir() / "mfn.pt").string();
   auto info = models::import_onnx(kMobileFaceNet, pt, norm);
   EXPECT_EQ(info.embedding_size, 128);
-  auto from_pt = models::Extractor::load(pt, "cpu");
-  auto from_onnx = models::Extractor::load(kMobileFaceNet, "cpu", norm);
+  auto from_pt = models::Extractor::load(pt, Device::cpu());
+  auto from_onnx = models::Extractor::load(kMobileFaceNet, Device::cpu(), norm);
   auto a = from_pt->embed(crops.data(), n);
   auto b = from_onnx->embed(crops.data(), n);
   ASSERT_EQ(a.size(), static_cast<std::size_t>(n * 128));
@@ -143,7 +143,7 @@ TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
   EXPECT_GT(cosine(a, 128, 4, 5), cosine(a, 128, 3, 5));
   // RGB and BGR must differ: the channel order reaches the network.
   norm.channel_order = "bgr";
-  auto swapped = models::Extractor::load(kMobileFaceNet, "cpu", norm)->embed(crops.data(), n);
+  auto swapped = models::Extractor::load(kMobileFaceNet, Device::cpu(), norm)->embed(crops.data(), n);
   EXPECT_GT(max_abs_diff(a, swapped), 1e-3f);
 }
 
@@ -181,13 +181,13 @@ TEST(OnnxImport, NotAnOnnxFileIsAClearError) {
   auto path = (temp_dir() / "garbage.onnx").string();
   std::ofstream(path) << "this is not protobuf";
   EXPECT_THROW(models::import_onnx(path, path + ".pt", {}), InputError);
-  EXPECT_THROW(models::Extractor::load((temp_dir() / "absent.pt").string(), "cpu"), InputError);
+  EXPECT_THROW(models::Extractor::load((temp_dir() / "absent.pt").string(), Device::cpu()), InputError);
 }
 
 TEST(Extractor, CudaRequestWithoutCudaIsAClearError) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present";
   try {
-    models::Extractor::load(models_dir() + "/fr_feature.pt", "cuda");
+    models::Extractor::load(models_dir() + "/fr_feature.pt", Device::cuda());
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
@@ -203,10 +203,10 @@ TEST(Extractor, ForeignTorchScriptLoadsWithSidecarMetadata) {
   auto module = models::detail::onnx_to_torchscript(models_dir() + "/fr_feature.onnx", info);
   auto pt = (temp_dir() / "foreign.pt").string();
   module.save(pt);
-  EXPECT_THROW(models::Extractor::load(pt, "cpu"), InputError);  // no metadata anywhere
+  EXPECT_THROW(models::Extractor::load(pt, Device::cpu()), InputError);  // no metadata anywhere
   std::ofstream(pt + ".json") << info.to_json();
-  auto foreign = models::Extractor::load(pt, "cpu");
+  auto foreign = models::Extractor::load(pt, Device::cpu());
   EXPECT_EQ(foreign->embedding_size(), 512);  // found by a forward pass
-  auto reference = models::Extractor::load(models_dir() + "/fr_feature.pt", "cpu");
+  auto reference = models::Extractor::load(models_dir() + "/fr_feature.pt", Device::cpu());
   EXPECT_EQ(max_abs_diff(foreign->embed(crops.data(), n), reference->embed(crops.data(), n)), 0.0f);
 }

@@ -34,8 +34,8 @@ class VisibleDevices {
 }  // namespace
 
 TEST(DevicePlacement, CpuIsCpuForEveryWorker) {
-  const auto p = models::place_device("cpu", 3);
-  EXPECT_EQ(p.device, "cpu");
+  const auto p = models::place_device(Device::cpu(), 3);
+  EXPECT_TRUE(p.device.is_cpu());
   EXPECT_EQ(p.node_gpu, "");
 }
 
@@ -45,26 +45,43 @@ TEST(DevicePlacement, WorkersTakeTheVisibleGpusInTurn) {
   const char* want[] = {"cuda:0", "cuda:1", "cuda:2", "cuda:0"};
   const char* gpu[] = {"6", "2", "4", "6"};
   for (int w = 0; w < 4; ++w) {
-    const auto p = models::place_device("cuda", w, /*from_environment=*/true);
-    EXPECT_EQ(p.device, want[w]) << "worker " << w;
+    const auto p = models::place_device(Device::cuda(), w, /*from_environment=*/true);
+    EXPECT_EQ(p.device.name(), want[w]) << "worker " << w;
     EXPECT_EQ(p.node_gpu, gpu[w]) << "worker " << w;
     EXPECT_EQ(p.visible, 3);
     EXPECT_FALSE(p.cuda_runtime);
   }
   // A device named outright is taken as it is, whatever the worker.
-  EXPECT_EQ(models::place_device("cuda:1", 0, true).node_gpu, "2");
-  EXPECT_NE(models::describe(models::place_device("cuda", 1, true), 1).find("would open"), std::string::npos);
+  EXPECT_EQ(models::place_device(Device::cuda(1), 0, true).node_gpu, "2");
+  EXPECT_NE(models::describe(models::place_device(Device::cuda(), 1, true), 1).find("would open"), std::string::npos);
+}
+
+TEST(DevicePlacement, NamesParseOnceAndUnknownOnesAreRefused) {
+  EXPECT_EQ(Device::parse("cuda:3", "test"), Device::cuda(3));
+  EXPECT_EQ(Device::parse("cuda", "test").name(), "cuda");
+  EXPECT_TRUE(Device::parse("cpu", "test").is_cpu());
+  for (const char* bad : {"gpu", "cuda:", "cuda:-1", "cuda:x", "CPU"}) {
+    try {
+      Device::parse(bad, "job.toml:3:1: attack.device");
+      FAIL() << bad << " was taken";
+    } catch (const InputError& e) {
+      EXPECT_NE(
+          std::string(e.what()).find("job.toml:3:1: attack.device: device '" + std::string(bad) + "' is not known"),
+          std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(DevicePlacement, CudaWithoutDevicesIsAnErrorThatNamesTheList) {
   if (models::cuda_device_count() > 0) GTEST_SKIP() << "this LibTorch sees CUDA devices";
   VisibleDevices env("0,1");
   try {
-    models::place_device("cuda", 0);  // an attack: nothing to open here
+    models::place_device(Device::cuda(), 0);  // an attack: nothing to open here
     FAIL() << "no throw";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("CUDA_VISIBLE_DEVICES=0,1"), std::string::npos) << e.what();
   }
   VisibleDevices none(nullptr);
-  EXPECT_THROW(models::place_device("cuda", 0, true), InputError);  // nothing to count either
+  EXPECT_THROW(models::place_device(Device::cuda(), 0, true), InputError);  // nothing to count either
 }

@@ -237,6 +237,13 @@ folds = 5
   EXPECT_NE(bad("folds = 5", "folds = 4294967301").find("'gender.folds' = 4294967301 is out of range"),
             std::string::npos);
   EXPECT_NE(bad("checkpoint_seconds = 30", "checkpoint_seconds = -1").find("must be >= 0"), std::string::npos);
+  EXPECT_NE(bad("checkpoint_seconds = 30", "checkpoint_seconds = 30\ndevice = \"gpu\"")
+                .find("attack.device: device 'gpu' is not known (use cpu, cuda or cuda:N)"),
+            std::string::npos);
+  EXPECT_EQ(
+      config::parse_job(replaced("checkpoint_seconds = 30", "checkpoint_seconds = 30\ndevice = \"cuda:1\""), "job.toml")
+          .attack_settings.device,
+      Device::cuda(1));
   EXPECT_NE(bad("joint_beam = 16", "joint_beam = 0").find("joint_beam must be positive"), std::string::npos);
   EXPECT_NE(
       bad("synthesis_proposals = \"full\"", "synthesis_proposals = \"diagonal\"").find("must be one of full, joint"),

@@ -7,15 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/device.hpp"
 #include "irrev/models/extractor_info.hpp"
 
 namespace irrev::models {
 
 class Extractor {
  public:
-  /// `device` is "cpu", "cuda" or "cuda:N". For an .onnx file, `onnx_info` gives the name and
+  /// `device`: the CPU, the current CUDA device or CUDA device N. For an .onnx file, `onnx_info` gives the name and
   /// normalisation (input and embedding size come from the model).
-  static std::unique_ptr<Extractor> load(const std::string& path, const std::string& device,
+  static std::unique_ptr<Extractor> load(const std::string& path, const Device& device,
                                          const ExtractorInfo& onnx_info = {});
   ~Extractor();
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/device.hpp"
 #include "irrev/models/inverter_config.hpp"
 
 namespace irrev::models {
@@ -30,12 +31,11 @@ struct InverterInfo {
 
 class Inverter {
  public:
-  static std::unique_ptr<Inverter> load(const std::string& path, const std::string& device);
+  static std::unique_ptr<Inverter> load(const std::string& path, const Device& device);
   /// A control for analyses of what training taught the inverter: the architecture and
   /// provenance of the inverter at `path` with its weights freshly initialised from `seed`
   /// (where its training started), not the trained ones.
-  static std::unique_ptr<Inverter> load_untrained(const std::string& path, const std::string& device,
-                                                  std::uint64_t seed);
+  static std::unique_ptr<Inverter> load_untrained(const std::string& path, const Device& device, std::uint64_t seed);
   ~Inverter();
   const InverterInfo& info() const;
   int output_size() const { return info().config.generator.output_size(); }
@@ -51,7 +51,7 @@ class Inverter {
 
  private:
   explicit Inverter(std::unique_ptr<Impl> impl);
-  static std::unique_ptr<Inverter> load_weights(const std::string& path, const std::string& device,
+  static std::unique_ptr<Inverter> load_weights(const std::string& path, const Device& device,
                                                 std::optional<std::uint64_t> untrained_seed);
   std::unique_ptr<Impl> m_impl;
 };

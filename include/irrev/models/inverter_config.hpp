@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/device.hpp"
 #include "irrev/core/enum_names.hpp"
 
 namespace irrev::models {
@@ -59,7 +60,7 @@ struct InverterTrainingConfig {
   std::uint64_t seed = 2021;
   double eval_share = 0.25;        ///< share of subjects held out as evaluation identities
   double validation_share = 0.05;  ///< share of training subjects for the validation loss
-  std::string device = "cpu";
+  Device device;
   bool bf16 = false;  ///< autocast to bfloat16 (CUDA, or CPUs with bf16 units)
   /// "last": the weights after the last epoch; "best": those of the epoch with the lowest
   /// validation loss (MSE + SSIM on held-out faces; it need not be the epoch whose

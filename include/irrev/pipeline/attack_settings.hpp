@@ -11,6 +11,7 @@
 #include "irrev/attack/synthesis_search.hpp"
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/attack/unshuffle.hpp"
+#include "irrev/core/device.hpp"
 
 namespace irrev::pipeline {
 
@@ -24,7 +25,7 @@ struct AttackSettings {
   std::int64_t templates_per_unit = 64;  ///< a multiple of batch
   std::int64_t entries_per_unit = 4;     ///< permutations per unit
   int batch = 32;
-  std::string device = "cpu";  ///< "cuda": worker w of a node takes GPU w mod the GPUs it sees
+  Device device;  ///< "cuda": worker w of a node takes GPU w mod the GPUs it sees
   attack::Precision precision = attack::Precision::fp32;
   bool cuda_graph = false;  ///< replay each batch's forward as a CUDA graph (cuda only)
   attack::Upsampling upsampling = attack::Upsampling::subpixel;

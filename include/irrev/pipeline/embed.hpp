@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "irrev/core/device.hpp"
 #include "irrev/models/extractor_info.hpp"
 
 namespace irrev::dist {
@@ -16,8 +17,8 @@ namespace irrev::pipeline {
 /// How embed runs, apart from its files: one struct that `irrev embed`'s options and a job's
 /// [embed] table both fill, each option listed once.
 struct EmbedSettings {
-  std::string device = "cpu";  ///< cpu, cuda or cuda:N (a job's gender study reconstructs there too)
-  std::int64_t batch = 16;     ///< crops per batch and per work unit
+  Device device;            ///< cpu, cuda or cuda:N (a job's gender study reconstructs there too)
+  std::int64_t batch = 16;  ///< crops per batch and per work unit
 
   /// Throws an InputError naming `where` for a value out of range.
   void validate(const std::string& where) const;

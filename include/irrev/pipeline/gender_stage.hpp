@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/device.hpp"
+
 namespace irrev::dist {
 class Communicator;
 }
@@ -37,7 +39,7 @@ struct GenderOptions {
   std::string templates;
   std::string crops;                ///< detection scores choose each subject's image
   std::string inverter, extractor;  ///< both or neither: adds the "reconstructed" row
-  std::string device = "cpu";
+  Device device;                    ///< of the reconstructions
   GenderSettings settings;
   std::uint64_t seed = 2021;  ///< folds, subset and PE-MIU keys
   std::string out_csv;        ///< the table, shaped like paper_gender_svm.csv

@@ -12,6 +12,7 @@
 #include "irrev/attack/forward_settings.hpp"
 #include "irrev/attack/synthesis_search.hpp"
 #include "irrev/attack/unshuffle.hpp"
+#include "irrev/core/device.hpp"
 
 namespace irrev::dist {
 class Communicator;
@@ -39,7 +40,7 @@ struct UnshuffleEvalOptions {
 
   // The synthesis search.
   std::string inverter, extractor;  ///< inverter.pt (trained through `extractor`) and the extractor
-  std::string device = "cpu";
+  Device device;
   attack::Precision precision = attack::Precision::fp32;
   int batch = 32;
   /// whose most likely orders the search starts from (and whose log-likelihood its rule weighs)
