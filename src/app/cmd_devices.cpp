@@ -17,8 +17,7 @@ Command add_devices(CLI::App& app, const GlobalOptions& /*g*/) {
   add_setting_option(sub, "device", *device, "cpu, cuda or cuda:N, as the attack's --device");
   sub->add_flag("--json", *as_json, "Print JSON: one object per rank");
   return {sub, [device, as_json](const dist::Communicator& comm) {
-            // The master of a multi-rank job only schedules: it opens no device.
-            const bool computes = comm.size() == 1 || !comm.is_master();
+            const bool computes = comm.computes();  // the master of a multi-rank job opens no device
             nlohmann::ordered_json row{{"rank", comm.rank()}, {"role", computes ? "worker" : "master"}};
             if (computes) {
               const auto p = models::place_device(*device, comm.local_worker(), /*from_environment=*/true);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/json_number.hpp"
 #include "irrev/data/identity_split.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/match/assignment.hpp"
@@ -285,21 +286,19 @@ std::string UnshuffleMetrics::to_json() const {
 
 UnshuffleMetrics UnshuffleMetrics::from_json(const std::string& text) {
   const auto j = nlohmann::json::parse(text);
-  // A rate with nothing to count was written as NaN, which JSON holds as null.
-  const auto number = [](const nlohmann::json& v) { return v.is_null() ? std::nan("") : v.get<double>(); };
   UnshuffleMetrics m;
   m.blocks = j.at("blocks").get<int>();
   m.templates = j.at("templates").get<std::int64_t>();
   m.samples = j.at("samples").get<std::int64_t>();
-  m.position_accuracy = number(j.at("position_accuracy"));
-  m.position_ci_low = number(j.at("position_accuracy_ci95").at(0));
-  m.position_ci_high = number(j.at("position_accuracy_ci95").at(1));
-  m.chance = number(j.at("chance"));
+  m.position_accuracy = json_number(j.at("position_accuracy"));
+  m.position_ci_low = json_number(j.at("position_accuracy_ci95").at(0));
+  m.position_ci_high = json_number(j.at("position_accuracy_ci95").at(1));
+  m.chance = json_number(j.at("chance"));
   m.chance_level = j.at("chance_level").get<bool>();
-  m.exact_rate = number(j.at("exact_permutation_rate"));
-  m.mean_displaced_after = number(j.at("mean_displaced_after"));
-  m.complexity_exact_rate = number(j.at("complexity_estimate_exact_rate"));
-  m.complexity_mean_abs_error = number(j.at("complexity_estimate_mean_abs_error"));
+  m.exact_rate = json_number(j.at("exact_permutation_rate"));
+  m.mean_displaced_after = json_number(j.at("mean_displaced_after"));
+  m.complexity_exact_rate = json_number(j.at("complexity_estimate_exact_rate"));
+  m.complexity_mean_abs_error = json_number(j.at("complexity_estimate_mean_abs_error"));
   for (const auto& k : j.at("by_complexity")) {
     const auto c = k.at("complexity").get<std::size_t>();
     if (m.samples_by_complexity.size() <= c) {
@@ -308,8 +307,8 @@ UnshuffleMetrics UnshuffleMetrics::from_json(const std::string& text) {
       m.estimated_by_complexity.resize(c + 1, 0);
     }
     m.samples_by_complexity[c] = k.at("samples").get<std::int64_t>();
-    m.exact_by_complexity[c] = number(k.at("exact_rate"));
-    m.estimated_by_complexity[c] = number(k.at("mean_estimated_complexity"));
+    m.exact_by_complexity[c] = json_number(k.at("exact_rate"));
+    m.estimated_by_complexity[c] = json_number(k.at("mean_estimated_complexity"));
   }
   return m;
 }

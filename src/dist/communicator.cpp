@@ -53,8 +53,7 @@ Communicator::Communicator(int* argc, char*** argv) {
   // The index of this worker among the workers of its node (rank 0 is the master when there
   // are workers): worker w of a node takes GPU w.
   MPI_Comm workers;
-  const bool is_master_rank = m_rank == 0 && m_size > 1;
-  MPI_Comm_split_type(MPI_COMM_WORLD, is_master_rank ? MPI_UNDEFINED : MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL,
+  MPI_Comm_split_type(MPI_COMM_WORLD, computes() ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED, m_rank, MPI_INFO_NULL,
                       &workers);
   if (workers != MPI_COMM_NULL) {
     MPI_Comm_rank(workers, &m_local_worker);

@@ -32,11 +32,11 @@ namespace {
 
 /// Where this rank's networks run (the master of a multi-rank job computes nothing: CPU), and
 /// on rank 0 one log line per rank: across nodes, which GPU each worker took.
-Device place_networks(const AttackSettings& st, const dist::Communicator& comm, bool computes) {
+Device place_networks(const AttackSettings& st, const dist::Communicator& comm) {
   models::DevicePlacement placement;
-  if (computes) placement = models::place_device(st.device, comm.local_worker());
+  if (comm.computes()) placement = models::place_device(st.device, comm.local_worker());
   const auto hosts = comm.hosts();
-  const auto lines = comm.all_gather(computes ? models::describe(placement, comm.local_worker()) : "master");
+  const auto lines = comm.all_gather(comm.computes() ? models::describe(placement, comm.local_worker()) : "master");
   if (comm.is_master() && st.device.is_cuda()) {
     for (std::size_t r = 0; r < lines.size(); ++r) spdlog::info("attack: rank {} on {}: {}", r, hosts[r], lines[r]);
   }
@@ -178,8 +178,8 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o)
   st.validate("attack");
   attack::PipelineOptions po = pipeline_options(st);
   // Models: workers compute; the master of a multi-rank job only schedules and merges.
-  const bool computes = comm.size() == 1 || !comm.is_master();
-  const Device device = place_networks(st, comm, computes);
+  const bool computes = comm.computes();
+  const Device device = place_networks(st, comm);
   const auto a = detail::prepare_attack(o, device);
   const auto units =
       detail::cut_units(a.plans, a.templates(), st.entries_per_unit, st.templates_per_unit, st.unit_order_seed);

@@ -3,19 +3,18 @@
 #include <cmath>
 #include <type_traits>
 
+#include "irrev/core/json_number.hpp"
+
 namespace irrev::pipeline {
 using nlohmann::json;
 
 namespace {
-/// A rate with nothing to count is NaN, which JSON holds as null.
-double number(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
-
 /// `key` of `j` into `out` where present: summaries of earlier versions lack later run figures.
 template <class T>
 void get_if(const json& j, const char* key, T& out) {
   if (!j.contains(key)) return;
   if constexpr (std::is_same_v<T, double>) {
-    out = number(j[key]);
+    out = json_number(j[key]);
   } else {
     out = j[key].get<T>();
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/json_number.hpp"
 
 namespace irrev::pipeline {
 using nlohmann::json;
@@ -20,9 +21,6 @@ void get_tags(const json& j, std::string& extractor, std::string& mode, std::str
   mode = j.value("mode", "");
   plan = j.value("plan", "");
 }
-
-/// A rate with nothing to count is NaN, which JSON holds as null.
-double number(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
 
 int type_of(const json& j) {
   const auto t = j.at("type").get<std::string>();
@@ -117,9 +115,9 @@ void from_json(const json& j, TargetedRecord& r) {
   t.blocks = j.at("blocks").get<int>();
   t.complexity = j.at("complexity").is_string() ? -1 : j.at("complexity").get<int>();
   r.max_estimated_complexity = j.at("max_estimated_complexity").get<int>();
-  t.yield = number(j.at("yield"));
-  t.precision_fmr01 = number(j.at("precision_fmr0.001"));
-  t.precision_fmr1 = number(j.at("precision_fmr0.01"));
+  t.yield = json_number(j.at("yield"));
+  t.precision_fmr01 = json_number(j.at("precision_fmr0.001"));
+  t.precision_fmr1 = json_number(j.at("precision_fmr0.01"));
   t.selected = j.at("selected").get<std::int64_t>();
   t.tried = j.at("tried").get<std::int64_t>();
 }

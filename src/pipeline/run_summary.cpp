@@ -44,8 +44,7 @@ RunRows collect(const json& job) {
     for (const auto& [extractor, a] : job[section].items()) {
       if (a.value("status", "") != "complete") continue;
       const auto s = a.get<AttackSummary>();
-      // Before attack.modes, an unshuffled attack sat in "attack" with its mode spelled out.
-      const std::string mode = s.mode.rfind("unshuffled", 0) == 0 ? "unshuffled" : mode_name;
+      const std::string mode = s.unshuffled() ? "unshuffled" : mode_name;
       const auto add = [&, ext = extractor](auto rows, auto& to) {
         for (auto& r : rows) {
           r.extractor = ext;

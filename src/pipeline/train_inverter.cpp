@@ -301,11 +301,15 @@ class InverterTraining {
         break;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (m_comm.is_master())
-        end_epoch(epoch,
-                  EpochRecord{epoch + 1, lr, done.loss_sum / static_cast<double>(m_batches), secs,
-                              static_cast<double>(m_batches * m_cfg.batch) / secs},
-                  epoch == state.next_epoch);
+      if (m_comm.is_master()) {
+        EpochRecord h;  // the validation figures come in end_epoch
+        h.epoch = epoch + 1;
+        h.lr = lr;
+        h.train_loss = done.loss_sum / static_cast<double>(m_batches);
+        h.seconds = secs;
+        h.samples_per_second = static_cast<double>(m_batches * m_cfg.batch) / secs;
+        end_epoch(epoch, h, epoch == state.next_epoch);
+      }
       if (epoch + 1 < m_cfg.epochs && time_is_up()) {
         stopped_by = fmt::format("the time limit (max_minutes = {}) after epoch {}", m_cfg.max_minutes, epoch + 1);
         break;

@@ -2,20 +2,19 @@
 
 #include <cmath>
 
+#include "irrev/core/json_number.hpp"
+
 namespace irrev::pipeline {
 using nlohmann::json;
 
 namespace {
-/// A figure with nothing to average is NaN, which JSON holds as null.
-double number(const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
-
 std::optional<double> optional_number(const json& j, const char* key) {
   if (!j.contains(key) || j[key].is_null()) return std::nullopt;
   return j[key].get<double>();
 }
 
 json fmr_pair(const FmrPair& p) { return {{"fmr0.001", p.fmr_0_1}, {"fmr0.01", p.fmr_1}}; }
-FmrPair fmr_pair(const json& j) { return {number(j.at("fmr0.001")), number(j.at("fmr0.01"))}; }
+FmrPair fmr_pair(const json& j) { return {json_number(j.at("fmr0.001")), json_number(j.at("fmr0.01"))}; }
 }  // namespace
 
 void to_json(json& j, const EpochRecord& e) {
@@ -28,10 +27,10 @@ void to_json(json& j, const EpochRecord& e) {
 
 void from_json(const json& j, EpochRecord& e) {
   e.epoch = j.at("epoch").get<int>();
-  e.lr = number(j.at("lr"));
-  e.train_loss = number(j.at("train_loss"));
-  e.seconds = number(j.at("seconds"));
-  e.samples_per_second = number(j.at("samples_per_second"));
+  e.lr = json_number(j.at("lr"));
+  e.train_loss = json_number(j.at("train_loss"));
+  e.seconds = json_number(j.at("seconds"));
+  e.samples_per_second = json_number(j.at("samples_per_second"));
   e.val_loss = optional_number(j, "val_loss");
   e.val_cosine = optional_number(j, "val_cosine");
   e.val_rsr_fmr1 = optional_number(j, "val_rsr_fmr1");
@@ -72,12 +71,12 @@ void from_json(const json& j, TrainingSummary& s) {
   s.training_samples = j.value("training_samples", s.training_images);  // before mirrored and shifted crops
   s.validation_images = j.value("validation_images", std::int64_t{0});
   s.training_identities = j.value("training_identities", std::int64_t{0});
-  if (j.contains("minutes")) s.minutes = number(j["minutes"]);
+  if (j.contains("minutes")) s.minutes = json_number(j["minutes"]);
   s.history = j.at("history").get<std::vector<EpochRecord>>();
   s.evaluation_templates = j.value("evaluation_templates", std::int64_t{0});
   s.evaluation_with_second_image = j.value("evaluation_with_second_image", std::int64_t{0});
   s.gender_balanced = j.value("gender_balanced", false);
-  if (j.contains("mean_type1_score")) s.mean_type1_score = number(j["mean_type1_score"]);
+  if (j.contains("mean_type1_score")) s.mean_type1_score = json_number(j["mean_type1_score"]);
   if (j.contains("type1_rsr")) s.type1_rsr = fmr_pair(j["type1_rsr"]);
   if (j.contains("type2_rsr")) s.type2_rsr = fmr_pair(j["type2_rsr"]);
   if (j.contains("thresholds")) {

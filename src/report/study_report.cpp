@@ -66,8 +66,7 @@ std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const st
     IRREV_CHECK(a.value("status", "") == "complete", "{}: the {} attack of {} did not complete (status '{}')",
                 (run / "summary.json").string(), section, ext, a.value("status", ""));
     const auto summary = a.get<pipeline::AttackSummary>();
-    // Before attack.modes an unshuffled attack sat in "attack" with its mode spelled out.
-    const std::string mode = summary.mode.rfind("unshuffled", 0) == 0 ? "unshuffled" : "plain";
+    const std::string mode = summary.unshuffled() ? "unshuffled" : "plain";
     out.push_back({mode, run / ("attack_" + ext + file_suffix + ".h5"), summary});
   }
   return out;

@@ -24,6 +24,9 @@ class Communicator {
   int rank() const { return m_rank; }
   int size() const { return m_size; }
   bool is_master() const { return m_rank == 0; }
+  /// Whether this rank does work: every rank but the master of a multi-rank job, which only
+  /// schedules and merges (alone, rank 0 does the work itself).
+  bool computes() const { return m_size == 1 || m_rank != 0; }
   /// Rank among the processes of the same node (chooses the GPU of a worker).
   int local_rank() const { return m_local_rank; }
   /// Index of this worker among the workers on its node (0 for the master): its GPU.

@@ -31,6 +31,10 @@ struct AttackSummary {
   std::vector<ExpectedRsrRecord> expected_rsr_uniform;
   std::vector<RecoveryRecord> recovery;  ///< where a block-position model ran
   std::vector<TargetedRecord> targeted;  ///< where the targeted attack ran
+
+  /// An unshuffled attack, whatever section holds it (before attack.modes, "attack" held one,
+  /// its mode spelled out).
+  bool unshuffled() const { return mode.rfind("unshuffled", 0) == 0; }
 };
 
 void to_json(nlohmann::json& j, const AttackSummary& s);
