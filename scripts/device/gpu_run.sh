@@ -69,7 +69,7 @@ if [ ! -f "$build/build.ninja" ]; then
   grep -iE "warning|torch|cuda" "$res/configure.log" | head -20
 fi
 log "build"
-ninja -C "$build" -j16 irrev attack_throughput train_throughput irrev_gpu_tests > "$res/build.log" 2>&1 \
+ninja -C "$build" -j16 irrev attack_throughput train_throughput pe_miu_throughput irrev_gpu_tests irrev_mpi_tests > "$res/build.log" 2>&1 \
   || { grep -B2 -A12 -m5 "error" "$res/build.log" | head -120; log "build FAILED"; exit 1; }
 log "built"
 bin="$build/src/app/irrev"
@@ -115,6 +115,34 @@ if ! done_step train; then
   [ -f "$inv" ] && mark train
 fi
 [ -f "$inv" ] || { log "no inverter, stopping"; exit 1; }
+
+# --- the gradient all-reduce (dist::average_gradients) over ranks that share the GPU: the MPI
+# test, then a data-parallel training of 2 ranks, whose log says where the sum ran (the device
+# buffer where Open MPI is CUDA-aware, host memory otherwise).
+if ! done_step ddp && [ "$(left)" -gt 100 ]; then
+  timeout 30 mpirun --oversubscribe -np 3 "$bin" devices --device cuda > "$res/devices.txt" 2>&1
+  cat "$res/devices.txt"
+  log "MPI $(ompi_info --parsable --all 2>/dev/null | grep -m1 'built_with_cuda_support:value')"
+  timeout 60 mpirun --oversubscribe -np 2 "$build/tests/irrev_mpi_tests" --gtest_filter='GradientSum*:Communicator*' \
+    > "$res/mpi_tests.log" 2>&1
+  log "mpi tests rc=$?"
+  grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) |gradient sum|Failure" "$res/mpi_tests.log" | head
+  timeout 150 mpirun --oversubscribe -np 3 "$bin" train-inverter --trainers 2 --crops "$work/crops.h5" \
+    --templates "$tpl" --extractor "$ext" --preset reference --device cuda --bf16 "${id_flags[@]}" --epochs 2 \
+    --out "$work/ddp" > "$res/ddp_summary.json" 2> "$res/ddp.log"
+  log "2-rank training rc=$?"
+  grep -E "gradients averaged|training rank|epoch [0-9]+ loss|error" "$res/ddp.log" | head
+  mark ddp
+fi
+
+# --- PE-MIU comparisons per second: the CUDA kernel beside the CPU paths on this machine.
+if ! done_step pe_miu && [ "$(left)" -gt 100 ]; then
+  log "pe_miu_throughput"
+  timeout 90 "$build/bench/pe_miu_throughput" --templates "$tpl" --blocks 8 16 32 --pairs 500000 \
+    --tile-templates 1024 --cuda > "$res/pe_miu.txt" 2>&1
+  log "pe_miu_throughput rc=$?"; cat "$res/pe_miu.txt"
+  mark pe_miu
+fi
 
 # --- a killed GPU training resumes to the uninterrupted weights (deterministic cuDNN/cuBLAS).
 if ! done_step resume && [ "$(left)" -gt 90 ]; then

@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 #endif
 
+#include "../dist/gradient_sum.hpp"
 #include "../models/autocast.hpp"
 #include "../models/device_memory.hpp"
 #include "../models/extractor_impl.hpp"
@@ -99,20 +100,6 @@ int available_cpus() {
 
 double minutes_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count() / 60;
-}
-
-/// Sum every gradient over the ranks (one flattened all-reduce) and divide by their number.
-void average_gradients(const dist::Communicator& comm, models::Generator& gen) {
-  std::vector<torch::Tensor> flat;
-  for (auto& p : gen->parameters()) flat.push_back(p.grad().flatten());
-  auto g = torch::cat(flat).to(torch::kCPU).contiguous();
-  comm.sum_in_place(g.data_ptr<float>(), g.numel());
-  g = g.div_(comm.size()).to(gen->parameters().front().device());
-  std::int64_t offset = 0;
-  for (auto& p : gen->parameters()) {
-    p.mutable_grad().copy_(g.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
 }
 
 void write_losses_csv(const fs::path& path, const std::vector<EpochRecord>& history) {
@@ -288,6 +275,9 @@ class InverterTraining {
           m_train.size(), m_split.train.size(), m_cfg.flip ? ", mirrored" : "",
           m_cfg.shift > 0 ? fmt::format(", shifted by up to {} px", m_cfg.shift) : "", m_val.size(),
           m_split.subjects.size(), m_cfg.generator.output_size(), m_cfg.device.name());
+    if (m_comm.is_master() && m_comm.size() > 1)
+      spdlog::info("train-inverter: gradients averaged over {} ranks through {}", m_comm.size(),
+                   dist::gradient_sum_route(m_device));
     m_start = std::chrono::steady_clock::now();
     std::string stopped_by;
     for (int epoch = state.next_epoch; epoch < m_cfg.epochs; ++epoch) {
@@ -390,7 +380,7 @@ class InverterTraining {
       auto l = m_loss(recon, x, z).total;
       m_opt->zero_grad();
       l.backward();
-      if (m_comm.size() > 1) average_gradients(m_comm, m_gen);
+      dist::average_gradients(m_comm, m_gen->parameters());
       m_opt->step();
       loss_sum += l.detach().to(torch::kFloat64);
       progress.advance(1);

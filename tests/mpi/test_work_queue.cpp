@@ -10,11 +10,12 @@
 
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/work_queue.hpp"
+#include "mpi_main.hpp"
 
 using namespace irrev;
 
 namespace {
-dist::Communicator* g_comm = nullptr;
+dist::Communicator* const& g_comm = irrev::test::mpi_comm;
 
 struct UnitResult {
   std::int64_t unit = -1;
@@ -192,18 +193,4 @@ TEST(Communicator, BroadcastAndSum) {
   EXPECT_EQ(g_comm->sum(g_comm->rank() + 1), g_comm->size() * (g_comm->size() + 1) / 2);
   EXPECT_TRUE(g_comm->agree(g_comm->is_master()));
   EXPECT_FALSE(g_comm->agree(!g_comm->is_master()));
-}
-
-int main(int argc, char** argv) {
-  dist::Communicator comm(&argc, &argv);
-  g_comm = &comm;
-  ::testing::InitGoogleTest(&argc, argv);
-  // Only rank 0 prints the test report; the others report failures only.
-  if (!comm.is_master()) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  // A failure on any rank fails the run on every rank.
-  return comm.sum(rc != 0) > 0 ? 1 : 0;
 }
