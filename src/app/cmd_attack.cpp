@@ -1,7 +1,6 @@
 // irrev attack: the distributed inversion attack over a permutation plan
 #include "commands.hpp"
 #include "irrev/attack/attack_pipeline.hpp"
-#include "irrev/attack/plan_text.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/attack_stage.hpp"
@@ -11,35 +10,20 @@ namespace irrev::app {
 Command add_attack(CLI::App& app, const GlobalOptions& g) {
   auto* sub = app.add_subcommand("attack", "Invert PE-MIU protected templates over a permutation plan (the main job)");
   auto o = std::make_shared<pipeline::AttackOptions>();
-  auto plans = std::make_shared<std::vector<std::string>>();
-  auto seed = std::make_shared<std::uint64_t>(2021);
-  auto all_subjects = std::make_shared<bool>(false);
-  auto unbalanced = std::make_shared<bool>(false);
   sub->add_option("--templates", o->templates, "templates.h5 (unprotected)")->required();
   sub->add_option("--crops", o->crops, "crops.h5 of the same images")->required();
   sub->add_option("--extractor", o->extractor, "The extractor (.pt) that made the templates")->required();
   sub->add_option("--inverter", o->inverter, "inverter.pt from train-inverter")->required();
   sub->add_option("--thresholds", o->thresholds, "verify.h5 of the same extractor (error-rates protocol)")->required();
   sub->add_option("--out", o->out, "attack.h5 to write (its checkpoint goes beside it)")->required();
-  sub->add_option("--plan", *plans,
-                  "BLOCKS:KIND[:N], repeatable: 8:exhaustive, 8:stratified:16, 16:uniform:5000, 8:fixed-seed")
-      ->required();
-  sub->add_option("--seed", *seed, "Key of the plans' random draws")->capture_default_str();
-  sub->add_option("--max-templates", o->settings.selection.max_templates, "Attack at most this many templates (0: all)")
-      ->check(CLI::NonNegativeNumber);
   sub->add_option("--split-seed", o->split_seed, "Identity split seed (default: the inverter's own)");
   sub->add_option("--eval-share", o->eval_share, "Share of subjects on the evaluation side (default: the inverter's)")
       ->check(CLI::Range(0.0, 1.0));
-  sub->add_flag("--all-subjects", *all_subjects, "Select from every subject, not only the evaluation identities");
-  sub->add_flag("--no-gender-balance", *unbalanced, "Do not balance female and male subjects");
   sub->add_flag("--unshuffle", o->settings.unshuffle,
                 "Recover the block order with a block-position model before inverting (no second sample)");
   add_settings_options(sub, o->settings);
   return {sub, [=, &g](const dist::Communicator& comm) {
-            for (const auto& p : *plans) o->settings.plans.push_back(attack::parse_plan(p, *seed, "--plan"));
-            if (*all_subjects) o->settings.selection.subjects = "all";
-            o->settings.selection.gender_balanced = !*unbalanced;
-
+            o->settings.key_draws();
             models::set_torch_threads(g.threads);
             o->progress = !g.no_progress;
             auto r = pipeline::run_attack(comm, *o);

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "irrev/attack/plan_text.hpp"
 #include "irrev/core/device.hpp"
 #include "irrev/core/enum_names.hpp"
 #include "irrev/core/error.hpp"
@@ -69,7 +70,8 @@ CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const 
   std::string flag = std::string("--") + key;
   std::replace(flag.begin(), flag.end(), '_', '-');
   if constexpr (std::is_same_v<T, bool>) {
-    return sub->add_flag(flag, field, help);
+    // --no-FLAG too: a setting that defaults to true can be turned off.
+    return sub->add_flag(flag + ",!--no-" + flag.substr(2), field, help);
   } else if constexpr (std::is_same_v<T, Device>) {
     // A name Device does not know is a command-line mistake like any other (exit 2).
     return sub
@@ -88,6 +90,19 @@ CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const 
     return add_enum_option(sub, flag, field, help);
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {
     return sub->add_option(flag, field, help)->delimiter(',');
+  } else if constexpr (std::is_same_v<T, std::vector<attack::PlanSpec>>) {
+    // Repeatable, and also spelled in the singular: --plan 8:exhaustive --plan 4:exhaustive.
+    return sub->add_option_function<std::vector<std::string>>(
+        flag + "," + flag.substr(0, flag.size() - 1),
+        [&field](const std::vector<std::string>& texts) {
+          field.clear();
+          try {
+            for (const auto& text : texts) field.push_back(attack::parse_plan(text, 0, "--plan"));
+          } catch (const Error& e) {
+            throw CLI::ValidationError(e.what());
+          }
+        },
+        help);
   } else {
     return sub->add_option(flag, field, help);
   }

@@ -10,14 +10,12 @@
 namespace irrev::attack {
 
 void SelectionSpec::validate(const std::string& where) const {
-  IRREV_CHECK(subjects == "evaluation" || subjects == "all", "{}: subjects must be 'evaluation' or 'all', got '{}'",
-              where, subjects);
   IRREV_CHECK(eval_share > 0 && eval_share <= 1, "{}: eval_share must be in (0, 1]", where);
   IRREV_CHECK(max_templates >= 0, "{}: max_templates must be >= 0", where);
 }
 
 std::string SelectionSpec::to_json() const {
-  return nlohmann::json{{"subjects", subjects},           {"split_seed", split_seed},
+  return nlohmann::json{{"subjects", name_of(subjects)},  {"split_seed", split_seed},
                         {"eval_share", eval_share},       {"gender_balanced", gender_balanced},
                         {"max_templates", max_templates}, {"seed", seed}}
       .dump();
@@ -27,7 +25,7 @@ void select_unseen_by(SelectionSpec& spec, std::uint64_t split_seed, double eval
   spec.split_seed = split_seed;
   spec.eval_share = eval_share;
   if (eval_share == 0) {
-    spec.subjects = "all";
+    spec.subjects = SubjectSet::all;
     spec.eval_share = 1;
   }
 }
@@ -47,7 +45,8 @@ TemplateSelection select_templates(const data::ImageTable& images, const std::ve
   };
   for (std::size_t i = 0; i < images.size(); ++i) {
     const auto& s = images.subjects[i];
-    if (spec.subjects == "evaluation" && !data::is_evaluation_subject(s, spec.split_seed, spec.eval_share)) continue;
+    if (spec.subjects == SubjectSet::evaluation && !data::is_evaluation_subject(s, spec.split_seed, spec.eval_share))
+      continue;
     auto& b = by_subject[s];
     b.gender = images.genders[i];
     const auto row = static_cast<std::int64_t>(i);

@@ -94,7 +94,23 @@ void read_ints(const toml::table& t, const std::string& key, std::vector<int>& o
   }
 }
 
-/// `read`, `read_enum` or `read_ints` by the field's type: what a settings struct's option list needs.
+/// A list of plans, "blocks:kind[:count]" each (their seed is the attack's: key_draws()).
+void read_plans(const toml::table& t, const std::string& key, std::vector<attack::PlanSpec>& out,
+                const std::string& prefix, const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  IRREV_CHECK(n->as_array() && !n->as_array()->empty(),
+              "{}: key '{}{}' must be a list such as [\"8:stratified:8\", \"4:exhaustive\"]", at(where, *n), prefix,
+              key);
+  out.clear();
+  for (const auto& e : *n->as_array()) {
+    auto text = e.value<std::string>();
+    IRREV_CHECK(text.has_value(), "{}: {}{} holds strings such as \"8:exhaustive\"", at(where, e), prefix, key);
+    out.push_back(attack::parse_plan(*text, 0, fmt::format("{} {}{}", at(where, e), prefix, key)));
+  }
+}
+
+/// `read`, `read_enum`, `read_ints` or `read_plans` by the field's type: what a settings struct's option list needs.
 template <class T>
 void read_any(const toml::table& t, const std::string& key, T& out, const std::string& prefix,
               const std::string& where) {
@@ -107,6 +123,8 @@ void read_any(const toml::table& t, const std::string& key, T& out, const std::s
     read_enum(t, key, out, prefix, where);
   } else if constexpr (std::is_same_v<T, std::vector<int>>) {
     read_ints(t, key, out, prefix, where);
+  } else if constexpr (std::is_same_v<T, std::vector<attack::PlanSpec>>) {
+    read_plans(t, key, out, prefix, where);
   } else {
     read(t, key, out, prefix, where);
   }
@@ -321,18 +339,6 @@ void read_train_inverter(const toml::table& root, JobConfig& c, const std::strin
   }
 }
 
-/// attack.plans: each "blocks:kind[:count]" drawn with the attack's seed.
-void read_plans(const toml::table& t, std::uint64_t seed, pipeline::AttackSettings& a, const std::string& where) {
-  const toml::node* n = t.get("plans");
-  IRREV_CHECK(n && n->as_array() && !n->as_array()->empty(),
-              "{}: key 'attack.plans' is required: a list such as [\"8:stratified:8\", \"4:exhaustive\"]", where);
-  for (const auto& e : *n->as_array()) {
-    auto text = e.value<std::string>();
-    IRREV_CHECK(text.has_value(), "{}: attack.plans holds strings such as \"8:exhaustive\"", at(where, e));
-    a.plans.push_back(attack::parse_plan(*text, seed, at(where, e) + " attack.plans"));
-  }
-}
-
 /// attack.modes (or the older attack.unshuffle = true): the attacks the job runs.
 void read_modes(const toml::table& t, JobConfig& c, const std::string& where) {
   if (const toml::node* m = t.get("modes")) {
@@ -359,19 +365,12 @@ void read_attack(const toml::table& root, JobConfig& c, const std::string& where
   if (!t) return;
   const std::string p = "attack.";
   auto& a = c.attack_settings;
-  read_options(*t, p, a, {"plans", "seed", "max_templates", "subjects", "gender_balanced", "modes", "unshuffle"},
-               where);
+  read_options(*t, p, a, {"modes", "unshuffle"}, where);
+  IRREV_CHECK(t->get("plans"),
+              "{}: key 'attack.plans' is required: a list such as [\"8:stratified:8\", \"4:exhaustive\"]", where);
   c.attack = true;
-  std::uint64_t seed = 2021;
-  read(*t, "seed", seed, p, where);
-  read_plans(*t, seed, a, where);
-  auto& sel = a.selection;
-  sel.seed = seed;
-  read(*t, "max_templates", sel.max_templates, p, where);
-  read(*t, "subjects", sel.subjects, p, where);
-  read(*t, "gender_balanced", sel.gender_balanced, p, where);
-  sel.validate(where + " [attack]");
   read_modes(*t, c, where);
+  a.key_draws();
   a.validate(where + " [attack]");
   IRREV_CHECK(
       c.has_protocol(pipeline::VerifyProtocol::error_rates) && pipeline::has_all_vs_all(c.verify_settings.pairs),

@@ -1,12 +1,23 @@
 #include "irrev/pipeline/attack_settings.hpp"
 
+#include <algorithm>
+
 #include "irrev/core/error.hpp"
 
 namespace irrev::pipeline {
 
 // Each message names the setting as a job file's [attack] table and `irrev attack` spell it.
+void AttackSettings::key_draws() {
+  for (auto& p : plans) p.seed = seed;
+  selection.seed = seed;
+}
+
 void AttackSettings::validate(const std::string& where) const {
   IRREV_CHECK(!plans.empty(), "{}: the attack names no plan (plans / --plan)", where);
+  IRREV_ASSERT(selection.seed == seed &&
+                   std::all_of(plans.begin(), plans.end(), [&](const attack::PlanSpec& p) { return p.seed == seed; }),
+               "{}: the plans or the selection do not carry the attack's seed (key_draws() was not called)", where);
+  selection.validate(where);
   IRREV_CHECK(batch >= 1 && batch <= 65536,
               "{}: batch (--batch) {} must be in [1, 65536] (beyond that no device's memory)", where, batch);
   IRREV_CHECK(templates_per_unit > 0 && templates_per_unit % batch == 0,

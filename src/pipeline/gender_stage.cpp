@@ -64,12 +64,12 @@ GenderInputs gender_inputs(const GenderOptions& o) {
   spec.gender_balanced = true;
   spec.max_templates = o.settings.max_templates;
   spec.seed = o.seed;
-  spec.subjects = "all";
+  spec.subjects = attack::SubjectSet::all;
   std::unique_ptr<models::Inverter> inv;
   if (!o.inverter.empty()) {
     // Reconstructions are judged on identities the inverter never saw: its evaluation side.
     inv = models::Inverter::load(o.inverter, o.device);
-    spec.subjects = "evaluation";
+    spec.subjects = attack::SubjectSet::evaluation;
     attack::select_unseen_by(spec, inv->info().config.seed, inv->info().config.eval_share);
   }
   GenderInputs g;
@@ -152,7 +152,7 @@ GenderTable run_gender(const dist::Communicator& comm, const GenderOptions& o) {
   const auto g = gender_inputs(o);
   const auto folds = metrics::stratified_folds(g.labels, n_folds, o.seed);
   // Units: protection x kernel x fold, in that order.
-  const std::int64_t per_protection = 3 * n_folds;
+  const std::int64_t per_protection = 3 * static_cast<std::int64_t>(n_folds);
   const auto units = static_cast<std::int64_t>(g.inputs.size()) * per_protection;
   if (comm.is_master())
     spdlog::info(
@@ -175,7 +175,7 @@ GenderTable run_gender(const dist::Communicator& comm, const GenderOptions& o) {
       });
   progress.finish();
   if (!comm.is_master()) return {};
-  const auto table = gender_table(o, g, acc);
+  auto table = gender_table(o, g, acc);
   if (!o.out_csv.empty()) write_gender_csv(o.out_csv, table);
   return table;
 }

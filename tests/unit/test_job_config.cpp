@@ -9,7 +9,7 @@
 using namespace irrev;
 
 namespace {
-const char* kValid = R"(
+constexpr const char* kValid = R"(
 [run]
 out_dir = "runs/x"
 [data]
@@ -199,6 +199,10 @@ synthesis_proposals = "full"
 unit_deadline_factor = 4
 checkpoint_seconds = 30
 unit_order_seed = 9
+seed = 12
+subjects = "all"
+gender_balanced = false
+max_templates = 40
 [gender]
 blocks = [64]
 folds = 5
@@ -225,6 +229,15 @@ folds = 5
   EXPECT_TRUE(c.attack_settings.uses_joint_model());
   EXPECT_DOUBLE_EQ(c.attack_settings.unit_deadline_factor, 4);
   EXPECT_EQ(c.attack_settings.unit_order_seed, 9u);
+  // The attack's seed keys both plans and the template subset, whatever the keys' order.
+  ASSERT_EQ(c.attack_settings.plans.size(), 2u);
+  EXPECT_EQ(c.attack_settings.plans[0].name(), "b8-stratified");
+  EXPECT_EQ(c.attack_settings.plans[0].per_complexity, 2);
+  EXPECT_EQ(c.attack_settings.plans[1].seed, 12u);
+  EXPECT_EQ(c.attack_settings.selection.seed, 12u);
+  EXPECT_EQ(c.attack_settings.selection.subjects, attack::SubjectSet::all);
+  EXPECT_FALSE(c.attack_settings.selection.gender_balanced);
+  EXPECT_EQ(c.attack_settings.selection.max_templates, 40);
   EXPECT_EQ(c.attack_path("fr_feature", pipeline::AttackMode::unshuffled), "runs/x/attack_fr_feature_unshuffled.h5");
   EXPECT_EQ(c.gender_settings.blocks, (std::vector<int>{64}));
   EXPECT_EQ(c.gender_settings.folds, 5);
@@ -245,6 +258,14 @@ folds = 5
           .attack_settings.device,
       Device::cuda(1));
   EXPECT_NE(bad("joint_beam = 16", "joint_beam = 0").find("joint_beam must be positive"), std::string::npos);
+  EXPECT_NE(bad("subjects = \"all\"", "subjects = \"some\"").find("'attack.subjects' must be one of evaluation, all"),
+            std::string::npos);
+  EXPECT_NE(bad("max_templates = 40", "max_templates = -1").find("max_templates must be >= 0"), std::string::npos);
+  EXPECT_NE(bad("plans = [\"8:stratified:2\", \"4:exhaustive\"]", "plans = [\"8:sorted\"]")
+                .find("attack.plans: plan '8:sorted'"),
+            std::string::npos);
+  EXPECT_NE(bad("plans = [\"8:stratified:2\", \"4:exhaustive\"]", "plans = []").find("'attack.plans' must be a list"),
+            std::string::npos);
   EXPECT_NE(
       bad("synthesis_proposals = \"full\"", "synthesis_proposals = \"diagonal\"").find("must be one of full, joint"),
       std::string::npos);

@@ -30,7 +30,7 @@ TEST(TemplateSelection, BestImagePerSubjectWithTheSecondBestAsTypeTwo) {
   t.add("Ann", 3, 0.95f, 0);  // row 2: second
   t.add("Bob", 1, 0.80f, 1);  // row 3: only image
   SelectionSpec s;
-  s.subjects = "all";
+  s.subjects = attack::SubjectSet::all;
   auto sel = select_templates(t.images, t.scores, s);
   ASSERT_EQ(sel.rows, (std::vector<std::int64_t>{1, 3}));
   EXPECT_EQ(sel.second_rows, (std::vector<std::int64_t>{2, -1}));
@@ -44,7 +44,7 @@ TEST(TemplateSelection, GenderBalancedAndCapped) {
   for (int i = 0; i < 10; ++i) t.add("F" + std::to_string(i), 1, 0.9f, 0);
   for (int i = 0; i < 4; ++i) t.add("U" + std::to_string(i), 1, 0.9f, -1);
   SelectionSpec s;
-  s.subjects = "all";
+  s.subjects = attack::SubjectSet::all;
   auto sel = select_templates(t.images, t.scores, s);
   EXPECT_EQ(sel.female, 10);
   EXPECT_EQ(sel.male, 10);
@@ -81,6 +81,6 @@ TEST(TemplateSelection, EmptySelectionIsAnError) {
   Table t;
   t.add("Ann", 1, 0.9f, 0);
   SelectionSpec s;
-  s.subjects = "all";  // balanced, but there is no male subject
+  s.subjects = attack::SubjectSet::all;  // balanced, but there is no male subject
   EXPECT_THROW(select_templates(t.images, t.scores, s), InputError);
 }

@@ -7,14 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
 #include "irrev/data/dataset_tables.hpp"
 
 namespace irrev::attack {
 
+/// evaluation: subjects on the evaluation side of the identity split (split_seed, eval_share),
+/// the inverter's own split by default; all: every subject.
+enum class SubjectSet { evaluation, all };
+
 struct SelectionSpec {
-  /// "evaluation": subjects on the evaluation side of the identity split (split_seed,
-  /// eval_share), the inverter's own split by default; "all": every subject.
-  std::string subjects = "evaluation";
+  SubjectSet subjects = SubjectSet::evaluation;
   std::uint64_t split_seed = 2021;
   double eval_share = 0.25;
   bool gender_balanced = true;     ///< as many female as male subjects (unlabelled ones left out)
@@ -42,3 +45,9 @@ TemplateSelection select_templates(const data::ImageTable& images, const std::ve
                                    const SelectionSpec& spec);
 
 }  // namespace irrev::attack
+
+template <>
+struct irrev::EnumNames<irrev::attack::SubjectSet> {
+  static constexpr std::string_view what = "subject set";
+  static constexpr std::array<std::string_view, 2> names{"evaluation", "all"};
+};

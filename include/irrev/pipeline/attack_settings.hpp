@@ -20,6 +20,9 @@ namespace irrev::pipeline {
 enum class AttackMode { plain, unshuffled };
 
 struct AttackSettings {
+  /// Key of the plans' random draws and of the template subset: key_draws() hands it to each
+  /// plan and to the selection, whose own seeds are what the attack reads.
+  std::uint64_t seed = 2021;
   std::vector<attack::PlanSpec> plans;
   attack::SelectionSpec selection;
   std::int64_t templates_per_unit = 64;  ///< a multiple of batch
@@ -61,7 +64,11 @@ struct AttackSettings {
   /// of the checkpoint's key (its finished units are numbered in this order).
   std::uint64_t unit_order_seed = 0x756e6974;  // "unit"
 
-  /// Throws irrev::Error naming `where` (a job file, or the command line) for a value out of range.
+  /// Hand `seed` to the plans and the selection; both fronts call it once every option is read
+  /// (the options come in any order).
+  void key_draws();
+  /// Throws irrev::Error naming `where` (a job file, or the command line) for a value out of
+  /// range, and an internal error where the plans or the selection do not carry `seed`.
   void validate(const std::string& where) const;
   /// Whether the recovery needs the joint model: its own recovery, or the synthesis search's
   /// proposals.
@@ -80,10 +87,18 @@ struct AttackSettings {
   /// The settings a user sets by name, each once: its key in a job's [attack] table (the
   /// command-line flag is the key with '-' for '_': --templates-per-unit), the field, and its
   /// help. The job reader (config/job_config.cpp) and `irrev attack` (app/cmd_attack.cpp) both
-  /// walk this list; `visit(key, field, help)` is called for each. The plans, their seed, the
-  /// selection and the attack's mode are read apart: they are not one field each.
+  /// walk this list; `visit(key, field, help)` is called for each. Which attacks a job runs
+  /// (plain, unshuffled) is the job's choice (JobConfig::attack_modes), not a setting of one.
   template <class Visit>
   void each_option(Visit&& visit) {
+    visit("plans", plans,
+          "BLOCKS:KIND[:N], a list (repeatable --plan): 8:exhaustive, 8:stratified:16, 16:uniform:5000, "
+          "8:fixed-seed");
+    visit("seed", seed, "Key of the plans' random draws and of the template subset");
+    visit("max_templates", selection.max_templates, "Attack at most this many templates (0: all)");
+    visit("subjects", selection.subjects,
+          "evaluation (the identities the inverter never trained on) or all (every subject)");
+    visit("gender_balanced", selection.gender_balanced, "As many female as male subjects (unlabelled ones left out)");
     visit("batch", batch, "Templates per forward pass");
     visit("templates_per_unit", templates_per_unit, "Templates per work unit (a multiple of the batch)");
     visit("permutations_per_unit", entries_per_unit, "Permutations per work unit");
