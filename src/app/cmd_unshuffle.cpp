@@ -6,9 +6,9 @@
 
 namespace irrev::app {
 
-Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
-  auto* sub = app.add_subcommand("unshuffle", "Recover PE-MIU block orders without a second sample, and measure it");
-  auto o = std::make_shared<pipeline::UnshuffleEvalOptions>();
+namespace {
+/// The study: which templates, block counts and permutations, and which recovery.
+void add_study_options(CLI::App* sub, pipeline::UnshuffleEvalOptions* o) {
   sub->add_option("--templates", o->templates, "templates.h5 (unprotected)")->required();
   sub->add_option("--blocks", o->blocks, "Block counts to study")->check(CLI::Range(2, 32))->capture_default_str();
   sub->add_option("--split-seed", o->split_seed, "Identity split seed (the inverter's default)")->capture_default_str();
@@ -34,7 +34,11 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
   sub->add_option("--joint-beam", o->joint_beam, "Joint: the beam search's width over positions beyond 8 blocks")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--out", o->out, "unshuffle.h5: every evaluation template's recovered placement per method");
+}
+
+/// The synthesis search (--method synthesis): the networks, the search's shape, its controls
+/// and its checkpoint.
+void add_synthesis_options(CLI::App* sub, pipeline::UnshuffleEvalOptions* o) {
   sub->add_option("--inverter", o->inverter, "Synthesis: inverter.pt, trained through --extractor");
   sub->add_option("--extractor", o->extractor, "Synthesis: the extractor (.pt) that made --templates");
   add_setting_option(sub, "device", o->device, "Synthesis: cpu, cuda or cuda:N");
@@ -82,6 +86,15 @@ Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
       ->capture_default_str();
   sub->add_flag("--untrained-inverter", o->untrained_inverter,
                 "Synthesis control: the inverter's architecture with freshly initialised (seeded) weights");
+}
+}  // namespace
+
+Command add_unshuffle(CLI::App& app, const GlobalOptions& /*g*/) {
+  auto* sub = app.add_subcommand("unshuffle", "Recover PE-MIU block orders without a second sample, and measure it");
+  auto o = std::make_shared<pipeline::UnshuffleEvalOptions>();
+  add_study_options(sub, o.get());
+  sub->add_option("--out", o->out, "unshuffle.h5: every evaluation template's recovered placement per method");
+  add_synthesis_options(sub, o.get());
   return {sub, [o](const dist::Communicator& comm) {
             const auto r = pipeline::run_unshuffle_eval(*o, comm);
             print_master(comm, r.json);
