@@ -42,7 +42,7 @@ void log_placement(const dist::Communicator& comm) {
     it->second += " " + std::to_string(r);
   }
   std::string text;
-  for (const auto& [host, ranks] : by_host) text += (text.empty() ? "" : ", ") + host + " (" + ranks + ")";
+  for (const auto& [host, ranks] : by_host) text += fmt::format("{}{} ({})", text.empty() ? "" : ", ", host, ranks);
   spdlog::info("MPI: {} ranks on {} host(s): {}", hosts.size(), by_host.size(), text);
 }
 
@@ -67,7 +67,7 @@ namespace {
 /// The first word on the command line that is not a global option or its value: the command.
 std::string command_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
+    std::string a = argv[i];
     if (a == "--log-level" || a == "--log-dir" || a == "--threads") {
       ++i;
       continue;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <cmath>
 
 #include <cstdio>
 
@@ -19,7 +20,7 @@ Progress::~Progress() { finish(); }
 
 std::string Progress::format_duration(double seconds) {
   if (seconds < 0 || seconds != seconds) return "?";
-  auto s = static_cast<long long>(seconds + 0.5);
+  const long long s = std::llround(seconds);
   if (s < 60) return fmt::format("{}s", s);
   if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
   return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);

@@ -54,7 +54,7 @@ std::vector<ImageRecord> scan_lfw_folder(const std::string& dir, std::vector<Rej
     }
     for (const auto& f : fs::directory_iterator(person.path())) {
       std::string file = f.path().filename().string();
-      std::string rel = subject + "/" + file;
+      std::string rel = fmt::format("{}/{}", subject, file);
       int number = 0;
       if (!f.is_regular_file() || !parse_image_name(subject, file, number)) {
         local.push_back({rel, "file name does not follow <Person>/<Person>_NNNN.jpg"});

@@ -125,7 +125,7 @@ class Translator {
   }
   static std::vector<int64_t> ints(const onnx::NodeProto& n, const std::string& name, std::vector<int64_t> fallback) {
     const auto* a = attr(n, name);
-    return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
+    return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : std::move(fallback);
   }
   static int64_t int_attr(const onnx::NodeProto& n, const std::string& name, int64_t fallback) {
     const auto* a = attr(n, name);

@@ -68,7 +68,8 @@ void check_batch_fits(int batch, const models::GeneratorConfig& g, const models:
       second = std::max(second, a);
     }
   }
-  const double extractor = 64.0 * (x.input_height / 2) * (x.input_width / 2);
+  const int half_height = x.input_height / 2, half_width = x.input_width / 2;  // after the stride-2 stem
+  const double extractor = 64.0 * half_height * half_width;
   const double per_sample = 4.0 * 2 * (largest + second + 2 * extractor);
   const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   IRREV_CHECK(per_sample * batch < memory,

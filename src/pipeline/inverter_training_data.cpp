@@ -41,7 +41,7 @@ torch::Tensor read_crops(const h5::File& crops, const std::int64_t* rows, std::i
 
 /// uint8 BGR crops -> RGB float images in [0, 1] at the size of `out` (area resize), written
 /// into `out` (N x 3 x size x size) a few at a time.
-void to_images(const torch::Tensor& bgr, torch::Tensor out) {
+void to_images(const torch::Tensor& bgr, const torch::Tensor& out) {
   const auto size = out.size(2);
   for (std::int64_t first = 0; first < bgr.size(0); first += 256) {
     const auto n = std::min<std::int64_t>(256, bgr.size(0) - first);
@@ -60,7 +60,7 @@ constexpr std::int64_t kEmbedChunk = 16;
 /// rank (chunk mod ranks); the other ranks leave zeros, so that a sum over the ranks afterwards
 /// gives every value exactly and the numbers do not depend on the rank count.
 void embed_into(const dist::Communicator& comm, const torch::Tensor& bgr, std::int64_t first,
-                const models::Extractor& x, torch::Tensor out) {
+                const models::Extractor& x, const torch::Tensor& out) {
   const auto dim = x.embedding_size();
   for (std::int64_t k = 0; k < bgr.size(0); k += kEmbedChunk) {
     if (((first + k) / kEmbedChunk) % comm.size() != comm.rank()) continue;

@@ -222,11 +222,11 @@ std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& cr
                           const std::string& templates) {
   const std::string model = model_path(m_job, e);
   IRREV_CHECK(fs::is_regular_file(model), "{}: extractor '{}': model '{}' does not exist", m_job.source, e.name, model);
-  const std::string ekey = json{{"crops", crops_key},
-                                {"model", models::sha256_file(model)},
-                                {"onnx_info", e.onnx_info.to_json()},
-                                {"batch", m_job.embed_settings.batch}}
-                               .dump();
+  std::string ekey = json{{"crops", crops_key},
+                          {"model", models::sha256_file(model)},
+                          {"onnx_info", e.onnx_info.to_json()},
+                          {"batch", m_job.embed_settings.batch}}
+                         .dump();
   if (must_run(up_to_date(templates, ekey))) {
     EmbedOptions eo;
     eo.crops = crops;
@@ -305,7 +305,7 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   cfg.erase("max_minutes");  // a time limit does not change what was trained, once trained
   json key{{"templates", ekey}, {"verify", vkey}, {"config", cfg}};
   if (m_job.has_train_set) key["training_templates"] = train_ekey;
-  const std::string tkey = key.dump();
+  std::string tkey = key.dump();
   if (!must_run(inverter_up_to_date(dir, tkey))) {
     if (m_comm.is_master()) {
       spdlog::info("train-inverter: '{}/inverter.pt' is up to date, skipped", dir);

@@ -145,7 +145,7 @@ std::string markdown_table(const std::vector<RsrRecord>& rsr) {
     perms[cell] = r.permutations;
   }
   for (const auto& [cell, c] : cells) {
-    auto get = [&](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
+    auto get = [&c = c](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell),
                       std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"),
                       get("II1"));
@@ -161,8 +161,8 @@ void write_paper_csv(const std::string& path, const std::vector<RsrRecord>& rsr)
   std::vector<std::string> columns;
   for (const auto& [ext, mode, plan, r] : rsr) {
     if (r.type != 1) continue;
-    const std::string column = mode == "plain" ? ext : ext + "_" + mode;
-    paper[{0, r.complexity, plan}][column + "_rsr_fmr" + fmr_label(r.fmr)] = r.mean * 100;
+    const std::string column = mode == "plain" ? ext : fmt::format("{}_{}", ext, mode);
+    paper[{0, r.complexity, plan}][fmt::format("{}_rsr_fmr{}", column, fmr_label(r.fmr))] = r.mean * 100;
     if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
   }
   std::ofstream csv(path);

@@ -539,7 +539,7 @@ std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainI
   const bool trains = comm.rank() >= 1 && comm.rank() <= trainers;
   auto group = comm.split(trains ? 1 : 0);
   if (!trains) return comm.recv_idle(1, dist::kTagTrained);  // every waiting rank hears the end from rank 1
-  const std::string summary = train_with_node_cores(*group, o);
+  std::string summary = train_with_node_cores(*group, o);
   if (group->is_master())
     for (int r = 0; r < comm.size(); ++r)
       if (r < 1 || r > trainers) comm.send(r, dist::kTagTrained, summary);

@@ -78,7 +78,7 @@ fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const
   }
   cv::Mat grid;
   cv::vconcat(lines, grid);
-  const fs::path png = dir / ("reconstructions_" + ext + ".png");
+  fs::path png = dir / fmt::format("reconstructions_{}.png", ext);
   IRREV_CHECK(cv::imwrite(png.string(), grid), "cannot write '{}'", png.string());
   return png;
 }

@@ -78,7 +78,7 @@ void plot_spread(const fs::path& attack, const std::string& ext, const fs::path&
       for (auto& [k, v] : by_k) {
         std::sort(v.begin(), v.end());
         most = std::max(most, v.size());
-        auto q = [&](double t) {
+        auto q = [&v = v](double t) {
           return v[static_cast<std::size_t>(std::lround(t * static_cast<double>(v.size() - 1)))];
         };
         out << k + (which ? 0.2 : -0.2) << " " << q(0.25) << " " << v.front() << " " << v.back() << " " << q(0.75)

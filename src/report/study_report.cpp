@@ -67,7 +67,7 @@ std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const st
                 (run / "summary.json").string(), section, ext, a.value("status", ""));
     const auto summary = a.get<pipeline::AttackSummary>();
     const std::string mode = summary.unshuffled() ? "unshuffled" : "plain";
-    out.push_back({mode, run / ("attack_" + ext + file_suffix + ".h5"), summary});
+    out.push_back({mode, run / fmt::format("attack_{}{}.h5", ext, file_suffix), summary});
   }
   return out;
 }

@@ -46,8 +46,7 @@ std::string small_inverter(const data::TemplateSet& set) {
   info.extractor_json = set.extractor_json;
   torch::manual_seed(7);
   models::Generator g(set.dim, info.config.generator);
-  const auto path =
-      (fs::temp_directory_path() / ("irrev_small_inverter_" + std::to_string(::getpid()) + ".pt")).string();
+  auto path = (fs::temp_directory_path() / ("irrev_small_inverter_" + std::to_string(::getpid()) + ".pt")).string();
   models::save_inverter(path, g, info);
   return path;
 }

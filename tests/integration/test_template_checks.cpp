@@ -22,7 +22,7 @@ using test_support::real_templates;
 /// A copy of the real templates with row `row` set to `values`.
 fs::path spoiled(const std::string& name, std::int64_t row, const std::vector<float>& values) {
   const auto src = real_templates();
-  const auto path = src.parent_path() / name;
+  auto path = src.parent_path() / name;
   fs::copy_file(src, path, fs::copy_options::overwrite_existing);
   h5::File f(path.string(), h5::File::Mode::read_write);
   f.write_rows("templates", h5::Type::f32, static_cast<std::uint64_t>(row), 1, values.data());
