@@ -155,7 +155,7 @@ void print_master(const dist::Communicator& comm, const std::string& text);
 /// Register --channel-order/--mean/--std for an .onnx extractor's normalisation.
 struct OnnxNormOptions {
   std::string name;
-  std::string channel_order = "bgr";
+  models::ChannelOrder channel_order = models::ChannelOrder::bgr;
   std::vector<float> mean{127.f};
   std::vector<float> std{128.f};
 };

@@ -24,9 +24,7 @@ void print_master(const dist::Communicator& comm, const std::string& text) {
 
 void add_onnx_norm_options(CLI::App& sub, OnnxNormOptions& o) {
   sub.add_option("--name", o.name, "Extractor name stored in its metadata");
-  sub.add_option("--channel-order", o.channel_order, "Channel order the network takes")
-      ->check(CLI::IsMember({"bgr", "rgb"}))
-      ->capture_default_str();
+  add_enum_option(&sub, "--channel-order", o.channel_order, "Channel order the network takes");
   sub.add_option("--mean", o.mean, "Value(s) subtracted per channel (1 or 3)")->capture_default_str();
   sub.add_option("--std", o.std, "Divisor(s) per channel (1 or 3)")->capture_default_str();
 }

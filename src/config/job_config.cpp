@@ -291,7 +291,7 @@ void read_extractors(const toml::table& root, JobConfig& c, const std::string& w
       ExtractorEntry x;
       read(e, "name", x.name, p, where);
       read(e, "model", x.model, p, where);
-      read(e, "channel_order", x.onnx_info.channel_order, p, where);
+      read_enum(e, "channel_order", x.onnx_info.channel_order, p, where);
       read_floats3(e, "mean", x.onnx_info.mean, p, where);
       read_floats3(e, "std", x.onnx_info.std, p, where);
       IRREV_CHECK(!x.name.empty() && !x.model.empty(), "{}: keys '{}name' and '{}model' are required", at(where, e), p,

@@ -43,9 +43,7 @@ std::vector<int> stratified_folds(const std::vector<int>& labels, int k, std::ui
 
 #ifdef IRREV_WITH_OPENCV
 double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vector<int>& labels,
-                         const std::vector<int>& folds, int fold, const std::string& kernel) {
-  IRREV_CHECK(kernel == "poly" || kernel == "rbf" || kernel == "sigmoid",
-              "SVM kernel '{}' is unknown (poly, rbf, sigmoid)", kernel);
+                         const std::vector<int>& folds, int fold, SvmKernel kernel) {
   cv::Mat all(static_cast<int>(n), d, CV_32F, const_cast<float*>(x));
   std::vector<int> train, test;
   for (std::int64_t i = 0; i < n; ++i)
@@ -58,7 +56,9 @@ double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vecto
   }
   auto svm = cv::ml::SVM::create();
   svm->setType(cv::ml::SVM::C_SVC);
-  svm->setKernel(kernel == "poly" ? cv::ml::SVM::POLY : kernel == "rbf" ? cv::ml::SVM::RBF : cv::ml::SVM::SIGMOID);
+  svm->setKernel(kernel == SvmKernel::poly  ? cv::ml::SVM::POLY
+                 : kernel == SvmKernel::rbf ? cv::ml::SVM::RBF
+                                            : cv::ml::SVM::SIGMOID);
   svm->setC(1.0);
   svm->setGamma(gamma_scale(xt.ptr<float>(), xt.rows, d));
   svm->setDegree(3);
@@ -74,7 +74,7 @@ double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vecto
 }
 #else
 double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vector<int>& labels,
-                         const std::vector<int>& folds, int fold, const std::string& kernel) {
+                         const std::vector<int>& folds, int fold, SvmKernel kernel) {
   IRREV_FAIL("the gender SVM needs OpenCV's ml module: this build has none (configure with IRREV_WITH_OPENCV=ON)");
 }
 #endif

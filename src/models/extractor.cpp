@@ -35,7 +35,7 @@ torch::Tensor Extractor::Impl::preprocess(const std::uint8_t* bgr, std::int64_t 
                .to(device)
                .permute({0, 3, 1, 2})
                .to(torch::kFloat32);
-  if (info.channel_order == "rgb") t = t.flip(1);
+  if (info.channel_order == ChannelOrder::rgb) t = t.flip(1);
   auto mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end())).view({1, 3, 1, 1}).to(device);
   auto stdv = torch::tensor(std::vector<float>(info.std.begin(), info.std.end())).view({1, 3, 1, 1}).to(device);
   return ((t - mean) / stdv).contiguous(at::MemoryFormat::ChannelsLast);
@@ -46,7 +46,7 @@ torch::Tensor Extractor::Impl::from_rgb(const torch::Tensor& rgb) const {
   if (x.size(2) != info.input_height || x.size(3) != info.input_width)
     x = torch::upsample_bilinear2d(x, std::vector<int64_t>{info.input_height, info.input_width}, false);
   x = x * 255.0;
-  if (info.channel_order == "bgr") x = x.flip(1);
+  if (info.channel_order == ChannelOrder::bgr) x = x.flip(1);
   if (!rgb_mean.defined() || rgb_mean.device() != x.device() || rgb_mean.scalar_type() != x.scalar_type()) {
     rgb_mean = torch::tensor(std::vector<float>(info.mean.begin(), info.mean.end()))
                    .view({1, 3, 1, 1})

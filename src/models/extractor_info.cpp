@@ -13,7 +13,7 @@ std::string ExtractorInfo::to_json() const {
   nlohmann::json j = {{"name", name},
                       {"input_width", input_width},
                       {"input_height", input_height},
-                      {"channel_order", channel_order},
+                      {"channel_order", name_of(channel_order)},
                       {"mean", mean},
                       {"std", std},
                       {"embedding_size", embedding_size},
@@ -34,7 +34,8 @@ ExtractorInfo ExtractorInfo::from_json(const std::string& text, const std::strin
     info.name = j.value("name", std::string{});
     info.input_width = j.at("input_width").get<int>();
     info.input_height = j.at("input_height").get<int>();
-    info.channel_order = j.at("channel_order").get<std::string>();
+    info.channel_order =
+        enum_from_name<ChannelOrder>(j.at("channel_order").get<std::string>(), "extractor '" + where + "'");
     info.mean = j.at("mean").get<std::array<float, 3>>();
     info.std = j.at("std").get<std::array<float, 3>>();
     info.embedding_size = j.value("embedding_size", 0);
@@ -48,8 +49,6 @@ ExtractorInfo ExtractorInfo::from_json(const std::string& text, const std::strin
 }
 
 void ExtractorInfo::validate(const std::string& where) const {
-  IRREV_CHECK(channel_order == "bgr" || channel_order == "rgb",
-              "extractor '{}': channel_order must be 'bgr' or 'rgb', not '{}'", where, channel_order);
   IRREV_CHECK(input_width > 0 && input_height > 0, "extractor '{}': input size {}x{} is not valid", where, input_width,
               input_height);
   for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);

@@ -24,7 +24,10 @@ namespace irrev::pipeline {
 using nlohmann::json;
 
 namespace {
-const char* const kKernels[] = {"poly", "rbf", "sigmoid"};
+/// The kernels in the table's order, and their names in files.
+constexpr metrics::SvmKernel kKernels[] = {metrics::SvmKernel::poly, metrics::SvmKernel::rbf,
+                                           metrics::SvmKernel::sigmoid};
+std::string kernel_key(std::size_t k) { return std::string(name_of(kKernels[k])); }
 
 /// Reconstruct each template with the inverter and re-embed it with the extractor, exactly as
 /// the attack does for complexity 0 (the identity permutation).
@@ -185,8 +188,8 @@ void to_json(json& j, const GenderTable& t) {
   for (const auto& r : t.rows) {
     json row{{"protection", r.protection}, {"templates", r.templates}};
     for (std::size_t k = 0; k < 3; ++k) {
-      row[kKernels[k]] = r.mean[k];
-      row[std::string(kKernels[k]) + "_std"] = r.sd[k];
+      row[kernel_key(k)] = r.mean[k];
+      row[kernel_key(k) + "_std"] = r.sd[k];
     }
     rows.push_back(row);
   }
@@ -208,8 +211,8 @@ void from_json(const json& j, GenderTable& t) {
   for (const auto& row : j.at("rows")) {
     GenderRow r{row.at("protection").get<std::string>(), row.at("templates").get<std::int64_t>(), {}, {}};
     for (std::size_t k = 0; k < 3; ++k) {
-      r.mean[k] = row.at(kKernels[k]).get<double>();
-      r.sd[k] = row.at(std::string(kKernels[k]) + "_std").get<double>();
+      r.mean[k] = row.at(kernel_key(k)).get<double>();
+      r.sd[k] = row.at(kernel_key(k) + "_std").get<double>();
     }
     t.rows.push_back(r);
   }

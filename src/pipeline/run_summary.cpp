@@ -161,7 +161,7 @@ void write_paper_csv(const std::string& path, const std::vector<RsrRecord>& rsr)
   std::vector<std::string> columns;
   for (const auto& [ext, mode, plan, r] : rsr) {
     if (r.type != 1) continue;
-    const std::string column = mode == "plain" ? ext : fmt::format("{}_{}", ext, mode);
+    const std::string column = attack_tag(ext, mode);
     paper[{0, r.complexity, plan}][fmt::format("{}_rsr_fmr{}", column, fmr_label(r.fmr))] = r.mean * 100;
     if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
   }

@@ -18,7 +18,7 @@ using nlohmann::json;
 
 void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& ext, const std::string& mode,
               const std::string& plan, const fs::path& dir, std::vector<fs::path>& pngs) {
-  const std::string tag = mode == "plain" ? ext : ext + "_" + mode;
+  const std::string tag = pipeline::attack_tag(ext, mode);
   const fs::path dat = dir / fmt::format("rsr_{}_{}.dat", tag, plan);
   std::ofstream out(dat);
   int blocks = 0;

@@ -52,7 +52,7 @@ struct AttackRun {
   fs::path file;
   pipeline::AttackSummary summary;
   /// File names and plot tags: the extractor, then the mode where it is not the plain attack.
-  std::string tag(const std::string& ext) const { return mode == "plain" ? ext : ext + "_" + mode; }
+  std::string tag(const std::string& ext) const { return pipeline::attack_tag(ext, mode); }
 };
 
 /// summary.json's attack sections of `ext`: "attack" (attack_<ext>.h5) holds the plain attack,

@@ -33,7 +33,7 @@ attack_on() {  # SET: the attack of SET's templates with the inverter trained on
   "$MPIEXEC" --oversubscribe -n 2 "$IRREV" --no-progress attack --templates "$WORK/$1/t.h5" \
     --crops "$WORK/$1/crops.h5" --extractor "$MODELS/fr_feature.pt" --inverter "$WORK/$1/inv/inverter.pt" \
     --thresholds "$WORK/$1/verify.h5" --out "$WORK/$1/attack.h5" --plan 4:exhaustive --max-templates 16 \
-    --batch 16 --no-gender-balance
+    --batch 16 --no-gender-balanced
 }
 expect_error 2 "was trained on [0-9]* of the face images this attack evaluates, under other names (the same aligned crop; first: '[^']*.jpg'" attack_on twice
 msg=$(grep -o "trained on [0-9]* of the face images" "$WORK/err.txt" | head -1)

@@ -91,7 +91,7 @@ TEST(FrFeature, ImportedModuleMatchesOpenCvDnnOnRealCrops) {
     reference.insert(reference.end(), out.ptr<float>(), out.ptr<float>() + out.total());
   }
   auto ex = models::Extractor::load(pt, Device::cpu());
-  EXPECT_EQ(ex->info().channel_order, "bgr");
+  EXPECT_EQ(ex->info().channel_order, models::ChannelOrder::bgr);
   auto raw = ex->forward_raw(crops.data(), n);
   EXPECT_LT(max_abs_diff(raw, reference), 1e-4f);
 
@@ -128,7 +128,7 @@ TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
   const auto& crops = real_crops(n);
   models::ExtractorInfo norm;
   norm.name = "mobilefacenet-128";
-  norm.channel_order = "rgb";
+  norm.channel_order = models::ChannelOrder::rgb;
   norm.mean = {127.5f, 127.5f, 127.5f};
   auto pt = (temp_dir() / "mfn.pt").string();
   auto info = models::import_onnx(kMobileFaceNet, pt, norm);
@@ -142,7 +142,7 @@ TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
   EXPECT_GT(cosine(a, 128, 1, 2), cosine(a, 128, 0, 1));
   EXPECT_GT(cosine(a, 128, 4, 5), cosine(a, 128, 3, 5));
   // RGB and BGR must differ: the channel order reaches the network.
-  norm.channel_order = "bgr";
+  norm.channel_order = models::ChannelOrder::bgr;
   auto swapped = models::Extractor::load(kMobileFaceNet, Device::cpu(), norm)->embed(crops.data(), n);
   EXPECT_GT(max_abs_diff(a, swapped), 1e-3f);
 }

@@ -53,7 +53,7 @@ TEST(JobConfig, ParsesEveryField) {
   EXPECT_EQ(c.cropper.detector.width, 320);  // default kept
   EXPECT_EQ(c.embed_settings.batch, 8);
   ASSERT_EQ(c.extractors.size(), 2u);
-  EXPECT_EQ(c.extractors[1].onnx_info.channel_order, "rgb");
+  EXPECT_EQ(c.extractors[1].onnx_info.channel_order, models::ChannelOrder::rgb);
   EXPECT_FLOAT_EQ(c.extractors[1].onnx_info.mean[2], 127.5f);
   EXPECT_EQ(c.templates_path("mfn"), "runs/x/templates_mfn.h5");
 }

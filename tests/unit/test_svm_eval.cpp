@@ -15,7 +15,7 @@ struct Data {
   int d;
 };
 
-double mean_accuracy(const Data& s, const std::string& kernel) {
+double mean_accuracy(const Data& s, SvmKernel kernel) {
   const auto n = static_cast<std::int64_t>(s.y.size());
   auto folds = stratified_folds(s.y, 10, 7);
   double sum = 0;
@@ -62,15 +62,15 @@ TEST(SvmEval, StratifiedFoldsKeepTheClassProportion) {
 
 TEST(SvmEval, SeparableCloudsAreClassifiedByEveryKernel) {
   auto s = blobs(60, 16, 2.0, false);
-  EXPECT_GE(mean_accuracy(s, "rbf"), 0.99);
-  EXPECT_GE(mean_accuracy(s, "poly"), 0.95);
-  EXPECT_GE(mean_accuracy(s, "sigmoid"), 0.95);
+  EXPECT_GE(mean_accuracy(s, SvmKernel::rbf), 0.99);
+  EXPECT_GE(mean_accuracy(s, SvmKernel::poly), 0.95);
+  EXPECT_GE(mean_accuracy(s, SvmKernel::sigmoid), 0.95);
 }
 
 TEST(SvmEval, LabelsIndependentOfTheDataGiveChance) {
   auto s = blobs(60, 16, 0.0, true);
-  EXPECT_NEAR(mean_accuracy(s, "rbf"), 0.5, 0.12);
-  EXPECT_NEAR(mean_accuracy(s, "poly"), 0.5, 0.12);
+  EXPECT_NEAR(mean_accuracy(s, SvmKernel::rbf), 0.5, 0.12);
+  EXPECT_NEAR(mean_accuracy(s, SvmKernel::poly), 0.5, 0.12);
 }
 
 TEST(SvmEval, RbfSeparatesXorWhichNoLineDoes) {
@@ -85,7 +85,6 @@ TEST(SvmEval, RbfSeparatesXorWhichNoLineDoes) {
     s.x.push_back(b);
     s.y.push_back((a > 0) != (b > 0));
   }
-  EXPECT_GE(mean_accuracy(s, "rbf"), 0.9);
-  EXPECT_THROW(svm_fold_accuracy(s.x.data(), 200, 2, s.y, stratified_folds(s.y, 10, 1), 0, "linear"),
-               irrev::InputError);
+  EXPECT_GE(mean_accuracy(s, SvmKernel::rbf), 0.9);
+  EXPECT_THROW(irrev::enum_from_name<SvmKernel>("linear", "test"), irrev::InputError);
 }

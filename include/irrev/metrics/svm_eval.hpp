@@ -6,10 +6,13 @@
 /// mean the same in both: poly (gamma <x, y> + coef0)^degree, rbf exp(-gamma |x - y|^2),
 /// sigmoid tanh(gamma <x, y> + coef0).
 #include <cstdint>
-#include <string>
 #include <vector>
 
+#include "irrev/core/enum_names.hpp"
+
 namespace irrev::metrics {
+
+enum class SvmKernel { poly, rbf, sigmoid };
 
 /// scikit-learn's gamma = "scale": 1 / (D * variance of all values of X), X n x d row-major.
 double gamma_scale(const float* x, std::int64_t n, int d);
@@ -19,8 +22,14 @@ double gamma_scale(const float* x, std::int64_t n, int d);
 std::vector<int> stratified_folds(const std::vector<int>& labels, int k, std::uint64_t seed);
 
 /// Train on the samples outside fold `fold`, test on those inside; returns the test accuracy.
-/// `kernel` is "poly", "rbf" or "sigmoid"; labels are 0 or 1.
+/// Labels are 0 or 1.
 double svm_fold_accuracy(const float* x, std::int64_t n, int d, const std::vector<int>& labels,
-                         const std::vector<int>& folds, int fold, const std::string& kernel);
+                         const std::vector<int>& folds, int fold, SvmKernel kernel);
 
 }  // namespace irrev::metrics
+
+template <>
+struct irrev::EnumNames<irrev::metrics::SvmKernel> {
+  static constexpr std::string_view what = "SVM kernel";
+  static constexpr std::array<std::string_view, 3> names{"poly", "rbf", "sigmoid"};
+};

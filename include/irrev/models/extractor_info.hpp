@@ -5,13 +5,18 @@
 #include <array>
 #include <string>
 
+#include "irrev/core/enum_names.hpp"
+
 namespace irrev::models {
+
+/// The channel order a network takes (crops are stored BGR).
+enum class ChannelOrder { bgr, rgb };
 
 struct ExtractorInfo {
   std::string name;  ///< e.g. "fr_feature"
   int input_width = 112;
   int input_height = 112;
-  std::string channel_order = "bgr";               ///< order the network takes: "bgr" or "rgb"
+  ChannelOrder channel_order = ChannelOrder::bgr;  ///< order the network takes
   std::array<float, 3> mean{127.f, 127.f, 127.f};  ///< per channel, in the network's order
   std::array<float, 3> std{128.f, 128.f, 128.f};
   int embedding_size = 0;     ///< D
@@ -21,7 +26,7 @@ struct ExtractorInfo {
   std::string to_json() const;
   /// Parse; `where` names the file for error messages.
   static ExtractorInfo from_json(const std::string& text, const std::string& where);
-  /// Check the fields a user can set (channel order, positive std, sizes).
+  /// Check the fields a user can set (positive std, sizes).
   void validate(const std::string& where) const;
 };
 
@@ -29,3 +34,9 @@ struct ExtractorInfo {
 std::string sha256_file(const std::string& path);
 
 }  // namespace irrev::models
+
+template <>
+struct irrev::EnumNames<irrev::models::ChannelOrder> {
+  static constexpr std::string_view what = "channel order";
+  static constexpr std::array<std::string_view, 2> names{"bgr", "rgb"};
+};
