@@ -9,12 +9,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${IRREV_BUILD:-$root/build}"
 cd "$root"
 [ -f "$build/compile_commands.json" ] || { echo "tidy: $build/compile_commands.json is missing (build first)" >&2; exit 2; }
-# Translation units of the project (not the generated header checks under the build folder).
+# The project's C++ translation units (not the CUDA kernel, which clang-tidy cannot parse with nvcc's
+# flags, nor the generated header checks under the build folder).
 mapfile -t units < <(/usr/bin/python3 - "$build/compile_commands.json" "$root" <<'PY'
 import json, sys
 build_dir = sys.argv[1].rsplit("/", 1)[0]
 for f in sorted({e["file"] for e in json.load(open(sys.argv[1]))}):
-    if f.startswith(sys.argv[2] + "/") and not f.startswith(build_dir + "/"):
+    if f.endswith(".cpp") and f.startswith(sys.argv[2] + "/") and not f.startswith(build_dir + "/"):
         print(f)
 PY
 )

@@ -41,7 +41,7 @@ void write_det(const fs::path& verify, const fs::path& dat, std::vector<std::str
 }
 
 /// Probit tics labelled in percent.
-const char* kProbitTics =
+constexpr const char* kProbitTics =
     "(\"0.01%%\" -3.719, \"0.1%%\" -3.090, \"1%%\" -2.326, \"5%%\" -1.645, \"20%%\" -0.842, \"50%%\" 0)";
 
 }  // namespace
