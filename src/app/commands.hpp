@@ -63,6 +63,17 @@ CLI::Option* add_enum_option(CLI::App* sub, const std::string& flag, E& target, 
       ->default_str(name_of(target));
 }
 
+/// Run `parse` inside a CLI11 callback: text the engine refuses (irrev::Error) is a command-line
+/// mistake like any other (exit 2).
+template <class Parse>
+void parse_as_option(Parse&& parse) {
+  try {
+    parse();
+  } catch (const Error& e) {
+    throw CLI::ValidationError(e.what());
+  }
+}
+
 /// One option of a settings struct's list (`each_option`): the flag is --key with '-' for '_';
 /// a switch for a bool, a choice of names for an enum, a value otherwise.
 template <class T>
@@ -73,17 +84,9 @@ CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const 
     // --no-FLAG too: a setting that defaults to true can be turned off.
     return sub->add_flag(flag + ",!--no-" + flag.substr(2), field, help);
   } else if constexpr (std::is_same_v<T, Device>) {
-    // A name Device does not know is a command-line mistake like any other (exit 2).
     return sub
         ->add_option_function<std::string>(
-            flag,
-            [&field, flag](const std::string& s) {
-              try {
-                field = Device::parse(s, flag);
-              } catch (const Error& e) {
-                throw CLI::ValidationError(e.what());
-              }
-            },
+            flag, [&field, flag](const std::string& s) { parse_as_option([&] { field = Device::parse(s, flag); }); },
             help)
         ->default_str(field.name());
   } else if constexpr (std::is_enum_v<T>) {
@@ -96,11 +99,9 @@ CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const 
         flag + "," + flag.substr(0, flag.size() - 1),
         [&field](const std::vector<std::string>& texts) {
           field.clear();
-          try {
+          parse_as_option([&] {
             for (const auto& text : texts) field.push_back(attack::parse_plan(text, 0, "--plan"));
-          } catch (const Error& e) {
-            throw CLI::ValidationError(e.what());
-          }
+          });
         },
         help);
   } else {

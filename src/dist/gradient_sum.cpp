@@ -29,7 +29,7 @@ void average_gradients(const Communicator& comm, const std::vector<torch::Tensor
   const bool on_device = device.is_cuda() && cuda_aware_mpi();
   auto g = torch::cat(flat).to(on_device ? device : torch::Device(torch::kCPU)).contiguous();
   // MPI reads the buffer outside the stream that wrote it: wait for the stream first.
-  if (on_device) torch::cuda::synchronize(device.index() < 0 ? -1 : device.index());
+  if (on_device) torch::cuda::synchronize(device.index());  // -1: the current device
   comm.sum_in_place(g.data_ptr<float>(), g.numel());
   g = g.div_(comm.size()).to(device);
   std::int64_t offset = 0;

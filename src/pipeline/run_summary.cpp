@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "irrev/core/error.hpp"
+#include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "irrev/data/h5_file.hpp"
+#include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/report/gnuplot.hpp"
 

@@ -12,6 +12,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/models/extractor_info.hpp"
+#include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/pipeline/training_summary.hpp"
@@ -59,15 +60,15 @@ struct AttackRun {
 /// "attack_unshuffled" (attack_<ext>_unshuffled.h5) the unshuffled one.
 std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const std::string& ext) {
   std::vector<AttackRun> out;
-  for (const auto& [section, file_suffix] :
-       {std::pair<std::string, std::string>{"attack", ""}, {"attack_unshuffled", "_unshuffled"}}) {
+  for (const auto& [section, section_mode] :
+       {std::pair<std::string, std::string>{"attack", "plain"}, {"attack_unshuffled", "unshuffled"}}) {
     if (!job.contains(section) || !job[section].contains(ext)) continue;
     const auto& a = job[section][ext];
     IRREV_CHECK(a.value("status", "") == "complete", "{}: the {} attack of {} did not complete (status '{}')",
                 (run / "summary.json").string(), section, ext, a.value("status", ""));
     const auto summary = a.get<pipeline::AttackSummary>();
     const std::string mode = summary.unshuffled() ? "unshuffled" : "plain";
-    out.push_back({mode, run / fmt::format("attack_{}{}.h5", ext, file_suffix), summary});
+    out.push_back({mode, run / fmt::format("attack_{}.h5", pipeline::attack_tag(ext, section_mode)), summary});
   }
   return out;
 }

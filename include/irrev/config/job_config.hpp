@@ -89,7 +89,7 @@ struct JobConfig {
   }
   /// attack_<extractor>.h5 for the plain attack, attack_<extractor>_<mode>.h5 for the others.
   std::string attack_path(const std::string& extractor, pipeline::AttackMode mode = pipeline::AttackMode::plain) const {
-    return out_dir + "/attack_" + extractor + (mode == pipeline::AttackMode::plain ? "" : "_" + name_of(mode)) + ".h5";
+    return out_dir + "/attack_" + pipeline::attack_tag(extractor, name_of(mode)) + ".h5";
   }
   bool has_protocol(pipeline::VerifyProtocol p) const {
     return std::find(protocols.begin(), protocols.end(), p) != protocols.end();

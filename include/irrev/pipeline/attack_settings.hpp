@@ -19,6 +19,13 @@ namespace irrev::pipeline {
 /// order a block-position model finds (no second sample).
 enum class AttackMode { plain, unshuffled };
 
+/// How files, columns and plots name an attack of `extractor` in `mode` (a mode's name, as
+/// summary.json records it): the extractor alone for the plain attack, else "<extractor>_<mode>"
+/// (attack_<tag>.h5).
+inline std::string attack_tag(const std::string& extractor, const std::string& mode) {
+  return mode == "plain" ? extractor : extractor + "_" + mode;
+}
+
 struct AttackSettings {
   /// Key of the plans' random draws and of the template subset: key_draws() hands it to each
   /// plan and to the selection, whose own seeds are what the attack reads.

@@ -11,12 +11,6 @@
 
 namespace irrev::pipeline {
 
-/// How files, columns and plots name an attack of `extractor` in `mode` (a mode's name, as
-/// summary.json records it): the extractor alone for the plain attack, else "<extractor>_<mode>".
-inline std::string attack_tag(const std::string& extractor, const std::string& mode) {
-  return mode == "plain" ? extractor : extractor + "_" + mode;
-}
-
 /// One row of RSR by complexity. `extractor` and `mode` are set once a run's summary gathers
 /// the attacks; `plan` is empty in a checkpoint's partial table (grouped by plan there).
 struct RsrRecord {
