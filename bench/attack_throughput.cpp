@@ -1,7 +1,7 @@
 // Attack throughput: attacked samples/s (permute -> invert -> re-embed -> compare -> count) of a
 // trained inverter and an extractor on real templates, one line per configuration.
 //   attack_throughput --inverter inverter.pt --extractor fr_feature.pt --templates t.h5
-//                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all]
+//                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all auto]
 //                     [--graph 0 1] [--form subpixel transposed] [--fused 0 1] [--cudnn-benchmark 0 1]
 //                     [--layout nhwc nchw nchw/nhwc] [--breakdown] [--eager] [--threads 2] [--seconds 10]
 //                     [--thresholds verify.h5] [--guard-device cpu] [--guard-templates 512] [--json]
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
   if (json) {
     // The best configuration measured on each kind of device that keeps the accuracy guard
     // (figures in the notes).
-    precisions = {"bf16"};
+    precisions = {"auto"};
     batches = {cuda ? 1024 : 32};
     graphs = {cuda ? 1 : 0};
     guard_templates = 0;
@@ -225,6 +225,7 @@ int main(int argc, char** argv) {
                 attack::PipelineOptions o;
                 o.batch = b;
                 o.precision = enum_from_name<attack::Precision>(prec, "--precision");
+                if (o.precision == attack::Precision::automatic) o.precision = attack::fastest_guarded_precision(cuda);
                 o.cuda_graph = g != 0;
                 attack::set_upsampling(o, enum_from_name<attack::Upsampling>(form, "--upsampling"));
                 o.fused_relu = f != 0;

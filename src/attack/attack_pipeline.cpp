@@ -48,8 +48,9 @@ struct AttackPipeline::Impl {
   std::int64_t count = 0;
   int dim = 0;
   torch::ScalarType generator_dtype = torch::kFloat32;
-  /// The re-embedding under autocast to the generator's type too ("-all": faster; cosines move
-  /// by up to ~1e-2 in bf16).
+  /// The re-embedding in the generator's type too ("-all"): on the CPU the low-precision module
+  /// (biases kept whole: models/low_precision.hpp), on CUDA autocast (the module is not measured
+  /// on a GPU yet).
   bool low_extractor = false;
 #ifdef IRREV_TORCH_CUDA
   mutable std::unique_ptr<ForwardGraph> graph;
@@ -184,6 +185,7 @@ struct AttackPipeline::Impl {
     torch::NoGradGuard no_grad;
     auto input = extractor->from_rgb(recon).contiguous(options.extractor_channels_last ? at::MemoryFormat::ChannelsLast
                                                                                        : at::MemoryFormat::Contiguous);
+    if (low_extractor && device.is_cpu()) return extractor->infer_low(input, generator_dtype);
     if (low_extractor) {
       // No cast cache: a CUDA graph capture must not keep casts the guard frees (and the
       // extractor's weights are few beside a batch of images).
@@ -310,6 +312,8 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   IRREV_CHECK(m.inverter->device == m.device, "the inverter and the extractor were loaded on different devices");
   m.dim = in.dim;
   m.count = in.count();
+  IRREV_ASSERT(options.precision != Precision::automatic,
+               "precision auto reached the attack pipeline: pipeline::agreed_precision makes it concrete first");
   const bool fp16 = is_fp16(options.precision);
   // LibTorch's CPU convolutions have no float16 kernels; CPUs with bf16 units take bf16.
   IRREV_CHECK(!fp16 || m.device.is_cuda(), "attack precision '{}' needs a CUDA device (on the CPU use bf16)",

@@ -11,6 +11,7 @@
 #include "extractor_impl.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/models/onnx_import.hpp"
+#include "low_precision.hpp"
 #ifdef IRREV_WITH_ONNX
 #include "onnx_to_torchscript.hpp"
 #endif
@@ -70,6 +71,12 @@ torch::Tensor Extractor::Impl::infer(const torch::Tensor& input) const {
     inference = torch::jit::optimize_for_inference(copy);
   }
   auto out = inference->forward({input}).toTensor();
+  return out.reshape({out.size(0), -1});
+}
+
+torch::Tensor Extractor::Impl::infer_low(const torch::Tensor& input, at::ScalarType dtype) const {
+  if (!low) low = low_precision_module(module, dtype);
+  auto out = low->forward({input}).toTensor();
   return out.reshape({out.size(0), -1});
 }
 

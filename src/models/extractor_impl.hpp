@@ -13,6 +13,9 @@ struct Extractor::Impl {
   /// Frozen and optimised for inference (oneDNN layouts kept between layers on the CPU);
   /// what embed() runs. Built on first use.
   mutable std::optional<torch::jit::Module> inference;
+  /// Frozen and in a low-precision type (low_precision.hpp): what a low-precision re-embedding
+  /// runs. Built on first use, for the type asked first.
+  mutable std::optional<torch::jit::Module> low;
   ExtractorInfo info;
   torch::Device device{torch::kCPU};
   /// from_rgb's per-channel mean and spread, kept on the device in the input's type: rebuilding
@@ -29,6 +32,8 @@ struct Extractor::Impl {
   torch::Tensor forward(const torch::Tensor& input) const;
   /// The same through the frozen inference module (no gradients).
   torch::Tensor infer(const torch::Tensor& input) const;
+  /// The same through the low-precision module (no gradients): float32 in and out.
+  torch::Tensor infer_low(const torch::Tensor& input, at::ScalarType dtype) const;
 };
 
 /// The device in LibTorch's terms, checked against the devices this LibTorch sees.

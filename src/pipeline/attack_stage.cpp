@@ -20,6 +20,7 @@
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/device_placement.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 
 namespace irrev::pipeline {
@@ -166,7 +167,10 @@ std::string attack_checkpoint_path(const std::string& out) {
   return (p.parent_path() / (p.stem().string() + ".checkpoint.h5")).string();
 }
 
-AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& o) {
+AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& asked) {
+  // "auto" made concrete first: the checkpoint's key and the results name what ran.
+  AttackOptions o = asked;
+  o.settings.precision = agreed_precision(o.settings.precision, o.settings.device, comm);
   const auto t_start = std::chrono::steady_clock::now();
   // One attack per output: two would share the checkpoint and the temporary file.
   OutputLock lock;

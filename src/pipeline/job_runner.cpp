@@ -13,6 +13,7 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/pipeline/attack_stage.hpp"
 #include "irrev/pipeline/embed.hpp"
 #include "irrev/pipeline/gender_stage.hpp"
@@ -346,6 +347,8 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
   ao.out = m_job.attack_path(e.name, mode);
   ao.settings = m_job.attack_settings;
   ao.settings.unshuffle = mode == AttackMode::unshuffled;
+  // Before the stage's key, so that the key names the precision that runs.
+  ao.settings.precision = agreed_precision(ao.settings.precision, ao.settings.device, m_comm);
   auto& sel = ao.settings.selection;
   if (m_job.genders.empty() && m_job.layout != data::ImageLayout::list && sel.gender_balanced) {
     if (m_comm.is_master())

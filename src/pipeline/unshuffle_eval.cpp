@@ -18,6 +18,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/match/pe_miu_compare.hpp"
 #include "irrev/models/inverter.hpp"
+#include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/samplers.hpp"
@@ -221,8 +222,10 @@ void write_placements(const std::string& path, const UnshuffleSets& s, const std
 
 }  // namespace
 
-UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
-  o.validate("unshuffle");
+UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dist::Communicator& comm) {
+  asked.validate("unshuffle");
+  UnshuffleEvalOptions o = asked;
+  o.precision = agreed_precision(o.precision, o.device, comm);
   const bool synthesis = o.method == attack::UnshuffleModel::synthesis;
   if (!synthesis && !comm.is_master()) return {};  // the model alone runs on rank 0
   const auto s = read_sets(o);

@@ -64,6 +64,6 @@ TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
   in.threshold_fmr01 = s[48];
   in.threshold_fmr1 = s[16];
   ASSERT_LT(in.threshold_fmr1, in.threshold_fmr01) << "the scores do not spread";
-  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16})
+  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16, attack::Precision::bf16_all})
     test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
 }

@@ -168,7 +168,8 @@ layout = "nchw/nhwc"
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);
   EXPECT_NE(
-      e.find("job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, fp16, fp16-all, got 'fp8'"),
+      e.find(
+          "job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, fp16, fp16-all, auto, got 'fp8'"),
       std::string::npos)
       << e;
 }

@@ -36,7 +36,7 @@ struct AttackSettings {
   std::int64_t entries_per_unit = 4;     ///< permutations per unit
   int batch = 32;
   Device device;  ///< "cuda": worker w of a node takes GPU w mod the GPUs it sees
-  attack::Precision precision = attack::Precision::fp32;
+  attack::Precision precision = attack::Precision::automatic;
   bool cuda_graph = false;  ///< replay each batch's forward as a CUDA graph (cuda only)
   attack::Upsampling upsampling = attack::Upsampling::subpixel;
   bool fused_relu = false;  ///< cuDNN's fused convolution + bias + ReLU (cuda only)
@@ -111,8 +111,8 @@ struct AttackSettings {
     visit("permutations_per_unit", entries_per_unit, "Permutations per work unit");
     visit("device", device, "cpu, cuda (worker w of a node takes GPU w mod the GPUs it sees) or cuda:N");
     visit("precision", precision,
-          "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all "
-          "on CUDA");
+          "fp32, bf16 (generator) or bf16-all (generator and re-embedding); fp16, fp16-all on CUDA; auto: the "
+          "fastest that kept the accuracy guard on this kind of device (CPU: fp32; CUDA: bf16)");
     visit("cuda_graph", cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
     visit("upsampling", upsampling,
           "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed "
