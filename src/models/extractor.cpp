@@ -75,7 +75,10 @@ torch::Tensor Extractor::Impl::infer(const torch::Tensor& input) const {
 }
 
 torch::Tensor Extractor::Impl::infer_low(const torch::Tensor& input, at::ScalarType dtype) const {
-  if (!low) low = low_precision_module(module, dtype);
+  if (!low || low_dtype != dtype) {
+    low = low_precision_module(module, dtype);
+    low_dtype = dtype;
+  }
   auto out = low->forward({input}).toTensor();
   return out.reshape({out.size(0), -1});
 }

@@ -14,8 +14,9 @@ struct Extractor::Impl {
   /// what embed() runs. Built on first use.
   mutable std::optional<torch::jit::Module> inference;
   /// Frozen and in a low-precision type (low_precision.hpp): what a low-precision re-embedding
-  /// runs. Built on first use, for the type asked first.
+  /// runs. Built on first use, again if another type is asked.
   mutable std::optional<torch::jit::Module> low;
+  mutable at::ScalarType low_dtype = at::kFloat;
   ExtractorInfo info;
   torch::Device device{torch::kCPU};
   /// from_rgb's per-channel mean and spread, kept on the device in the input's type: rebuilding

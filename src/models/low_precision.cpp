@@ -41,6 +41,9 @@ jit::Module low_precision_module(const jit::Module& module, at::ScalarType dtype
   copy.eval();
   auto frozen = jit::freeze(copy);
   auto graph = frozen.get_method("forward").graph();
+  IRREV_CHECK(graph->inputs().size() == 2 && graph->outputs().size() == 1,
+              "low-precision extractor: the network has {} inputs and {} outputs, one of each was expected",
+              graph->inputs().size() - 1, graph->outputs().size());
   std::vector<jit::Node*> nodes(graph->nodes().begin(), graph->nodes().end());
   for (auto* n : nodes) {
     for (std::size_t i = 0; i < n->inputs().size(); ++i) {
@@ -54,9 +57,6 @@ jit::Module low_precision_module(const jit::Module& module, at::ScalarType dtype
       }
     }
   }
-  IRREV_CHECK(graph->inputs().size() == 2 && graph->outputs().size() == 1,
-              "low-precision extractor: the network has {} inputs and {} outputs, one of each was expected",
-              graph->inputs().size() - 1, graph->outputs().size());
   auto* x = graph->inputs()[1];  // inputs()[0] is the module itself
   {
     jit::WithInsertPoint at_start(*graph->nodes().begin());
