@@ -35,6 +35,25 @@ struct ForwardGraph {
 };
 #endif
 
+/// Samples of a unit waiting for their fp32 recheck (bf16-checked), computed together in
+/// batches of kRecheckRows.
+struct RecheckQueue {
+  std::vector<torch::Tensor> inputs;  ///< k x D arranged templates, per queued batch
+  std::vector<torch::Tensor> rows;    ///< their k template rows (for the references)
+  /// The batch's 2 x n float64 scores and the k columns of them to overwrite.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> targets;
+  std::int64_t size = 0;
+};
+
+/// The recheck's batch: always this many rows (the last padded with zero templates), so that a
+/// sample's fp32 score never depends on which others were rechecked with it. Small, so that a
+/// unit of a few batches wastes little on padding, but not 8: on the 2-core EPYC (Zen 5) the
+/// fp32 re-embedding took 63 ms per sample at batch 8 against 4.5 at 16 and 5.6 at 32
+/// (bench/RESULTS.md). oneDNN sums a batch of another size in another order, so a rechecked
+/// score may differ from the fp32 attack's in its last bits (as fp32 does between processors):
+/// a decision can differ only where a score ties a threshold.
+constexpr std::int64_t kRecheckRows = 16;
+
 struct AttackPipeline::Impl {
   const models::Inverter::Impl* inverter = nullptr;
   /// The inverter's folded generator, in the pipeline's precision (bf16 weights for bf16).
@@ -52,6 +71,9 @@ struct AttackPipeline::Impl {
   /// (biases kept whole: models/low_precision.hpp), on CUDA autocast (the module is not measured
   /// on a GPU yet).
   bool low_extractor = false;
+  /// bf16-checked: the generator in fp32 for the recheck, and what the recheck did so far.
+  std::optional<models::FoldedGenerator> exact_generator;
+  mutable RecheckStats recheck;
 #ifdef IRREV_TORCH_CUDA
   mutable std::unique_ptr<ForwardGraph> graph;
   mutable bool graph_failed = false;
@@ -68,16 +90,72 @@ struct AttackPipeline::Impl {
   const AttackPipeline* self = nullptr;  ///< the search scores its candidates through the public calls
 
   /// Scores (2 x n, float64) of the batch at b0 under gather columns `cols`, reused when the
-  /// unshuffled attack recovered these rows before.
-  torch::Tensor batch_scores(std::int64_t b0, std::int64_t n, const torch::Tensor& cols) const {
-    if (!options.unshuffle) return scores_of(embed_rows(templates.narrow(0, b0, n), cols), b0, n).to(torch::kFloat64);
+  /// unshuffled attack recovered these rows before. Samples near a threshold are queued on `q` for the fp32 recheck,
+  /// which overwrites their scores in place (in the cache too: the same tensor).
+  torch::Tensor batch_scores(std::int64_t b0, std::int64_t n, const torch::Tensor& cols, RecheckQueue& q) const {
+    auto fresh = [&] {
+      const auto z = arranged(templates.narrow(0, b0, n), cols);
+      auto s = scores_of(embed_padded(z), b0, n).to(torch::kFloat64);
+      queue_near(s, z, b0, n, q);
+      return s;
+    };
+    if (!options.unshuffle) return fresh();
     constexpr std::size_t kVariants = 4;  // recovered orders kept per batch (ties are rare)
     auto& seen = recovered_scores[{b0, n}];
     for (const auto& [c, s] : seen)
       if (torch::equal(c, cols)) return s;
-    auto s = scores_of(embed_rows(templates.narrow(0, b0, n), cols), b0, n).to(torch::kFloat64);
+    auto s = fresh();
     if (seen.size() < kVariants) seen.emplace_back(cols, s);
     return s;
+  }
+
+  /// Which of the 2 x n scores of templates [b0, b0 + n) exist: every type I, type II where the
+  /// subject has a second image.
+  torch::Tensor valid_scores(std::int64_t b0, std::int64_t n) const {
+    return torch::stack({torch::ones({n}, has_second.options()), has_second.narrow(0, b0, n)});
+  }
+
+  /// bf16-checked: queue the samples among `s` (2 x n float64 scores of templates [b0, b0 + n),
+  /// arranged as `z`) with a score within the margin of either threshold.
+  void queue_near(const torch::Tensor& s, const torch::Tensor& z, std::int64_t b0, std::int64_t n,
+                  RecheckQueue& q) const {
+    if (!exact_generator) return;
+    recheck.scored += n;
+    auto near = (s.unsqueeze(1) - thresholds.view({1, 2, 1})).abs().lt(options.recheck_margin).any(1);  // 2 x n
+    const auto idx = near.logical_and(valid_scores(b0, n)).any(0).nonzero().flatten();
+    if (idx.numel() == 0) return;
+    q.inputs.push_back(z.index_select(0, idx));
+    q.rows.push_back(idx + b0);
+    q.targets.emplace_back(s, idx);
+    q.size += idx.numel();
+  }
+
+  /// The queued samples' fp32 scores, written over their low-precision ones; empties `q`.
+  void run_rechecks(RecheckQueue& q) const {
+    if (q.size == 0) return;
+    const auto z = torch::cat(q.inputs), rows = torch::cat(q.rows);
+    std::vector<torch::Tensor> parts;
+    for (std::int64_t r0 = 0; r0 < q.size; r0 += kRecheckRows) {
+      const auto k = std::min<std::int64_t>(kRecheckRows, q.size - r0);
+      auto zk = z.narrow(0, r0, k);
+      if (k < kRecheckRows) zk = torch::cat({zk, torch::zeros({kRecheckRows - k, dim}, zk.options())});
+      auto emb = exact_forward(zk).narrow(0, 0, k);
+      emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+      const auto r = rows.narrow(0, r0, k);
+      parts.push_back(
+          torch::stack({(emb * templates.index_select(0, r)).sum(1), (emb * second.index_select(0, r)).sum(1)}));
+    }
+    const auto exact = torch::cat(parts, 1).to(torch::kFloat64);
+    std::int64_t at = 0;
+    for (auto& [s, idx] : q.targets) {
+      const auto e = exact.narrow(1, at, idx.numel());
+      recheck.max_difference =
+          std::max(recheck.max_difference, (e - s.index_select(1, idx)).abs().max().item<double>());
+      s.index_copy_(1, idx, e);
+      at += idx.numel();
+    }
+    recheck.rechecked += q.size;
+    q = RecheckQueue{};
   }
 
   /// Column indices that apply `p` to a D-value template: block i of the result is block p[i].
@@ -177,16 +255,23 @@ struct AttackPipeline::Impl {
   /// Generator and extractor on one full batch (batch x D on the device) -> batch x D embeddings.
   torch::Tensor forward_eager(const torch::Tensor& z) const {
     torch::NoGradGuard no_grad;
-    return reembed(generator->forward(z));
+    return reembed(generator->forward(z), low_extractor);
   }
 
-  /// The extractor half of the forward pass: reconstructions -> batch x D embeddings.
-  torch::Tensor reembed(const torch::Tensor& recon) const {
+  /// bf16-checked's recheck: both networks in fp32 (eager; one batch).
+  torch::Tensor exact_forward(const torch::Tensor& z) const {
+    torch::NoGradGuard no_grad;
+    return reembed(exact_generator->forward(z), false);
+  }
+
+  /// The extractor half of the forward pass: reconstructions -> batch x D embeddings, in the
+  /// generator's low precision or in fp32.
+  torch::Tensor reembed(const torch::Tensor& recon, bool low) const {
     torch::NoGradGuard no_grad;
     auto input = extractor->from_rgb(recon).contiguous(options.extractor_channels_last ? at::MemoryFormat::ChannelsLast
                                                                                        : at::MemoryFormat::Contiguous);
-    if (low_extractor && device.is_cpu()) return extractor->infer_low(input, generator_dtype);
-    if (low_extractor) {
+    if (low && device.is_cpu()) return extractor->infer_low(input, generator_dtype);
+    if (low) {
       // No cast cache: a CUDA graph capture must not keep casts the guard frees (and the
       // extractor's weights are few beside a batch of images).
       models::AutocastGuard autocast(true, device, generator_dtype, false);
@@ -245,12 +330,10 @@ struct AttackPipeline::Impl {
     return torch::cat({z, torch::zeros({options.batch - z.size(0), dim}, z.options())});
   }
 
-  /// Re-embedded reconstructions of the templates `rows` (n <= batch rows of `source`) whose
-  /// blocks are rearranged by the column index `cols`, computed as one padded batch: n x D,
-  /// L2-normalised, on the device.
-  torch::Tensor embed_rows(const torch::Tensor& rows, const torch::Tensor& cols) const {
-    // One permutation for the batch (1-D columns), or one per row after recovery (n x D).
-    return embed_padded(cols.dim() == 1 ? rows.index_select(1, cols) : rows.gather(1, cols));
+  /// The templates `rows` with their blocks rearranged by the column index `cols`: one
+  /// permutation for the batch (1-D columns), or one per row after recovery (n x D).
+  static torch::Tensor arranged(const torch::Tensor& rows, const torch::Tensor& cols) {
+    return cols.dim() == 1 ? rows.index_select(1, cols) : rows.gather(1, cols);
   }
 
   /// Re-embedded reconstructions of `z` (n <= batch templates on the device) as one padded
@@ -260,9 +343,9 @@ struct AttackPipeline::Impl {
     return emb / emb.norm(2, 1, true).clamp_min(1e-12);
   }
 
-  torch::Tensor batch_embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
-    auto cols = torch::tensor(block_columns(p), torch::kInt64).to(device);
-    return embed_rows(templates.narrow(0, t0, n), cols);
+  /// Templates [t0, t0 + n) with their blocks in the order `p`.
+  torch::Tensor permuted(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
+    return arranged(templates.narrow(0, t0, n), torch::tensor(block_columns(p), torch::kInt64).to(device));
   }
 
   /// For the public per-batch calls: [t0, t0 + n) must be one batch of this attack's templates.
@@ -320,10 +403,18 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
               name_of(options.precision));
   m.generator_dtype = fp16 ? torch::kHalf : options.precision == Precision::fp32 ? torch::kFloat32 : torch::kBFloat16;
   m.low_extractor = extractor_in_low_precision(options.precision);
+  const models::GeneratorTuning tuning{options.transposed_upsampling, options.fused_relu && m.device.is_cuda(),
+                                       options.channels_last};
   m.generator = *m.inverter->folded;
   m.generator->to(m.device, m.generator_dtype);
-  m.generator->set_tuning(
-      {options.transposed_upsampling, options.fused_relu && m.device.is_cuda(), options.channels_last});
+  m.generator->set_tuning(tuning);
+  if (rechecks_in_fp32(options.precision)) {
+    IRREV_CHECK(options.recheck_margin > 0 && options.recheck_margin < 1,
+                "the recheck margin must lie in (0, 1), got {}", options.recheck_margin);
+    m.exact_generator = *m.inverter->folded;
+    m.exact_generator->to(m.device, torch::kFloat32);
+    m.exact_generator->set_tuning(tuning);
+  }
 #ifdef IRREV_TORCH_CUDA
   // Process-wide in LibTorch: the newest pipeline's choice holds.
   if (m.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(options.cudnn_benchmark);
@@ -368,7 +459,7 @@ ForwardSeconds AttackPipeline::time_forward(double seconds) const {
   const auto recon = m.generator->forward(zb);
   ForwardSeconds out;
   out.generator = per_call([&] { return m.generator->forward(zb); });
-  out.extractor = per_call([&] { return m.reembed(recon); });
+  out.extractor = per_call([&] { return m.reembed(recon, m.low_extractor); });
   return out;
 }
 
@@ -380,15 +471,23 @@ bool AttackPipeline::cuda_graph_active() const {
 #endif
 }
 
+RecheckStats AttackPipeline::recheck_stats() const { return m_impl->recheck; }
+
 std::vector<float> AttackPipeline::scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
-  m_impl->check_batch(t0, n);
-  auto s = m_impl->scores_of(m_impl->batch_embeddings(p, t0, n), t0, n).to(torch::kCPU).contiguous();
+  const auto& m = *m_impl;
+  m.check_batch(t0, n);
+  const auto z = m.permuted(p, t0, n);
+  auto s = m.scores_of(m.embed_padded(z), t0, n).to(torch::kFloat64);
+  RecheckQueue q;
+  m.queue_near(s, z, t0, n, q);
+  m.run_rechecks(q);
+  s = s.to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
 }
 
 std::vector<float> AttackPipeline::embeddings(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const {
   m_impl->check_batch(t0, n);
-  auto e = m_impl->batch_embeddings(p, t0, n).to(torch::kCPU, torch::kFloat32).contiguous();
+  auto e = m_impl->embed_padded(m_impl->permuted(p, t0, n)).to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
 }
 
@@ -433,26 +532,43 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
   const BlockPositionModel* model = recovers ? m.position_model(blocks) : nullptr;
   IRREV_CHECK(!recovers || model, "no block-position model for {} blocks", blocks);
   const auto nobody = torch::zeros({batch}, torch::TensorOptions().dtype(torch::kBool).device(m.device));
+  // A batch is counted once its scores are final: bf16-checked rechecks the queued samples
+  // whenever a few batches' worth are queued, and at the end of the unit.
+  struct Scored {
+    std::int64_t entry, b0;
+    torch::Tensor scores, selected;
+  };
+  std::vector<Scored> waiting;
+  RecheckQueue queue;
+  auto count_waiting = [&] {
+    m.run_rechecks(queue);
+    for (const auto& w : waiting) {
+      const auto& s = w.scores;  // 2 x n
+      const auto valid = m.valid_scores(w.b0, s.size(1));
+      auto hit = s.unsqueeze(1) >= m.thresholds.view({1, 2, 1});  // 2 types x 2 FMRs x n
+      hit = hit.logical_and(valid.unsqueeze(1));
+      // tried I, II; I@0.1, I@1, II@0.1, II@1; selected, selected with I@0.1, I@1
+      auto per = torch::cat({valid.sum(1), hit.sum(2).flatten(), w.selected.sum().view({1}),
+                             hit.select(0, 0).logical_and(w.selected).sum(1)});
+      counts.select(0, w.entry).add_(per);
+      const int k = plan.complexity[static_cast<std::size_t>(first + w.entry)];
+      auto key = score_bins(s) + (torch::arange(2, i64).view({2, 1}) + 2 * k) * kScoreBins;
+      hist.add_(torch::bincount(key.masked_select(valid), {}, hist.size(0)));
+    }
+    waiting.clear();
+  };
   for (std::int64_t e = 0; e < entries; ++e) {
-    const int k = plan.complexity[static_cast<std::size_t>(first + e)];
     const auto cols_e = index.select(0, e);
     for (std::int64_t b0 = t0; b0 < t1; b0 += batch) {
       const std::int64_t n = std::min<std::int64_t>(batch, t1 - b0);
       torch::Tensor cols = cols_e, selected = nobody.narrow(0, 0, n);
       if (model)
         cols = m.recover_rows(*model, plan.permutations[static_cast<std::size_t>(first + e)], b0, n, cols_e, selected);
-      const auto s = m.batch_scores(b0, n, cols);                                                            // 2 x n
-      auto valid = torch::stack({torch::ones({n}, m.has_second.options()), m.has_second.narrow(0, b0, n)});  // 2 x n
-      auto hit = s.unsqueeze(1) >= m.thresholds.view({1, 2, 1});  // 2 types x 2 FMRs x n
-      hit = hit.logical_and(valid.unsqueeze(1));
-      // tried I, II; I@0.1, I@1, II@0.1, II@1; selected, selected with I@0.1, I@1
-      auto per = torch::cat({valid.sum(1), hit.sum(2).flatten(), selected.sum().view({1}),
-                             hit.select(0, 0).logical_and(selected).sum(1)});
-      counts.select(0, e).add_(per);
-      auto key = score_bins(s) + (torch::arange(2, i64).view({2, 1}) + 2 * k) * kScoreBins;
-      hist.add_(torch::bincount(key.masked_select(valid), {}, hist.size(0)));
+      waiting.push_back({e, b0, m.batch_scores(b0, n, cols, queue), selected});
+      if (queue.size >= 4 * static_cast<std::int64_t>(batch) || !m.exact_generator) count_waiting();
     }
   }
+  count_waiting();
   UnitResult r;
   r.plan = plan_index;
   r.first = first;

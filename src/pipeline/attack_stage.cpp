@@ -1,5 +1,6 @@
 #include "irrev/pipeline/attack_stage.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -49,6 +50,7 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   attack::PipelineOptions po;
   po.batch = st.batch;
   po.precision = st.precision;
+  po.recheck_margin = st.recheck_margin;
   po.cuda_graph = st.cuda_graph;
   attack::set_upsampling(po, st.upsampling);
   po.fused_relu = st.fused_relu;
@@ -61,6 +63,29 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   po.synthesis_weight = st.synthesis_weight;
   po.joint_beam = st.joint_beam;
   return po;
+}
+
+/// bf16-checked: one line on the master with what the fp32 recheck did on all ranks, and a
+/// warning where bf16's largest error among the rechecked samples came near the margin (a
+/// sample outside the margin could then have been decided unlike fp32). Collective.
+void report_rechecks(const dist::Communicator& comm, const attack::AttackPipeline* pipeline, const AttackSettings& st) {
+  if (!attack::rechecks_in_fp32(st.precision)) return;
+  const auto mine = pipeline ? pipeline->recheck_stats() : attack::RecheckStats{};
+  const auto scored = comm.sum(mine.scored), rechecked = comm.sum(mine.rechecked);
+  double worst = 0;
+  for (const auto& d : comm.all_gather(fmt::format("{:.17g}", mine.max_difference)))
+    worst = std::max(worst, std::stod(d));
+  if (!comm.is_master()) return;
+  spdlog::info(
+      "attack: bf16-checked computed {} of {} samples again in fp32 ({:.1f} %); bf16's largest score error "
+      "among them {:.4f} (margin {})",
+      rechecked, scored, scored > 0 ? 100.0 * static_cast<double>(rechecked) / static_cast<double>(scored) : 0.0, worst,
+      st.recheck_margin);
+  if (worst > st.recheck_margin / 2)
+    spdlog::warn(
+        "attack: bf16's score error reached {:.4f}, over half the recheck margin {}: samples outside the "
+        "margin may be decided unlike fp32; raise recheck_margin or use fp32",
+        worst, st.recheck_margin);
 }
 
 /// The master's merged state: the checkpoint's where there is one (checked against `key`),
@@ -150,16 +175,17 @@ std::string attack_settings_json(const AttackSettings& o) {
     recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_climb_starts,
                              o.synthesis_weight, name_of(o.synthesis_proposals)};
   if (o.uses_joint_model()) recovery["joint_beam"] = o.joint_beam;
-  return json{{"unit", {o.entries_per_unit, o.templates_per_unit}},
-              {"batch", o.batch},
-              {"device", o.device.is_cuda() ? "cuda" : "cpu"},
-              {"precision", name_of(o.precision)},
-              {"upsampling", name_of(o.upsampling)},
-              {"fused_relu", o.fused_relu},
-              {"layout", name_of(o.layout)},
-              {"cudnn_benchmark", o.cudnn_benchmark},
-              {"recovery", recovery}}
-      .dump();
+  json settings{{"unit", {o.entries_per_unit, o.templates_per_unit}},
+                {"batch", o.batch},
+                {"device", o.device.is_cuda() ? "cuda" : "cpu"},
+                {"precision", name_of(o.precision)},
+                {"upsampling", name_of(o.upsampling)},
+                {"fused_relu", o.fused_relu},
+                {"layout", name_of(o.layout)},
+                {"cudnn_benchmark", o.cudnn_benchmark},
+                {"recovery", recovery}};
+  if (attack::rechecks_in_fp32(o.precision)) settings["recheck_margin"] = o.recheck_margin;
+  return settings.dump();
 }
 
 std::string attack_checkpoint_path(const std::string& out) {
@@ -218,6 +244,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& as
     detail::write_attack_checkpoint(ckpt, key, a.plans, state, "running", fig.samples_total);
   });
   fig.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  report_rechecks(comm, pipeline.get(), st);
 
   AttackOutcome result;
   result.complete = outcome.outcome == dist::QueueOutcome::complete;

@@ -158,9 +158,11 @@ device = "cuda"
 precision = "fp16"
 fused_relu = true
 layout = "nchw/nhwc"
+recheck_margin = 0.03
 )";
   auto c = config::parse_job(attack, "job.toml");
   EXPECT_EQ(c.attack_settings.precision, attack::Precision::fp16);
+  EXPECT_EQ(c.attack_settings.recheck_margin, 0.03);
   EXPECT_TRUE(c.attack_settings.fused_relu);
   EXPECT_FALSE(c.attack_settings.cudnn_benchmark);
   EXPECT_EQ(c.attack_settings.layout, attack::ActivationLayout::nchw_nhwc);
@@ -168,10 +170,14 @@ layout = "nchw/nhwc"
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);
   EXPECT_NE(
-      e.find(
-          "job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, fp16, fp16-all, auto, got 'fp8'"),
+      e.find("job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, bf16-checked, fp16, fp16-all, "
+             "auto, got 'fp8'"),
       std::string::npos)
       << e;
+  bad = attack;
+  bad.replace(bad.find("0.03"), 4, "1.5");
+  const auto m = error_of(bad);
+  EXPECT_NE(m.find("recheck_margin (--recheck-margin) must lie in (0, 1), got 1.5"), std::string::npos) << m;
 }
 
 /// The sections the earlier tests leave out: [run] sharing, [verify], [train_inverter] with its

@@ -71,6 +71,17 @@ struct PipelineOptions {
   /// `synthesis`, the search starts from its orders instead of the position model's.
   std::shared_ptr<const JointTemplateModel> joint_model{};
   int joint_beam = JointTemplateModel::kDefaultBeam;
+  /// bf16-checked: a sample whose type-I or type-II score lies within this of either threshold
+  /// is computed again in fp32, and its fp32 scores are the ones counted and binned.
+  double recheck_margin = kDefaultRecheckMargin;
+};
+
+/// What the fp32 recheck (bf16-checked) did on one pipeline so far: samples scored, samples
+/// computed again, and the largest difference it found between a low-precision score and its
+/// fp32 value (the margin must stay well above it for the decisions to be fp32's).
+struct RecheckStats {
+  std::int64_t scored = 0, rechecked = 0;
+  double max_difference = 0;
 };
 
 /// Seconds per batch of each half of the forward pass (AttackPipeline::time_forward).
@@ -98,7 +109,8 @@ class AttackPipeline {
                  std::int64_t t1) const;
 
   /// Type-I and type-II cosine scores of templates [t0, t0 + n) under `p` (n <= batch), for
-  /// checks and benchmarks: 2 x n values, type I first.
+  /// checks and benchmarks: 2 x n values, type I first; with bf16-checked, those near a
+  /// threshold are fp32's, as run() counts them.
   std::vector<float> scores(const protect::Permutation& p, std::int64_t t0, std::int64_t n) const;
 
   /// The re-embedded reconstructions themselves (n x D, L2-normalised), for analyses of what
@@ -116,6 +128,8 @@ class AttackPipeline {
   ForwardSeconds time_forward(double seconds) const;
 
   const PipelineOptions& options() const;
+  /// Zero counts unless the precision rechecks in fp32.
+  RecheckStats recheck_stats() const;
   /// True once the forward pass has been captured and is replayed as a CUDA graph.
   bool cuda_graph_active() const;
 
