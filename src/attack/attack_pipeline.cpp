@@ -46,13 +46,13 @@ struct RecheckQueue {
 };
 
 /// The recheck's batch: always this many rows (the last padded with zero templates), so that a
-/// sample's fp32 score never depends on which others were rechecked with it. Small, so that a
-/// unit of a few batches wastes little on padding, but not 8: on the 2-core EPYC (Zen 5) the
-/// fp32 re-embedding took 63 ms per sample at batch 8 against 4.5 at 16 and 5.6 at 32
-/// (bench/RESULTS.md). oneDNN sums a batch of another size in another order, so a rechecked
-/// score may differ from the fp32 attack's in its last bits (as fp32 does between processors):
-/// a decision can differ only where a score ties a threshold.
-constexpr std::int64_t kRecheckRows = 16;
+/// sample's fp32 score never depends on which others were rechecked with it (nor on how the
+/// work was cut into units). Small, because a unit pays for its last, padded recheck batch: with
+/// 16 rows, rechecking 1.6 % of the samples cost bf16-all-checked a third of its speed, with 4
+/// rows 7 % (bench/RESULTS.md). oneDNN sums a batch of another size in another order, so a
+/// rechecked score may differ from the fp32 attack's in its last bits (as fp32 does between
+/// processors): a decision can differ from fp32's only where a score ties a threshold.
+constexpr std::int64_t kRecheckRows = 4;
 
 struct AttackPipeline::Impl {
   const models::Inverter::Impl* inverter = nullptr;
@@ -258,10 +258,14 @@ struct AttackPipeline::Impl {
     return reembed(generator->forward(z), low_extractor);
   }
 
-  /// bf16-checked's recheck: both networks in fp32 (eager; one batch).
+  /// The recheck: both networks in fp32 (eager; one batch of kRecheckRows). On the CPU the
+  /// extractor's convolutions are called in oneDNN, whatever the batch (onednn_module.hpp).
   torch::Tensor exact_forward(const torch::Tensor& z) const {
     torch::NoGradGuard no_grad;
-    return reembed(exact_generator->forward(z), false);
+    const auto recon = exact_generator->forward(z);
+    if (!device.is_cpu()) return reembed(recon, false);
+    return extractor->infer_onednn(extractor->from_rgb(recon).contiguous(
+        options.extractor_channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous));
   }
 
   /// The extractor half of the forward pass: reconstructions -> batch x D embeddings, in the
@@ -409,8 +413,9 @@ AttackPipeline::AttackPipeline(const models::Inverter& inverter, const models::E
   m.generator->to(m.device, m.generator_dtype);
   m.generator->set_tuning(tuning);
   if (rechecks_in_fp32(options.precision)) {
-    IRREV_CHECK(options.recheck_margin > 0 && options.recheck_margin < 1,
-                "the recheck margin must lie in (0, 1), got {}", options.recheck_margin);
+    IRREV_CHECK(options.recheck_margin >= 0 && options.recheck_margin < 1,
+                "the recheck margin must lie in [0, 1) (0: the precision's own), got {}", options.recheck_margin);
+    m.options.recheck_margin = recheck_margin_for(options.precision, options.recheck_margin);
     m.exact_generator = *m.inverter->folded;
     m.exact_generator->to(m.device, torch::kFloat32);
     m.exact_generator->set_tuning(tuning);

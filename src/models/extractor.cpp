@@ -12,6 +12,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/models/onnx_import.hpp"
 #include "low_precision.hpp"
+#include "onednn_module.hpp"
 #ifdef IRREV_WITH_ONNX
 #include "onnx_to_torchscript.hpp"
 #endif
@@ -80,6 +81,12 @@ torch::Tensor Extractor::Impl::infer_low(const torch::Tensor& input, at::ScalarT
     low_dtype = dtype;
   }
   auto out = low->forward({input}).toTensor();
+  return out.reshape({out.size(0), -1});
+}
+
+torch::Tensor Extractor::Impl::infer_onednn(const torch::Tensor& input) const {
+  if (!onednn) onednn = onednn_module(module);
+  auto out = onednn->forward({input}).toTensor();
   return out.reshape({out.size(0), -1});
 }
 

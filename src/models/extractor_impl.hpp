@@ -17,6 +17,9 @@ struct Extractor::Impl {
   /// runs. Built on first use, again if another type is asked.
   mutable std::optional<torch::jit::Module> low;
   mutable at::ScalarType low_dtype = at::kFloat;
+  /// Frozen with every convolution in oneDNN (onednn_module.hpp): what small float32 batches
+  /// run on the CPU. Built on first use.
+  mutable std::optional<torch::jit::Module> onednn;
   ExtractorInfo info;
   torch::Device device{torch::kCPU};
   /// from_rgb's per-channel mean and spread, kept on the device in the input's type: rebuilding
@@ -35,6 +38,8 @@ struct Extractor::Impl {
   torch::Tensor infer(const torch::Tensor& input) const;
   /// The same through the low-precision module (no gradients): float32 in and out.
   torch::Tensor infer_low(const torch::Tensor& input, at::ScalarType dtype) const;
+  /// The same through the oneDNN module (no gradients; CPU, float32): fast at any batch size.
+  torch::Tensor infer_onednn(const torch::Tensor& input) const;
 };
 
 /// The device in LibTorch's terms, checked against the devices this LibTorch sees.

@@ -28,8 +28,9 @@ void AttackSettings::validate(const std::string& where) const {
               where, entries_per_unit);
   IRREV_CHECK(targeted_max_complexity >= -1, "{}: targeted (--targeted) must be >= 0 (or -1: none), got {}", where,
               targeted_max_complexity);
-  IRREV_CHECK(recheck_margin > 0 && recheck_margin < 1,
-              "{}: recheck_margin (--recheck-margin) must lie in (0, 1), got {}", where, recheck_margin);
+  IRREV_CHECK(recheck_margin >= 0 && recheck_margin < 1,
+              "{}: recheck_margin (--recheck-margin) must lie in [0, 1) (0: the precision's own), got {}", where,
+              recheck_margin);
   IRREV_CHECK(joint_beam >= 1, "{}: joint_beam must be positive, got {}", where, joint_beam);
   IRREV_CHECK(synthesis_candidates >= 1 && synthesis_climb_starts >= 1 && synthesis_exchange_rounds >= 0 &&
                   synthesis_weight >= 0,

@@ -50,7 +50,7 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   attack::PipelineOptions po;
   po.batch = st.batch;
   po.precision = st.precision;
-  po.recheck_margin = st.recheck_margin;
+  po.recheck_margin = st.effective_recheck_margin();
   po.cuda_graph = st.cuda_graph;
   attack::set_upsampling(po, st.upsampling);
   po.fused_relu = st.fused_relu;
@@ -77,15 +77,16 @@ void report_rechecks(const dist::Communicator& comm, const attack::AttackPipelin
     worst = std::max(worst, std::stod(d));
   if (!comm.is_master()) return;
   spdlog::info(
-      "attack: bf16-checked computed {} of {} samples again in fp32 ({:.1f} %); bf16's largest score error "
+      "attack: {} computed {} of {} samples again in fp32 ({:.1f} %); bf16's largest score error "
       "among them {:.4f} (margin {})",
-      rechecked, scored, scored > 0 ? 100.0 * static_cast<double>(rechecked) / static_cast<double>(scored) : 0.0, worst,
-      st.recheck_margin);
-  if (worst > st.recheck_margin / 2)
+      name_of(st.precision), rechecked, scored,
+      scored > 0 ? 100.0 * static_cast<double>(rechecked) / static_cast<double>(scored) : 0.0, worst,
+      st.effective_recheck_margin());
+  if (worst > st.effective_recheck_margin() / 2)
     spdlog::warn(
         "attack: bf16's score error reached {:.4f}, over half the recheck margin {}: samples outside the "
         "margin may be decided unlike fp32; raise recheck_margin or use fp32",
-        worst, st.recheck_margin);
+        worst, st.effective_recheck_margin());
 }
 
 /// The master's merged state: the checkpoint's where there is one (checked against `key`),
@@ -184,7 +185,7 @@ std::string attack_settings_json(const AttackSettings& o) {
                 {"layout", name_of(o.layout)},
                 {"cudnn_benchmark", o.cudnn_benchmark},
                 {"recovery", recovery}};
-  if (attack::rechecks_in_fp32(o.precision)) settings["recheck_margin"] = o.recheck_margin;
+  if (attack::rechecks_in_fp32(o.precision)) settings["recheck_margin"] = o.effective_recheck_margin();
   return settings.dump();
 }
 

@@ -65,14 +65,14 @@ TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
   in.threshold_fmr01 = s[48];
   in.threshold_fmr1 = s[16];
   ASSERT_LT(in.threshold_fmr1, in.threshold_fmr01) << "the scores do not spread";
-  for (auto precision :
-       {attack::Precision::fp32, attack::Precision::bf16, attack::Precision::bf16_all, attack::Precision::bf16_checked})
+  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16, attack::Precision::bf16_all,
+                         attack::Precision::bf16_checked, attack::Precision::bf16_all_checked})
     test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
 }
 
-// bf16-checked computes every sample near a threshold again in fp32: those samples' scores are
-// fp32's (to the last bits: the recheck's batch is smaller), the others bf16-all's to the bit,
-// and the counts are fp32's.
+// bf16-checked and bf16-all-checked compute every sample near a threshold again in fp32: those
+// samples' scores are fp32's (to the last bits: the recheck's batch is smaller), the others
+// bf16's or bf16-all's to the bit, and the counts are fp32's.
 TEST(AttackBf16Checked, DecidesAsFp32) {
   const auto set = data::read_template_set(test_support::real_templates().string());
   auto in = inputs(set);
@@ -101,54 +101,58 @@ TEST(AttackBf16Checked, DecidesAsFp32) {
   in.threshold_fmr01 = (double(sorted[3 * q - 1]) + sorted[3 * q]) / 2;
   in.threshold_fmr1 = (double(sorted[q - 1]) + sorted[q]) / 2;
   const auto fp32 = attack::AttackPipeline(*inv, *ext, in, options(attack::Precision::fp32));
-  const auto low = attack::AttackPipeline(*inv, *ext, in, options(attack::Precision::bf16_all));
   f = all_scores(fp32);
-  const auto a = all_scores(low);
-  // The margin 1.5x bf16's largest error here (this untrained generator errs more than a trained
-  // one: about 0.05 on the 2-core EPYC), so that the decisions must come out as fp32's.
-  double worst = 0;
-  for (std::size_t j = 0; j < f.size(); ++j) worst = std::max(worst, std::abs(double(a[j]) - f[j]));
-  auto checked_options = options(attack::Precision::bf16_checked);
-  checked_options.recheck_margin = 1.5 * worst;
-  const auto checked = attack::AttackPipeline(*inv, *ext, in, checked_options);
-  const auto c = all_scores(checked);
-  ASSERT_EQ(c.size(), f.size());
-  std::int64_t near = 0, samples = 0, differ = 0;
-  std::size_t at = 0;
-  for (std::size_t e = 0; e < plan.permutations.size(); ++e)
-    for (std::int64_t t0 = 0; t0 < in.count(); t0 += batch) {
-      const auto m = std::min<std::int64_t>(batch, in.count() - t0);
-      for (std::int64_t i = 0; i < m; ++i) {
-        bool is_near = false;
-        for (int type = 0; type < 2; ++type) {
-          if (type == 1 && !in.has_second[static_cast<std::size_t>(t0 + i)]) continue;
-          const double s = a[at + static_cast<std::size_t>(type * m + i)];
-          for (double t : {in.threshold_fmr01, in.threshold_fmr1})
-            is_near = is_near || std::abs(s - t) < checked_options.recheck_margin;
-        }
-        near += is_near;
-        ++samples;
-        for (int type = 0; type < 2; ++type) {
-          const auto j = at + static_cast<std::size_t>(type * m + i);
-          if (is_near)
-            EXPECT_NEAR(c[j], f[j], 1e-5) << "entry " << e << " row " << t0 + i << " type " << type;
-          else
-            EXPECT_EQ(c[j], a[j]) << "entry " << e << " row " << t0 + i << " type " << type;
-          differ += a[j] != f[j];
-        }
-      }
-      at += static_cast<std::size_t>(2 * m);
-    }
-  EXPECT_GT(differ, 0) << "bf16-all computed fp32's scores";
-  EXPECT_GT(near, 0) << "no sample near a threshold: nothing rechecked";
-  EXPECT_LT(near, samples) << "every sample near a threshold: no bf16 result kept";
-  const auto stats = checked.recheck_stats();
-  EXPECT_EQ(stats.rechecked, near);
-  EXPECT_EQ(stats.scored, samples);
-  EXPECT_LE(stats.max_difference, worst + 1e-5);  // over the rechecked samples only
-  EXPECT_GT(stats.max_difference, 0);
-  // And the counts of whole units: fp32's.
   const auto want = fp32.run(plan, 0, 0, plan.size(), 0, in.count());
-  const auto got = checked.run(plan, 0, 0, plan.size(), 0, in.count());
-  EXPECT_EQ(got.counts, want.counts);
+  using P = attack::Precision;
+  for (auto [unchecked, checked_precision] :
+       {std::pair{P::bf16, P::bf16_checked}, {P::bf16_all, P::bf16_all_checked}}) {
+    SCOPED_TRACE(name_of(checked_precision));
+    const auto a = all_scores(attack::AttackPipeline(*inv, *ext, in, options(unchecked)));
+    // The margin 1.5x bf16's largest error here (this untrained generator errs more than a trained
+    // one: about 0.05 on the 2-core EPYC), so that the decisions must come out as fp32's.
+    double worst = 0;
+    for (std::size_t j = 0; j < f.size(); ++j) worst = std::max(worst, std::abs(double(a[j]) - f[j]));
+    auto checked_options = options(checked_precision);
+    checked_options.recheck_margin = 1.5 * worst;
+    const auto checked = attack::AttackPipeline(*inv, *ext, in, checked_options);
+    const auto c = all_scores(checked);
+    ASSERT_EQ(c.size(), f.size());
+    std::int64_t near = 0, samples = 0, differ = 0;
+    std::size_t at = 0;
+    for (std::size_t e = 0; e < plan.permutations.size(); ++e)
+      for (std::int64_t t0 = 0; t0 < in.count(); t0 += batch) {
+        const auto m = std::min<std::int64_t>(batch, in.count() - t0);
+        for (std::int64_t i = 0; i < m; ++i) {
+          bool is_near = false;
+          for (int type = 0; type < 2; ++type) {
+            if (type == 1 && !in.has_second[static_cast<std::size_t>(t0 + i)]) continue;
+            const double s = a[at + static_cast<std::size_t>(type * m + i)];
+            for (double t : {in.threshold_fmr01, in.threshold_fmr1})
+              is_near = is_near || std::abs(s - t) < checked_options.recheck_margin;
+          }
+          near += is_near;
+          ++samples;
+          for (int type = 0; type < 2; ++type) {
+            const auto j = at + static_cast<std::size_t>(type * m + i);
+            if (is_near)
+              EXPECT_NEAR(c[j], f[j], 1e-5) << "entry " << e << " row " << t0 + i << " type " << type;
+            else
+              EXPECT_EQ(c[j], a[j]) << "entry " << e << " row " << t0 + i << " type " << type;
+            differ += a[j] != f[j];
+          }
+        }
+        at += static_cast<std::size_t>(2 * m);
+      }
+    EXPECT_GT(differ, 0) << name_of(unchecked) << " computed fp32's scores";
+    EXPECT_GT(near, 0) << "no sample near a threshold: nothing rechecked";
+    EXPECT_LT(near, samples) << "every sample near a threshold: no bf16 result kept";
+    const auto stats = checked.recheck_stats();
+    EXPECT_EQ(stats.rechecked, near);
+    EXPECT_EQ(stats.scored, samples);
+    EXPECT_LE(stats.max_difference, worst + 1e-5);  // over the rechecked samples only
+    EXPECT_GT(stats.max_difference, 0);
+    // And the counts of whole units: fp32's.
+    const auto got = checked.run(plan, 0, 0, plan.size(), 0, in.count());
+    EXPECT_EQ(got.counts, want.counts);
+  }
 }

@@ -162,6 +162,25 @@ TEST(FrFeature, LowPrecisionModuleComputesInBf16WithinTheGuard) {
   EXPECT_LT(low_change, 1e-2) << "autocast: " << autocast_change;
 }
 
+// The fp32 recheck's extractor (bf16-checked on the CPU): every convolution called in oneDNN,
+// so that batches under 16 images stay fast. The same embeddings as the frozen module's, in
+// batches of 4 as the recheck runs them.
+TEST(FrFeature, OneDnnModuleGivesTheFp32Embeddings) {
+  std::int64_t n = 0;
+  const auto& crops = real_crops(n);
+  auto ex = models::Extractor::load(models_dir() + "/fr_feature.onnx", Device::cpu(), fr_feature_norm());
+  auto& impl = ex->impl();
+  torch::NoGradGuard no_grad;
+  const auto x = impl.preprocess(crops.data(), n).contiguous(at::MemoryFormat::ChannelsLast);
+  ASSERT_GE(n, 4);
+  const auto four = x.narrow(0, 0, 4);
+  const auto want = impl.infer(four), got = impl.infer_onednn(four);
+  ASSERT_EQ(got.scalar_type(), torch::kFloat32);
+  ASSERT_EQ(got.sizes(), want.sizes());
+  EXPECT_LT((got - want).abs().max().item<double>(), 1e-4 * want.abs().max().item<double>());
+  EXPECT_GT(largest_score_change(want, want.flip(0)), 0.1) << "the four faces embed alike: the check proves little";
+}
+
 TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
   ASSERT_TRUE(fs::exists(kMobileFaceNet)) << kMobileFaceNet;
   std::int64_t n = 0;

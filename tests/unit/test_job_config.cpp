@@ -170,14 +170,21 @@ recheck_margin = 0.03
   bad.replace(bad.find("\"fp16\""), 6, "\"fp8\"");
   const auto e = error_of(bad);
   EXPECT_NE(
-      e.find("job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, bf16-checked, fp16, fp16-all, "
-             "auto, got 'fp8'"),
+      e.find("job.toml:32: key 'attack.precision' must be one of fp32, bf16, bf16-all, bf16-checked, bf16-all-checked, "
+             "fp16, fp16-all, auto, got 'fp8'"),
       std::string::npos)
       << e;
   bad = attack;
   bad.replace(bad.find("0.03"), 4, "1.5");
   const auto m = error_of(bad);
-  EXPECT_NE(m.find("recheck_margin (--recheck-margin) must lie in (0, 1), got 1.5"), std::string::npos) << m;
+  EXPECT_NE(m.find("recheck_margin (--recheck-margin) must lie in [0, 1) (0: the precision's own), got 1.5"),
+            std::string::npos)
+      << m;
+  // Unset, the margin is the precision's own.
+  auto unset = attack;
+  unset.replace(unset.find("recheck_margin = 0.03"), 21, "");
+  unset.replace(unset.find("\"fp16\""), 6, "\"bf16-all-checked\"");
+  EXPECT_EQ(config::parse_job(unset, "job.toml").attack_settings.effective_recheck_margin(), 0.05);
 }
 
 /// The sections the earlier tests leave out: [run] sharing, [verify], [train_inverter] with its

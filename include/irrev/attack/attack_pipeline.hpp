@@ -71,9 +71,10 @@ struct PipelineOptions {
   /// `synthesis`, the search starts from its orders instead of the position model's.
   std::shared_ptr<const JointTemplateModel> joint_model{};
   int joint_beam = JointTemplateModel::kDefaultBeam;
-  /// bf16-checked: a sample whose type-I or type-II score lies within this of either threshold
-  /// is computed again in fp32, and its fp32 scores are the ones counted and binned.
-  double recheck_margin = kDefaultRecheckMargin;
+  /// bf16-checked, bf16-all-checked: a sample whose type-I or type-II score lies within this of
+  /// either threshold is computed again in fp32, and its fp32 scores are the ones counted and
+  /// binned.
+  double recheck_margin = 0;  ///< 0: the precision's own (recheck_margin_for)
 };
 
 /// What the fp32 recheck (bf16-checked) did on one pipeline so far: samples scored, samples

@@ -37,8 +37,10 @@ struct AttackSettings {
   int batch = 32;
   Device device;  ///< "cuda": worker w of a node takes GPU w mod the GPUs it sees
   attack::Precision precision = attack::Precision::automatic;
-  /// bf16-checked: samples with a score this close to a threshold are computed again in fp32.
-  double recheck_margin = attack::kDefaultRecheckMargin;
+  /// bf16-checked, bf16-all-checked: samples with a score this close to a threshold are
+  /// computed again in fp32; 0: the precision's own (attack::recheck_margin_for).
+  double recheck_margin = 0;
+  double effective_recheck_margin() const { return attack::recheck_margin_for(precision, recheck_margin); }
   bool cuda_graph = false;  ///< replay each batch's forward as a CUDA graph (cuda only)
   attack::Upsampling upsampling = attack::Upsampling::subpixel;
   bool fused_relu = false;  ///< cuDNN's fused convolution + bias + ReLU (cuda only)
@@ -113,13 +115,13 @@ struct AttackSettings {
     visit("permutations_per_unit", entries_per_unit, "Permutations per work unit");
     visit("device", device, "cpu, cuda (worker w of a node takes GPU w mod the GPUs it sees) or cuda:N");
     visit("precision", precision,
-          "fp32, bf16 (generator) or bf16-all (generator and re-embedding); bf16-checked: bf16-all, and every "
-          "sample with a score within recheck_margin of a threshold again in fp32 (fp32's decisions); fp16, "
-          "fp16-all on CUDA; auto: the fastest that kept the accuracy guard on this kind of device (CPU: "
-          "bf16-checked; CUDA: bf16)");
+          "fp32, bf16 (generator) or bf16-all (generator and re-embedding); bf16-checked, bf16-all-checked: the "
+          "same, and every sample with a score within recheck_margin of a threshold again in fp32 (fp32's "
+          "decisions); fp16, fp16-all on CUDA; auto: the fastest that kept the accuracy guard on this device "
+          "(CUDA: bf16; a CPU with bf16 units: bf16-checked; else fp32)");
     visit("recheck_margin", recheck_margin,
-          "precision bf16-checked: a sample whose score lies this close to a threshold is computed again in fp32 "
-          "(bf16's error seen: up to 0.02)");
+          "bf16-checked, bf16-all-checked: a sample whose score lies this close to a threshold is computed again "
+          "in fp32 (0: the precision's own, 0.02 and 0.05)");
     visit("cuda_graph", cuda_graph, "On CUDA, replay each batch's forward pass as a CUDA graph");
     visit("upsampling", upsampling,
           "The generator's stride-2 stages: subpixel (fast with oneDNN) or transposed "
