@@ -1,7 +1,7 @@
 // Attack throughput: attacked samples/s (permute -> invert -> re-embed -> compare -> count) of a
 // trained inverter and an extractor on real templates, one line per configuration.
 //   attack_throughput --inverter inverter.pt --extractor fr_feature.pt --templates t.h5
-//                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all auto]
+//                     [--device cpu|cuda] [--batch 32 1024] [--precision fp32 bf16 bf16-all bf16-checked auto]
 //                     [--graph 0 1] [--form subpixel transposed] [--fused 0 1] [--cudnn-benchmark 0 1]
 //                     [--layout nhwc nchw nchw/nhwc] [--breakdown] [--eager] [--threads 2] [--seconds 10]
 //                     [--thresholds verify.h5] [--guard-device cpu] [--guard-templates 512] [--json]
@@ -25,6 +25,7 @@
 #include <memory>
 
 #include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/extractor.hpp"
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
   std::string inverter_path, extractor_path, templates_path, device = "cpu", thresholds, guard_device;
   std::vector<int> batches, graphs, fused{0}, cudnn_benchmark{0};
   std::vector<std::string> layouts{"nhwc"};
-  std::vector<std::string> precisions{"fp32", "bf16", "bf16-all"};
+  std::vector<std::string> precisions{"fp32", "bf16", "bf16-all", "bf16-checked"};
   std::vector<std::string> forms{"subpixel"};
   int threads = 1;
   std::int64_t guard_templates = 512;
@@ -145,6 +146,14 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "only the device's best configuration, as JSON");
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // every line out at once, also into a file cut off by a timeout
+  if (!json) {
+    // Every CPU figure with the flags that decide it (bf16 pays with bf16 units; AMX's most).
+    const auto flags = cpu_flags();
+    std::string named;
+    for (const char* f : {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"})
+      if (flags.count(f) > 0) named += fmt::format(" {}", f);
+    std::printf("processor flags:%s\n", named.empty() ? " (none of avx2, avx512f, bf16, amx)" : named.c_str());
+  }
 
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (batches.empty()) batches = {cuda ? 1024 : 32};
@@ -225,7 +234,8 @@ int main(int argc, char** argv) {
                 attack::PipelineOptions o;
                 o.batch = b;
                 o.precision = enum_from_name<attack::Precision>(prec, "--precision");
-                if (o.precision == attack::Precision::automatic) o.precision = attack::fastest_guarded_precision(cuda);
+                if (o.precision == attack::Precision::automatic)
+                  o.precision = attack::fastest_guarded_precision(cuda, has_bf16_units(cpu_flags()));
                 o.cuda_graph = g != 0;
                 attack::set_upsampling(o, enum_from_name<attack::Upsampling>(form, "--upsampling"));
                 o.fused_relu = f != 0;
@@ -249,9 +259,16 @@ int main(int argc, char** argv) {
           continue;
         }
         std::string extra;
+        if (attack::rechecks_in_fp32(o.precision)) {
+          const auto r = pipe.recheck_stats();
+          extra += fmt::format(
+              " rechecked={:.1f}% max_bf16_diff={:.4f}",
+              100.0 * static_cast<double>(r.rechecked) / static_cast<double>(std::max<std::int64_t>(r.scored, 1)),
+              r.max_difference);
+        }
         if (breakdown) {
           const auto t = pipe.time_forward(seconds / 2);
-          extra = fmt::format(" generator_ms={:.2f} reembed_ms={:.2f}", 1e3 * t.generator, 1e3 * t.extractor);
+          extra += fmt::format(" generator_ms={:.2f} reembed_ms={:.2f}", 1e3 * t.generator, 1e3 * t.extractor);
         }
         if (!reference.empty())
           extra += guard_line(guard_scores(pipe, guard_templates), reference, thresholds.empty() ? nullptr : &thr);
