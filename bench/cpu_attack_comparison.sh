@@ -20,7 +20,7 @@ python3=/usr/bin/python3  # Debian's, where python3-torch installs
   exit 2
 }
 "$build/bench/attack_throughput" --inverter "$inverter" --extractor "$extractor" --templates "$templates" \
-  --device cpu --threads "$threads" --batch 32 --precision fp32 bf16 bf16-all bf16-checked auto --eager \
+  --device cpu --threads "$threads" --batch 32 --precision fp32 bf16 bf16-all bf16-checked bf16-all-checked auto --eager \
   --breakdown --seconds "$seconds" --thresholds "$thresholds" --guard-templates 128
 "$python3" "$here/bench/pytorch_peer.py" --inverter "$inverter" --extractor "$extractor" --templates "$templates" \
   --batch 32 --threads "$threads" --seconds "$seconds"

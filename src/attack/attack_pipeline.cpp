@@ -545,6 +545,8 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
   };
   std::vector<Scored> waiting;
   RecheckQueue queue;
+  const RecheckStats before = m.recheck;
+  m.recheck.max_difference = 0;  // this unit's, merged back below
   auto count_waiting = [&] {
     m.run_rechecks(queue);
     for (const auto& w : waiting) {
@@ -574,6 +576,10 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
     }
   }
   count_waiting();
+  RecheckStats unit = m.recheck;
+  unit.scored -= before.scored;
+  unit.rechecked -= before.rechecked;
+  m.recheck.max_difference = std::max(before.max_difference, unit.max_difference);
   UnitResult r;
   r.plan = plan_index;
   r.first = first;
@@ -587,6 +593,7 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
       r.hist_keys.push_back(static_cast<std::uint32_t>(key));
       r.hist_counts.push_back(static_cast<std::uint32_t>(hp[key]));
     }
+  r.recheck = unit;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return r;
 }

@@ -7,6 +7,7 @@
 
 #include "attack_checkpoint.hpp"
 #include "attack_inputs.hpp"
+#include "irrev/attack/attack_tally.hpp"
 
 namespace irrev::pipeline::detail {
 
@@ -19,6 +20,7 @@ struct AttackRunFigures {
   std::int64_t units = 0, units_run = 0, checkpoints = 0;
   double compute_seconds = 0, master_seconds = 0, checkpoint_seconds = 0;
   std::vector<int> stalled_ranks;
+  attack::RecheckStats recheck;  ///< the units merged in this run
 };
 
 /// Writes `options.out` whole (atomic) and returns its summary (JSON, indented).

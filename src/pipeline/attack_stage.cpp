@@ -1,6 +1,5 @@
 #include "irrev/pipeline/attack_stage.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -65,28 +64,25 @@ attack::PipelineOptions pipeline_options(const AttackSettings& st) {
   return po;
 }
 
-/// bf16-checked: one line on the master with what the fp32 recheck did on all ranks, and a
-/// warning where bf16's largest error among the rechecked samples came near the margin (a
-/// sample outside the margin could then have been decided unlike fp32). Collective.
-void report_rechecks(const dist::Communicator& comm, const attack::AttackPipeline* pipeline, const AttackSettings& st) {
+/// bf16-checked, bf16-all-checked: one line on the master with what the fp32 recheck did in
+/// the units merged in this run, and a warning where bf16's largest error among the rechecked
+/// samples came near the margin (a sample outside it could then be decided unlike fp32). From
+/// the units' results, not a collective: a stalled worker must not hold the master here.
+void report_rechecks(const detail::AttackRunFigures& fig, const AttackSettings& st) {
   if (!attack::rechecks_in_fp32(st.precision)) return;
-  const auto mine = pipeline ? pipeline->recheck_stats() : attack::RecheckStats{};
-  const auto scored = comm.sum(mine.scored), rechecked = comm.sum(mine.rechecked);
-  double worst = 0;
-  for (const auto& d : comm.all_gather(fmt::format("{:.17g}", mine.max_difference)))
-    worst = std::max(worst, std::stod(d));
-  if (!comm.is_master()) return;
+  const auto& r = fig.recheck;
+  const double margin = st.effective_recheck_margin();
   spdlog::info(
-      "attack: {} computed {} of {} samples again in fp32 ({:.1f} %); bf16's largest score error "
-      "among them {:.4f} (margin {})",
-      name_of(st.precision), rechecked, scored,
-      scored > 0 ? 100.0 * static_cast<double>(rechecked) / static_cast<double>(scored) : 0.0, worst,
-      st.effective_recheck_margin());
-  if (worst > st.effective_recheck_margin() / 2)
+      "attack: {} computed {} of {} samples again in fp32 ({:.1f} %); bf16's largest score error among "
+      "them {:.4f} (margin {})",
+      name_of(st.precision), r.rechecked, r.scored,
+      r.scored > 0 ? 100.0 * static_cast<double>(r.rechecked) / static_cast<double>(r.scored) : 0.0, r.max_difference,
+      margin);
+  if (r.max_difference > margin / 2)
     spdlog::warn(
         "attack: bf16's score error reached {:.4f}, over half the recheck margin {}: samples outside the "
         "margin may be decided unlike fp32; raise recheck_margin or use fp32",
-        worst, st.effective_recheck_margin());
+        r.max_difference, margin);
 }
 
 /// The master's merged state: the checkpoint's where there is one (checked against `key`),
@@ -134,6 +130,7 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = dist::from_bytes<attack::UnitResult>(bytes);
     fig.compute_seconds += r.seconds;
+    fig.recheck.add(r.recheck);
     ++fig.units_run;
     state.tallies[static_cast<std::size_t>(r.plan)].add(r);
     state.done[static_cast<std::size_t>(u)] = 1;
@@ -245,12 +242,11 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& as
     detail::write_attack_checkpoint(ckpt, key, a.plans, state, "running", fig.samples_total);
   });
   fig.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-  report_rechecks(comm, pipeline.get(), st);
-
   AttackOutcome result;
   result.complete = outcome.outcome == dist::QueueOutcome::complete;
   result.stalled_ranks = outcome.stalled_ranks;
   if (!comm.is_master()) return result;
+  report_rechecks(fig, st);
   if (!result.complete) {
     result.summary_json = save_resumable(ckpt, key, a.plans, state, fig.samples_total);
     return result;

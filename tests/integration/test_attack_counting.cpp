@@ -154,5 +154,9 @@ TEST(AttackBf16Checked, DecidesAsFp32) {
     // And the counts of whole units: fp32's.
     const auto got = checked.run(plan, 0, 0, plan.size(), 0, in.count());
     EXPECT_EQ(got.counts, want.counts);
+    // The unit's own share of the recheck, which the master logs: the same samples again.
+    EXPECT_EQ(got.recheck.rechecked, near);
+    EXPECT_EQ(got.recheck.scored, samples);
+    EXPECT_EQ(got.recheck.max_difference, stats.max_difference);
   }
 }

@@ -77,14 +77,6 @@ struct PipelineOptions {
   double recheck_margin = 0;  ///< 0: the precision's own (recheck_margin_for)
 };
 
-/// What the fp32 recheck (bf16-checked) did on one pipeline so far: samples scored, samples
-/// computed again, and the largest difference it found between a low-precision score and its
-/// fp32 value (the margin must stay well above it for the decisions to be fp32's).
-struct RecheckStats {
-  std::int64_t scored = 0, rechecked = 0;
-  double max_difference = 0;
-};
-
 /// Seconds per batch of each half of the forward pass (AttackPipeline::time_forward).
 struct ForwardSeconds {
   double generator = 0, extractor = 0;
@@ -129,7 +121,8 @@ class AttackPipeline {
   ForwardSeconds time_forward(double seconds) const;
 
   const PipelineOptions& options() const;
-  /// Zero counts unless the precision rechecks in fp32.
+  /// What the fp32 recheck did on this pipeline so far (each unit's share is in its
+  /// UnitResult); zero unless the precision rechecks.
   RecheckStats recheck_stats() const;
   /// True once the forward pass has been captured and is replayed as a CUDA graph.
   bool cuda_graph_active() const;

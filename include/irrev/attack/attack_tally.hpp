@@ -26,6 +26,24 @@ enum Outcome : int {
 /// src/attack/score_bins.hpp).
 constexpr int kScoreBins = 200;
 
+/// What the fp32 recheck (bf16-checked, bf16-all-checked) did: samples scored, samples computed
+/// again, and the largest difference it found between a low-precision score and its fp32 value
+/// (the margin must stay well above it for the decisions to be fp32's).
+struct RecheckStats {
+  std::int64_t scored = 0, rechecked = 0;
+  double max_difference = 0;
+
+  void add(const RecheckStats& o) {
+    scored += o.scored;
+    rechecked += o.rechecked;
+    max_difference = o.max_difference > max_difference ? o.max_difference : max_difference;
+  }
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& scored& rechecked& max_difference;
+  }
+};
+
 /// One work unit's result: plan entries [first, first + entries) on one shard of templates.
 struct UnitResult {
   std::int32_t plan = 0;
@@ -35,11 +53,12 @@ struct UnitResult {
   /// Sparse histogram increments: key = (complexity * 2 + type) * kScoreBins + bin, type 0 = I.
   std::vector<std::uint32_t> hist_keys;
   std::vector<std::uint32_t> hist_counts;
-  double seconds = 0;  ///< the worker's compute time (for the overhead figures, not a result)
+  double seconds = 0;    ///< the worker's compute time (for the overhead figures, not a result)
+  RecheckStats recheck;  ///< this unit's fp32 recheck (a log figure, not a result)
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& plan& first& entries& counts& hist_keys& hist_counts& seconds;
+    ar& plan& first& entries& counts& hist_keys& hist_counts& seconds& recheck;
   }
 };
 
