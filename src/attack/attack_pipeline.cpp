@@ -42,7 +42,15 @@ struct RecheckQueue {
   std::vector<torch::Tensor> rows;    ///< their k template rows (for the references)
   /// The batch's 2 x n float64 scores and the k columns of them to overwrite.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> targets;
-  std::int64_t size = 0;
+  std::int64_t size = 0;  ///< samples queued, not yet rechecked
+  RecheckStats done;      ///< what this queue's rechecks did, over all its flushes
+
+  void clear_pending() {
+    inputs.clear();
+    rows.clear();
+    targets.clear();
+    size = 0;
+  }
 };
 
 /// The recheck's batch: always this many rows (the last padded with zero templates), so that a
@@ -71,7 +79,8 @@ struct AttackPipeline::Impl {
   /// (biases kept whole: models/low_precision.hpp), on CUDA autocast (the module is not measured
   /// on a GPU yet).
   bool low_extractor = false;
-  /// bf16-checked: the generator in fp32 for the recheck, and what the recheck did so far.
+  /// bf16-checked: the generator in fp32 for the recheck, and what the recheck did so far (the
+  /// sum of every queue's).
   std::optional<models::FoldedGenerator> exact_generator;
   mutable RecheckStats recheck;
 #ifdef IRREV_TORCH_CUDA
@@ -120,7 +129,7 @@ struct AttackPipeline::Impl {
   void queue_near(const torch::Tensor& s, const torch::Tensor& z, std::int64_t b0, std::int64_t n,
                   RecheckQueue& q) const {
     if (!exact_generator) return;
-    recheck.scored += n;
+    q.done.scored += n;
     auto near = (s.unsqueeze(1) - thresholds.view({1, 2, 1})).abs().lt(options.recheck_margin).any(1);  // 2 x n
     const auto idx = near.logical_and(valid_scores(b0, n)).any(0).nonzero().flatten();
     if (idx.numel() == 0) return;
@@ -137,10 +146,7 @@ struct AttackPipeline::Impl {
     std::vector<torch::Tensor> parts;
     for (std::int64_t r0 = 0; r0 < q.size; r0 += kRecheckRows) {
       const auto k = std::min<std::int64_t>(kRecheckRows, q.size - r0);
-      auto zk = z.narrow(0, r0, k);
-      if (k < kRecheckRows) zk = torch::cat({zk, torch::zeros({kRecheckRows - k, dim}, zk.options())});
-      auto emb = exact_forward(zk).narrow(0, 0, k);
-      emb = emb / emb.norm(2, 1, true).clamp_min(1e-12);
+      const auto emb = normalised(exact_forward(padded(z.narrow(0, r0, k), kRecheckRows)).narrow(0, 0, k));
       const auto r = rows.narrow(0, r0, k);
       parts.push_back(
           torch::stack({(emb * templates.index_select(0, r)).sum(1), (emb * second.index_select(0, r)).sum(1)}));
@@ -149,13 +155,12 @@ struct AttackPipeline::Impl {
     std::int64_t at = 0;
     for (auto& [s, idx] : q.targets) {
       const auto e = exact.narrow(1, at, idx.numel());
-      recheck.max_difference =
-          std::max(recheck.max_difference, (e - s.index_select(1, idx)).abs().max().item<double>());
+      q.done.max_difference = std::max(q.done.max_difference, (e - s.index_select(1, idx)).abs().max().item<double>());
       s.index_copy_(1, idx, e);
       at += idx.numel();
     }
-    recheck.rechecked += q.size;
-    q = RecheckQueue{};
+    q.done.rechecked += q.size;
+    q.clear_pending();
   }
 
   /// Column indices that apply `p` to a D-value template: block i of the result is block p[i].
@@ -264,16 +269,20 @@ struct AttackPipeline::Impl {
     torch::NoGradGuard no_grad;
     const auto recon = exact_generator->forward(z);
     if (!device.is_cpu()) return reembed(recon, false);
-    return extractor->infer_onednn(extractor->from_rgb(recon).contiguous(
-        options.extractor_channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous));
+    return extractor->infer_onednn(extractor_input(recon));
+  }
+
+  /// Reconstructions as the extractor's input, in the layout the options ask for.
+  torch::Tensor extractor_input(const torch::Tensor& recon) const {
+    return extractor->from_rgb(recon).contiguous(options.extractor_channels_last ? at::MemoryFormat::ChannelsLast
+                                                                                 : at::MemoryFormat::Contiguous);
   }
 
   /// The extractor half of the forward pass: reconstructions -> batch x D embeddings, in the
   /// generator's low precision or in fp32.
   torch::Tensor reembed(const torch::Tensor& recon, bool low) const {
     torch::NoGradGuard no_grad;
-    auto input = extractor->from_rgb(recon).contiguous(options.extractor_channels_last ? at::MemoryFormat::ChannelsLast
-                                                                                       : at::MemoryFormat::Contiguous);
+    const auto input = extractor_input(recon);
     if (low && device.is_cpu()) return extractor->infer_low(input, generator_dtype);
     if (low) {
       // No cast cache: a CUDA graph capture must not keep casts the guard frees (and the
@@ -328,11 +337,16 @@ struct AttackPipeline::Impl {
   }
 #endif
 
-  /// `z` (n <= batch rows) padded with zero templates to the batch: the batch shape never changes.
-  torch::Tensor padded(const torch::Tensor& z) const {
-    if (z.size(0) == options.batch) return z;
-    return torch::cat({z, torch::zeros({options.batch - z.size(0), dim}, z.options())});
+  /// `z` (n <= rows templates) padded with zero templates to `rows` (the batch by default): the
+  /// batch shape never changes.
+  torch::Tensor padded(const torch::Tensor& z, std::int64_t rows = 0) const {
+    if (rows == 0) rows = options.batch;
+    if (z.size(0) == rows) return z;
+    return torch::cat({z, torch::zeros({rows - z.size(0), dim}, z.options())});
   }
+
+  /// Embeddings scaled to unit length (rows of zeros stay zero).
+  static torch::Tensor normalised(const torch::Tensor& emb) { return emb / emb.norm(2, 1, true).clamp_min(1e-12); }
 
   /// The templates `rows` with their blocks rearranged by the column index `cols`: one
   /// permutation for the batch (1-D columns), or one per row after recovery (n x D).
@@ -343,8 +357,7 @@ struct AttackPipeline::Impl {
   /// Re-embedded reconstructions of `z` (n <= batch templates on the device) as one padded
   /// batch: n x D, L2-normalised, on the device.
   torch::Tensor embed_padded(const torch::Tensor& z) const {
-    auto emb = forward(padded(z)).narrow(0, 0, z.size(0));
-    return emb / emb.norm(2, 1, true).clamp_min(1e-12);
+    return normalised(forward(padded(z)).narrow(0, 0, z.size(0)));
   }
 
   /// Templates [t0, t0 + n) with their blocks in the order `p`.
@@ -486,6 +499,7 @@ std::vector<float> AttackPipeline::scores(const protect::Permutation& p, std::in
   RecheckQueue q;
   m.queue_near(s, z, t0, n, q);
   m.run_rechecks(q);
+  m.recheck.add(q.done);
   s = s.to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
 }
@@ -545,8 +559,6 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
   };
   std::vector<Scored> waiting;
   RecheckQueue queue;
-  const RecheckStats before = m.recheck;
-  m.recheck.max_difference = 0;  // this unit's, merged back below
   auto count_waiting = [&] {
     m.run_rechecks(queue);
     for (const auto& w : waiting) {
@@ -576,10 +588,7 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
     }
   }
   count_waiting();
-  RecheckStats unit = m.recheck;
-  unit.scored -= before.scored;
-  unit.rechecked -= before.rechecked;
-  m.recheck.max_difference = std::max(before.max_difference, unit.max_difference);
+  m.recheck.add(queue.done);
   UnitResult r;
   r.plan = plan_index;
   r.first = first;
@@ -593,7 +602,7 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
       r.hist_keys.push_back(static_cast<std::uint32_t>(key));
       r.hist_counts.push_back(static_cast<std::uint32_t>(hp[key]));
     }
-  r.recheck = unit;
+  r.recheck = queue.done;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return r;
 }
