@@ -25,7 +25,9 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   sub->add_option("--genders", o->genders_dir, "Folder with female_names.txt and male_names.txt");
   sub->add_option("--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")->capture_default_str();
   sub->add_option("--out", o->out, "Output crops.h5")->required();
-  sub->add_option("--unit", o->unit_size, "Images per work unit")->check(CLI::PositiveNumber)->capture_default_str();
+  add_settings_options(sub, o->settings);
+  // The flag's earlier spelling, kept for existing scripts.
+  sub->add_option("--unit", o->settings.unit_size, "Same as --unit-size")->group("");
   sub->add_option("--limit", o->limit, "Only the first N images (0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

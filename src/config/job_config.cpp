@@ -94,6 +94,26 @@ void read_ints(const toml::table& t, const std::string& key, std::vector<int>& o
   }
 }
 
+/// A non-empty list of names of the enum E (core/enum_names.hpp), each at most once.
+template <class E>
+void read_enums(const toml::table& t, const std::string& key, std::vector<E>& out, const std::string& prefix,
+                const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return;
+  const auto* arr = n->as_array();
+  IRREV_CHECK(arr && !arr->empty(), "{}: key '{}{}' must be a non-empty list of names ({})", at(where, *n), prefix, key,
+              fmt::join(names_of<E>(), ", "));
+  out.clear();
+  for (const auto& e : *arr) {
+    const auto name = e.value<std::string>();
+    IRREV_CHECK(name, "{}: {}{} holds names such as \"{}\"", at(where, e), prefix, key, names_of<E>().front());
+    const E value = enum_from_name<E>(*name, fmt::format("{}: {}{}", at(where, e), prefix, key));
+    IRREV_CHECK(std::find(out.begin(), out.end(), value) == out.end(), "{}: {}{} names \"{}\" twice", at(where, e),
+                prefix, key, *name);
+    out.push_back(value);
+  }
+}
+
 /// A list of plans, "blocks:kind[:count]" each (their seed is the attack's: key_draws()).
 void read_plans(const toml::table& t, const std::string& key, std::vector<attack::PlanSpec>& out,
                 const std::string& prefix, const std::string& where) {
@@ -260,9 +280,8 @@ void read_models(const toml::table& root, JobConfig& c, const std::string& where
 void read_ingest(const toml::table& root, JobConfig& c, const std::string& where) {
   const auto* t = table(root, "ingest", where);
   if (!t) return;
-  only_keys(*t, "ingest.", {"unit_size", "detector", "landmarks"}, where);
-  read(*t, "unit_size", c.ingest_unit, "ingest.", where);
-  IRREV_CHECK(c.ingest_unit > 0, "{}: key 'ingest.unit_size' must be positive", where);
+  read_options(*t, "ingest.", c.ingest_settings, {"detector", "landmarks"}, where);
+  c.ingest_settings.validate(where + " [ingest]");
   if (const auto* d = table(*t, "detector", where)) {
     read_options(*d, "ingest.detector.", c.cropper.detector, {}, where);
     c.cropper.detector.validate(where + " [ingest.detector]");
@@ -309,16 +328,7 @@ void read_verify(const toml::table& root, JobConfig& c, const std::string& where
   if (!t) return;
   read_options(*t, "verify.", c.verify_settings, {"protocols"}, where);
   c.verify_settings.validate(where + " [verify]");
-  if (const toml::node* n = t->get("protocols")) {
-    const auto* arr = n->as_array();
-    IRREV_CHECK(arr, "{}: key 'verify.protocols' must be a list of strings", at(where, *n));
-    c.protocols.clear();
-    for (const auto& p : *arr) {
-      auto s = p.value<std::string>();
-      IRREV_CHECK(s, "{}: verify.protocols holds strings such as \"error-rates\"", at(where, p));
-      c.protocols.push_back(enum_from_name<pipeline::VerifyProtocol>(*s, at(where, p) + ": verify.protocols"));
-    }
-  }
+  read_enums(*t, "protocols", c.protocols, "verify.", where);
 }
 
 void read_train_inverter(const toml::table& root, JobConfig& c, const std::string& where) {
@@ -341,20 +351,9 @@ void read_train_inverter(const toml::table& root, JobConfig& c, const std::strin
 
 /// attack.modes (or the older attack.unshuffle = true): the attacks the job runs.
 void read_modes(const toml::table& t, JobConfig& c, const std::string& where) {
-  if (const toml::node* m = t.get("modes")) {
-    const auto* arr = m->as_array();
-    IRREV_CHECK(arr && !arr->empty(),
-                "{}: key 'attack.modes' must be a non-empty list such as [\"plain\", \"unshuffled\"]", at(where, *m));
+  if (const toml::node* m = t.get("modes"))
     IRREV_CHECK(!t.get("unshuffle"), "{}: give either attack.modes or attack.unshuffle, not both", at(where, *m));
-    c.attack_modes.clear();
-    for (const auto& e : *arr) {
-      auto name = e.value<std::string>();
-      IRREV_CHECK(name, "{}: attack.modes holds strings such as \"plain\"", at(where, e));
-      const auto mode = enum_from_name<pipeline::AttackMode>(*name, at(where, e) + ": attack.modes");
-      IRREV_CHECK(!c.has_mode(mode), "{}: attack.modes names \"{}\" twice", at(where, e), *name);
-      c.attack_modes.push_back(mode);
-    }
-  }
+  read_enums(t, "modes", c.attack_modes, "attack.", where);
   bool unshuffle = false;
   read(t, "unshuffle", unshuffle, "attack.", where);
   if (unshuffle) c.attack_modes = {pipeline::AttackMode::unshuffled};

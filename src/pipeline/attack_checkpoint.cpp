@@ -26,10 +26,11 @@ std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::i
 
 namespace {
 
-/// A partial table's rows (no plan: the table is grouped by plan).
+/// A partial table's rows (no plan: the table is grouped by plan; no extractor, so no mode in
+/// their JSON).
 std::vector<RsrRecord> rsr_records(const std::vector<attack::RsrRow>& rows) {
   std::vector<RsrRecord> out;
-  for (const auto& r : rows) out.push_back({"", "", "", r});
+  for (const auto& r : rows) out.push_back({"", AttackMode::plain, "", r});
   return out;
 }
 

@@ -26,13 +26,14 @@ AttackSummary summary_head(const AttackOptions& o, const PreparedAttack& a, cons
   s.ranks = f.ranks;
   s.device = st.device.name();
   s.precision = name_of(st.precision);
-  s.mode = !st.unshuffle ? std::string("plain")
-           : st.unshuffle_model == attack::UnshuffleModel::synthesis
-               ? fmt::format("unshuffled (synthesis search over the {} model's orders, no second sample)",
-                             name_of(st.synthesis_proposals))
-           : st.unshuffle_model == attack::UnshuffleModel::joint
-               ? std::string("unshuffled (joint model of the whole template, no second sample)")
-               : fmt::format("unshuffled ({} block-position model, no second sample)", name_of(st.unshuffle_model));
+  s.mode = st.unshuffle ? AttackMode::unshuffled : AttackMode::plain;
+  if (st.unshuffle)
+    s.recovery_method = st.unshuffle_model == attack::UnshuffleModel::synthesis
+                            ? fmt::format("synthesis search over the {} model's orders, no second sample",
+                                          name_of(st.synthesis_proposals))
+                        : st.unshuffle_model == attack::UnshuffleModel::joint
+                            ? std::string("joint model of the whole template, no second sample")
+                            : fmt::format("{} block-position model, no second sample", name_of(st.unshuffle_model));
   s.resumed = f.resumed;
   s.seconds = f.seconds;
   s.samples = f.samples_total;
@@ -91,12 +92,12 @@ void summarise_plan(AttackSummary& summary, const AttackSettings& st, const Prep
   const auto& plan = a.plans[p];
   const auto rows_k = attack::rsr_by_complexity(plan, tally);
   for (const auto& row : rows_k) {
-    const RsrRecord r{"", "", plan.spec.name(), row};
+    const RsrRecord r{"", summary.mode, plan.spec.name(), row};
     summary.rsr.push_back(r);
     if (row.complexity == 0) summary.unprotected_rsr.push_back(r);
   }
   for (const auto& e : attack::expected_rsr_uniform(plan, rows_k))
-    summary.expected_rsr_uniform.push_back(ExpectedRsrRecord{"", "", plan.spec.name(), e});
+    summary.expected_rsr_uniform.push_back(ExpectedRsrRecord{"", summary.mode, plan.spec.name(), e});
   if (!a.position_models.empty()) {
     // How well the order itself was recovered, on these templates under uniform PE-MIU.
     const auto& rows = a.inputs.templates;
@@ -107,6 +108,7 @@ void summarise_plan(AttackSummary& summary, const AttackSettings& st, const Prep
                                                                    plan.spec.blocks, st.plans[p].seed, st.joint_beam),
                                           plan.spec.blocks, 8, 2, st.plans[p].seed)
             : attack::evaluate_unshuffle(a.position_models[p], rows.data(), a.templates(), 8, 2, st.plans[p].seed);
+    r.mode = summary.mode;
     r.plan = plan.spec.name();
     r.model_templates = a.model_templates;
     // These are the models' own orders; the synthesis search's are measured by irrev unshuffle.
@@ -115,7 +117,7 @@ void summarise_plan(AttackSummary& summary, const AttackSettings& st, const Prep
   }
   if (st.targeted_max_complexity >= 0)
     for (const auto& t : attack::targeted_by_complexity(plan, tally))
-      summary.targeted.push_back(TargetedRecord{"", "", plan.spec.name(), st.targeted_max_complexity, t});
+      summary.targeted.push_back(TargetedRecord{"", summary.mode, plan.spec.name(), st.targeted_max_complexity, t});
 }
 
 }  // namespace

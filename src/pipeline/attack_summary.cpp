@@ -19,7 +19,20 @@ void get_if(const json& j, const char* key, T& out) {
     out = j[key].get<T>();
   }
 }
+
+/// summary.json's "mode": a mode's name, then the recovery method in parentheses. (Before attack.modes,
+/// the section "attack" held the unshuffled attack too, its mode spelled out like this.)
+void read_mode(const std::string& text, AttackSummary& s) {
+  const auto open = text.find(" (");
+  s.mode = enum_from_name<AttackMode>(text.substr(0, open), "an attack summary's mode");
+  if (open != std::string::npos && text.back() == ')')
+    s.recovery_method = text.substr(open + 2, text.size() - open - 3);
+}
 }  // namespace
+
+std::string AttackSummary::mode_text() const {
+  return recovery_method.empty() ? name_of(mode) : fmt::format("{} ({})", name_of(mode), recovery_method);
+}
 
 void to_json(json& j, const AttackSummary& s) {
   j = {{"status", s.status},
@@ -36,7 +49,7 @@ void to_json(json& j, const AttackSummary& s) {
        {"ranks", s.ranks},
        {"device", s.device},
        {"precision", s.precision},
-       {"mode", s.mode},
+       {"mode", s.mode_text()},
        {"resumed", s.resumed},
        {"seconds", s.seconds},
        {"samples", s.samples},
@@ -71,7 +84,7 @@ void from_json(const json& j, AttackSummary& s) {
   get_if(j, "ranks", s.ranks);
   get_if(j, "device", s.device);
   get_if(j, "precision", s.precision);
-  s.mode = j.value("mode", "plain");
+  read_mode(j.value("mode", "plain"), s);
   get_if(j, "resumed", s.resumed);
   get_if(j, "seconds", s.seconds);
   get_if(j, "samples", s.samples);

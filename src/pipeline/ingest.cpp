@@ -22,6 +22,10 @@
 
 namespace irrev::pipeline {
 
+void IngestSettings::validate(const std::string& where) const {
+  IRREV_CHECK(unit_size > 0, "{}: unit_size (--unit-size) must be positive, got {}", where, unit_size);
+}
+
 std::string IngestSummary::to_json() const {
   nlohmann::json r = nlohmann::json::array();
   for (const auto& x : rejects) r.push_back({{"file", x.file}, {"reason", x.reason}});
@@ -77,7 +81,7 @@ IngestInputs read_inputs(const IngestOptions& o) {
     in.genders = data::read_gender_lists(o.genders_dir, in.rejects);
   }
   IRREV_CHECK(!o.out.empty(), "no output file given for ingest");
-  IRREV_CHECK(o.unit_size > 0, "ingest unit size must be positive, got {}", o.unit_size);
+  o.settings.validate("ingest");
   return in;
 }
 
@@ -182,21 +186,21 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   auto in = read_inputs(o);
   cv::setNumThreads(1);  // one thread per rank; ranks are the parallelism
   const auto n = static_cast<std::int64_t>(in.images.size());
-  const std::int64_t units = (n + o.unit_size - 1) / o.unit_size;
+  const std::int64_t units = (n + o.settings.unit_size - 1) / o.settings.unit_size;
   std::unique_ptr<vision::FaceCropper> cropper;  // built on first use: the master may not need it
   Progress progress("ingest", n, comm.is_master() && o.progress);
   std::optional<OrderedCropWriter> writer;
   if (comm.is_master()) {
     spdlog::info("ingest: {} images from '{}' ({} layout) in {} units", n,
                  o.layout == data::ImageLayout::list ? o.list_file : in.images_dir, name_of(o.layout), units);
-    writer.emplace(o.out, n, o.unit_size);
+    writer.emplace(o.out, n, o.settings.unit_size);
   }
   dist::run_work_queue<std::vector<vision::CropResult>>(
       comm, units,
       [&](std::int64_t u) {
         if (!cropper) cropper = std::make_unique<vision::FaceCropper>(o.models_dir, o.cropper);
         std::vector<vision::CropResult> out;
-        for (std::int64_t i = u * o.unit_size; i < std::min(n, (u + 1) * o.unit_size); ++i)
+        for (std::int64_t i = u * o.settings.unit_size; i < std::min(n, (u + 1) * o.settings.unit_size); ++i)
           out.push_back(
               cropper->process_file((fs::path(in.images_dir) / in.images[static_cast<std::size_t>(i)].path).string()));
         return out;

@@ -209,7 +209,7 @@ void JobRun::ingest_set(const config::JobConfig::ImageSource& source, const std:
   io.genders_dir = genders;
   io.out = out;
   io.models_dir = m_job.models_dir;
-  io.unit_size = m_job.ingest_unit;
+  io.settings = m_job.ingest_settings;
   io.cropper = m_job.cropper;
   io.progress = m_options.progress;
   auto s = run_ingest(m_comm, io);

@@ -9,16 +9,21 @@ namespace irrev::pipeline {
 using nlohmann::json;
 
 namespace {
-/// The run-level tags, written only where set.
-void put_tags(json& j, const std::string& extractor, const std::string& mode, const std::string& plan) {
-  if (!extractor.empty()) j["extractor"] = extractor;
-  if (!mode.empty()) j["mode"] = mode;
+/// The run-level tags, written only where set: extractor and mode together (a run's summary
+/// sets both), the plan wherever rows of several plans are listed together.
+void put_tags(json& j, const std::string& extractor, AttackMode mode, const std::string& plan) {
+  if (!extractor.empty()) {
+    j["extractor"] = extractor;
+    j["mode"] = name_of(mode);
+  }
   if (!plan.empty()) j["plan"] = plan;
 }
 
-void get_tags(const json& j, std::string& extractor, std::string& mode, std::string& plan) {
+/// A row without a mode comes from an attack's own summary, or from a run before modes existed:
+/// plain either way.
+void get_tags(const json& j, std::string& extractor, AttackMode& mode, std::string& plan) {
   extractor = j.value("extractor", "");
-  mode = j.value("mode", "");
+  mode = enum_from_name<AttackMode>(j.value("mode", "plain"), "an RSR row's mode");
   plan = j.value("plan", "");
 }
 

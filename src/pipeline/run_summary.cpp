@@ -21,10 +21,10 @@ using nlohmann::json;
 
 namespace {
 
-/// summary.json's sections of attack results and the mode each holds.
-const std::vector<std::pair<std::string, std::string>>& attack_sections() {
-  static const std::vector<std::pair<std::string, std::string>> s{{"attack", "plain"},
-                                                                  {"attack_unshuffled", "unshuffled"}};
+/// summary.json's sections of attack results (each attack's summary names its mode: before
+/// attack.modes, "attack" could hold the unshuffled one).
+const std::vector<std::string>& attack_sections() {
+  static const std::vector<std::string> s{"attack", "attack_unshuffled"};
   return s;
 }
 
@@ -40,16 +40,15 @@ struct RunRows {
 
 RunRows collect(const json& job) {
   RunRows out;
-  for (const auto& [section, mode_name] : attack_sections()) {
+  for (const auto& section : attack_sections()) {
     if (!job.contains(section)) continue;
     for (const auto& [extractor, a] : job[section].items()) {
       if (a.value("status", "") != "complete") continue;
       const auto s = a.get<AttackSummary>();
-      const std::string mode = s.unshuffled() ? "unshuffled" : mode_name;
       const auto add = [&, ext = extractor](auto rows, auto& to) {
         for (auto& r : rows) {
           r.extractor = ext;
-          r.mode = mode;
+          r.mode = s.mode;
           to.push_back(r);
         }
       };
@@ -66,7 +65,7 @@ RunRows collect(const json& job) {
 /// Type-I RSR (percent) at FMR 0.1 % and 1 % of (extractor, mode, plan) among `rows`, where
 /// `value` gives a row's type, FMR and rate; NaN where there is none.
 template <class Record, class Value>
-std::array<double, 2> type1_percent(const std::vector<Record>& rows, const std::string& ext, const std::string& mode,
+std::array<double, 2> type1_percent(const std::vector<Record>& rows, const std::string& ext, AttackMode mode,
                                     const std::string& plan, Value value) {
   std::array<double, 2> out{NAN, NAN};
   for (const auto& r : rows) {
@@ -87,10 +86,10 @@ json headlines(const RunRows& rows) {
   const auto unprotected = [](const RsrRecord& x) { return std::tuple{x.row.type, x.row.fmr, x.row.mean}; };
   json lines = json::array();
   for (const auto& [ext, mode, plan, e] : rows.expected_rsr_uniform) {
-    if (mode != "plain" || e.type != 1 || fmr_label(e.fmr) != "0.1") continue;
-    const auto plain = type1_percent(rows.expected_rsr_uniform, ext, "plain", plan, expected);
-    const auto unshuffled = type1_percent(rows.expected_rsr_uniform, ext, "unshuffled", plan, expected);
-    const auto unprot = type1_percent(rows.unprotected_rsr, ext, "plain", plan, unprotected);
+    if (mode != AttackMode::plain || e.type != 1 || fmr_label(e.fmr) != "0.1") continue;
+    const auto plain = type1_percent(rows.expected_rsr_uniform, ext, AttackMode::plain, plan, expected);
+    const auto unshuffled = type1_percent(rows.expected_rsr_uniform, ext, AttackMode::unshuffled, plan, expected);
+    const auto unprot = type1_percent(rows.unprotected_rsr, ext, AttackMode::plain, plan, unprotected);
     if (std::isnan(unshuffled[0])) continue;
     std::string line = fmt::format(
         "{}, PE-MIU with {} blocks ({}): an attacker who inverts the protected template as it is reconstructs an "
@@ -122,9 +121,9 @@ void write_detail_csv(const std::string& path, const std::vector<RsrRecord>& rsr
   detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,"
             "templates\n";
   for (const auto& [ext, mode, plan, r] : rsr)
-    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext, mode,
-                          plan, r.blocks, r.complexity, type_name(r.type), r.fmr, r.mean, r.min, r.median, r.max, r.std,
-                          r.ci_low, r.ci_high, r.permutations, r.templates);
+    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext,
+                          name_of(mode), plan, r.blocks, r.complexity, type_name(r.type), r.fmr, r.mean, r.min,
+                          r.median, r.max, r.std, r.ci_low, r.ci_high, r.permutations, r.templates);
 }
 
 /// The printed table: one line per extractor, mode, plan and complexity; type I and II at both
@@ -134,7 +133,7 @@ std::string markdown_table(const std::vector<RsrRecord>& rsr) {
       "| extractor | mode | plan | complexity | perms | type I @FMR 0.1% | type I @FMR 1% | type II @FMR 0.1% | type "
       "II @FMR 1% |\n"
       "|---|---|---|---|---|---|---|---|---|\n";
-  using Cell = std::tuple<std::string, std::string, std::string, int>;
+  using Cell = std::tuple<std::string, AttackMode, std::string, int>;
   std::map<Cell, std::map<std::string, std::string>> cells;
   std::map<Cell, std::int64_t> perms;
   for (const auto& [ext, mode, plan, r] : rsr) {
@@ -147,7 +146,7 @@ std::string markdown_table(const std::vector<RsrRecord>& rsr) {
   }
   for (const auto& [cell, c] : cells) {
     auto get = [&c = c](const std::string& k) { return c.count(k) ? c.at(k) : std::string("-"); };
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), std::get<1>(cell),
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", std::get<0>(cell), name_of(std::get<1>(cell)),
                       std::get<2>(cell), std::get<3>(cell), perms[cell], get("I0.1"), get("I1"), get("II0.1"),
                       get("II1"));
   }
@@ -183,14 +182,14 @@ void write_paper_csv(const std::string& path, const std::vector<RsrRecord>& rsr)
 
 std::string expected_text(const std::vector<ExpectedRsrRecord>& expected_rows) {
   std::string expected = "\nExpected RSR under uniform PE-MIU (type I, FMR 0.1% / 1%):\n";
-  std::map<std::tuple<std::string, std::string, std::string>, std::string> ex;
+  std::map<std::tuple<std::string, std::string, AttackMode>, std::string> ex;
   for (const auto& [ext, mode, plan, e] : expected_rows)
     if (e.type == 1) {
       auto& v = ex[{ext, plan, mode}];
       v += fmt::format("{}{:.2f}%", v.empty() ? "" : " / ", e.value * 100);
     }
   for (const auto& [k, v] : ex)
-    expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), v);
+    expected += fmt::format("  {} {} ({}): {}\n", std::get<0>(k), std::get<1>(k), name_of(std::get<2>(k)), v);
   return expected;
 }
 

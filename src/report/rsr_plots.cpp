@@ -17,7 +17,7 @@ namespace irrev::report::detail {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& ext, const std::string& mode,
+void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& ext, pipeline::AttackMode mode,
               const std::string& plan, const fs::path& dir, std::vector<fs::path>& pngs) {
   const std::string tag = pipeline::attack_tag(ext, mode);
   const fs::path dat = dir / fmt::format("rsr_{}_{}.dat", tag, plan);
@@ -27,8 +27,7 @@ void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& e
     for (double fmr : {0.001, 0.01}) {
       out << "# type " << pipeline::type_name(type) << " fmr " << fmr << "\n";
       for (const auto& [r_ext, r_mode, r_plan, r] : rows)
-        if (r_ext == ext && (r_mode.empty() ? "plain" : r_mode) == mode && r_plan == plan && r.type == type &&
-            r.fmr == fmr) {
+        if (r_ext == ext && r_mode == mode && r_plan == plan && r.type == type && r.fmr == fmr) {
           out << r.complexity << " " << 100 * r.mean << " " << 100 * r.ci_low << " " << 100 * r.ci_high << "\n";
           blocks = r.blocks;
         }
@@ -53,7 +52,7 @@ plot '{}' index 0 using 1:3:4 with filledcurves lc 1 notitle, '' index 0 using 1
      '' index 2 using 1:3:4 with filledcurves lc 3 notitle, '' index 2 using 1:2 with linespoints lc 3 pt 5 dt 2 title 'type II, FMR 0.1 %', \
      '' index 3 using 1:3:4 with filledcurves lc 4 notitle, '' index 3 using 1:2 with linespoints lc 4 pt 5 dt 2 title 'type II, FMR 1 %'
 )GP",
-                             png.string(), ext, plan, blocks, mode, blocks, d),
+                             png.string(), ext, plan, blocks, name_of(mode), blocks, d),
                  png.string());
   pngs.push_back(png);
 }

@@ -11,7 +11,7 @@ namespace irrev::report::detail {
 
 /// RSR (percent) against complexity with the 95 % interval as a band, from summary.json's
 /// "rsr" rows of one extractor, mode and plan; appends the PNG to `pngs`.
-void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& ext, const std::string& mode,
+void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& ext, pipeline::AttackMode mode,
               const std::string& plan, const std::filesystem::path& dir, std::vector<std::filesystem::path>& pngs);
 
 /// Box plots of the per-permutation type-I RSR within each complexity (from an attack.h5), one

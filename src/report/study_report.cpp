@@ -38,18 +38,17 @@ std::string default_reference_dir() {
 
 namespace {
 
-/// summary.json's typed rows; a row without a mode comes from before modes existed: plain.
+/// summary.json's typed rows (a row without a mode comes from before modes existed: plain).
 std::vector<pipeline::RsrRecord> rsr_rows(const json& summary) {
   return summary.value("rsr", json::array()).get<std::vector<pipeline::RsrRecord>>();
 }
 std::vector<pipeline::ExpectedRsrRecord> expected_rows(const json& summary) {
   return summary.value("expected_rsr_uniform", json::array()).get<std::vector<pipeline::ExpectedRsrRecord>>();
 }
-std::string mode_of(const std::string& mode) { return mode.empty() ? "plain" : mode; }
 
 /// One attack of one extractor in a run: its mode, its result file and its summary.
 struct AttackRun {
-  std::string mode;
+  pipeline::AttackMode mode;
   fs::path file;
   pipeline::AttackSummary summary;
   /// File names and plot tags: the extractor, then the mode where it is not the plain attack.
@@ -61,14 +60,13 @@ struct AttackRun {
 std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const std::string& ext) {
   std::vector<AttackRun> out;
   for (const auto& [section, section_mode] :
-       {std::pair<std::string, std::string>{"attack", "plain"}, {"attack_unshuffled", "unshuffled"}}) {
+       {std::pair{"attack", pipeline::AttackMode::plain}, {"attack_unshuffled", pipeline::AttackMode::unshuffled}}) {
     if (!job.contains(section) || !job[section].contains(ext)) continue;
     const auto& a = job[section][ext];
     IRREV_CHECK(a.value("status", "") == "complete", "{}: the {} attack of {} did not complete (status '{}')",
                 (run / "summary.json").string(), section, ext, a.value("status", ""));
     const auto summary = a.get<pipeline::AttackSummary>();
-    const std::string mode = summary.unshuffled() ? "unshuffled" : "plain";
-    out.push_back({mode, run / fmt::format("attack_{}.h5", pipeline::attack_tag(ext, section_mode)), summary});
+    out.push_back({summary.mode, run / fmt::format("attack_{}.h5", pipeline::attack_tag(ext, section_mode)), summary});
   }
   return out;
 }
@@ -101,31 +99,31 @@ std::vector<std::string> missing_stages(const json& job, const fs::path& run, co
   return missing;
 }
 
-/// This run's expected RSR under uniform PE-MIU next to another run's, for the rows (plan,
-/// type, FMR) both have.
+/// This run's expected RSR under uniform PE-MIU next to another run's, for the rows (mode,
+/// plan, type, FMR) both have.
 std::string compare_expected(const json& summary, const std::string& other_dir, const std::string& e,
-                             const std::string& mode) {
+                             pipeline::AttackMode mode) {
   const fs::path other_path = fs::path(other_dir) / "summary.json";
   IRREV_CHECK(fs::is_regular_file(other_path), "--compare: '{}' has no summary.json (not a finished `irrev run`)",
               other_dir);
   const auto other = json::parse(read_text(other_path));
-  std::string rows, other_mode;
+  std::string rows;
   const auto theirs = other["expected_rsr_uniform"].get<std::vector<pipeline::ExpectedRsrRecord>>();
   for (const auto& x : expected_rows(summary)) {
-    if (x.extractor != e || mode_of(x.mode) != mode) continue;
+    if (x.extractor != e || x.mode != mode) continue;
     for (const auto& y : theirs)
-      if (y.extractor == e && y.plan == x.plan && y.expected.type == x.expected.type &&
+      if (y.extractor == e && y.mode == mode && y.plan == x.plan && y.expected.type == x.expected.type &&
           y.expected.fmr == x.expected.fmr) {
         rows += fmt::format("| {} | {} | {} % | {:.2f} % | {:.2f} % |\n", x.plan, pipeline::type_name(x.expected.type),
                             100 * x.expected.fmr, 100 * x.expected.value, 100 * y.expected.value);
-        other_mode = mode_of(y.mode);
       }
   }
-  IRREV_CHECK(!rows.empty(), "--compare: '{}' has no expected RSR of {} for the plans of this run", other_dir, e);
+  IRREV_CHECK(!rows.empty(), "--compare: '{}' has no expected RSR of the {} attack of {} for the plans of this run",
+              other_dir, name_of(mode), e);
   return fmt::format(
       "Expected RSR under uniform PE-MIU, this run ({}) and `{}` ({}):\n\n| plan | type | FMR | this "
       "run | other run |\n|---|---|---|---|---|\n{}\n",
-      mode, other_dir, other_mode, rows);
+      name_of(mode), other_dir, name_of(mode), rows);
 }
 
 std::string verification_section(const fs::path& work, const fs::path& dir, const std::string& e) {
@@ -136,11 +134,11 @@ std::string verification_section(const fs::path& work, const fs::path& dir, cons
          csv_to_markdown(vcsv) + "\n" + fmt::format("![DET {}](det_{}.png)\n\n", e, e);
 }
 
-std::string recovery_table(const json& summary, const std::string& e, const std::string& mode) {
+std::string recovery_table(const json& summary, const std::string& e, pipeline::AttackMode mode) {
   std::string rows;
   for (const auto& x : summary.value("recovery", json::array()).get<std::vector<pipeline::RecoveryRecord>>()) {
     const auto& m = x.metrics;
-    if (x.extractor == e && mode_of(x.mode) == mode)
+    if (x.extractor == e && x.mode == mode)
       rows += fmt::format("| {} | {} | {:.3f} [{:.3f}, {:.3f}]{} | {:.3f} | {:.3f} | {:.2f} |\n", x.plan, x.model,
                           m.position_accuracy, m.position_ci_low, m.position_ci_high, m.chance_level ? " (chance)" : "",
                           m.chance, m.exact_rate, m.mean_displaced_after);
@@ -152,11 +150,11 @@ std::string recovery_table(const json& summary, const std::string& e, const std:
 }
 
 /// The targeted attack (irrev attack --targeted K): who is selected, and how often it works.
-std::string targeted_table(const json& summary, const std::string& e, const std::string& mode) {
+std::string targeted_table(const json& summary, const std::string& e, pipeline::AttackMode mode) {
   std::string rows;
   auto pct = [](double v) { return std::isnan(v) ? std::string("-") : fmt::format("{:.1f} %", 100 * v); };
   for (const auto& x : summary.value("targeted", json::array()).get<std::vector<pipeline::TargetedRecord>>())
-    if (x.extractor == e && mode_of(x.mode) == mode)
+    if (x.extractor == e && x.mode == mode)
       rows += fmt::format("| {} | <= {} | {} | {} | {} | {} |\n", x.plan, x.max_estimated_complexity,
                           x.row.complexity < 0 ? "uniform PE-MIU" : std::to_string(x.row.complexity), pct(x.row.yield),
                           pct(x.row.precision_fmr01), pct(x.row.precision_fmr1));
@@ -174,12 +172,13 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
       "### Attack: {}\n\n{} templates ({} female, {} male; {} with a second image for type II), thresholds "
       "{:.4f} / {:.4f} at FMR 0.1 % / 1 % from {}; {} ranks on {}, {} precision; {} samples in {:.0f} s "
       "({:.1f}/s).\n\n",
-      a.mode, a.templates, a.female, a.male, a.templates_with_second_image, a.thresholds.fmr_0_1, a.thresholds.fmr_1,
-      a.thresholds.source, a.ranks, a.device, a.precision, a.samples, a.seconds, a.samples_per_second);
+      a.mode_text(), a.templates, a.female, a.male, a.templates_with_second_image, a.thresholds.fmr_0_1,
+      a.thresholds.fmr_1, a.thresholds.source, a.ranks, a.device, a.precision, a.samples, a.seconds,
+      a.samples_per_second);
   const auto rsr = rsr_rows(summary);
   std::set<std::string> plans;
   for (const auto& r : rsr)
-    if (r.extractor == e && mode_of(r.mode) == run.mode) plans.insert(r.plan);
+    if (r.extractor == e && r.mode == run.mode) plans.insert(r.plan);
   std::vector<fs::path> pngs;
   for (const auto& p : plans) detail::plot_rsr(rsr, e, run.mode, p, dir, pngs);
   detail::plot_spread(run.file, run.tag(e), dir, pngs);
@@ -190,7 +189,7 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
   std::ofstream ex(dir / ("expected_rsr_" + run.tag(e) + ".csv"));
   ex << "plan,type,fmr,rsr\n";
   for (const auto& [x_ext, x_mode, plan, x] : expected_rows(summary))
-    if (x_ext == e && mode_of(x_mode) == run.mode) {
+    if (x_ext == e && x_mode == run.mode) {
       md +=
           fmt::format("| {} | {} | {} % | {:.2f} % |\n", plan, pipeline::type_name(x.type), 100 * x.fmr, 100 * x.value);
       ex << fmt::format("{},{},{},{:.6f}\n", plan, pipeline::type_name(x.type), x.fmr, x.value);
@@ -244,7 +243,7 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
           "- {} ({} attack): extractor source `{}` sha256 `{}`; inverter `{}` sha256 `{}` ({}); attack plans "
           "{} on {} templates, {} ranks, device {}, precision {}, {:.0f} s; thresholds from {} impostor scores "
           "({}).\n",
-          e, run_of.mode, x.value("source", ""), x.value("source_sha256", ""), fs::relative(inv, run).string(),
+          e, name_of(run_of.mode), x.value("source", ""), x.value("source_sha256", ""), fs::relative(inv, run).string(),
           models::sha256_file(inv.string()),
           job.contains("train_inverter") && job["train_inverter"][e].is_object()
               ? job["train_inverter"][e].get<pipeline::TrainingSummary>().kept

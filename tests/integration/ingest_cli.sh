@@ -7,7 +7,7 @@ n_images=$(find "$WORK/lfw" -name '*.jpg' | wc -l)
 "$IRREV" --no-progress ingest --images "$WORK/lfw" --pairs "$WORK/lfw.pairs.txt" --genders "$LFW" \
   --out "$WORK/np1/crops.h5" --json > "$WORK/np1.json"
 "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \
-  --pairs "$WORK/lfw.pairs.txt" --genders "$LFW" --out "$WORK/np3/crops.h5" --unit 7 --json > "$WORK/np3.json"
+  --pairs "$WORK/lfw.pairs.txt" --genders "$LFW" --out "$WORK/np3/crops.h5" --unit-size 7 --json > "$WORK/np3.json"
 
 [ "$(json "$WORK/np1.json" "d['images']")" = "$n_images" ] || fail "images != $n_images"
 [ "$(json "$WORK/np1.json" "d['crops']")" = "$n_images" ] || fail "not every real LFW face was found"

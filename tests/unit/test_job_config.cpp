@@ -48,7 +48,7 @@ TEST(JobConfig, ParsesEveryField) {
   EXPECT_EQ(c.out_dir, "runs/x");
   EXPECT_EQ(c.images, "/data/lfw");
   EXPECT_EQ(c.limit, 10);
-  EXPECT_EQ(c.ingest_unit, 16);
+  EXPECT_EQ(c.ingest_settings.unit_size, 16);
   EXPECT_FLOAT_EQ(c.cropper.detector.score_threshold, 0.7f);
   EXPECT_EQ(c.cropper.detector.width, 320);  // default kept
   EXPECT_EQ(c.embed_settings.batch, 8);
@@ -287,6 +287,8 @@ folds = 5
   EXPECT_NE(bad("shift = 3", "shift = 40").find("shift must be in [0, 16] pixels, not 40"), std::string::npos);
   EXPECT_NE(bad("keep = \"best-rsr\"", "keep = \"best-loss\"").find("'train_inverter.keep' must be one of"),
             std::string::npos);
+  EXPECT_NE(bad("unit_size = 16", "unit_size = 0").find("[ingest]: unit_size (--unit-size) must be positive, got 0"),
+            std::string::npos);
   EXPECT_NE(bad("score_threshold = 0.7", "score_threshold = 0.7\nwidth = 0")
                 .find("[ingest.detector]: the detector's width and height must be positive, not 0 x 240"),
             std::string::npos);
@@ -307,6 +309,11 @@ folds = 5
   EXPECT_EQ(ref.inverter.id_loss, models::IdLoss::mse);
   EXPECT_EQ(c.inverter.id_loss, models::IdLoss::cosine);
   EXPECT_NE(bad("\"unshuffled\"]", "\"plain\"]").find("names \"plain\" twice"), std::string::npos);
+  EXPECT_NE(bad("protocols = [\"lfw-view2\", \"error-rates\"]", "protocols = []")
+                .find("'verify.protocols' must be a non-empty list of names (lfw-view2, error-rates)"),
+            std::string::npos);
+  EXPECT_NE(bad("\"lfw-view2\", \"error-rates\"]", "\"lfw-view2\", \"eer\"]").find("verify.protocols"),
+            std::string::npos);
   EXPECT_NE(bad("modes = [", "unshuffle = true\nmodes = [").find("either attack.modes or attack.unshuffle"),
             std::string::npos);
   EXPECT_NE(bad("trainers = 2", "trainers = 0").find("trainers must be >= 1"), std::string::npos);

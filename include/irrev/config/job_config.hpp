@@ -15,6 +15,7 @@
 #include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/embed.hpp"
 #include "irrev/pipeline/gender_stage.hpp"
+#include "irrev/pipeline/ingest.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
 #include "irrev/vision/face_cropper.hpp"
 
@@ -59,7 +60,7 @@ struct JobConfig {
   // [models]
   std::string models_dir;
   // [ingest]
-  std::int64_t ingest_unit = 32;
+  pipeline::IngestSettings ingest_settings;
   vision::CropperConfig cropper;
   // [embed]
   pipeline::EmbedSettings embed_settings;
@@ -89,7 +90,7 @@ struct JobConfig {
   }
   /// attack_<extractor>.h5 for the plain attack, attack_<extractor>_<mode>.h5 for the others.
   std::string attack_path(const std::string& extractor, pipeline::AttackMode mode = pipeline::AttackMode::plain) const {
-    return out_dir + "/attack_" + pipeline::attack_tag(extractor, name_of(mode)) + ".h5";
+    return out_dir + "/attack_" + pipeline::attack_tag(extractor, mode) + ".h5";
   }
   bool has_protocol(pipeline::VerifyProtocol p) const {
     return std::find(protocols.begin(), protocols.end(), p) != protocols.end();

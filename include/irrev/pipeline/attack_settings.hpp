@@ -12,19 +12,9 @@
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/attack/unshuffle.hpp"
 #include "irrev/core/device.hpp"
+#include "irrev/pipeline/attack_mode.hpp"
 
 namespace irrev::pipeline {
-
-/// plain inverts the protected template as it is; unshuffled first puts its blocks back in the
-/// order a block-position model finds (no second sample).
-enum class AttackMode { plain, unshuffled };
-
-/// How files, columns and plots name an attack of `extractor` in `mode` (a mode's name, as
-/// summary.json records it): the extractor alone for the plain attack, else "<extractor>_<mode>"
-/// (attack_<tag>.h5).
-inline std::string attack_tag(const std::string& extractor, const std::string& mode) {
-  return mode == "plain" ? extractor : extractor + "_" + mode;
-}
 
 struct AttackSettings {
   /// Key of the plans' random draws and of the template subset: key_draws() hands it to each
@@ -157,9 +147,3 @@ struct AttackSettings {
 };
 
 }  // namespace irrev::pipeline
-
-template <>
-struct irrev::EnumNames<irrev::pipeline::AttackMode> {
-  static constexpr std::string_view what = "attack mode";
-  static constexpr std::array<std::string_view, 2> names{"plain", "unshuffled"};
-};

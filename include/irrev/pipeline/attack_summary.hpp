@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "irrev/pipeline/attack_mode.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 
@@ -19,8 +20,9 @@ struct AttackSummary {
   Thresholds thresholds;  ///< (its `pairs` is not recorded)
   int ranks = 1;
   std::string device, precision;
-  std::string mode;     ///< "plain", or "unshuffled (...)" naming the recovery
-  std::string resumed;  ///< "no", or what the run resumed from
+  AttackMode mode = AttackMode::plain;
+  std::string recovery_method;  ///< with the unshuffled mode: how the block order was recovered
+  std::string resumed;          ///< "no", or what the run resumed from
   double seconds = 0;
   std::int64_t samples = 0;
   double samples_per_second = 0;  ///< of the samples this run computed
@@ -32,9 +34,8 @@ struct AttackSummary {
   std::vector<RecoveryRecord> recovery;  ///< where a block-position model ran
   std::vector<TargetedRecord> targeted;  ///< where the targeted attack ran
 
-  /// An unshuffled attack, whatever section holds it (before attack.modes, "attack" held one,
-  /// its mode spelled out).
-  bool unshuffled() const { return mode.rfind("unshuffled", 0) == 0; }
+  /// The mode as summary.json and the report spell it: "plain", or "unshuffled (recovery method)".
+  std::string mode_text() const;
 };
 
 void to_json(nlohmann::json& j, const AttackSummary& s);

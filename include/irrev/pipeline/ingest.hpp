@@ -17,6 +17,20 @@ class Communicator;
 
 namespace irrev::pipeline {
 
+/// How ingest runs, apart from its files and the cropper's models: one struct that `irrev
+/// ingest`'s options and a job's [ingest] table both fill, each option listed once. (The
+/// cropper's settings are [ingest.detector] and [ingest.landmarks]: vision::CropperConfig.)
+struct IngestSettings {
+  std::int64_t unit_size = 32;  ///< images per work unit
+
+  /// Throws an InputError naming `where` for a value out of range.
+  void validate(const std::string& where) const;
+  template <class Visit>
+  void each_option(Visit&& visit) {
+    visit("unit_size", unit_size, "Images per work unit");
+  }
+};
+
 struct IngestOptions {
   std::string images_dir;  ///< for the list layout: the base of relative paths (default: the list's folder)
   data::ImageLayout layout = data::ImageLayout::lfw;
@@ -25,8 +39,8 @@ struct IngestOptions {
   std::string genders_dir;  ///< optional: holds female_names.txt and male_names.txt
   std::string models_dir;
   std::string out;
-  std::int64_t unit_size = 32;  ///< images per work unit
-  std::int64_t limit = 0;       ///< when > 0, only the first `limit` images (quick runs)
+  IngestSettings settings;
+  std::int64_t limit = 0;  ///< when > 0, only the first `limit` images (quick runs)
   vision::CropperConfig cropper;
   bool progress = true;
 };

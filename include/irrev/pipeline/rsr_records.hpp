@@ -8,26 +8,34 @@
 
 #include "irrev/attack/rsr_summary.hpp"
 #include "irrev/attack/unshuffle.hpp"
+#include "irrev/pipeline/attack_mode.hpp"
 
 namespace irrev::pipeline {
 
 /// One row of RSR by complexity. `extractor` and `mode` are set once a run's summary gathers
-/// the attacks; `plan` is empty in a checkpoint's partial table (grouped by plan there).
+/// the attacks (an attack's own rows have no extractor, and their JSON no mode: the attack is
+/// one mode); `plan` is empty in a checkpoint's partial table (grouped by plan there).
 struct RsrRecord {
-  std::string extractor, mode, plan;
+  std::string extractor;
+  AttackMode mode = AttackMode::plain;
+  std::string plan;
   attack::RsrRow row;
 };
 
 /// The expected RSR under uniform PE-MIU of one plan, type and FMR.
 struct ExpectedRsrRecord {
-  std::string extractor, mode, plan;
+  std::string extractor;
+  AttackMode mode = AttackMode::plain;
+  std::string plan;
   attack::ExpectedRsr expected;
 };
 
 /// How well the block order was recovered on one plan's attacked templates (under uniform
 /// PE-MIU), by the model the attack recovered with (`model`, fitted on `model_templates`).
 struct RecoveryRecord {
-  std::string extractor, mode, plan, model;
+  std::string extractor;
+  AttackMode mode = AttackMode::plain;
+  std::string plan, model;
   std::int64_t model_templates = 0;
   attack::UnshuffleMetrics metrics;
 };
@@ -36,7 +44,9 @@ struct RecoveryRecord {
 /// its yield and precision per true complexity; row.complexity < 0 is uniform PE-MIU. A rate
 /// with nothing to count is NaN (null in JSON).
 struct TargetedRecord {
-  std::string extractor, mode, plan;
+  std::string extractor;
+  AttackMode mode = AttackMode::plain;
+  std::string plan;
   int max_estimated_complexity = -1;
   attack::TargetedRow row;
 };
