@@ -21,9 +21,15 @@ RUN_KEYS = re.compile(r"(seconds|minutes|per_second|^checkpoints$|^out$|^source$
 SKIP = re.compile(r"(^|/)(stage_key\.json|[^/]*\.lock|job\.toml|[^/]*\.gp)$")
 
 
+def describes_run(key, value):
+    """A key that says how or where the run went; "job" as a string is the job file's path (as a
+    table it is the job's results)."""
+    return RUN_KEYS.search(key) or (key == "job" and isinstance(value, str))
+
+
 def scrub(x):
     if isinstance(x, dict):
-        return {k: scrub(v) for k, v in x.items() if not RUN_KEYS.search(k)}
+        return {k: scrub(v) for k, v in x.items() if not describes_run(k, v)}
     if isinstance(x, list):
         return [scrub(v) for v in x]
     return x
