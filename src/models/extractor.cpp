@@ -9,6 +9,7 @@
 #include <torch/cuda.h>
 
 #include "extractor_impl.hpp"
+#include "frozen_copy.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/models/onnx_import.hpp"
 #include "low_precision.hpp"
@@ -65,14 +66,20 @@ torch::Tensor Extractor::Impl::forward(const torch::Tensor& input) const {
   return out.reshape({out.size(0), -1});
 }
 
+namespace {
+/// A module's output on `input`, one flat embedding per image: what every inference variant returns.
+torch::Tensor flat_output(torch::jit::Module& m, const torch::Tensor& input) {
+  auto out = m.forward({input}).toTensor();
+  return out.reshape({out.size(0), -1});
+}
+}  // namespace
+
 torch::Tensor Extractor::Impl::infer(const torch::Tensor& input) const {
   if (!inference) {
-    auto copy = module.clone();
-    copy.eval();
+    auto copy = eval_copy(module);
     inference = torch::jit::optimize_for_inference(copy);
   }
-  auto out = inference->forward({input}).toTensor();
-  return out.reshape({out.size(0), -1});
+  return flat_output(*inference, input);
 }
 
 torch::Tensor Extractor::Impl::infer_low(const torch::Tensor& input, at::ScalarType dtype) const {
@@ -80,14 +87,12 @@ torch::Tensor Extractor::Impl::infer_low(const torch::Tensor& input, at::ScalarT
     low = low_precision_module(module, dtype);
     low_dtype = dtype;
   }
-  auto out = low->forward({input}).toTensor();
-  return out.reshape({out.size(0), -1});
+  return flat_output(*low, input);
 }
 
 torch::Tensor Extractor::Impl::infer_onednn(const torch::Tensor& input) const {
   if (!onednn) onednn = onednn_module(module);
-  auto out = onednn->forward({input}).toTensor();
-  return out.reshape({out.size(0), -1});
+  return flat_output(*onednn, input);
 }
 
 int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }

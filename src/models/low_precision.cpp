@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "frozen_copy.hpp"
 #include "irrev/core/error.hpp"
 
 namespace irrev::models {
@@ -37,9 +38,7 @@ void split_bias(jit::Graph& g, jit::Node* n, const torch::Tensor& bias, at::Scal
 }  // namespace
 
 jit::Module low_precision_module(const jit::Module& module, at::ScalarType dtype) {
-  auto copy = module.clone();
-  copy.eval();
-  auto frozen = jit::freeze(copy);
+  auto frozen = frozen_copy(module);
   auto graph = frozen.get_method("forward").graph();
   IRREV_CHECK(graph->inputs().size() == 2 && graph->outputs().size() == 1,
               "low-precision extractor: the network has {} inputs and {} outputs, one of each was expected",

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "frozen_copy.hpp"
 #include "irrev/core/error.hpp"
 
 namespace irrev::models {
@@ -12,9 +13,7 @@ namespace irrev::models {
 namespace jit = torch::jit;
 
 jit::Module onednn_module(const jit::Module& module) {
-  auto copy = module.clone();
-  copy.eval();
-  auto frozen = jit::freeze(copy);
+  auto frozen = frozen_copy(module);
   auto graph = frozen.get_method("forward").graph();
   std::vector<jit::Node*> nodes(graph->nodes().begin(), graph->nodes().end());
   for (auto* n : nodes) {
