@@ -1,8 +1,8 @@
 // irrev run: the stages a job file names, skipping those that are up to date
 #include <sys/stat.h>
 
+#include <fmt/ranges.h>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "irrev/config/job_config.hpp"
@@ -30,20 +30,18 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
             if (config.share_with_group) ::umask(027);  // before any stage writes
             models::set_torch_threads(g.threads);
             opts->progress = !g.no_progress;
-            const std::string summary = pipeline::run_job(comm, config, *opts);
+            const auto outcome = pipeline::run_job(comm, config, *opts);
             if (!comm.is_master()) return kExitDone;  // rank 0 decides the job's exit code below
-            const auto s = nlohmann::json::parse(summary);
-            const bool resumable = s.value("status", "") == "resumable";
             std::filesystem::create_directories(config.out_dir);
-            const std::string table = pipeline::write_run_summary(config.out_dir, summary);
-            print_master(comm, *json || table.empty() ? summary : table);
+            const std::string table = pipeline::write_run_summary(config.out_dir, outcome.summary_json);
+            print_master(comm, *json || table.empty() ? outcome.summary_json : table);
             // A stalled rank cannot take part in the end of MPI: end the job, taking it along.
-            if (s.contains("stalled_ranks"))
+            if (!outcome.stalled_ranks.empty())
               comm.abort(kExitResumable,
                          fmt::format("run: rank(s) {} stalled and were given up on; what finished is saved, "
                                      "and the same command continues",
-                                     s["stalled_ranks"].dump()));
-            return resumable ? kExitResumable : kExitDone;
+                                     fmt::join(outcome.stalled_ranks, ", ")));
+            return outcome.resumable ? kExitResumable : kExitDone;
           }};
 }
 

@@ -86,7 +86,7 @@ class JobRun {
                      {"work_dir_from_run", from_run.empty() ? "." : from_run.string()}};
   }
 
-  std::string run();
+  JobOutcome run();
 
  private:
   bool must_run(bool up_to_date) const { return m_comm.agree(m_options.force || !up_to_date); }
@@ -114,10 +114,11 @@ class JobRun {
   const config::JobConfig& m_job;
   const RunOptions& m_options;
   json m_summary;
+  std::vector<int> m_stalled_ranks;  ///< rank 0: the attack's ranks given up on
   std::string m_ingest_key, m_train_ingest_key;
 };
 
-std::string JobRun::run() {
+JobOutcome JobRun::run() {
   OutputLock lock;  // one run per run folder
   if (m_comm.is_master()) {
     check_paths();  // also makes the output folders
@@ -136,13 +137,13 @@ std::string JobRun::run() {
     for (const auto& mode : m_job.attack_modes)
       if (!attack(e, tkey, mode)) {
         m_summary["status"] = "resumable";
-        return m_summary.dump(2);
+        return {m_summary.dump(2), true, m_stalled_ranks};
       }
   }
   if (m_job.gender)
     for (const auto& e : m_job.extractors) gender(e);
   m_summary["status"] = "complete";
-  return m_summary.dump(2);
+  return {m_summary.dump(2), false, {}};
 }
 
 void JobRun::check_paths() const {
@@ -377,7 +378,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
   if (m_comm.is_master()) {
     if (r.complete) stamp(ao.out, akey);
     m_summary[section][e.name] = json::parse(r.summary_json);
-    if (!r.stalled_ranks.empty()) m_summary["stalled_ranks"] = r.stalled_ranks;
+    if (!r.stalled_ranks.empty()) m_summary["stalled_ranks"] = m_stalled_ranks = r.stalled_ranks;
   }
   // A stalled rank takes part in no further stage: the job ends here (the master ends it).
   return r.complete && r.stalled_ranks.empty();
@@ -432,7 +433,7 @@ void JobRun::gender(const config::ExtractorEntry& e) {
 
 }  // namespace
 
-std::string run_job(const dist::Communicator& comm, const config::JobConfig& job, const RunOptions& options) {
+JobOutcome run_job(const dist::Communicator& comm, const config::JobConfig& job, const RunOptions& options) {
   return JobRun(comm, job, options).run();
 }
 

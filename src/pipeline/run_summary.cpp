@@ -28,7 +28,9 @@ const std::vector<std::string>& attack_sections() {
   return s;
 }
 
-std::string fmr_label(double fmr) { return fmr < 0.005 ? "0.1" : "1"; }
+/// The study's two FMRs: 0 for 0.1 %, 1 for 1 %; and how columns name them.
+std::size_t fmr_index(double fmr) { return fmr < 0.005 ? 0 : 1; }
+std::string fmr_label(double fmr) { return fmr_index(fmr) == 0 ? "0.1" : "1"; }
 
 /// Every finished attack's rows, each tagged with its extractor and mode.
 struct RunRows {
@@ -71,7 +73,7 @@ std::array<double, 2> type1_percent(const std::vector<Record>& rows, const std::
   for (const auto& r : rows) {
     if (r.extractor != ext || r.mode != mode || r.plan != plan) continue;
     const auto [type, fmr, rate] = value(r);
-    auto& cell = out[fmr_label(fmr) == "0.1" ? 0 : 1];
+    auto& cell = out[fmr_index(fmr)];
     if (type == 1 && std::isnan(cell)) cell = 100 * rate;
   }
   return out;
@@ -86,7 +88,7 @@ json headlines(const RunRows& rows) {
   const auto unprotected = [](const RsrRecord& x) { return std::tuple{x.row.type, x.row.fmr, x.row.mean}; };
   json lines = json::array();
   for (const auto& [ext, mode, plan, e] : rows.expected_rsr_uniform) {
-    if (mode != AttackMode::plain || e.type != 1 || fmr_label(e.fmr) != "0.1") continue;
+    if (mode != AttackMode::plain || e.type != 1 || fmr_index(e.fmr) != 0) continue;
     const auto plain = type1_percent(rows.expected_rsr_uniform, ext, AttackMode::plain, plan, expected);
     const auto unshuffled = type1_percent(rows.expected_rsr_uniform, ext, AttackMode::unshuffled, plan, expected);
     const auto unprot = type1_percent(rows.unprotected_rsr, ext, AttackMode::plain, plan, unprotected);

@@ -2,6 +2,7 @@
 /// `irrev run JOB.toml`: the stages a job names, in data-flow order, each skipped when its
 /// output exists and was made from the same inputs and settings (its "stage_key" attribute).
 #include <string>
+#include <vector>
 
 #include "irrev/config/job_config.hpp"
 
@@ -16,10 +17,19 @@ struct RunOptions {
   bool progress = true;
 };
 
-/// Runs on every rank; returns the summary JSON (complete on rank 0). "status" is "complete" or
-/// "resumable" (a signal stopped an attack, or a rank stalled: "stalled_ranks" names them, and
-/// the caller must end the job without another collective call).
-std::string run_job(const dist::Communicator& comm, const config::JobConfig& job, const RunOptions& options);
+/// How a job ended.
+struct JobOutcome {
+  /// The summary (rank 0's is complete): summary.json's "job" section, whose "status" is
+  /// "complete" or "resumable".
+  std::string summary_json;
+  /// A signal stopped an attack, or ranks stalled: the same command continues.
+  bool resumable = false;
+  /// Rank 0: the ranks given up on; the caller must end the job without another collective call.
+  std::vector<int> stalled_ranks;
+};
+
+/// Runs on every rank.
+JobOutcome run_job(const dist::Communicator& comm, const config::JobConfig& job, const RunOptions& options);
 
 /// True when `path` exists and holds stage_key == `key` (an unreadable file is not up to date).
 bool up_to_date(const std::string& path, const std::string& key);
