@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "irrev/dist/communicator.hpp"
@@ -54,17 +53,17 @@ int main(int argc, char** argv) {
   o.epoch_batches = batches;
   o.out_dir = (std::filesystem::temp_directory_path() / ("irrev_train_bench_" + std::to_string(::getpid()))).string();
   o.progress = false;
-  auto summary = nlohmann::json::parse(pipeline::run_train_inverter(comm, o));
+  const auto summary = pipeline::run_train_inverter(comm, o);
   std::filesystem::remove_all(o.out_dir);
   if (comm.is_master()) {
-    const auto& h = summary["history"].back();
+    const auto& h = summary.history.back();
     const auto& c = o.config;
     std::printf(
         "train %s device=%s bf16=%d id_weight=%g id_share=%g id_bf16=%d flip=%d size=%d ranks=%d threads=%d "
         "batch=%d samples_per_s=%.1f\n",
         config.empty() ? ("preset=" + preset).c_str() : ("config=" + config).c_str(), device.c_str(), c.bf16 ? 1 : 0,
         c.id_weight, c.id_share, c.id_bf16 ? 1 : 0, c.flip ? 1 : 0, c.generator.output_size(), comm.size(), threads,
-        c.batch, h["samples_per_second"].get<double>());
+        c.batch, h.samples_per_second);
   }
   return 0;
 }

@@ -27,7 +27,7 @@ Command add_attack(CLI::App& app, const GlobalOptions& g) {
             models::set_torch_threads(g.threads);
             o->progress = !g.no_progress;
             auto r = pipeline::run_attack(comm, *o);
-            print_master(comm, r.summary_json);
+            print_master(comm, pipeline::outcome_json(r).dump(2));
             // A stalled rank cannot take part in the end of MPI: the results are written, so
             // the job ends here, taking the stalled rank with it.
             if (comm.is_master() && !r.stalled_ranks.empty())

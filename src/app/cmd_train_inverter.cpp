@@ -51,7 +51,8 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
             overrides->apply(o->config);
             if (*separate) o->config.eval_share = 0;
             o->progress = !g.no_progress;
-            print_master(comm, pipeline::train_inverter_on_ranks(comm, *o, *trainers));
+            const auto summary = pipeline::train_inverter_on_ranks(comm, *o, *trainers);
+            print_master(comm, nlohmann::json(summary).dump(2));
             return 0;
           }};
 }

@@ -122,8 +122,8 @@ void summarise_plan(AttackSummary& summary, const AttackSettings& st, const Prep
 
 }  // namespace
 
-std::string write_attack_result(const AttackOptions& o, const std::string& key, const PreparedAttack& a,
-                                const AttackState& state, const AttackRunFigures& figures) {
+AttackSummary write_attack_result(const AttackOptions& o, const std::string& key, const PreparedAttack& a,
+                                  const AttackState& state, const AttackRunFigures& figures) {
   AttackSummary summary = summary_head(o, a, figures);
   h5::AtomicOutput out(o.out);
   h5::File& f = out.file();
@@ -134,10 +134,9 @@ std::string write_attack_result(const AttackOptions& o, const std::string& key, 
     write_plan(f, a.plans[p], state.tallies[p]);
     summarise_plan(summary, o.settings, a, p, state.tallies[p]);
   }
-  const json j = summary;
-  f.set_attribute("summary_json", j.dump());
+  f.set_attribute("summary_json", json(summary).dump());
   out.commit();
-  return j.dump(2);
+  return summary;
 }
 
 }  // namespace irrev::pipeline::detail

@@ -8,6 +8,7 @@
 #include "attack_checkpoint.hpp"
 #include "attack_inputs.hpp"
 #include "irrev/attack/attack_tally.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 
 namespace irrev::pipeline::detail {
 
@@ -23,8 +24,8 @@ struct AttackRunFigures {
   attack::RecheckStats recheck;  ///< the units merged in this run
 };
 
-/// Writes `options.out` whole (atomic) and returns its summary (JSON, indented).
-std::string write_attack_result(const AttackOptions& options, const std::string& key, const PreparedAttack& prepared,
-                                const AttackState& state, const AttackRunFigures& figures);
+/// Writes `options.out` whole (atomic) and returns its summary.
+AttackSummary write_attack_result(const AttackOptions& options, const std::string& key, const PreparedAttack& prepared,
+                                  const AttackState& state, const AttackRunFigures& figures);
 
 }  // namespace irrev::pipeline::detail

@@ -149,21 +149,25 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
   return outcome;
 }
 
-/// A stopped attack: its state goes to the checkpoint, marked resumable; the summary says where.
-std::string save_resumable(const std::string& ckpt, const std::string& key, const std::vector<attack::Plan>& plans,
-                           const AttackState& state, std::int64_t samples_total) {
+/// A stopped attack: its state goes to the checkpoint, marked resumable.
+AttackStopped save_resumable(const std::string& ckpt, const std::string& key, const std::vector<attack::Plan>& plans,
+                             const AttackState& state, std::int64_t samples_total) {
   detail::write_attack_checkpoint(ckpt, key, plans, state,
                                   fmt::format("resumable (stopped by signal {})", dist::stop_signal()), samples_total);
   spdlog::warn("attack: stopped by signal {}; state saved in '{}': run the same command to continue",
                dist::stop_signal(), ckpt);
-  return json{{"status", "resumable"},
-              {"checkpoint", ckpt},
-              {"samples_done", state.samples_done},
-              {"samples_total", samples_total}}
-      .dump(2);
+  return {ckpt, state.samples_done, samples_total};
 }
 
 }  // namespace
+
+json outcome_json(const AttackOutcome& r) {
+  if (r.complete) return r.summary;
+  return {{"status", "resumable"},
+          {"checkpoint", r.stopped.checkpoint},
+          {"samples_done", r.stopped.samples_done},
+          {"samples_total", r.stopped.samples_total}};
+}
 
 std::string attack_settings_json(const AttackSettings& o) {
   json recovery{
@@ -248,11 +252,11 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& as
   if (!comm.is_master()) return result;
   report_rechecks(fig, st);
   if (!result.complete) {
-    result.summary_json = save_resumable(ckpt, key, a.plans, state, fig.samples_total);
+    result.stopped = save_resumable(ckpt, key, a.plans, state, fig.samples_total);
     return result;
   }
   fig.stalled_ranks = outcome.stalled_ranks;
-  result.summary_json = detail::write_attack_result(o, key, a, state, fig);
+  result.summary = detail::write_attack_result(o, key, a, state, fig);
   fs::remove(ckpt);
   spdlog::info("attack: {} samples in {:.1f} s ({:.1f}/s) -> '{}'", fig.samples_total, fig.seconds,
                static_cast<double>(fig.samples_total - fig.samples_before) / fig.seconds, o.out);

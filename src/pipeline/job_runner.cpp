@@ -330,10 +330,10 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   to.config = config;
   to.progress = m_options.progress;
   to.replace_foreign_checkpoint = true;
-  const std::string s = train_inverter_on_ranks(m_comm, to, m_job.inverter_trainers);
+  const auto s = train_inverter_on_ranks(m_comm, to, m_job.inverter_trainers);
   if (m_comm.is_master()) {
     std::ofstream(dir + "/stage_key.json") << tkey;
-    m_summary["train_inverter"][e.name] = json::parse(s);
+    m_summary["train_inverter"][e.name] = s;
   }
   return tkey;
 }
@@ -377,7 +377,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
   auto r = run_attack(m_comm, ao);
   if (m_comm.is_master()) {
     if (r.complete) stamp(ao.out, akey);
-    m_summary[section][e.name] = json::parse(r.summary_json);
+    m_summary[section][e.name] = outcome_json(r);
     if (!r.stalled_ranks.empty()) m_summary["stalled_ranks"] = m_stalled_ranks = r.stalled_ranks;
   }
   // A stalled rank takes part in no further stage: the job ends here (the master ends it).

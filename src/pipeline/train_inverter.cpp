@@ -265,7 +265,7 @@ class InverterTraining {
                    fits ? "lives on the device" : "stays in host memory, copied a batch at a time", card / 1e9);
   }
 
-  std::string run() {
+  TrainingSummary run() {
     const auto state = resume();
     m_history = state.history.get<std::vector<EpochRecord>>();
     if (m_comm.is_master())
@@ -310,7 +310,7 @@ class InverterTraining {
           "train-inverter: stopped by {} of {}: the inverter is less trained than its configuration asks (the "
           "same command with a larger max_minutes, or 0, continues from the last checkpoint)",
           stopped_by, m_cfg.epochs);
-    return m_comm.is_master() ? finish(stopped_by) : "{}";
+    return m_comm.is_master() ? finish(stopped_by) : TrainingSummary{};
   }
 
  private:
@@ -437,7 +437,7 @@ class InverterTraining {
   }
 
   /// Rank 0: the kept weights into inverter.pt, and the summary with the final evaluation.
-  std::string finish(const std::string& stopped_by) {
+  TrainingSummary finish(const std::string& stopped_by) {
     int kept = 0;
     if (m_cfg.keep != models::KeepPolicy::last && fs::exists(m_out / "best_generator.pt")) {
       torch::load(m_gen, (m_out / "best_generator.pt").string());
@@ -472,7 +472,7 @@ class InverterTraining {
     summary.minutes = minutes_since(m_start);
     summary.history = m_history;
     evaluate(m_gen, m_in, m_o, m_device, summary);
-    return json(summary).dump(2);
+    return summary;
   }
 
   const dist::Communicator& m_comm;
@@ -494,7 +494,7 @@ class InverterTraining {
 
 }  // namespace
 
-std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
+TrainingSummary run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
   o.config.validate();
   OutputLock lock;  // one training per output folder
   if (comm.is_master()) {
@@ -511,13 +511,13 @@ namespace {
 /// of the caller restored afterwards. The weights depend on the thread count (the order of
 /// oneDNN's sums), so one rank alone takes the cores as a trainer among waiting ranks does: the
 /// same inverter from 1 rank and from N ranks on one node.
-std::string train_with_node_cores(const dist::Communicator& trainers, const TrainInverterOptions& o) {
+TrainingSummary train_with_node_cores(const dist::Communicator& trainers, const TrainInverterOptions& o) {
   const int before = at::get_num_threads();
   const int threads = std::max(before, available_cpus() / trainers.node_size());
   at::set_num_threads(threads);
   if (trainers.is_master())
     spdlog::info("train-inverter: {} training rank(s) with {} thread(s) each", trainers.size(), threads);
-  std::string summary;
+  TrainingSummary summary;
   try {
     summary = run_train_inverter(trainers, o);
   } catch (...) {
@@ -529,7 +529,7 @@ std::string train_with_node_cores(const dist::Communicator& trainers, const Trai
 }
 }  // namespace
 
-std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& o, int trainers) {
+TrainingSummary train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& o, int trainers) {
   if (comm.size() == 1) return train_with_node_cores(comm, o);
   IRREV_CHECK(trainers >= 1 && trainers <= comm.size() - 1,
               "train-inverter: {} training ranks asked for, but the job has {} ranks besides the master", trainers,
@@ -538,11 +538,15 @@ std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainI
               o.config.batch, trainers);
   const bool trains = comm.rank() >= 1 && comm.rank() <= trainers;
   auto group = comm.split(trains ? 1 : 0);
-  if (!trains) return comm.recv_idle(1, dist::kTagTrained);  // every waiting rank hears the end from rank 1
-  std::string summary = train_with_node_cores(*group, o);
-  if (group->is_master())
+  // Every waiting rank hears the end from rank 1, with the summary in its JSON form (the one
+  // serialised form it has).
+  if (!trains) return json::parse(comm.recv_idle(1, dist::kTagTrained)).get<TrainingSummary>();
+  TrainingSummary summary = train_with_node_cores(*group, o);
+  if (group->is_master()) {
+    const std::string text = json(summary).dump();
     for (int r = 0; r < comm.size(); ++r)
-      if (r < 1 || r > trainers) comm.send(r, dist::kTagTrained, summary);
+      if (r < 1 || r > trainers) comm.send(r, dist::kTagTrained, text);
+  }
   return summary;
 }
 

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "irrev/pipeline/attack_settings.hpp"
+#include "irrev/pipeline/attack_summary.hpp"
 
 namespace irrev::dist {
 class Communicator;
@@ -29,15 +32,26 @@ struct AttackOptions {
   bool progress = true;
 };
 
+/// Where a stopped attack's state is kept: the same command continues from it.
+struct AttackStopped {
+  std::string checkpoint;
+  std::int64_t samples_done = 0, samples_total = 0;
+};
+
 struct AttackOutcome {
   bool complete = false;
-  std::string summary_json;  ///< rank 0: tables (complete) or the checkpoint state (stopped)
+  AttackSummary summary;  ///< rank 0, complete: what attack.h5 holds
+  AttackStopped stopped;  ///< rank 0, stopped by a signal
   /// Rank 0: workers that missed a unit's deadline and never answered again. The results are
   /// whole without them, but they take no part in anything after: the caller ends the job.
   std::vector<int> stalled_ranks;
 };
 
 AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& options);
+
+/// What `irrev attack` prints and a job's summary records of an attack (rank 0): its summary,
+/// or, stopped, {"status": "resumable", "checkpoint", "samples_done", "samples_total"}.
+nlohmann::json outcome_json(const AttackOutcome& outcome);
 
 /// The settings of an attack that its counts depend on (unit, batch, device kind, precision,
 /// the forward pass's form, recovery), as JSON: part of both the checkpoint's key and `irrev

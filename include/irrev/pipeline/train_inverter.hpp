@@ -8,6 +8,8 @@
 
 #include "irrev/models/inverter_config.hpp"
 
+#include "irrev/pipeline/training_summary.hpp"
+
 namespace irrev::dist {
 class Communicator;
 }
@@ -36,15 +38,16 @@ struct TrainInverterOptions {
   std::int64_t epoch_batches = 0;
 };
 
-/// Runs on every rank of `comm` (data-parallel, gradients all-reduced); returns the summary JSON
-/// on rank 0.
-std::string run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& options);
+/// Runs on every rank of `comm` (data-parallel, gradients all-reduced); returns the summary on
+/// rank 0 (a default one elsewhere).
+TrainingSummary run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& options);
 
 /// The training topology of `irrev train-inverter` and of `irrev run`: alone, rank 0 trains;
 /// otherwise rank 0 (the master) waits, ranks 1..trainers train data-parallel, each taking as
 /// threads the cores its node's waiting ranks leave free, and the other ranks wait; waiting
 /// ranks sleep, not spin. One trainer keeps batch norm over the whole batch (several split it).
-/// Returns the summary JSON on rank 0.
-std::string train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& options, int trainers);
+/// Returns the summary on rank 0 and on every waiting rank.
+TrainingSummary train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& options,
+                                        int trainers);
 
 }  // namespace irrev::pipeline
