@@ -28,22 +28,19 @@ void PlanSpec::validate(int dim, const std::string& where) const {
   IRREV_CHECK(samples >= 1, "{}: samples must be >= 1", where);
 }
 
-std::string PlanSpec::to_json() const {
-  nlohmann::json j{{"blocks", blocks}, {"kind", name_of(kind)}, {"seed", seed}};
-  if (kind == PlanKind::stratified) j["per_complexity"] = per_complexity;
-  if (kind == PlanKind::uniform) j["samples"] = samples;
-  return j.dump();
+void to_json(nlohmann::json& j, const PlanSpec& spec) {
+  j = {{"blocks", spec.blocks}, {"kind", name_of(spec.kind)}, {"seed", spec.seed}};
+  if (spec.kind == PlanKind::stratified) j["per_complexity"] = spec.per_complexity;
+  if (spec.kind == PlanKind::uniform) j["samples"] = spec.samples;
 }
 
-PlanSpec PlanSpec::from_json(const std::string& text) {
-  const auto j = nlohmann::json::parse(text);
-  PlanSpec spec;
+void from_json(const nlohmann::json& j, PlanSpec& spec) {
+  spec = PlanSpec{};
   spec.blocks = j.at("blocks").get<int>();
   spec.kind = enum_from_name<PlanKind>(j.at("kind").get<std::string>(), "plan");
   spec.seed = j.at("seed").get<std::uint64_t>();
   if (j.contains("per_complexity")) spec.per_complexity = j["per_complexity"].get<int>();
   if (j.contains("samples")) spec.samples = j["samples"].get<std::int64_t>();
-  return spec;
 }
 
 Plan make_plan(const PlanSpec& spec) {

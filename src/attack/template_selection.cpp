@@ -14,11 +14,9 @@ void SelectionSpec::validate(const std::string& where) const {
   IRREV_CHECK(max_templates >= 0, "{}: max_templates must be >= 0", where);
 }
 
-std::string SelectionSpec::to_json() const {
-  return nlohmann::json{{"subjects", name_of(subjects)},  {"split_seed", split_seed},
-                        {"eval_share", eval_share},       {"gender_balanced", gender_balanced},
-                        {"max_templates", max_templates}, {"seed", seed}}
-      .dump();
+void to_json(nlohmann::json& j, const SelectionSpec& s) {
+  j = {{"subjects", name_of(s.subjects)},      {"split_seed", s.split_seed},       {"eval_share", s.eval_share},
+       {"gender_balanced", s.gender_balanced}, {"max_templates", s.max_templates}, {"seed", s.seed}};
 }
 
 void select_unseen_by(SelectionSpec& spec, std::uint64_t split_seed, double eval_share) {

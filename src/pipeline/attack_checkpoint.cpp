@@ -202,7 +202,7 @@ json partial_tables(const h5::File& f) {
   std::vector<attack::Plan> plans;
   std::int64_t entries = 0;
   for (const auto& pj : key.at("plans")) {
-    plans.push_back(attack::make_plan(attack::PlanSpec::from_json(pj.dump())));
+    plans.push_back(attack::make_plan(pj.get<attack::PlanSpec>()));
     entries += plans.back().size();
   }
   // Every plan runs on every template: samples_total = entries x templates.

@@ -182,16 +182,16 @@ PreparedAttack prepare_attack(const AttackOptions& o, const Device& device) {
 
 std::string attack_key(const AttackOptions& o, const PreparedAttack& a) {
   json plan_specs = json::array();
-  for (const auto& p : a.plans) plan_specs.push_back(json::parse(p.spec.to_json()));
+  for (const auto& p : a.plans) plan_specs.push_back(p.spec);
   return json{
       {"plans", plan_specs},
-      {"selection", json::parse(a.selection.to_json())},
+      {"selection", a.selection},
       {"templates",
        {{"file", fs::absolute(o.templates).string()}, {"count", a.set.count}, {"extractor", a.set.extractor_json}}},
       {"inverter", models::sha256_file(o.inverter)},
       {"extractor", a.extractor_sha},
       {"thresholds", {a.thresholds.fmr_0_1, a.thresholds.fmr_1}},
-      {"settings", json::parse(attack_settings_json(o.settings))},
+      {"settings", attack_settings_json(o.settings)},
       {"unit_order", fmt::format("shuffled {}", o.settings.unit_order_seed)},
       {"outcomes", attack::kOutcomes}}
       .dump();

@@ -169,7 +169,7 @@ json outcome_json(const AttackOutcome& r) {
           {"samples_total", r.stopped.samples_total}};
 }
 
-std::string attack_settings_json(const AttackSettings& o) {
+json attack_settings_json(const AttackSettings& o) {
   json recovery{
       {"unshuffle", o.unshuffle}, {"targeted", o.targeted_max_complexity}, {"model", name_of(o.unshuffle_model)}};
   // Only where they act, so that the keys of the other recoveries' checkpoints stay as they were.
@@ -187,7 +187,7 @@ std::string attack_settings_json(const AttackSettings& o) {
                 {"cudnn_benchmark", o.cudnn_benchmark},
                 {"recovery", recovery}};
   if (attack::rechecks_in_fp32(o.precision)) settings["recheck_margin"] = o.effective_recheck_margin();
-  return settings.dump();
+  return settings;
 }
 
 std::string attack_checkpoint_path(const std::string& out) {

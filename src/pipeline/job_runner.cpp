@@ -357,12 +357,10 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
     sel.gender_balanced = false;
   }
   ao.progress = m_options.progress;
-  json plans = json::array();
-  for (const auto& p : m_job.attack_settings.plans) plans.push_back(json::parse(p.to_json()));
   const std::string akey = json{{"inverter", tkey},
-                                {"plans", plans},
-                                {"selection", json::parse(m_job.attack_settings.selection.to_json())},
-                                {"settings", json::parse(attack_settings_json(ao.settings))}}
+                                {"plans", m_job.attack_settings.plans},
+                                {"selection", m_job.attack_settings.selection},
+                                {"settings", attack_settings_json(ao.settings)}}
                                .dump();
   // summary.json: "attack" holds the plain attacks, "attack_<mode>" the others, by extractor.
   const std::string section = mode == AttackMode::plain ? "attack" : "attack_" + name_of(mode);

@@ -3,6 +3,7 @@
 /// side is the template selection). A plan is a numbered list of permutations, grouped by
 /// complexity; entry i is the same on every rank, for any rank count or unit size.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,11 @@ struct PlanSpec {
   std::string name() const;
   /// Throws an InputError naming `where` on a bad value (or a block count D does not admit).
   void validate(int dim, const std::string& where) const;
-  std::string to_json() const;
-  /// What to_json() wrote.
-  static PlanSpec from_json(const std::string& json);
 };
+
+/// A plan's JSON, as keys and checkpoints hold it (the count only where its kind has one).
+void to_json(nlohmann::json& j, const PlanSpec& spec);
+void from_json(const nlohmann::json& j, PlanSpec& spec);
 
 struct Plan {
   PlanSpec spec;

@@ -4,6 +4,7 @@
 /// gender-balanced. Each attacked template also gets a type-II reference: the best other image
 /// of the same subject, where the subject has one.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ struct SelectionSpec {
   std::uint64_t seed = 2021;       ///< keys the subset
 
   void validate(const std::string& where) const;
-  std::string to_json() const;
 };
+
+/// The selection's JSON, as keys hold it.
+void to_json(nlohmann::json& j, const SelectionSpec& spec);
 
 struct TemplateSelection {
   std::vector<std::int64_t> rows;         ///< rows of templates.h5 attacked, ascending

@@ -56,7 +56,7 @@ nlohmann::json outcome_json(const AttackOutcome& outcome);
 /// The settings of an attack that its counts depend on (unit, batch, device kind, precision,
 /// the forward pass's form, recovery), as JSON: part of both the checkpoint's key and `irrev
 /// run`'s up-to-date key, so that neither misses one.
-std::string attack_settings_json(const AttackSettings& settings);
+nlohmann::json attack_settings_json(const AttackSettings& settings);
 
 /// The checkpoint file of an attack writing `out`.
 std::string attack_checkpoint_path(const std::string& out);
