@@ -54,6 +54,10 @@ void ExtractorInfo::validate(const std::string& where) const {
   for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);
 }
 
+bool same_extractor(const std::string& a_json, const std::string& b_json) {
+  return nlohmann::json::parse(a_json) == nlohmann::json::parse(b_json);
+}
+
 std::string sha256_file(const std::string& path) { return sha256_of_file(path); }
 
 }  // namespace irrev::models

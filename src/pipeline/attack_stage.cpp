@@ -20,6 +20,7 @@
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/device_placement.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 
@@ -235,7 +236,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& as
   std::unique_ptr<attack::AttackPipeline> pipeline;
   if (computes) {
     extractor = models::Extractor::load(o.extractor, device);
-    IRREV_CHECK(json::parse(extractor->info().to_json()) == json::parse(a.set.extractor_json),
+    IRREV_CHECK(models::same_extractor(extractor->info().to_json(), a.set.extractor_json),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
     po.position_models = a.position_models;
     po.joint_model = a.joint_model;

@@ -34,6 +34,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/message_tags.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 #include "irrev/pipeline/training_summary.hpp"
 #include "irrev/protect/keyed_stream.hpp"
@@ -179,8 +180,7 @@ void evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
   data::TemplateSet other;
   if (other_set) {
     other = data::read_template_set(o.eval_templates);
-    IRREV_CHECK(other.dim == in.set.dim &&
-                    nlohmann::json::parse(other.extractor_json) == nlohmann::json::parse(in.set.extractor_json),
+    IRREV_CHECK(other.dim == in.set.dim && models::same_extractor(other.extractor_json, in.set.extractor_json),
                 "evaluation templates '{}' come from another extractor than the training templates '{}'",
                 o.eval_templates, o.templates);
   }

@@ -17,6 +17,7 @@
 #include "irrev/data/identity_split.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/match/pe_miu_compare.hpp"
+#include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/protect/keyed_stream.hpp"
@@ -172,7 +173,7 @@ void check_synthesis_inputs(const UnshuffleEvalOptions& o, const UnshuffleSets& 
   const auto inverter = models::Inverter::load(o.inverter, Device::cpu());
   IRREV_CHECK(inverter->info().template_dim == s.set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D",
               o.inverter, inverter->info().template_dim, o.templates, s.set.dim);
-  IRREV_CHECK(nlohmann::json::parse(inverter->info().extractor_json) == nlohmann::json::parse(s.set.extractor_json),
+  IRREV_CHECK(models::same_extractor(inverter->info().extractor_json, s.set.extractor_json),
               "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
               o.templates);
   const auto& cfg = inverter->info().config;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <opencv2/dnn.hpp>
 
 #include <torch/cuda.h>
@@ -12,6 +13,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/data/lfw_layout.hpp"
 #include "irrev/models/extractor.hpp"
+#include "irrev/models/extractor_info.hpp"
 #include "irrev/models/onnx_import.hpp"
 #include "irrev/vision/face_cropper.hpp"
 #include "models/autocast.hpp"
@@ -268,4 +270,21 @@ TEST(Extractor, ForeignTorchScriptLoadsWithSidecarMetadata) {
   EXPECT_EQ(foreign->embedding_size(), 512);  // found by a forward pass
   auto reference = models::Extractor::load(models_dir() + "/fr_feature.pt", Device::cpu());
   EXPECT_EQ(max_abs_diff(foreign->embed(crops.data(), n), reference->embed(crops.data(), n)), 0.0f);
+}
+
+/// The check that an inverter, templates and an extractor belong together compares the records
+/// as JSON: the real model's record matches itself re-spaced and re-ordered, and another
+/// normalisation or another model does not.
+TEST(Extractor, SameExtractorComparesRecordsNotText) {
+  const auto fr = models::Extractor::load(models_dir() + "/fr_feature.pt", Device::cpu())->info();
+  const std::string text = fr.to_json();
+  const auto j = nlohmann::json::parse(text);
+  nlohmann::ordered_json reversed;
+  for (auto it = j.rbegin(); it != j.rend(); ++it) reversed[it.key()] = it.value();
+  ASSERT_NE(reversed.dump(2), text);
+  EXPECT_TRUE(models::same_extractor(text, reversed.dump(2)));
+  auto other_norm = fr;
+  other_norm.mean[0] += 0.5f;
+  EXPECT_FALSE(models::same_extractor(text, other_norm.to_json()));
+  EXPECT_FALSE(models::same_extractor(text, fr_feature_norm().to_json()));  // no embedding size or source yet
 }

@@ -30,6 +30,10 @@ struct ExtractorInfo {
   void validate(const std::string& where) const;
 };
 
+/// Whether two extractor records (ExtractorInfo::to_json, as templates, inverters and models
+/// carry them) describe the same extractor: equal as JSON, whatever their key order or spacing.
+bool same_extractor(const std::string& a_json, const std::string& b_json);
+
 /// sha256 of a file's bytes, as lowercase hex.
 std::string sha256_file(const std::string& path);
 
