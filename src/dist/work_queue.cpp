@@ -77,6 +77,7 @@ class Master {
       if (u >= 0) {
         m_in_flight[u] = {sender, Clock::now()};
         m_comm.send(sender, m_tags.unit, encode_unit(u));
+        spdlog::debug("work queue: unit {} to rank {}", u, sender);
       } else if (m_in_flight.empty() || m_stopped) {
         m_comm.send(sender, m_tags.unit, encode_unit(m_stopped ? kStopStopped : kStopComplete));
         --active;

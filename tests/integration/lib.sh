@@ -79,11 +79,11 @@ make_attack_inputs() {
 # attack RANKS OUT [options...]: an attack of the inputs above (4 blocks exhaustive and 8 blocks
 # one permutation per complexity, 32 templates); same A.h5 B.h5: identical counts and histograms;
 # wait_for_units CHECKPOINT: until it records at least one finished unit.
-attack() {  # ranks out [extra options...]; a --batch among them replaces the default 16
+attack() {  # ranks out [extra options...]; a --batch among them replaces the default 16; $LOG_LEVEL: irrev's
   local n="$1" out="$2" batch=(--batch 16)
   shift 2
   case " $* " in *" --batch "*) batch=() ;; esac
-  "$MPIEXEC" --oversubscribe -n "$n" "$IRREV" --no-progress attack --templates "$WORK/t.h5" \
+  "$MPIEXEC" --oversubscribe -n "$n" "$IRREV" --no-progress ${LOG_LEVEL:+--log-level "$LOG_LEVEL"} attack --templates "$WORK/t.h5" \
     --crops "$WORK/crops.h5" --extractor "$MODELS/fr_feature.pt" --inverter "$WORK/inv/inverter.pt" \
     --thresholds "$WORK/verify.h5" --out "$out" --plan 4:exhaustive --plan 8:stratified:1 \
     --max-templates 32 "${batch[@]}" "$@"

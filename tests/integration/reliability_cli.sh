@@ -76,15 +76,18 @@ same "$WORK/np1.h5" "$WORK/two.h5"
 echo "4. second run refused: $(grep -o "in use by another irrev run ([^)]*)" "$WORK/err.txt")"
 
 # 5. A stopped worker: its unit goes to another worker after the deadline, the counts stay
-#    exact, the stalled rank is named, and the job ends instead of waiting for ever.
-attack 3 "$WORK/stall.h5" --templates-per-unit 16 --permutations-per-unit 1 --checkpoint-seconds 0 \
+#    exact, the stalled rank is named, and the job ends instead of waiting for ever. Rank 2 is
+#    stopped once the master has handed it a unit (the debug log says so): it is then past every
+#    collective call and holds a unit. (Waiting, as before, for h5dump to read a finished unit in
+#    the checkpoint, rewritten after every unit here, once saw none before the 8-s attack ended.)
+LOG_LEVEL=debug attack 3 "$WORK/stall.h5" --templates-per-unit 16 --permutations-per-unit 1 --checkpoint-seconds 0 \
   > "$WORK/stall.json" 2> "$WORK/stall.log" &
 job=$!
-wait_for_units "$WORK/stall.checkpoint.h5"
+for _ in $(seq 1200); do grep -q "work queue: unit [0-9]* to rank 2" "$WORK/stall.log" && break; sleep 0.05; done
 for p in $(pgrep -f "$WORK/stall.h5"); do
   if tr '\0' '\n' < "/proc/$p/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2"; then stopped_pid=$p; fi
 done
-[ -n "$stopped_pid" ] || fail "rank 2 of the attack not found"
+[ -n "$stopped_pid" ] || fail "rank 2 of the attack not found: $(cat "$WORK/stall.log")"
 kill -STOP "$stopped_pid"
 t0=$(date +%s)
 rc=0
