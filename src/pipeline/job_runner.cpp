@@ -362,8 +362,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
                                 {"selection", m_job.attack_settings.selection},
                                 {"settings", attack_settings_json(ao.settings)}}
                                .dump();
-  // summary.json: "attack" holds the plain attacks, "attack_<mode>" the others, by extractor.
-  const std::string section = mode == AttackMode::plain ? "attack" : "attack_" + name_of(mode);
+  const std::string section = summary_section(mode);
   if (!must_run(up_to_date(ao.out, akey))) {
     if (m_comm.is_master()) {
       spdlog::info("attack: '{}' is up to date, skipped", ao.out);

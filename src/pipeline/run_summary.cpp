@@ -21,13 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-/// summary.json's sections of attack results (each attack's summary names its mode: before
-/// attack.modes, "attack" could hold the unshuffled one).
-const std::vector<std::string>& attack_sections() {
-  static const std::vector<std::string> s{"attack", "attack_unshuffled"};
-  return s;
-}
-
 /// The study's two FMRs: 0 for 0.1 %, 1 for 1 %; and how columns name them.
 std::size_t fmr_index(double fmr) { return fmr < 0.005 ? 0 : 1; }
 std::string fmr_label(double fmr) { return fmr_index(fmr) == 0 ? "0.1" : "1"; }
@@ -42,7 +35,10 @@ struct RunRows {
 
 RunRows collect(const json& job) {
   RunRows out;
-  for (const auto& section : attack_sections()) {
+  // Each attack's summary names its mode: before attack.modes, "attack" could hold the
+  // unshuffled one.
+  for (const auto section_mode : kAttackModes) {
+    const std::string section = summary_section(section_mode);
     if (!job.contains(section)) continue;
     for (const auto& [extractor, a] : job[section].items()) {
       if (a.value("status", "") != "complete") continue;

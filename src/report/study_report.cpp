@@ -55,18 +55,18 @@ struct AttackRun {
   std::string tag(const std::string& ext) const { return pipeline::attack_tag(ext, mode); }
 };
 
-/// summary.json's attack sections of `ext`: "attack" (attack_<ext>.h5) holds the plain attack,
-/// "attack_unshuffled" (attack_<ext>_unshuffled.h5) the unshuffled one.
+/// summary.json's attacks of `ext`, one section per mode (pipeline::summary_section), each with
+/// its result file.
 std::vector<AttackRun> attacks_of(const json& job, const fs::path& run, const std::string& ext) {
   std::vector<AttackRun> out;
-  for (const auto& [section, section_mode] :
-       {std::pair{"attack", pipeline::AttackMode::plain}, {"attack_unshuffled", pipeline::AttackMode::unshuffled}}) {
+  for (const auto section_mode : pipeline::kAttackModes) {
+    const std::string section = pipeline::summary_section(section_mode);
     if (!job.contains(section) || !job[section].contains(ext)) continue;
     const auto& a = job[section][ext];
     IRREV_CHECK(a.value("status", "") == "complete", "{}: the {} attack of {} did not complete (status '{}')",
                 (run / "summary.json").string(), section, ext, a.value("status", ""));
     const auto summary = a.get<pipeline::AttackSummary>();
-    out.push_back({summary.mode, run / fmt::format("attack_{}.h5", pipeline::attack_tag(ext, section_mode)), summary});
+    out.push_back({summary.mode, run / pipeline::attack_file_name(ext, section_mode), summary});
   }
   return out;
 }

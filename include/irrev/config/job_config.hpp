@@ -90,7 +90,7 @@ struct JobConfig {
   }
   /// attack_<extractor>.h5 for the plain attack, attack_<extractor>_<mode>.h5 for the others.
   std::string attack_path(const std::string& extractor, pipeline::AttackMode mode = pipeline::AttackMode::plain) const {
-    return out_dir + "/attack_" + pipeline::attack_tag(extractor, mode) + ".h5";
+    return out_dir + "/" + pipeline::attack_file_name(extractor, mode);
   }
   bool has_protocol(pipeline::VerifyProtocol p) const {
     return std::find(protocols.begin(), protocols.end(), p) != protocols.end();

@@ -28,4 +28,19 @@ inline std::string attack_tag(const std::string& extractor, AttackMode mode) {
   return mode == AttackMode::plain ? extractor : extractor + "_" + name_of(mode);
 }
 
+/// The result file of that attack, in the run folder.
+inline std::string attack_file_name(const std::string& extractor, AttackMode mode) {
+  return "attack_" + attack_tag(extractor, mode) + ".h5";
+}
+
+/// summary.json's section of the attacks in `mode`, by extractor: "attack" for the plain attack,
+/// "attack_<mode's name>" for the others.
+inline std::string summary_section(AttackMode mode) {
+  return mode == AttackMode::plain ? "attack" : "attack_" + name_of(mode);
+}
+
+/// Every mode, in the name table's order.
+inline constexpr std::array<AttackMode, 2> kAttackModes{AttackMode::plain, AttackMode::unshuffled};
+static_assert(kAttackModes.size() == EnumNames<AttackMode>::names.size(), "kAttackModes lists every mode");
+
 }  // namespace irrev::pipeline
