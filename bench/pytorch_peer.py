@@ -5,10 +5,13 @@ TorchScript file through torch.jit.load), on the same templates under one comple
 permutation; prints attacked samples/s per configuration, one line each, like attack_throughput.
 
   pytorch_peer.py --inverter inverter.pt --extractor fr_feature.pt --templates templates.h5
-                  [--batch 32] [--threads 2] [--seconds 10] [--modes fp32 channels-last bf16]
+                  [--device cpu|cuda] [--batch 32 [1024 ...]] [--threads 2] [--seconds 10]
+                  [--modes fp32 channels-last bf16 compile-bf16]
 
-Needs Debian's python3-torch and python3-h5py (scripts/setup_peer.sh). Each configuration is
-timed over about --seconds after one warm-up batch.
+Needs PyTorch and h5py: on the CPU machine Debian's python3-torch (scripts/setup_peer.sh), on the
+GPU machine its PyTorch 2. Each configuration (mode x batch) is timed over about --seconds after
+warm-up batches. compile-bf16 is what a tuned PyTorch user runs on a GPU: torch.compile of the
+whole attack, bf16 autocast, channels-last; it needs PyTorch 2 and is reported as skipped before.
 """
 import argparse
 import json
@@ -91,26 +94,31 @@ def main():
     ap.add_argument("--inverter", required=True)
     ap.add_argument("--extractor", required=True)
     ap.add_argument("--templates", required=True)
-    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--batch", type=int, nargs="+", default=[32], help="batch sizes, each timed per mode")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--modes", nargs="+", default=["fp32", "channels-last", "bf16"])
+    ap.add_argument("--modes", nargs="+", default=["fp32", "channels-last", "bf16"],
+                    choices=["fp32", "channels-last", "bf16", "compile-bf16"])
     ap.add_argument("--order", nargs=8, type=int, default=[1, 2, 3, 4, 5, 6, 7, 0],
                     help="the 8 blocks' arrangement (default: every block moved, complexity 8)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
 
     with h5py.File(a.templates, "r") as f:
         info = json.loads(f.attrs["extractor"])
-        templates = torch.from_numpy(f["templates"][: 4 * a.batch]).float()
+        templates = torch.from_numpy(f["templates"][: 4 * max(a.batch)]).float()
+    # Four batches of distinct rows where the file has them; a small file's rows are repeated.
+    templates = templates.repeat(-(-4 * max(a.batch) // templates.shape[0]), 1)[: 4 * max(a.batch)].to(dev)
     dim = templates.shape[1]
     blocks, b = 8, dim // 8
     order = a.order
-    cols = torch.tensor([order[i] * b + j for i in range(blocks) for j in range(b)])
-    gen = load_inverter(a.inverter)
-    ext = torch.jit.load(a.extractor, map_location="cpu").eval()
-    mean = torch.tensor(info["mean"]).view(1, 3, 1, 1)
-    std = torch.tensor(info["std"]).view(1, 3, 1, 1)
+    cols = torch.tensor([order[i] * b + j for i in range(blocks) for j in range(b)], device=dev)
+    gen = load_inverter(a.inverter).to(dev)
+    ext = torch.jit.load(a.extractor, map_location=dev).eval()
+    mean = torch.tensor(info["mean"], device=dev).view(1, 3, 1, 1)
+    std = torch.tensor(info["std"], device=dev).view(1, 3, 1, 1)
     size = (info["input_height"], info["input_width"])
     bgr = info["channel_order"] == "bgr"
 
@@ -126,22 +134,34 @@ def main():
         return (emb * z).sum(1)
 
     for mode in a.modes:
-        fmt = torch.channels_last if mode == "channels-last" else torch.contiguous_format
+        if mode == "compile-bf16" and not hasattr(torch, "compile"):
+            print(f"attack path=pytorch-peer torch={torch.__version__} mode={mode} skipped: torch.compile needs "
+                  "PyTorch 2", flush=True)
+            continue
+        channels_last = mode in ("channels-last", "compile-bf16")
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
         gen.to(memory_format=fmt)
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=mode == "bf16"):
-            # The warm-up batch's mean type-I score: a wrongly loaded network scores near 0.
-            mean_score = attack(templates[: a.batch]).mean().item()
-            done, t0, k = 0, time.perf_counter(), 0
-            while True:
-                z = templates[k * a.batch:(k + 1) * a.batch]
-                attack(z).sum().item()
-                done += a.batch
-                k = (k + 1) % 4
-                elapsed = time.perf_counter() - t0
-                if elapsed >= a.seconds:
-                    break
-        print(f"attack path=pytorch-peer torch={torch.__version__} mode={mode} batch={a.batch} "
-              f"threads={a.threads} samples_per_s={done / elapsed:.1f} mean_type1_score={mean_score:.4f}", flush=True)
+        step = torch.compile(attack) if mode == "compile-bf16" else attack
+        bf16 = mode in ("bf16", "compile-bf16")
+        for batch in a.batch:
+            with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+                # Warm-up (compilation, cuDNN plans); the mean type-I score of the first batch: a
+                # wrongly loaded network scores near 0.
+                mean_score = step(templates[:batch]).mean().item()
+                for k in range(1, 4):
+                    step(templates[k * batch:(k + 1) * batch]).sum().item()
+                done, t0, k = 0, time.perf_counter(), 0
+                while True:
+                    z = templates[k * batch:(k + 1) * batch]
+                    step(z).sum().item()  # .item() waits for the device: every batch is finished
+                    done += batch
+                    k = (k + 1) % 4
+                    elapsed = time.perf_counter() - t0
+                    if elapsed >= a.seconds:
+                        break
+            print(f"attack path=pytorch-peer torch={torch.__version__} device={a.device} mode={mode} batch={batch} "
+                  f"threads={a.threads} samples_per_s={done / elapsed:.1f} mean_type1_score={mean_score:.4f}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ packages=(cmake ninja-build pkg-config g++ make ca-certificates
   iproute2 util-linux          # the cluster tests' namespaces (ip netns, nsenter, unshare)
   python3-h5py                 # scripts/same_results.py compares run folders
   clang-format clang-tidy      # .ci/run checks the formatting (.clang-format) and the changes (.clang-tidy)
-  python3-pil)                 # scripts/device/crops_jpeg.py packs the crops for a GPU machine
+  python3-pil                  # scripts/device/crops_jpeg.py packs the crops for a GPU machine
+  python3-torch)               # bench/pytorch_peer.py, the PyTorch peer (the GPU rehearsal runs it)
 
 missing=()
 # npm fetches the models; a Node.js from elsewhere (nodesource, nvm) conflicts with Debian's npm.

@@ -7,6 +7,7 @@
 
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
+#include "irrev/core/sha256.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/extractor_info.hpp"
 
@@ -186,8 +187,10 @@ std::string attack_key(const AttackOptions& o, const PreparedAttack& a) {
   return json{
       {"plans", plan_specs},
       {"selection", a.selection},
+      // The templates by content, not by path: a run folder moved to another machine (or a
+      // carried checkpoint) resumes, and templates made again under the same name do not.
       {"templates",
-       {{"file", fs::absolute(o.templates).string()}, {"count", a.set.count}, {"extractor", a.set.extractor_json}}},
+       {{"sha256", Sha256().update(a.set.values).hex()}, {"count", a.set.count}, {"extractor", a.set.extractor_json}}},
       {"inverter", models::sha256_file(o.inverter)},
       {"extractor", a.extractor_sha},
       {"thresholds", {a.thresholds.fmr_0_1, a.thresholds.fmr_1}},
