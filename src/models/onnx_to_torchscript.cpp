@@ -18,8 +18,15 @@ namespace {
 /// Copy an ONNX tensor's values into a torch tensor (float32 or int64 as stored).
 torch::Tensor to_torch(const onnx::TensorProto& t, const std::string& where) {
   std::vector<int64_t> shape(t.dims().begin(), t.dims().end());
+  // A malformed file must not make a buffer of the size it claims: the dimensions are checked,
+  // and every value count below against the data actually there.
   int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape) {
+    IRREV_CHECK(d >= 0 && (d == 0 || n <= (int64_t{1} << 40) / d),
+                "{}: tensor '{}' declares the dimensions [{}], which no model tensor has", where, t.name(),
+                fmt::join(shape, ", "));
+    n *= d;
+  }
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT: {
       auto out = torch::empty(shape, torch::kFloat32);
@@ -41,6 +48,8 @@ torch::Tensor to_torch(const onnx::TensorProto& t, const std::string& where) {
                     "{}: tensor '{}' has {} raw bytes for {} int64 values", where, t.name(), t.raw_data().size(), n);
         std::memcpy(out.data_ptr<int64_t>(), t.raw_data().data(), static_cast<std::size_t>(n) * 8);
       } else {
+        IRREV_CHECK(t.int64_data_size() == n, "{}: tensor '{}' has {} int64 values, expected {}", where, t.name(),
+                    t.int64_data_size(), n);
         std::copy(t.int64_data().begin(), t.int64_data().end(), out.data_ptr<int64_t>());
       }
       return out;
@@ -111,6 +120,14 @@ class Translator {
     return m_names[onnx_name] = "self." + param;
   }
 
+  /// Input i of node n, which must have it (a malformed model names the node, never reads past
+  /// its inputs).
+  std::string input(const onnx::NodeProto& n, int i, const std::string& node) {
+    IRREV_CHECK(i < n.input_size(), "{}: {} node '{}' has {} inputs; it needs at least {}", m_where, n.op_type(), node,
+                n.input_size(), i + 1);
+    return value(n.input(i), node);
+  }
+
   const torch::Tensor& constant(const std::string& onnx_name, const std::string& node) {
     auto c = m_constants.find(onnx_name);
     IRREV_CHECK(c != m_constants.end(), "{}: node '{}' needs '{}' to be a constant (initializer or Constant node)",
@@ -144,8 +161,9 @@ class Translator {
 
   void emit(const onnx::NodeProto& n) {
     const std::string& op = n.op_type();
+    IRREV_CHECK(n.output_size() >= 1, "{}: node '{}' ({}) has no output", m_where, n.name(), op);
     const std::string node = n.name().empty() ? n.output(0) : n.name();
-    auto in = [&](int i) { return value(n.input(i), node); };
+    auto in = [&](int i) { return input(n, i, node); };
     auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
 
     if (op == "Constant") {
@@ -194,7 +212,7 @@ class Translator {
 
   /// A 2-D convolution; asymmetric padding becomes an explicit pad before it.
   void emit_conv(const onnx::NodeProto& n, const std::string& node) {
-    auto in = [&](int i) { return value(n.input(i), node); };
+    auto in = [&](int i) { return input(n, i, node); };
     auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
     auto k = ints(n, "kernel_shape", {});
     IRREV_CHECK(k.size() == 2, "{}: Conv node '{}' is not 2-D", m_where, node);
@@ -206,6 +224,12 @@ class Translator {
     auto strides = ints(n, "strides", {1, 1});
     auto dil = ints(n, "dilations", {1, 1});
     int64_t group = int_attr(n, "group", 1);
+    IRREV_CHECK(pads.size() == 4 && strides.size() == 2 && dil.size() == 2 && group >= 1 && n.input_size() >= 2,
+                "{}: Conv node '{}' has malformed attributes (pads {}, strides {}, dilations {}, group {}, {} inputs)",
+                m_where, node, int_list(pads), int_list(strides), int_list(dil), group, n.input_size());
+    for (auto v : pads) IRREV_CHECK(v >= 0, "{}: Conv node '{}' has a negative pad", m_where, node);
+    for (auto v : strides) IRREV_CHECK(v >= 1, "{}: Conv node '{}' has a stride below 1", m_where, node);
+    for (auto v : dil) IRREV_CHECK(v >= 1, "{}: Conv node '{}' has a dilation below 1", m_where, node);
     std::string x = in(0);
     std::vector<int64_t> sym = {pads[0], pads[1]};
     if (pads[0] != pads[2] || pads[1] != pads[3]) {
@@ -223,11 +247,16 @@ class Translator {
 
   /// Clip: bounds from inputs (opset >= 11) or attributes (before).
   void emit_clip(const onnx::NodeProto& n, const std::string& node) {
-    auto in = [&](int i) { return value(n.input(i), node); };
+    auto in = [&](int i) { return input(n, i, node); };
     auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
     double lo = -3.4e38, hi = 3.4e38;
-    if (n.input_size() > 1 && !n.input(1).empty()) lo = constant(n.input(1), node).item<double>();
-    if (n.input_size() > 2 && !n.input(2).empty()) hi = constant(n.input(2), node).item<double>();
+    const auto scalar = [&](int i) {
+      const auto c = constant(n.input(i), node);
+      IRREV_CHECK(c.numel() == 1, "{}: Clip node '{}' has a bound of {} values, not one", m_where, node, c.numel());
+      return c.item<double>();
+    };
+    if (n.input_size() > 1 && !n.input(1).empty()) lo = scalar(1);
+    if (n.input_size() > 2 && !n.input(2).empty()) hi = scalar(2);
     lo = float_attr(n, "min", lo);  // opset < 11 keeps them as attributes
     hi = float_attr(n, "max", hi);
     line("torch.clamp(" + in(0) + ", " + float_literal(lo) + ", " + float_literal(hi) + ")");
@@ -235,9 +264,12 @@ class Translator {
 
   /// Reshape to a constant shape, its first dimension following the batch.
   void emit_reshape(const onnx::NodeProto& n, const std::string& node) {
-    auto in = [&](int i) { return value(n.input(i), node); };
+    auto in = [&](int i) { return input(n, i, node); };
     auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
+    IRREV_CHECK(n.input_size() == 2, "{}: Reshape node '{}' has {} inputs, not 2", m_where, node, n.input_size());
     auto shape_t = constant(n.input(1), node).to(torch::kInt64).contiguous();
+    IRREV_CHECK(shape_t.dim() == 1, "{}: Reshape node '{}' has a shape of {} dimensions, not a list", m_where, node,
+                shape_t.dim());
     std::vector<int64_t> shape(shape_t.data_ptr<int64_t>(), shape_t.data_ptr<int64_t>() + shape_t.numel());
     IRREV_CHECK(!shape.empty(), "{}: Reshape node '{}' has an empty shape", m_where, node);
     // Exporters often freeze the batch size (fr_feature says [1, 512]); dimension 0 is the
@@ -251,7 +283,7 @@ class Translator {
 
   /// Gemm: alpha * A' * B' + beta * C.
   void emit_gemm(const onnx::NodeProto& n, const std::string& node) {
-    auto in = [&](int i) { return value(n.input(i), node); };
+    auto in = [&](int i) { return input(n, i, node); };
     auto line = [&](const std::string& expr) { m_body << "    " << fresh(n) << " = " << expr << "\n"; };
     double alpha = float_attr(n, "alpha", 1.0), beta = float_attr(n, "beta", 1.0);
     std::string a = int_attr(n, "transA", 0) ? "torch.t(" + in(0) + ")" : in(0);
@@ -264,7 +296,8 @@ class Translator {
   /// PRelu with a per-channel slope ([C], [C,1,1] or one value) becomes torch.prelu, one fused
   /// op; any other slope shape keeps ONNX's broadcasting through an explicit formula.
   void emit_prelu(const onnx::NodeProto& n, const std::string& node) {
-    std::string x = value(n.input(0), node);
+    std::string x = input(n, 0, node);
+    IRREV_CHECK(n.input_size() == 2, "{}: PRelu node '{}' has {} inputs, not 2", m_where, node, n.input_size());
     auto c = m_constants.find(n.input(1));
     if (c != m_constants.end() && c->second.dim() >= 1 && c->second.numel() == c->second.size(0)) {
       std::string flat = n.input(1) + "#per_channel";

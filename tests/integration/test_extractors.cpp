@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cstring>
+
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
@@ -236,6 +238,109 @@ TEST(OnnxImport, UnsupportedOperatorNamesOperatorAndNode) {
     EXPECT_NE(what.find("'Softmax'"), std::string::npos) << what;
     EXPECT_NE(what.find("'head_softmax'"), std::string::npos) << what;
   }
+}
+
+namespace {
+/// The real fr_feature.onnx with `damage` applied, written to `name` in the test folder.
+template <class Damage>
+std::string damaged_fr_feature(const std::string& name, Damage&& damage) {
+  onnx::ModelProto model;
+  {
+    std::ifstream f(models_dir() + "/fr_feature.onnx", std::ios::binary);
+    EXPECT_TRUE(model.ParseFromIstream(&f));
+  }
+  damage(*model.mutable_graph());
+  const auto path = (temp_dir() / name).string();
+  std::ofstream f(path, std::ios::binary);
+  model.SerializeToOstream(&f);
+  return path;
+}
+
+/// The import's error message (an InputError expected).
+std::string import_error(const std::string& path) {
+  try {
+    models::import_onnx(path, path + ".pt", fr_feature_norm());
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << path << " was imported";
+  return {};
+}
+}  // namespace
+
+// A hostile file: fr_feature's one int64 initializer (the Reshape's target shape, 2 values)
+// declaring far more values than it holds, stored as int64_data and as raw bytes; an initializer
+// with a negative dimension; a Conv whose pads list is short; a node without inputs. Each is
+// refused naming the tensor or the node, and nothing reads or writes past the data.
+TEST(OnnxImport, MalformedInitializersAndNodesAreRefusedByName) {
+  std::string shape_name;
+  const auto oversized = damaged_fr_feature("int64_oversized.onnx", [&](onnx::GraphProto& g) {
+    for (auto& t : *g.mutable_initializer())
+      if (t.data_type() == onnx::TensorProto::INT64) {
+        shape_name = t.name();
+        std::vector<std::int64_t> values;
+        if (t.has_raw_data()) {
+          values.resize(t.raw_data().size() / 8);
+          std::memcpy(values.data(), t.raw_data().data(), values.size() * 8);
+          t.clear_raw_data();
+        } else {
+          values.assign(t.int64_data().begin(), t.int64_data().end());
+        }
+        t.clear_int64_data();
+        for (auto v : values) t.add_int64_data(v);
+        t.clear_dims();
+        t.add_dims(1 << 20);  // declares a million values, holds two
+        return;
+      }
+  });
+  ASSERT_FALSE(shape_name.empty()) << "fr_feature.onnx has no int64 initializer";
+  auto what = import_error(oversized);
+  EXPECT_NE(what.find("tensor '" + shape_name + "' has 2 int64 values, expected 1048576"), std::string::npos) << what;
+
+  const auto raw = damaged_fr_feature("int64_raw.onnx", [&](onnx::GraphProto& g) {
+    for (auto& t : *g.mutable_initializer())
+      if (t.name() == shape_name) {
+        std::string bytes(16, '\0');
+        t.clear_int64_data();
+        t.set_raw_data(bytes);
+        t.clear_dims();
+        t.add_dims(1 << 20);
+      }
+  });
+  what = import_error(raw);
+  EXPECT_NE(what.find("tensor '" + shape_name + "' has 16 raw bytes for 1048576 int64 values"), std::string::npos)
+      << what;
+
+  const auto negative = damaged_fr_feature("negative_dim.onnx", [&](onnx::GraphProto& g) {
+    auto& t = *g.mutable_initializer(0);
+    t.set_dims(0, -3);
+  });
+  what = import_error(negative);
+  EXPECT_NE(what.find("declares the dimensions [-3"), std::string::npos) << what;
+
+  std::string conv_name;
+  const auto short_pads = damaged_fr_feature("short_pads.onnx", [&](onnx::GraphProto& g) {
+    for (auto& n : *g.mutable_node())
+      if (n.op_type() == "Conv") {
+        conv_name = n.name().empty() ? n.output(0) : n.name();
+        for (auto& a : *n.mutable_attribute())
+          if (a.name() == "pads") a.mutable_ints()->RemoveLast();
+        return;
+      }
+  });
+  what = import_error(short_pads);
+  EXPECT_NE(what.find("Conv node '" + conv_name + "' has malformed attributes"), std::string::npos) << what;
+
+  const auto no_inputs = damaged_fr_feature("no_inputs.onnx", [&](onnx::GraphProto& g) {
+    for (auto& n : *g.mutable_node())
+      if (n.op_type() == "PRelu") {
+        n.clear_input();
+        return;
+      }
+  });
+  what = import_error(no_inputs);
+  EXPECT_NE(what.find("PRelu node '"), std::string::npos) << what;
+  EXPECT_NE(what.find("has 0 inputs"), std::string::npos) << what;
 }
 
 TEST(OnnxImport, NotAnOnnxFileIsAClearError) {
