@@ -5,9 +5,13 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/sha256.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/dist/serialize.hpp"
 
 namespace irrev::pipeline::detail {
 namespace {
+/// The file's own layout; the units' bytes are Boost binary archives without a header, whose
+/// format (dist::archive_format) is recorded beside it and must match the reading build's.
+constexpr const char* kSearchCheckpointSchema = "irrev.search-checkpoint/2";
 
 /// The finished units' bytes one after another, with each unit's offset (units + 1 values).
 void flatten(const SearchCheckpoint& s, std::vector<std::uint8_t>& bytes, std::vector<std::int64_t>& offsets) {
@@ -32,6 +36,8 @@ void write_search_checkpoint(const std::string& path, const std::string& key, co
   flatten(state, bytes, offsets);
   h5::AtomicOutput out(path);
   auto& f = out.file();
+  f.set_attribute("schema", kSearchCheckpointSchema);
+  f.set_attribute("archive_format", dist::archive_format());
   f.set_attribute("key", key);
   f.set_attribute("status", status);
   f.set_attribute("sha256", digest(key, state.done, bytes, offsets));
@@ -47,6 +53,16 @@ void write_search_checkpoint(const std::string& path, const std::string& key, co
 
 SearchCheckpoint read_search_checkpoint(const std::string& path, const std::string& key, std::int64_t units) {
   h5::File f(path, h5::File::Mode::read);
+  IRREV_CHECK(f.has_attribute("schema") && f.attribute("schema") == kSearchCheckpointSchema,
+              "checkpoint '{}' is not a search checkpoint of this version ({}; expected {}): remove it to start over",
+              path, f.has_attribute("schema") ? f.attribute("schema") : "no schema: an earlier version's",
+              kSearchCheckpointSchema);
+  IRREV_CHECK(f.has_attribute("archive_format") && f.attribute("archive_format") == dist::archive_format(),
+              "checkpoint '{}' holds results in another binary format ({}) than this build reads ({}): it was "
+              "written by a build with another Boost or on another architecture; resume it there, or remove it to "
+              "start over",
+              path, f.has_attribute("archive_format") ? f.attribute("archive_format") : "none recorded",
+              dist::archive_format());
   IRREV_CHECK(f.has_attribute("key") && f.attribute("key") == key,
               "checkpoint '{}' belongs to another search (other settings or inputs): remove it, or run the search "
               "it was made for",

@@ -1,10 +1,12 @@
 #pragma once
 /// Boost.Serialization to and from byte strings: what ranks send each other.
+#include <boost/archive/basic_archive.hpp>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
+#include <climits>
 #include <sstream>
 #include <string>
 
@@ -18,6 +20,19 @@ std::string to_bytes(const T& value) {
     ar << value;
   }
   return std::move(os).str();
+}
+
+/// What the bytes of to_bytes() depend on beyond the value: the archives carry no header, so a
+/// file that keeps them (a checkpoint) records this and is read back only by a build that gives
+/// the same ("boost binary archive 19, little-endian, int 4, long 8, float 4, double 8").
+inline std::string archive_format() {
+  const unsigned one = 1;
+  const bool little = *reinterpret_cast<const unsigned char*>(&one) == 1;
+  std::ostringstream os;
+  os << "boost binary archive " << boost::archive::BOOST_ARCHIVE_VERSION() << ", " << (little ? "little" : "big")
+     << "-endian, int " << sizeof(int) << ", long " << sizeof(long) << ", float " << sizeof(float) << ", double "
+     << sizeof(double) << ", char bits " << CHAR_BIT;
+  return os.str();
 }
 
 template <class T>
