@@ -66,11 +66,14 @@ OutputLock::OutputLock(const std::string& output) : m_path(lock_path_of(output))
   }
 }
 
-OutputLock::~OutputLock() {
+OutputLock::~OutputLock() { release(); }
+
+void OutputLock::release() noexcept {
   if (m_fd < 0) return;
   // Removed while still held: a process that opens it next creates a fresh one.
   ::unlink(m_path.c_str());
   ::close(m_fd);
+  m_fd = -1;
 }
 
 OutputLock::OutputLock(OutputLock&& other) noexcept : m_fd(other.m_fd), m_path(std::move(other.m_path)) {
@@ -79,7 +82,7 @@ OutputLock::OutputLock(OutputLock&& other) noexcept : m_fd(other.m_fd), m_path(s
 
 OutputLock& OutputLock::operator=(OutputLock&& other) noexcept {
   if (this != &other) {
-    this->~OutputLock();
+    release();  // the lock held so far; the object stays alive (no destructor call on it)
     m_fd = other.m_fd;
     m_path = std::move(other.m_path);
     other.m_fd = -1;

@@ -22,6 +22,8 @@ class OutputLock {
   const std::string& path() const { return m_path; }
 
  private:
+  /// Let go of the lock held (if any); the object then holds none.
+  void release() noexcept;
   int m_fd = -1;
   std::string m_path;
 };
