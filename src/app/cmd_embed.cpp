@@ -5,6 +5,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/embed.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -13,9 +14,9 @@ Command add_embed(CLI::App& app, const GlobalOptions& g) {
   auto o = std::make_shared<pipeline::EmbedOptions>();
   auto norm = std::make_shared<OnnxNormOptions>();
   auto json = std::make_shared<bool>(false);
-  sub->add_option("--crops", o->crops, "crops.h5 from 'irrev ingest'")->required();
-  sub->add_option("--model", o->model, "Extractor: TorchScript .pt or .onnx")->required();
-  sub->add_option("--out", o->out, "Output templates.h5")->required();
+  add_value(sub, "--crops", o->crops, "crops.h5 from 'irrev ingest'")->required();
+  add_value(sub, "--model", o->model, "Extractor: TorchScript .pt or .onnx")->required();
+  add_value(sub, "--out", o->out, "Output templates.h5")->required();
   add_settings_options(sub, o->settings);
   sub->add_flag("--json", *json, "Print a JSON summary on stdout");
   add_onnx_norm_options(*sub, *norm);

@@ -5,6 +5,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/gender_stage.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -12,14 +13,14 @@ Command add_gender(CLI::App& app, const GlobalOptions& g) {
   auto* sub =
       app.add_subcommand("gender", "Gender leakage: SVM accuracy on unprotected, PE-MIU and reconstructed templates");
   auto o = std::make_shared<pipeline::GenderOptions>();
-  sub->add_option("--templates", o->templates, "templates.h5")->required();
-  sub->add_option("--crops", o->crops, "crops.h5 of the same images")->required();
-  sub->add_option("--inverter", o->inverter, "inverter.pt: adds the re-embedded reconstructions");
-  sub->add_option("--extractor", o->extractor, "The extractor (.pt) that re-embeds them");
+  add_value(sub, "--templates", o->templates, "templates.h5")->required();
+  add_value(sub, "--crops", o->crops, "crops.h5 of the same images")->required();
+  add_value(sub, "--inverter", o->inverter, "inverter.pt: adds the re-embedded reconstructions");
+  add_value(sub, "--extractor", o->extractor, "The extractor (.pt) that re-embeds them");
   add_setting_option(sub, "device", o->device, "cpu or cuda (reconstructions)");
   add_settings_options(sub, o->settings);
-  sub->add_option("--seed", o->seed, "Key of folds, subset and PE-MIU permutations")->capture_default_str();
-  sub->add_option("--csv", o->out_csv, "Write the table here (paper_gender_svm.csv's columns)");
+  add_value(sub, "--seed", o->seed, "Key of folds, subset and PE-MIU permutations")->capture_default_str();
+  add_value(sub, "--csv", o->out_csv, "Write the table here (paper_gender_svm.csv's columns)");
   return {sub, [o, &g](const dist::Communicator& comm) {
             models::set_torch_threads(g.threads);
             o->progress = !g.no_progress;

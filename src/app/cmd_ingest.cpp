@@ -5,6 +5,7 @@
 #include "irrev/data/image_layouts.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/pipeline/ingest.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -17,20 +18,18 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
   sub->add_option(
       "--images", o->images_dir,
       "Image folder: LFW layout (<Person>/<Person>_NNNN.jpg), a flat folder, or the base of a list's paths");
-  sub->add_option("--layout", *layout, "lfw, flat (every image its own subject) or list (--list)")
+  add_value(sub, "--layout", *layout, "lfw, flat (every image its own subject) or list (--list)")
       ->check(CLI::IsMember(names_of<data::ImageLayout>()))
       ->capture_default_str();
-  sub->add_option("--list", o->list_file, "The list layout's CSV: path,subject[,gender] per line");
-  sub->add_option("--pairs", o->pairs_file, "LFW pairs.txt to resolve to crop rows");
-  sub->add_option("--genders", o->genders_dir, "Folder with female_names.txt and male_names.txt");
-  sub->add_option("--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")->capture_default_str();
-  sub->add_option("--out", o->out, "Output crops.h5")->required();
+  add_value(sub, "--list", o->list_file, "The list layout's CSV: path,subject[,gender] per line");
+  add_value(sub, "--pairs", o->pairs_file, "LFW pairs.txt to resolve to crop rows");
+  add_value(sub, "--genders", o->genders_dir, "Folder with female_names.txt and male_names.txt");
+  add_value(sub, "--models", o->models_dir, "Folder with fr_detect.onnx and fr_landmark.onnx")->capture_default_str();
+  add_value(sub, "--out", o->out, "Output crops.h5")->required();
   add_settings_options(sub, o->settings);
   // The flag's earlier spelling, kept for existing scripts.
-  sub->add_option("--unit", o->settings.unit_size, "Same as --unit-size")->group("");
-  sub->add_option("--limit", o->limit, "Only the first N images (0: all)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_value(sub, "--unit", o->settings.unit_size, "Same as --unit-size")->group("");
+  add_value(sub, "--limit", o->limit, "Only the first N images (0: all)")->check(non_negative())->capture_default_str();
   sub->add_flag("--json", *json, "Print a JSON summary on stdout");
   return {sub, [o, json, layout, &g](const dist::Communicator& comm) {
             o->progress = !g.no_progress;

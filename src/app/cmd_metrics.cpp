@@ -5,6 +5,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/metrics/error_rates.hpp"
 #include "irrev/metrics/score_file.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -14,9 +15,9 @@ Command add_metrics(CLI::App& app, const GlobalOptions& /*g*/) {
   auto impostor = std::make_shared<std::string>();
   auto rule = std::make_shared<std::string>("bob");
   auto json = std::make_shared<bool>(false);
-  sub->add_option("--genuine", *genuine, "Genuine scores, one per line")->required();
-  sub->add_option("--impostor", *impostor, "Impostor scores, one per line")->required();
-  sub->add_option("--threshold-rule", *rule, "bob: lowest threshold with FMR <= target; pyeer: FMR nearest the target")
+  add_value(sub, "--genuine", *genuine, "Genuine scores, one per line")->required();
+  add_value(sub, "--impostor", *impostor, "Impostor scores, one per line")->required();
+  add_value(sub, "--threshold-rule", *rule, "bob: lowest threshold with FMR <= target; pyeer: FMR nearest the target")
       ->check(CLI::IsMember({"bob", "pyeer"}))
       ->capture_default_str();
   sub->add_flag("--json", *json, "Print JSON");

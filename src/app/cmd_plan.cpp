@@ -6,6 +6,7 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/protect/permutation.hpp"
 #include "irrev/protect/samplers.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -13,8 +14,8 @@ Command add_plan(CLI::App& app, const GlobalOptions& /*g*/) {
   auto* sub = app.add_subcommand("plan", "Count the block permutations by complexity (exact)");
   auto blocks = std::make_shared<int>(8);
   auto json = std::make_shared<bool>(false);
-  sub->add_option("--blocks", *blocks, "Number of blocks n (1..32)")
-      ->check(CLI::Range(1, protect::kMaxBlocks))
+  add_value(sub, "--blocks", *blocks, "Number of blocks n (1..32)")
+      ->check(in_range(1, protect::kMaxBlocks))
       ->required();
   sub->add_flag("--json", *json, "Print JSON (counts as decimal strings: exact beyond 2^53)");
   return {sub, [blocks, json](const dist::Communicator& comm) {

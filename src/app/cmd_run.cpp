@@ -1,5 +1,6 @@
 // irrev run: the stages a job file names, skipping those that are up to date
 #include <sys/stat.h>
+#include <cstdio>
 
 #include <fmt/ranges.h>
 #include <filesystem>
@@ -7,9 +8,11 @@
 #include "commands.hpp"
 #include "irrev/config/job_config.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/stop_signal.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/job_runner.hpp"
 #include "irrev/pipeline/run_summary.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -20,7 +23,7 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
   auto json = std::make_shared<bool>(false);
   auto opts = std::make_shared<pipeline::RunOptions>();
   sub->add_option("job", *job, "Job file, e.g. jobs/quickstart.toml")->required();
-  sub->add_option("--run-dir", *run_dir, "Output folder (instead of the job's run.out_dir)");
+  add_value(sub, "--run-dir", *run_dir, "Output folder (instead of the job's run.out_dir)");
   sub->add_flag("--force", opts->force, "Rerun stages whose outputs are up to date");
   sub->add_flag("--json", *json, "Print the whole summary as JSON instead of the RSR table");
   return {sub, [=, &g](const dist::Communicator& comm) {
@@ -37,10 +40,15 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
             print_master(comm, *json || table.empty() ? outcome.summary_json : table);
             // A stalled rank cannot take part in the end of MPI: end the job, taking it along.
             if (!outcome.stalled_ranks.empty())
-              comm.abort(kExitResumable,
-                         fmt::format("run: rank(s) {} stalled and were given up on; what finished is saved, "
-                                     "and the same command continues",
-                                     fmt::join(outcome.stalled_ranks, ", ")));
+              comm.end_job(kExitResumable,
+                           fmt::format("run: rank(s) {} stalled and were given up on; what finished is saved, "
+                                       "and the same command continues",
+                                       fmt::join(outcome.stalled_ranks, ", ")));
+            if (outcome.resumable)
+              std::fprintf(stderr,
+                           "irrev: run: stopped by signal %d during an attack; its checkpoint is kept, and the same "
+                           "command continues\n",
+                           dist::stop_signal());
             return outcome.resumable ? kExitResumable : kExitDone;
           }};
 }

@@ -3,10 +3,13 @@
 
 #include "commands.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/paths.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/pipeline/verify_lfw.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -19,28 +22,37 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
   auto json = std::make_shared<bool>(false);
   auto o = std::make_shared<pipeline::VerifyOptions>();
   auto csv = std::make_shared<std::string>();
-  sub->add_option("--templates", *templates, "templates.h5 from 'irrev embed'")->required();
+  add_value(sub, "--templates", *templates, "templates.h5 from 'irrev embed'")->required();
   add_enum_option(sub, "--protocol", *protocol, "lfw-view2 or error-rates");
   add_settings_options(sub, o->settings);
-  sub->add_option("--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")
-      ->check(CLI::Range(2, 100000000))
+  add_value(sub, "--bins", o->bins, "error-rates: all-vs-all histogram bins over [-1, 1]")
+      ->check(in_range(2, 100000000))
       ->capture_default_str();
-  sub->add_option("--limit", o->limit, "error-rates: all-vs-all over the first N templates (0: all)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--out", o->out, "error-rates: write histograms and the table to this HDF5 file");
-  sub->add_option("--scores", o->scores_dir, "error-rates: write the View 2 scores as text files here");
-  sub->add_option("--csv", *csv, "error-rates: write the table as CSV to this file");
+  add_value(sub, "--limit", o->limit, "error-rates: all-vs-all over the first N templates (0: all)")
+      ->check(non_negative());
+  add_value(sub, "--unit-rows", o->unit_rows,
+            "error-rates: templates per all-vs-all work unit (each with its pairs to every later template)")
+      ->check(positive());
+  add_value(sub, "--out", o->out, "error-rates: write histograms and the table to this HDF5 file");
+  add_value(sub, "--scores", o->scores_dir, "error-rates: write the View 2 scores as text files here");
+  add_value(sub, "--csv", *csv, "error-rates: write the table as CSV to this file");
   sub->add_flag("--json", *json, "Print JSON on stdout");
   return {sub, [templates, protocol, json, o, csv, &g](const dist::Communicator& comm) {
             if (*protocol == pipeline::VerifyProtocol::error_rates) {
+              // Refused before the work: an output that cannot be written, an option that would do nothing.
+              IRREV_CHECK(o->scores_dir.empty() || o->settings.pairs != pipeline::PairSet::all_vs_all,
+                          "--scores writes the LFW View 2 pairs' scores, and --pairs all-vs-all scores no View 2 "
+                          "pair: give --pairs both (or lfw-view2), or leave out --scores");
+              if (comm.is_master()) {
+                if (!csv->empty()) require_output_file(*csv, "verify table (--csv)");
+                if (!o->scores_dir.empty()) require_output_folder(o->scores_dir, "score files (--scores)");
+              }
               o->templates = *templates;
               o->progress = !g.no_progress;
               auto rows = pipeline::run_verify(comm, *o);
               if (!comm.is_master()) return 0;
               if (!csv->empty()) {
-                std::ofstream f(*csv);
-                IRREV_CHECK(f.good(), "cannot write CSV file '{}'", *csv);
-                f << pipeline::verify_table_csv(rows);
+                write_text_file(*csv, pipeline::verify_table_csv(rows), "verify table (--csv)");
               }
               print_master(comm, *json ? pipeline::verify_table_json(rows) : pipeline::verify_table_csv(rows));
               return 0;

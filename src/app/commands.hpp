@@ -14,6 +14,7 @@
 #include "irrev/core/enum_names.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/models/extractor_info.hpp"
+#include "number_options.hpp"
 
 namespace irrev::dist {
 class Communicator;
@@ -25,6 +26,8 @@ struct Command {
   CLI::App* sub = nullptr;
   std::function<int(const dist::Communicator&)> run;
   bool needs_mpi = true;  ///< false: runs without starting MPI (pure, single-process commands)
+  /// Stops at its next safe point on SIGTERM / SIGUSR1 with exit 75 (long stages and jobs).
+  bool stoppable = false;
 };
 
 /// Options every command shares.
@@ -105,7 +108,7 @@ CLI::Option* add_setting_option(CLI::App* sub, const char* key, T& field, const 
         },
         help);
   } else {
-    return sub->add_option(flag, field, help);
+    return add_value(sub, flag, field, help);
   }
 }
 

@@ -12,6 +12,9 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/stop_signal.hpp"
+#include "irrev/dist/work_queue.hpp"
+#include "number_options.hpp"
 
 namespace irrev::app {
 
@@ -94,7 +97,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--log-dir", g.log_dir, "Also write one log file per rank into this folder");
-  app.add_option("--threads", g.threads, "Compute threads per rank")->check(CLI::Range(1, 1024))->capture_default_str();
+  app::add_value(&app, "--threads", g.threads, "Compute threads per rank")->check(app::in_range(1, 1024));
   app.add_flag("--no-progress", g.no_progress, "No progress lines on stderr");
   app.add_flag("--share-group", g.share_group,
                "Make outputs readable by the group (files 0640, folders 0750) instead of the owner only: crops, "
@@ -105,6 +108,10 @@ int main(int argc, char** argv) {
                                         add_plan(app, g),   add_protect(app, g),     add_train_inverter(app, g),
                                         add_attack(app, g), add_status(app, g),      add_gender(app, g),
                                         add_report(app, g), add_unshuffle(app, g),   add_devices(app, g)};
+  // The long commands, which stop at a safe point on SIGTERM / SIGUSR1 (exit 75, resumable).
+  for (auto& c : commands)
+    for (const char* name : {"ingest", "embed", "verify", "train-inverter", "attack", "unshuffle", "gender", "run"})
+      if (c.sub->get_name() == name) c.stoppable = true;
   // Command-line mistakes are bad input (exit 2), like every other.
   const std::string word = command_word(argc, argv);
   std::vector<std::string> names;
@@ -139,9 +146,24 @@ int main(int argc, char** argv) {
     init_logging(comm.rank(), g.log_level, log_file);
     if (comm.size() > 1) app::log_placement(comm);
     for (auto& c : commands) {
-      if (c.sub->parsed()) return c.run(comm);
+      if (!c.sub->parsed()) continue;
+      // SIGTERM and SIGUSR1 (SLURM's warning before a time limit) stop a long command at its
+      // next safe point, resumably; the others keep the signals' default action.
+      if (c.stoppable) dist::install_stop_handlers();
+      const int code = c.run(comm);
+      // A rank given up on cannot take part in MPI's end: the job ends here, its result saved.
+      if (comm.is_master() && !dist::stalled_ranks().empty())
+        comm.end_job(code, fmt::format("{}: done, and its result is saved; rank(s) {} stopped answering and were "
+                                       "given up on (their work was done by the others), so the job ends here",
+                                       c.sub->get_name(), fmt::join(dist::stalled_ranks(), ", ")));
+      return code;
     }
     IRREV_ASSERT(false, "no subcommand ran");
+  } catch (const Stopped& e) {
+    if (comm.is_master()) std::fprintf(stderr, "irrev: %s\n", e.what());
+    return kExitResumable;
+  } catch (const RanksStalled& e) {
+    comm.end_job(kExitResumable, e.what());
   } catch (const InputError& e) {
     comm.abort(kExitBadInput, e.what());
   } catch (const std::filesystem::filesystem_error& e) {

@@ -12,6 +12,7 @@
 #include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/attack/plan_text.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/numbers.hpp"
 
 namespace irrev::config {
 namespace {
@@ -45,18 +46,11 @@ void read(const toml::table& t, const std::string& key, T& out, const std::strin
     out = *v;
   } else if constexpr (std::is_integral_v<T>) {
     IRREV_CHECK(n->is_integer(), "{}: key '{}{}' must be an integer", at(where, *n), prefix, key);
-    const auto v = *n->value<std::int64_t>();
-    // No silent wrap: 4294967328 is not 32.
-    const bool fits = std::is_signed_v<T> ? v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                                                v <= static_cast<std::int64_t>(std::numeric_limits<T>::max())
-                                          : v >= 0 && static_cast<std::uint64_t>(v) <= std::numeric_limits<T>::max();
-    IRREV_CHECK(fits, "{}: key '{}{}' = {} is out of range ({} to {})", at(where, *n), prefix, key, v,
-                std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
-    out = static_cast<T>(v);
+    // No silent wrap: 4294967328 is not 32 (the command line's check, core/numbers.hpp).
+    out = narrow_integer<T>(*n->value<std::int64_t>(), fmt::format("{}: key '{}{}'", at(where, *n), prefix, key));
   } else {
     IRREV_CHECK(n->is_number(), "{}: key '{}{}' must be a number", at(where, *n), prefix, key);
-    out = static_cast<T>(*n->value<double>());
-    IRREV_CHECK(std::isfinite(out), "{}: key '{}{}' must be a finite number", at(where, *n), prefix, key);
+    out = narrow_floating<T>(*n->value<double>(), fmt::format("{}: key '{}{}'", at(where, *n), prefix, key));
   }
 }
 

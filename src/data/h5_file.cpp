@@ -69,6 +69,14 @@ struct Handle {
   }
 };
 
+/// A property-list or dataspace call's result (an id or a status), which must not be negative:
+/// a chunk layout or a checksum filter that silently failed would leave a dataset unchecked.
+template <class T>
+T checked(T result, const char* call, const std::string& name, const std::string& path) {
+  IRREV_SYSTEM_CHECK(result >= 0, "HDF5 call {} failed for '{}' in '{}': {}", call, name, path, hdf5_reason(0));
+  return result;
+}
+
 }  // namespace
 
 File::File(const std::string& path, Mode mode) : m_path(path) {
@@ -147,16 +155,18 @@ bool File::has(const std::string& dataset) const {
 }
 
 void File::create_group(const std::string& name) {
-  Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
-  H5Pset_create_intermediate_group(lcpl.id, 1);
+  Handle lcpl{checked(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate", name, m_path), H5Pclose};
+  checked(H5Pset_create_intermediate_group(lcpl.id, 1), "H5Pset_create_intermediate_group", name, m_path);
   Handle g{H5Gcreate2(m_id, name.c_str(), lcpl.id, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
   IRREV_CHECK(g.id >= 0, "cannot create group '{}' in '{}'", name, m_path);
 }
 
 void File::create(const std::string& name, Type type, const Dims& dims, std::uint64_t chunk_rows) {
   std::vector<hsize_t> d(dims.begin(), dims.end());
-  Handle space{H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose};
-  Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  Handle space{
+      checked(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), "H5Screate_simple", name, m_path),
+      H5Sclose};
+  Handle dcpl{checked(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", name, m_path), H5Pclose};
   hsize_t row_bytes = H5Tget_size(native(type));
   bool empty = d.empty();
   for (std::size_t i = 0; i < d.size(); ++i) {
@@ -167,11 +177,11 @@ void File::create(const std::string& name, Type type, const Dims& dims, std::uin
     // Chunked (Fletcher32 needs chunks): `chunk_rows` rows, or rows up to about 1 MiB.
     std::vector<hsize_t> c = d;
     c[0] = std::min<hsize_t>(chunk_rows > 0 ? chunk_rows : std::max<hsize_t>(1, (hsize_t{1} << 20) / row_bytes), d[0]);
-    H5Pset_chunk(dcpl.id, static_cast<int>(c.size()), c.data());
-    H5Pset_fletcher32(dcpl.id);
+    checked(H5Pset_chunk(dcpl.id, static_cast<int>(c.size()), c.data()), "H5Pset_chunk", name, m_path);
+    checked(H5Pset_fletcher32(dcpl.id), "H5Pset_fletcher32", name, m_path);
   }
-  Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
-  H5Pset_create_intermediate_group(lcpl.id, 1);
+  Handle lcpl{checked(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate", name, m_path), H5Pclose};
+  checked(H5Pset_create_intermediate_group(lcpl.id, 1), "H5Pset_create_intermediate_group", name, m_path);
   Handle ds{H5Dcreate2(m_id, name.c_str(), native(type), space.id, lcpl.id, dcpl.id, H5P_DEFAULT), H5Dclose};
   IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
 }
@@ -184,12 +194,14 @@ void File::create_growable(const std::string& name, Type type, const Dims& row_d
     max.push_back(x);
     c.push_back(x);
   }
-  Handle space{H5Screate_simple(static_cast<int>(d.size()), d.data(), max.data()), H5Sclose};
-  Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
-  H5Pset_chunk(dcpl.id, static_cast<int>(c.size()), c.data());
-  H5Pset_fletcher32(dcpl.id);
-  Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
-  H5Pset_create_intermediate_group(lcpl.id, 1);
+  Handle space{
+      checked(H5Screate_simple(static_cast<int>(d.size()), d.data(), max.data()), "H5Screate_simple", name, m_path),
+      H5Sclose};
+  Handle dcpl{checked(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", name, m_path), H5Pclose};
+  checked(H5Pset_chunk(dcpl.id, static_cast<int>(c.size()), c.data()), "H5Pset_chunk", name, m_path);
+  checked(H5Pset_fletcher32(dcpl.id), "H5Pset_fletcher32", name, m_path);
+  Handle lcpl{checked(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate", name, m_path), H5Pclose};
+  checked(H5Pset_create_intermediate_group(lcpl.id, 1), "H5Pset_create_intermediate_group", name, m_path);
   Handle ds{H5Dcreate2(m_id, name.c_str(), native(type), space.id, lcpl.id, dcpl.id, H5P_DEFAULT), H5Dclose};
   IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
 }
@@ -271,9 +283,9 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
   H5Tset_size(type.id, H5T_VARIABLE);
   H5Tset_cset(type.id, H5T_CSET_UTF8);
   hsize_t n = values.size();
-  Handle space{H5Screate_simple(1, &n, nullptr), H5Sclose};
-  Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
-  H5Pset_create_intermediate_group(lcpl.id, 1);
+  Handle space{checked(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", name, m_path), H5Sclose};
+  Handle lcpl{checked(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate", name, m_path), H5Pclose};
+  checked(H5Pset_create_intermediate_group(lcpl.id, 1), "H5Pset_create_intermediate_group", name, m_path);
   Handle ds{H5Dcreate2(m_id, name.c_str(), type.id, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT), H5Dclose};
   IRREV_SYSTEM_CHECK(ds.id >= 0, "cannot create string dataset '{}' in '{}': {}", name, m_path, hdf5_reason(0));
   std::vector<const char*> ptrs;

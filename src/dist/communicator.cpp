@@ -41,23 +41,29 @@ Communicator::Communicator(int* argc, char*** argv) {
     int provided = 0;
     check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
     m_owns_mpi = true;
+    // Torch's threads never call MPI; only the thread that initialised it does (funneled).
+    IRREV_SYSTEM_CHECK(provided >= MPI_THREAD_FUNNELED,
+                       "this MPI library offers thread level {} where irrev needs MPI_THREAD_FUNNELED ({}): rebuild "
+                       "it with thread support",
+                       provided, MPI_THREAD_FUNNELED);
   }
   // Errors come back as codes so that check() can turn them into exceptions.
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(MPI_COMM_WORLD, &m_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &m_size);
+  check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+  check(MPI_Comm_rank(MPI_COMM_WORLD, &m_rank), "MPI_Comm_rank");
+  check(MPI_Comm_size(MPI_COMM_WORLD, &m_size), "MPI_Comm_size");
   MPI_Comm node;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node);
-  MPI_Comm_rank(node, &m_local_rank);
-  MPI_Comm_free(&node);
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  check(MPI_Comm_rank(node, &m_local_rank), "MPI_Comm_rank");
+  check(MPI_Comm_free(&node), "MPI_Comm_free");
   // The index of this worker among the workers of its node (rank 0 is the master when there
   // are workers): worker w of a node takes GPU w.
   MPI_Comm workers;
-  MPI_Comm_split_type(MPI_COMM_WORLD, computes() ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED, m_rank, MPI_INFO_NULL,
-                      &workers);
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, computes() ? MPI_COMM_TYPE_SHARED : MPI_UNDEFINED, m_rank, MPI_INFO_NULL,
+                            &workers),
+        "MPI_Comm_split_type");
   if (workers != MPI_COMM_NULL) {
-    MPI_Comm_rank(workers, &m_local_worker);
-    MPI_Comm_free(&workers);
+    check(MPI_Comm_rank(workers, &m_local_worker), "MPI_Comm_rank");
+    check(MPI_Comm_free(&workers), "MPI_Comm_free");
   }
   set_error_rank(m_size > 1 ? m_rank : -1);
   m_comm = as_handle(MPI_COMM_WORLD);
@@ -95,14 +101,14 @@ std::vector<std::string> Communicator::all_gather(const std::string& bytes) cons
 
 Communicator::Communicator(std::intptr_t comm, int local_rank)
     : m_comm(comm), m_owns_comm(true), m_local_rank(local_rank) {
-  MPI_Comm_rank(as_comm(comm), &m_rank);
-  MPI_Comm_size(as_comm(comm), &m_size);
+  check(MPI_Comm_rank(as_comm(comm), &m_rank), "MPI_Comm_rank");
+  check(MPI_Comm_size(as_comm(comm), &m_size), "MPI_Comm_size");
 }
 
 std::unique_ptr<Communicator> Communicator::split(int color) const {
   MPI_Comm sub;
   check(MPI_Comm_split(as_comm(m_comm), color, m_rank, &sub), "MPI_Comm_split");
-  MPI_Comm_set_errhandler(sub, MPI_ERRORS_RETURN);
+  check(MPI_Comm_set_errhandler(sub, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   return std::unique_ptr<Communicator>(new Communicator(as_handle(sub), m_local_rank));
 }
 
@@ -132,9 +138,12 @@ Communicator::~Communicator() {
   }
 }
 
-void Communicator::abort(int exit_code, const std::string& message) const {
-  std::fprintf(stderr, "irrev: error: %s\n", message.c_str());
+void Communicator::abort(int exit_code, const std::string& message) const { end_job(exit_code, "error: " + message); }
+
+void Communicator::end_job(int exit_code, const std::string& message) const {
+  std::fprintf(stderr, "irrev: %s\n", message.c_str());
   std::fflush(stderr);
+  // Open MPI prints its own notice of the abort after this line; the exit code is ours.
   if (m_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
   if (m_owns_mpi) MPI_Finalize();
   std::exit(exit_code);
@@ -151,8 +160,8 @@ int Communicator::node_size() const {
   check(MPI_Comm_split_type(as_comm(m_comm), MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &node),
         "MPI_Comm_split_type");
   int n = 1;
-  MPI_Comm_size(node, &n);
-  MPI_Comm_free(&node);
+  check(MPI_Comm_size(node, &n), "MPI_Comm_size");
+  check(MPI_Comm_free(&node), "MPI_Comm_free");
   return n;
 }
 
@@ -169,7 +178,8 @@ std::string Communicator::recv(int source, int tag, int* sender) const {
   int src = source == any_source ? MPI_ANY_SOURCE : source;
   check(MPI_Probe(src, tag, as_comm(m_comm), &status), "MPI_Probe");
   int count = 0;
-  MPI_Get_count(&status, MPI_BYTE, &count);
+  check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+  IRREV_SYSTEM_CHECK(count != MPI_UNDEFINED && count >= 0, "MPI_Get_count: a message of no whole byte count");
   std::string bytes(static_cast<std::size_t>(count), '\0');
   check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, as_comm(m_comm), MPI_STATUS_IGNORE),
         "MPI_Recv");

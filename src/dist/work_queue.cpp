@@ -1,5 +1,6 @@
 #include "irrev/dist/work_queue.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -37,11 +38,25 @@ std::int64_t decode_unit(const std::string& bytes) {
 struct Tags {
   int result, unit;
 };
-Tags next_tags() {
-  static int calls = 0;
-  const int pair = calls++ % kTagWorkQueuePairs;
+Tags tags_of_call(int call) {
+  const int pair = call % kTagWorkQueuePairs;
   return {kTagWorkQueueFirst + 2 * pair, kTagWorkQueueFirst + 2 * pair + 1};
 }
+
+/// Every rank in the same queue, by name, call and unit count, checked at its start: a rank that
+/// skipped a queue (or entered another stage) would otherwise take the next one's messages
+/// without an error. The gather is collective, so a mismatch is seen by every rank at once.
+void check_same_queue(const Communicator& comm, int call, const std::string& name, std::int64_t n_units) {
+  if (comm.size() == 1) return;
+  const auto all = comm.all_gather(fmt::format("'{}' (call {} of this process, {} units)", name, call, n_units));
+  for (int r = 1; r < comm.size(); ++r)
+    IRREV_ASSERT(all[static_cast<std::size_t>(r)] == all[0],
+                 "rank {} is in work queue {} while rank 0 is in {}: the ranks reached the distributed stages in "
+                 "different orders",
+                 r, all[static_cast<std::size_t>(r)], all[0]);
+}
+
+std::vector<int> g_stalled;  ///< rank 0: every rank given up on so far (stalled_ranks())
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -202,13 +217,23 @@ class Master {
 
 }  // namespace
 
+const std::vector<int>& stalled_ranks() { return g_stalled; }
+
 QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink,
                            const QueueControl& control) {
-  const Tags tags = next_tags();
+  static int calls = 0;
+  const int call = calls++;
+  check_same_queue(comm, call, control.name, n_units);
+  const Tags tags = tags_of_call(call);
   if (comm.is_master()) {
     IRREV_ASSERT(control.done.empty() || control.done.size() == static_cast<std::size_t>(n_units),
                  "done flags for {} units, the queue has {}", control.done.size(), n_units);
-    if (comm.size() > 1) return Master(comm, tags, n_units, sink, control).run();
+    if (comm.size() > 1) {
+      auto r = Master(comm, tags, n_units, sink, control).run();
+      for (int rank : r.stalled_ranks)
+        if (std::find(g_stalled.begin(), g_stalled.end(), rank) == g_stalled.end()) g_stalled.push_back(rank);
+      return r;
+    }
     // Alone: rank 0 computes every unit itself.
     auto last_checkpoint = Clock::now();
     for (std::int64_t u = 0; u < n_units; ++u) {

@@ -7,6 +7,7 @@
 #include "extractor_impl.hpp"
 #include "inverter_impl.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/text_file.hpp"
 
 namespace irrev::models {
 
@@ -43,6 +44,7 @@ void save_inverter(const std::string& path, Generator& generator, const Inverter
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   archive.save_to(path + ".tmp");
+  sync_path(path + ".tmp");  // whole on disk before it takes the name
   std::filesystem::rename(path + ".tmp", path);
 }
 

@@ -5,6 +5,7 @@
 
 #include "irrev/core/error.hpp"
 #include "irrev/core/sha256.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 
@@ -198,7 +199,7 @@ AttackState read_attack_checkpoint(const std::string& path, const std::string& k
 }
 
 json partial_tables(const h5::File& f) {
-  const auto key = json::parse(f.attribute("key"));
+  const auto key = data::json_attribute(f, "key");
   std::vector<attack::Plan> plans;
   std::int64_t entries = 0;
   for (const auto& pj : key.at("plans")) {
@@ -206,8 +207,11 @@ json partial_tables(const h5::File& f) {
     entries += plans.back().size();
   }
   // Every plan runs on every template: samples_total = entries x templates.
-  const auto all =
-      entries > 0 ? json::parse(f.attribute("progress")).at("samples_total").get<std::int64_t>() / entries : 0;
+  const auto all = entries > 0
+                       ? data::json_as<std::int64_t>(data::json_attribute(f, "progress").value("samples_total", json()),
+                                                     fmt::format("'{}': its progress' samples_total", f.path())) /
+                             entries
+                       : 0;
   json out = json::array();
   for (const auto& plan : plans) {
     attack::PlanTally tally(plan.spec.blocks, plan.size());

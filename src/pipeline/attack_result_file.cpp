@@ -135,6 +135,7 @@ AttackSummary write_attack_result(const AttackOptions& o, const std::string& key
     summarise_plan(summary, o.settings, a, p, state.tallies[p]);
   }
   f.set_attribute("summary_json", json(summary).dump());
+  if (!o.stage_key.empty()) f.set_attribute("stage_key", o.stage_key);
   out.commit();
   return summary;
 }

@@ -15,6 +15,7 @@
 #include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/dist/work_queue.hpp"
@@ -112,6 +113,7 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
                             const std::function<void()>& write_checkpoint) {
   dist::install_stop_handlers();
   dist::QueueControl control;
+  control.name = "attack";
   Progress progress("attack", fig.samples_total - state.samples_done, comm.is_master() && o.progress);
   if (comm.is_master()) {
     control.done = state.done;
@@ -277,7 +279,7 @@ std::string attack_status_json(const std::string& run_dir) {
     h5::File f(p.string(), h5::File::Mode::read);
     if (!is_ckpt && !(f.has_attribute("schema") && f.attribute("schema") == "irrev attack 1")) continue;
     if (is_ckpt) {
-      auto prog = json::parse(f.attribute("progress"));
+      auto prog = data::json_attribute(f, "progress");
       out.push_back({{"file", p.string()},
                      {"status", f.attribute("status")},
                      {"updated", f.attribute("updated")},
@@ -287,7 +289,7 @@ std::string attack_status_json(const std::string& run_dir) {
                      {"samples_total", prog["samples_total"]},
                      {"partial", detail::partial_tables(f)}});
     } else if (f.has_attribute("summary_json")) {
-      const auto s = json::parse(f.attribute("summary_json")).get<AttackSummary>();
+      const auto s = data::json_attribute_as<AttackSummary>(f, "summary_json");
       out.push_back({{"file", p.string()}, {"status", "complete"}, {"samples", s.samples}, {"seconds", s.seconds}});
     }
   }

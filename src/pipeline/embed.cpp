@@ -11,6 +11,7 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/models/extractor.hpp"
+#include "stage_queue.hpp"
 
 namespace irrev::pipeline {
 
@@ -48,8 +49,8 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   if (comm.is_master()) spdlog::info("embed: {} crops with '{}' ({}-D) on {}", n, o.model, d, o.settings.device.name());
 
   std::vector<std::uint8_t> buffer;
-  dist::run_work_queue<std::vector<float>>(
-      comm, units,
+  detail::run_stage_queue<std::vector<float>>(
+      comm, "embed", units,
       [&](std::int64_t u) {
         std::int64_t first = u * o.settings.batch, count = std::min(o.settings.batch, n - first);
         buffer.resize(static_cast<std::size_t>(count) * crop_bytes);
@@ -75,6 +76,7 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
     data::write_images(f, data::read_images(crops));
     if (crops.has("pairs/a")) data::write_pairs(f, data::read_pairs_table(crops));
     data::write_rejects(f, data::read_rejects(crops));
+    if (!o.stage_key.empty()) f.set_attribute("stage_key", o.stage_key);
   }
   output.commit();
   spdlog::info("embed: {} templates -> '{}'", n, o.out);

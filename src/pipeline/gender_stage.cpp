@@ -11,6 +11,7 @@
 #include "irrev/core/log.hpp"
 #include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
@@ -19,6 +20,7 @@
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/protect/pe_miu.hpp"
+#include "stage_queue.hpp"
 
 namespace irrev::pipeline {
 using nlohmann::json;
@@ -136,7 +138,7 @@ void write_gender_csv(const std::string& path, const GenderTable& t) {
     for (std::size_t k = 0; k < 3; ++k) csv += fmt::format(",{:.4f},{:.4f}", row.mean[k], row.sd[k]);
     csv += "\n";
   }
-  std::ofstream(path) << csv;
+  write_text_file(path, csv, "gender table");
 }
 
 }  // namespace
@@ -164,8 +166,8 @@ GenderTable run_gender(const dist::Communicator& comm, const GenderOptions& o) {
         g.n, g.selection.female, g.selection.male, g.selection.unlabelled_subjects, g.inputs.size(), n_folds);
   std::vector<double> acc(static_cast<std::size_t>(units), NAN);
   Progress progress("gender", units, comm.is_master() && o.progress);
-  dist::run_work_queue<double>(
-      comm, units,
+  detail::run_stage_queue<double>(
+      comm, "gender", units,
       [&](std::int64_t u) {
         const auto p = static_cast<std::size_t>(u / per_protection);
         const auto k = static_cast<std::size_t>((u % per_protection) / n_folds);

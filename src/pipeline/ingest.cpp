@@ -1,5 +1,6 @@
 #include "irrev/pipeline/ingest.hpp"
 
+#include <algorithm>
 #include <boost/serialization/array.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/lfw_layout.hpp"
 #include "irrev/dist/work_queue.hpp"
+#include "stage_queue.hpp"
 
 namespace irrev::pipeline {
 
@@ -63,11 +65,28 @@ struct IngestInputs {
   std::vector<Reject> rejects;
 };
 
+/// An ingest that would find no image fails before any work, saying which layout the folder
+/// looks like (a flat folder read as LFW rejects every file as "not in a person folder").
+[[noreturn]] void no_images(const IngestOptions& o, const IngestInputs& in) {
+  const auto at_top = std::count_if(in.rejects.begin(), in.rejects.end(),
+                                    [](const Reject& r) { return r.reason.rfind("not in a person folder", 0) == 0; });
+  IRREV_CHECK(!(o.layout == data::ImageLayout::lfw && at_top > 0),
+              "ingest: '{}' holds no image in the LFW layout (<Person>/<Person>_NNNN.jpg); {} files lie at its top "
+              "level, as in a flat folder: give --layout flat (a job's data.layout = \"flat\"), or --layout list "
+              "with a list of subjects",
+              in.images_dir, at_top);
+  IRREV_FAIL("ingest: '{}' holds no image the {} layout takes ({} entries rejected{})",
+             o.layout == data::ImageLayout::list ? o.list_file : in.images_dir, name_of(o.layout), in.rejects.size(),
+             in.rejects.empty() ? std::string()
+                                : fmt::format("; first: '{}': {}", in.rejects.front().file, in.rejects.front().reason));
+}
+
 IngestInputs read_inputs(const IngestOptions& o) {
   namespace fs = std::filesystem;
   IngestInputs in;
   in.images_dir = image_folder(o);
   in.images = scan_images(o, in.images_dir, in.genders, in.rejects);
+  if (in.images.empty()) no_images(o, in);
   if (o.limit > 0 && static_cast<std::int64_t>(in.images.size()) > o.limit)
     in.images.resize(static_cast<std::size_t>(o.limit));
   vision::resolve_model(o.models_dir, o.cropper.detector.file);
@@ -158,6 +177,7 @@ std::int64_t write_tables(const IngestOptions& o, IngestInputs& in, OrderedCropW
   f.set_attribute("schema", "irrev.crops/1");
   f.set_attribute("images_dir", in.images_dir);
   f.set_attribute("layout", name_of(o.layout));
+  if (!o.stage_key.empty()) f.set_attribute("stage_key", o.stage_key);
   std::vector<float> points, boxes, scores;
   for (const auto& r : results) {
     if (!r.ok) continue;
@@ -195,8 +215,8 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
                  o.layout == data::ImageLayout::list ? o.list_file : in.images_dir, name_of(o.layout), units);
     writer.emplace(o.out, n, o.settings.unit_size);
   }
-  dist::run_work_queue<std::vector<vision::CropResult>>(
-      comm, units,
+  detail::run_stage_queue<std::vector<vision::CropResult>>(
+      comm, "ingest", units,
       [&](std::int64_t u) {
         if (!cropper) cropper = std::make_unique<vision::FaceCropper>(o.models_dir, o.cropper);
         std::vector<vision::CropResult> out;
@@ -217,6 +237,13 @@ IngestSummary run_ingest(const dist::Communicator& comm, const IngestOptions& o)
   IRREV_ASSERT(writer->units_written() == units, "ingest: only the first {} of {} units were written",
                writer->units_written(), units);
   summary.crops = write_tables(o, in, *writer);
+  // No crop at all is not a result: nothing is committed, and the reason of the first image says why.
+  IRREV_CHECK(summary.crops > 0, "ingest: no face was cropped from any of the {} images (first: '{}': {})", n,
+              in.images.front().path, writer->results().empty() ? "?" : writer->results().front().reason);
+  // The figures a run summary shows, kept with the crops: a later run that finds them up to
+  // date reports the same.
+  writer->file().set_attribute(
+      "ingest_figures", nlohmann::json{{"images", n}, {"crops", summary.crops}, {"rejects", in.rejects.size()}}.dump());
   writer->commit();
   summary.images = n;
   summary.rejects = std::move(in.rejects);

@@ -10,9 +10,13 @@
 #include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/stop_signal.hpp"
+#include "irrev/dist/work_queue.hpp"
 #include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/pipeline/attack_stage.hpp"
 #include "irrev/pipeline/embed.hpp"
@@ -43,12 +47,6 @@ bool inverter_up_to_date(const std::string& dir, const std::string& key) {
   std::stringstream ss;
   ss << f.rdbuf();
   return f.good() && fs::exists(dir + "/inverter.pt") && ss.str() == key;
-}
-
-void stamp(const std::string& path, const std::string& key) {
-  h5::File f(path, h5::File::Mode::read_write);
-  f.set_attribute("stage_key", key);
-  f.close();
 }
 
 std::string model_path(const config::JobConfig& j, const config::ExtractorEntry& e) {
@@ -89,7 +87,26 @@ class JobRun {
   JobOutcome run();
 
  private:
-  bool must_run(bool up_to_date) const { return m_comm.agree(m_options.force || !up_to_date); }
+  /// Every rank, at the start of each stage: whether it runs (after between_stages()).
+  bool must_run(bool up_to_date) const {
+    between_stages();
+    return m_comm.agree(m_options.force || !up_to_date);
+  }
+  /// Between two stages: a rank given up on in the stage before ends the job (rank 0 throws
+  /// before any collective call the stalled rank would hold up; what finished is saved and
+  /// stamped); SIGTERM / SIGUSR1 stops the job on every rank, resumably.
+  void between_stages() const {
+    if (m_comm.is_master() && !dist::stalled_ranks().empty())
+      throw RanksStalled(
+          fmt::format("run: rank(s) {} stopped answering and were given up on; the stages finished so "
+                      "far are saved, and the same command continues",
+                      fmt::join(dist::stalled_ranks(), ", ")));
+    if (m_comm.agree(m_comm.is_master() && dist::stop_signal() != 0))
+      throw Stopped(
+          fmt::format("run: stopped by signal {} between two stages; every stage finished so far is kept, "
+                      "and the same command continues",
+                      dist::stop_signal()));
+  }
   /// Rank 0, before any stage: every file the job will read is there, every folder it will
   /// write is writable (a missing model must not cost an ingest of 13,000 images first).
   void check_paths() const;
@@ -197,7 +214,9 @@ void JobRun::ingest_set(const config::JobConfig::ImageSource& source, const std:
   if (!must_run(up_to_date(out, key))) {
     if (m_comm.is_master()) {
       spdlog::info("ingest: '{}' is up to date, skipped", out);
-      m_summary[summary_name] = "up to date";
+      const h5::File f(out, h5::File::Mode::read);
+      m_summary[summary_name] = f.has_attribute("ingest_figures") ? data::json_attribute(f, "ingest_figures")
+                                                                  : json("up to date");  // from an earlier version
     }
     return;
   }
@@ -213,9 +232,9 @@ void JobRun::ingest_set(const config::JobConfig::ImageSource& source, const std:
   io.settings = m_job.ingest_settings;
   io.cropper = m_job.cropper;
   io.progress = m_options.progress;
+  io.stage_key = key;
   auto s = run_ingest(m_comm, io);
   if (m_comm.is_master()) {
-    stamp(out, key);
     m_summary[summary_name] = {{"images", s.images}, {"crops", s.crops}, {"rejects", s.rejects.size()}};
   }
 }
@@ -237,8 +256,8 @@ std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& cr
     eo.settings = m_job.embed_settings;
     eo.onnx_info = e.onnx_info;
     eo.progress = m_options.progress;
+    eo.stage_key = ekey;
     run_embed(m_comm, eo);
-    if (m_comm.is_master()) stamp(templates, ekey);
   } else if (m_comm.is_master()) {
     spdlog::info("embed: '{}' is up to date, skipped", templates);
   }
@@ -249,6 +268,7 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
   const std::string templates = m_job.templates_path(e.name);
   std::string vkey;
   if (m_job.has_protocol(VerifyProtocol::error_rates)) {
+    between_stages();  // before the broadcast below, which a stalled rank would hold up
     // Only the block sizes this extractor's D admits (128-D takes 16, 32, 64, 128; 512-D too).
     // Rank 0 reads D from the file's shape and broadcasts it: the broadcast also holds the
     // other ranks until rank 0 has written the templates.
@@ -272,16 +292,16 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
                 {"seed", vo.settings.seed}}
                .dump();
     if (must_run(up_to_date(vo.out, vkey) && all_vs_all)) {
+      if (all_vs_all) vo.stage_key = vkey;
       auto rows = run_verify(m_comm, vo);
       if (m_comm.is_master()) {
-        if (all_vs_all) stamp(vo.out, vkey);
-        std::ofstream(m_job.stage_dir() + "/verify_" + e.name + ".csv") << verify_table_csv(rows);
+        write_text_file(m_job.stage_dir() + "/verify_" + e.name + ".csv", verify_table_csv(rows), "verify table");
         m_summary["verify"][e.name] = json::parse(verify_table_json(rows));
       }
     } else if (m_comm.is_master()) {
       spdlog::info("verify: '{}' is up to date, skipped", vo.out);
       h5::File f(vo.out, h5::File::Mode::read);
-      m_summary["verify"][e.name] = json::parse(f.attribute("table_json"));
+      m_summary["verify"][e.name] = data::json_attribute(f, "table_json");
     }
   }
   if (m_comm.is_master()) {
@@ -311,7 +331,9 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   if (!must_run(inverter_up_to_date(dir, tkey))) {
     if (m_comm.is_master()) {
       spdlog::info("train-inverter: '{}/inverter.pt' is up to date, skipped", dir);
-      m_summary["train_inverter"][e.name] = "up to date";
+      // The training's summary as it ran (a run resumed after the training reports the same).
+      const std::string summary = dir + "/training_summary.json";
+      m_summary["train_inverter"][e.name] = fs::exists(summary) ? data::json_file(summary) : json("up to date");
     }
     return tkey;
   }
@@ -332,7 +354,8 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   to.replace_foreign_checkpoint = true;
   const auto s = train_inverter_on_ranks(m_comm, to, m_job.inverter_trainers);
   if (m_comm.is_master()) {
-    std::ofstream(dir + "/stage_key.json") << tkey;
+    write_text_file(dir + "/training_summary.json", json(s).dump(2), "training summary");
+    write_text_file(dir + "/stage_key.json", tkey, "stage key");  // last: the stage is done
     m_summary["train_inverter"][e.name] = s;
   }
   return tkey;
@@ -367,13 +390,13 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
     if (m_comm.is_master()) {
       spdlog::info("attack: '{}' is up to date, skipped", ao.out);
       h5::File f(ao.out, h5::File::Mode::read);
-      m_summary[section][e.name] = json::parse(f.attribute("summary_json"));
+      m_summary[section][e.name] = data::json_attribute(f, "summary_json");
     }
     return true;
   }
+  ao.stage_key = akey;
   auto r = run_attack(m_comm, ao);
   if (m_comm.is_master()) {
-    if (r.complete) stamp(ao.out, akey);
     m_summary[section][e.name] = outcome_json(r);
     if (!r.stalled_ranks.empty()) m_summary["stalled_ranks"] = m_stalled_ranks = r.stalled_ranks;
   }
@@ -418,13 +441,12 @@ void JobRun::gender(const config::ExtractorEntry& e) {
   if (must_run(fresh)) {
     const json r = run_gender(m_comm, go);
     if (m_comm.is_master()) {
-      std::ofstream(path) << json{{"key", gkey}, {"result", r}}.dump(2);
+      write_text_file(path, json{{"key", gkey}, {"result", r}}.dump(2), "gender result");
       m_summary["gender"][e.name] = r;
     }
   } else if (m_comm.is_master()) {
     spdlog::info("gender: '{}' is up to date, skipped", path);
-    std::ifstream f(path);
-    m_summary["gender"][e.name] = json::parse(f)["result"];
+    m_summary["gender"][e.name] = data::json_file(path)["result"];
   }
 }
 

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
@@ -102,26 +103,16 @@ json headlines(const RunRows& rows) {
   return lines;
 }
 
-/// Written aside and renamed: a reader never sees half a summary.
-void write_json_file(const std::string& path, const json& out) {
-  {
-    std::ofstream f(path + ".tmp");
-    f << out.dump(2) << "\n";
-    f.close();
-    IRREV_CHECK(f.good(), "cannot write '{}' (disk full?)", path);
-  }
-  std::rename((path + ".tmp").c_str(), path.c_str());
-}
-
 /// rsr_detail.csv: every "rsr" row with its spread and interval.
 void write_detail_csv(const std::string& path, const std::vector<RsrRecord>& rsr) {
-  std::ofstream detail(path);
-  detail << "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,"
-            "templates\n";
+  std::string detail =
+      "extractor,mode,plan,blocks,complexity,type,fmr,mean,min,median,max,std,ci95_low,ci95_high,permutations,"
+      "templates\n";
   for (const auto& [ext, mode, plan, r] : rsr)
-    detail << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext,
+    detail += fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", ext,
                           name_of(mode), plan, r.blocks, r.complexity, type_name(r.type), r.fmr, r.mean, r.min,
                           r.median, r.max, r.std, r.ci_low, r.ci_high, r.permutations, r.templates);
+  write_text_file(path, detail, "RSR table");
 }
 
 /// The printed table: one line per extractor, mode, plan and complexity; type I and II at both
@@ -163,19 +154,19 @@ void write_paper_csv(const std::string& path, const std::vector<RsrRecord>& rsr)
     paper[{0, r.complexity, plan}][fmt::format("{}_rsr_fmr{}", column, fmr_label(r.fmr))] = r.mean * 100;
     if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
   }
-  std::ofstream csv(path);
-  csv << "plan,complexity";
-  for (const auto& e : columns) csv << "," << e << "_rsr_fmr0.1," << e << "_rsr_fmr1";
-  csv << "\n";
+  std::string csv = "plan,complexity";
+  for (const auto& e : columns) csv += "," + e + "_rsr_fmr0.1," + e + "_rsr_fmr1";
+  csv += "\n";
   for (const auto& [key, row] : paper) {
-    csv << std::get<2>(key) << "," << std::get<1>(key);
+    csv += fmt::format("{},{}", std::get<2>(key), std::get<1>(key));
     for (const auto& e : columns)
       for (const char* f : {"_rsr_fmr0.1", "_rsr_fmr1"}) {
         auto it = row.find(e + f);
-        csv << "," << (it == row.end() ? std::string() : fmt::format("{:.2f}", it->second));
+        csv += "," + (it == row.end() ? std::string() : fmt::format("{:.2f}", it->second));
       }
-    csv << "\n";
+    csv += "\n";
   }
+  write_text_file(path, csv, "RSR table");
 }
 
 std::string expected_text(const std::vector<ExpectedRsrRecord>& expected_rows) {
@@ -204,7 +195,7 @@ std::string write_run_summary(const std::string& run_dir, const std::string& job
            {"recovery", rows.recovery},
            {"job", job}};
   out["headline"] = headlines(rows);
-  write_json_file(run_dir + "/summary.json", out);
+  write_text_file(run_dir + "/summary.json", out.dump(2) + "\n", "run summary");
   if (rows.rsr.empty()) return {};
   write_detail_csv(run_dir + "/rsr_detail.csv", rows.rsr);
   write_paper_csv(run_dir + "/rsr_by_complexity.csv", rows.rsr);

@@ -21,6 +21,7 @@
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/permutation.hpp"
 #include "search_checkpoint.hpp"
+#include "stage_queue.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline::detail {
@@ -295,8 +296,12 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
     if (!path.empty()) control.checkpoint = [&] { write_search_checkpoint(path, key, state, "running"); };
     control.checkpoint_seconds = o.checkpoint_seconds;
     control.stop_requested = [] { return dist::stop_signal() != 0; };
+    // A silent rank's search goes to another worker, as in every distributed stage.
+    control.deadline_factor = kStageDeadlineFactor;
+    control.deadline_floor_seconds = 30;
   }
   dist::install_stop_handlers();
+  control.name = "synthesis search";
   const auto outcome = dist::run_work_queue(
       comm, n_units,
       [&](std::int64_t u) {

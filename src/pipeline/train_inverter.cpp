@@ -29,10 +29,12 @@
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/message_tags.hpp"
+#include "irrev/dist/stop_signal.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/thresholds.hpp"
@@ -104,11 +106,11 @@ double minutes_since(std::chrono::steady_clock::time_point t) {
 }
 
 void write_losses_csv(const fs::path& path, const std::vector<EpochRecord>& history) {
-  std::ofstream csv(path);
-  csv << "epoch,lr,train_loss,val_loss,val_cosine,val_rsr_fmr1,seconds,samples_per_second\n";
+  std::string csv = "epoch,lr,train_loss,val_loss,val_cosine,val_rsr_fmr1,seconds,samples_per_second\n";
   for (const auto& h : history)
-    csv << fmt::format("{},{},{},{},{},{},{},{}\n", h.epoch, h.lr, h.train_loss, h.val_loss.value_or(NAN),
+    csv += fmt::format("{},{},{},{},{},{},{},{}\n", h.epoch, h.lr, h.train_loss, h.val_loss.value_or(NAN),
                        h.val_cosine.value_or(NAN), h.val_rsr_fmr1.value_or(NAN), h.seconds, h.samples_per_second);
+  write_text_file(path.string(), csv, "training log");
 }
 
 /// The figure `keep` ranks epochs by (larger is better), or NaN where the epoch has none.
@@ -333,8 +335,11 @@ class InverterTraining {
                                                                       {"ranks", m_comm.size()}}
                                                                      .dump());
     if (m_comm.is_master()) m_ckpt->recover_rotation();
-    m_comm.barrier();
-    if (m_o.replace_foreign_checkpoint && m_ckpt->exists() && !m_ckpt->same_training()) {
+    // Rank 0 decides what is there and every rank follows: on a shared file system with cached
+    // attributes ranks could see different things and enter different collective calls.
+    const bool exists = m_comm.agree(m_comm.is_master() && m_ckpt->exists());
+    const bool foreign = m_comm.agree(m_comm.is_master() && exists && !m_ckpt->same_training());
+    if (m_o.replace_foreign_checkpoint && foreign) {
       if (m_comm.is_master())
         spdlog::warn("train-inverter: '{}' holds a checkpoint of another training; starting over", m_ckpt->path());
       m_comm.barrier();  // every rank has read it before rank 0 removes it
@@ -342,11 +347,22 @@ class InverterTraining {
       m_comm.barrier();
     }
     detail::TrainingCheckpoint::State state;
-    if (m_ckpt->exists()) {
+    if (exists && !(m_o.replace_foreign_checkpoint && foreign)) {
       state = m_ckpt->load(m_gen, *m_opt);
       if (m_comm.is_master()) spdlog::info("train-inverter: resuming after epoch {}", state.next_epoch);
     }
     return state;
+  }
+
+  /// Every rank, every few batches: SIGTERM or SIGUSR1 (decided on rank 0) ends the training at
+  /// once, resumably: the partial epoch is left (the checkpoint holds the last whole one saved),
+  /// and the same command continues from there to the weights of an uninterrupted training.
+  void stop_if_signalled(int epoch, std::int64_t batches) const {
+    if (!m_comm.agree(m_comm.is_master() && dist::stop_signal() != 0)) return;
+    throw Stopped(fmt::format(
+        "train-inverter: stopped by signal {} during epoch {} (after {} of its {} batches); its last checkpoint "
+        "({}) is kept and the same command continues from it",
+        dist::stop_signal(), epoch + 1, batches, m_batches, m_ckpt->exists() ? m_ckpt->path() : "none yet"));
   }
 
   /// Every rank, every few batches: the time limit, decided on rank 0.
@@ -364,7 +380,10 @@ class InverterTraining {
     Progress progress(fmt::format("epoch {}", epoch + 1), m_batches, m_comm.is_master() && m_o.progress);
     EpochDone done;
     for (; done.batches < m_batches; ++done.batches) {
-      if (done.batches % kTimeCheckBatches == 0 && time_is_up()) break;  // every rank at the same batch
+      if (done.batches % kTimeCheckBatches == 0) {  // every rank at the same batch
+        stop_if_signalled(epoch, done.batches);
+        if (time_is_up()) break;
+      }
       // Each rank takes its slice of the global batch; gradients are averaged over ranks.
       const std::int64_t per = m_cfg.batch / m_comm.size(), first = done.batches * m_cfg.batch + m_comm.rank() * per;
       auto idx =
@@ -401,6 +420,7 @@ class InverterTraining {
         h.val_rsr_fmr1 ? fmt::format(", RSR at FMR 1 % {:.1f} %", *h.val_rsr_fmr1 * 100) : "", h.samples_per_second);
     if (m_cfg.keep != models::KeepPolicy::last && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
       torch::save(m_gen, (m_out / "best_generator.pt.tmp").string());
+      sync_path((m_out / "best_generator.pt.tmp").string());  // whole on disk before it takes the name
       fs::rename(m_out / "best_generator.pt.tmp", m_out / "best_generator.pt");
     }
     if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, json(m_history));
@@ -540,8 +560,21 @@ TrainingSummary train_inverter_on_ranks(const dist::Communicator& comm, const Tr
   auto group = comm.split(trains ? 1 : 0);
   // Every waiting rank hears the end from rank 1, with the summary in its JSON form (the one
   // serialised form it has).
-  if (!trains) return json::parse(comm.recv_idle(1, dist::kTagTrained)).get<TrainingSummary>();
-  TrainingSummary summary = train_with_node_cores(*group, o);
+  if (!trains) {
+    const auto heard = json::parse(comm.recv_idle(1, dist::kTagTrained));
+    if (heard.contains("stopped")) throw Stopped(heard["stopped"].get<std::string>());
+    return heard.get<TrainingSummary>();
+  }
+  TrainingSummary summary;
+  try {
+    summary = train_with_node_cores(*group, o);
+  } catch (const Stopped& e) {
+    // The waiting ranks stop with the trainers: they hear it instead of the summary.
+    if (group->is_master())
+      for (int r = 0; r < comm.size(); ++r)
+        if (r < 1 || r > trainers) comm.send(r, dist::kTagTrained, json{{"stopped", e.what()}}.dump());
+    throw;
+  }
   if (group->is_master()) {
     const std::string text = json(summary).dump();
     for (int r = 0; r < comm.size(); ++r)

@@ -5,6 +5,7 @@
 
 #include "irrev/core/error.hpp"
 #include "irrev/core/sha256.hpp"
+#include "irrev/core/text_file.hpp"
 
 namespace irrev::pipeline::detail {
 namespace fs = std::filesystem;
@@ -73,22 +74,25 @@ void TrainingCheckpoint::save(models::Generator& generator, const models::MultiT
   fs::create_directories(tmp);
   torch::save(generator, (tmp / "generator.pt").string());
   optimizer.save((tmp / "optimizer.pt").string());
-  {
-    std::ofstream f(tmp / "state.json");
-    f << nlohmann::json{{"key", m_key},
-                        {"epoch", epoch},
-                        {"history", history},
-                        {"sha256",
-                         {{"generator.pt", sha256_of_file((tmp / "generator.pt").string())},
-                          {"optimizer.pt", sha256_of_file((tmp / "optimizer.pt").string())}}}}
-             .dump();
-    f.close();
-    IRREV_SYSTEM_CHECK(f.good(), "cannot write the checkpoint '{}': {}", (tmp / "state.json").string(),
-                       errno_text(errno));
-  }
+  // On disk before they are named: after a node crash the renamed checkpoint must be whole
+  // (a rename can reach the disk before the data it names).
+  sync_path((tmp / "generator.pt").string());
+  sync_path((tmp / "optimizer.pt").string());
+  write_text_file((tmp / "state.json").string(),
+                  nlohmann::json{{"key", m_key},
+                                 {"epoch", epoch},
+                                 {"history", history},
+                                 {"sha256",
+                                  {{"generator.pt", sha256_of_file((tmp / "generator.pt").string())},
+                                   {"optimizer.pt", sha256_of_file((tmp / "optimizer.pt").string())}}}}
+                      .dump(),
+                  "training checkpoint's state");
+  sync_path(tmp.string());
   remove_folder(m_previous);
   if (fs::exists(m_dir)) fs::rename(m_dir, m_previous);
   fs::rename(tmp, m_dir);
+  // The previous checkpoint goes only once the new one's name is on disk too.
+  sync_path(m_out.string());
   remove_folder(m_previous);
 }
 

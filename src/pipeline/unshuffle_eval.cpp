@@ -12,6 +12,8 @@
 #include "irrev/attack/unshuffle.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
+#include "irrev/core/output_lock.hpp"
+#include "irrev/core/paths.hpp"
 #include "irrev/core/sha256.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/identity_split.hpp"
@@ -226,8 +228,18 @@ void write_placements(const std::string& path, const UnshuffleSets& s, const std
 UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dist::Communicator& comm) {
   asked.validate("unshuffle");
   UnshuffleEvalOptions o = asked;
-  o.precision = agreed_precision(o.precision, o.device, comm);
   const bool synthesis = o.method == attack::UnshuffleModel::synthesis;
+  // One run per output, and its folder writable, before any work: two runs on one --out would
+  // share the search's checkpoint and the results file.
+  OutputLock lock;
+  if (comm.is_master()) {
+    if (!o.out.empty()) require_output_file(o.out, "unshuffle output (--out)");
+    if (synthesis && !o.checkpoint_path().empty())
+      require_output_file(o.checkpoint_path(), "the search's checkpoint (--checkpoint)");
+    const std::string locked = !o.out.empty() ? o.out : synthesis ? o.checkpoint_path() : std::string();
+    if (!locked.empty()) lock = OutputLock(locked);
+  }
+  o.precision = agreed_precision(o.precision, o.device, comm);
   if (!synthesis && !comm.is_master()) return {};  // the model alone runs on rank 0
   const auto s = read_sets(o);
   if (synthesis && comm.is_master()) check_synthesis_inputs(o, s);

@@ -12,6 +12,7 @@
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/dist/work_queue.hpp"
@@ -19,7 +20,9 @@
 #include "irrev/match/pe_miu_tiles.hpp"
 #include "irrev/metrics/score_histogram.hpp"
 #include "irrev/metrics/unlinkability.hpp"
+#include "irrev/pipeline/thresholds.hpp"
 #include "irrev/protect/pe_miu.hpp"
+#include "stage_queue.hpp"
 
 namespace irrev::pipeline {
 namespace {
@@ -75,9 +78,9 @@ VerifyRow exact_row(const std::string& protection, std::vector<double> gen, std:
 
 void write_scores(const std::string& path, const std::vector<double>& scores) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream f(path);
-  IRREV_CHECK(f.good(), "cannot write score file '{}'", path);
-  for (double s : scores) f << fmt::format("{:.17g}\n", s);
+  std::string text;
+  for (double s : scores) text += fmt::format("{:.17g}\n", s);
+  write_text_file(path, text, "score file");
 }
 
 using Histograms = std::vector<metrics::ScoreHistogram>;
@@ -178,7 +181,7 @@ Histograms all_vs_all_histograms(const dist::Communicator& comm, Scorer& scorer,
     // Pairs of rows [first, last): sum of (n - 1 - a).
     progress.advance((last - first) * (n - 1) - (first + last - 1) * (last - first) / 2);
   };
-  dist::run_work_queue<Histograms>(comm, units, compute, merge);
+  detail::run_stage_queue<Histograms>(comm, "verify", units, compute, merge);
   progress.finish();
   return total;
 }
@@ -207,7 +210,10 @@ void write_verify_file(const VerifyOptions& o, const Scorer& scorer, const std::
   f.set_attribute("templates", o.templates);
   f.set_attribute("extractor", scorer.t.extractor_json);
   f.set_attribute("seed", std::to_string(o.settings.seed));
-  f.set_attribute("table_json", verify_table_json(rows));
+  const std::string table = verify_table_json(rows);
+  f.set_attribute("table_json", table);
+  f.set_attribute("table_sha256", table_checksum(table));
+  if (!o.stage_key.empty()) f.set_attribute("stage_key", o.stage_key);
   for (std::size_t p = 0; p < scorer.protections.size(); ++p) {
     std::string g = "all_vs_all/" + scorer.protections[p].name();
     f.write(g + "/histogram_genuine", to_i64(total[p].genuine()));

@@ -1,11 +1,13 @@
 #include "det_plot.hpp"
 
 #include <fmt/format.h>
+#include <cerrno>
 
 #include <cmath>
 #include <fstream>
 #include <vector>
 
+#include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/metrics/error_rates.hpp"
 #include "irrev/metrics/score_histogram.hpp"
@@ -38,6 +40,8 @@ void write_det(const fs::path& verify, const fs::path& dat, std::vector<std::str
     std::string t = prot;
     titles.push_back(t == "unprotected" ? t : "PE-MIU, " + t + " values per block");
   }
+  out.close();
+  IRREV_SYSTEM_CHECK(!out.fail(), "cannot write '{}': {}", dat.string(), errno_text(errno));
 }
 
 /// Probit tics labelled in percent.

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/text_file.hpp"
 
 namespace irrev::report {
 namespace fs = std::filesystem;
@@ -13,11 +14,7 @@ bool gnuplot_available() { return std::system("command -v gnuplot > /dev/null 2>
 
 void render_gnuplot(const std::string& script, const std::string& png) {
   const std::string gp = png + ".gp";
-  {
-    std::ofstream f(gp);
-    f << script;
-    IRREV_CHECK(f.good(), "cannot write gnuplot script '{}'", gp);
-  }
+  write_text_file(gp, script, "gnuplot script");
   fs::remove(png);
   const std::string cmd = "gnuplot '" + gp + "' 2> '" + gp + ".log'";
   const int rc = std::system(cmd.c_str());

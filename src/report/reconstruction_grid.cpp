@@ -12,6 +12,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
@@ -28,7 +29,7 @@ fs::path reconstruction_grid(const fs::path& attack, const fs::path& work, const
   auto rows = a.read<std::int64_t>("selection/row");
   std::string plan;
   int blocks = 0;
-  const auto summary = json::parse(a.attribute("summary_json")).get<pipeline::AttackSummary>();
+  const auto summary = data::json_attribute_as<pipeline::AttackSummary>(a, "summary_json");
   for (const auto& r : summary.rsr)
     if (r.row.blocks > blocks) {
       blocks = r.row.blocks;

@@ -1,6 +1,7 @@
 #include "rsr_plots.hpp"
 
 #include <fmt/format.h>
+#include <cerrno>
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +9,9 @@
 #include <map>
 #include <set>
 
+#include "irrev/core/error.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/report/gnuplot.hpp"
@@ -34,6 +37,7 @@ void plot_rsr(const std::vector<pipeline::RsrRecord>& rows, const std::string& e
       out << "\n\n";
     }
   out.close();
+  IRREV_SYSTEM_CHECK(!out.fail(), "cannot write '{}': {}", dat.string(), errno_text(errno));
   const fs::path png = dir / fmt::format("rsr_{}_{}.png", tag, plan);
   const std::string d = dat.string();
   render_gnuplot(fmt::format(R"GP(set terminal pngcairo noenhanced size 860,560 font ",11"
@@ -61,7 +65,7 @@ void plot_spread(const fs::path& attack, const std::string& ext, const fs::path&
                  std::vector<fs::path>& pngs) {  // ext: the tag
   h5::File f(attack.string(), h5::File::Mode::read);
   std::set<std::string> plans;
-  const auto summary = json::parse(f.attribute("summary_json")).get<pipeline::AttackSummary>();
+  const auto summary = data::json_attribute_as<pipeline::AttackSummary>(f, "summary_json");
   for (const auto& r : summary.rsr) plans.insert(r.plan);
   for (const auto& plan : plans) {
     const std::string g = "plans/" + plan;
@@ -87,6 +91,7 @@ void plot_spread(const fs::path& attack, const std::string& ext, const fs::path&
       out << "\n\n";
     }
     out.close();
+    IRREV_SYSTEM_CHECK(!out.fail(), "cannot write '{}': {}", dat.string(), errno_text(errno));
     const fs::path png = dir / fmt::format("spread_{}_{}.png", ext, plan);
     render_gnuplot(fmt::format(R"GP(set terminal pngcairo noenhanced size 860,560 font ",11"
 set output '{}'

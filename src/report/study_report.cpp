@@ -10,7 +10,9 @@
 
 #include "det_plot.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/text_file.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
@@ -106,9 +108,11 @@ std::string compare_expected(const json& summary, const std::string& other_dir, 
   const fs::path other_path = fs::path(other_dir) / "summary.json";
   IRREV_CHECK(fs::is_regular_file(other_path), "--compare: '{}' has no summary.json (not a finished `irrev run`)",
               other_dir);
-  const auto other = json::parse(read_text(other_path));
+  const auto other = data::json_file(other_path.string());
   std::string rows;
-  const auto theirs = other["expected_rsr_uniform"].get<std::vector<pipeline::ExpectedRsrRecord>>();
+  const auto theirs = data::json_as<std::vector<pipeline::ExpectedRsrRecord>>(
+      other.value("expected_rsr_uniform", json::array()),
+      fmt::format("'{}': expected_rsr_uniform", other_path.string()));
   for (const auto& x : expected_rows(summary)) {
     if (x.extractor != e || x.mode != mode) continue;
     for (const auto& y : theirs)
@@ -186,14 +190,14 @@ std::string attack_section(const json& summary, const AttackRun& run, const std:
   md +=
       "Expected RSR under uniform PE-MIU (sum over k of N(n,k)/n! RSR_k):\n\n| plan | type | FMR | RSR "
       "|\n|---|---|---|---|\n";
-  std::ofstream ex(dir / ("expected_rsr_" + run.tag(e) + ".csv"));
-  ex << "plan,type,fmr,rsr\n";
+  std::string ex = "plan,type,fmr,rsr\n";
   for (const auto& [x_ext, x_mode, plan, x] : expected_rows(summary))
     if (x_ext == e && x_mode == run.mode) {
       md +=
           fmt::format("| {} | {} | {} % | {:.2f} % |\n", plan, pipeline::type_name(x.type), 100 * x.fmr, 100 * x.value);
-      ex << fmt::format("{},{},{},{:.6f}\n", plan, pipeline::type_name(x.type), x.fmr, x.value);
+      ex += fmt::format("{},{},{},{:.6f}\n", plan, pipeline::type_name(x.type), x.fmr, x.value);
     }
+  write_text_file((dir / ("expected_rsr_" + run.tag(e) + ".csv")).string(), ex, "expected-RSR table");
   md += "\n";
   if (!compare_dir.empty()) md += compare_expected(summary, compare_dir, e, run.mode);
   return md + recovery_table(summary, e, run.mode) + targeted_table(summary, e, run.mode);
@@ -233,7 +237,7 @@ std::string provenance(const json& job, const fs::path& run, const fs::path& wor
   std::string md = "## How the numbers were obtained\n\n";
   for (const auto& e : extractors) {
     h5::File t((work / ("templates_" + e + ".h5")).string(), h5::File::Mode::read);
-    auto x = json::parse(t.attribute("extractor"));
+    auto x = data::json_attribute(t, "extractor");
     const fs::path inv = work / ("inverter_" + e) / "inverter.pt";
     for (const auto& run_of : attacks_of(job, run, e)) {
       const auto& a = run_of.summary;
@@ -262,7 +266,7 @@ std::string write_report(const ReportOptions& o) {
   IRREV_CHECK(fs::is_regular_file(run / "summary.json"),
               "'{}' has no summary.json: it is not the folder of a finished `irrev run` (missing stages: all)",
               o.run_dir);
-  auto summary = json::parse(read_text(run / "summary.json"));
+  auto summary = data::json_file((run / "summary.json").string());
   const auto& job = summary["job"];
   const fs::path work = work_folder(job, run);
   std::vector<std::string> extractors;
@@ -323,7 +327,7 @@ std::string write_report(const ReportOptions& o) {
   md += provenance(job, run, work, extractors);
   md += "\n## RSR tables of this run\n\n" + csv_to_markdown(read_text(run / "rsr_detail.csv")) + "\n";
   const fs::path out = dir / "report.md";
-  std::ofstream(out) << md;
+  write_text_file(out.string(), md, "report");
   return out.string();
 }
 

@@ -134,7 +134,7 @@ $2
 TOML
 }
 job fr_feature.pt "batch = 4294967328"
-expect_error 2 "attack.batch' = 4294967328 is out of range" "$IRREV" run "$WORK/job.toml"
+expect_error 2 "key 'attack.batch': 4294967328 is out of range" "$IRREV" run "$WORK/job.toml"
 job fr_feature.pt "checkpoint_seconds = -5"
 expect_error 2 "checkpoint_seconds .* must be >= 0" "$IRREV" run "$WORK/job.toml"
 echo "a file" > "$WORK/a_file"

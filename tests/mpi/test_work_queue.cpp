@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "irrev/core/error.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "mpi_main.hpp"
@@ -193,4 +194,26 @@ TEST(Communicator, BroadcastAndSum) {
   EXPECT_EQ(g_comm->sum(g_comm->rank() + 1), g_comm->size() * (g_comm->size() + 1) / 2);
   EXPECT_TRUE(g_comm->agree(g_comm->is_master()));
   EXPECT_FALSE(g_comm->agree(!g_comm->is_master()));
+}
+
+// Ranks that reach different stages (one skipped a queue, say) are told so at the queue's start,
+// by name, on every rank, instead of taking each other's messages or waiting for ever.
+TEST(WorkQueue, RanksInDifferentQueuesAreAnErrorOnEveryRank) {
+  if (g_comm->size() == 1) GTEST_SKIP() << "one rank is always in its own queue";
+  dist::QueueControl control;
+  control.name = g_comm->rank() == 1 ? "embed" : "ingest";
+  try {
+    dist::run_work_queue(
+        *g_comm, 4, [](std::int64_t) { return std::string("x"); }, [](std::int64_t, const std::string&) {}, control);
+    FAIL() << "rank " << g_comm->rank() << " ran a queue the others were not in";
+  } catch (const InternalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("rank 1 is in work queue 'embed'"), std::string::npos) << what;
+    EXPECT_NE(what.find("while rank 0 is in 'ingest'"), std::string::npos) << what;
+  }
+  // The ranks are in step again: the next queue runs.
+  std::int64_t sunk = 0;
+  dist::run_work_queue<std::int64_t>(
+      *g_comm, 5, [](std::int64_t u) { return u; }, [&](std::int64_t u, std::int64_t&& r) { sunk += u == r; });
+  if (g_comm->is_master()) EXPECT_EQ(sunk, 5);
 }

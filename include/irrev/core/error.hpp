@@ -35,6 +35,22 @@ class InternalError : public Error {
   using Error::Error;
 };
 
+/// Not a failure: the run stopped at a safe point with what it finished saved (SIGTERM or
+/// SIGUSR1, as SLURM sends before a time limit), and the same command continues. Every rank
+/// throws it together (the decision is agreed), so the job ends without an abort. Exit 75.
+class Stopped : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Rank 0 only: ranks stopped answering and were given up on after what finished was saved;
+/// they cannot take part in anything after, so the job is ended through MPI (exit 75: the same
+/// command continues).
+class RanksStalled : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Exit codes of `irrev` (README "Exit codes").
 enum ExitCode : int {
   kExitDone = 0,

@@ -32,8 +32,12 @@ class Communicator {
   /// Index of this worker among the workers on its node (0 for the master): its GPU.
   int local_worker() const { return m_local_worker; }
 
-  /// End the whole job with `message` printed by this rank: no other rank is left waiting.
+  /// End the whole job with `message` printed by this rank as an error: no other rank is left
+  /// waiting.
   [[noreturn]] void abort(int exit_code, const std::string& message) const;
+  /// The same for a job whose result is saved but whose ranks cannot all finish together (one
+  /// stopped answering): `message` is printed plainly, not as an error.
+  [[noreturn]] void end_job(int exit_code, const std::string& message) const;
 
   void barrier() const;
   /// Root's decision, on every rank (a stage runs or not, a loop stops or not): collective.

@@ -17,8 +17,11 @@ namespace irrev::dist {
 using ComputeFn = std::function<std::string(std::int64_t unit)>;
 using SinkFn = std::function<void(std::int64_t unit, const std::string& result)>;
 
-/// What a resumable queue needs beyond compute and sink (all used on rank 0 only).
+/// What a resumable queue needs beyond compute and sink (all used on rank 0 only, but `name`).
 struct QueueControl {
+  /// The stage the queue serves ("ingest", "attack"): every rank must be in the same one (the
+  /// queue checks it at its start) and messages name it.
+  std::string name = "work queue";
   std::vector<std::uint8_t> done;  ///< units finished before (from a checkpoint): skipped
   /// Saves the state of every result sunk so far: called at most every
   /// `checkpoint_seconds`, and when a stop is honoured.
@@ -53,6 +56,10 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
 /// Every rank must call it with the same n_units.
 void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink);
 
+/// Rank 0: every rank a queue of this process gave up on (missed deadlines), in order. A rank in
+/// this list takes part in nothing after: the caller ends the job once its results are saved.
+const std::vector<int>& stalled_ranks();
+
 /// Typed form: the result travels as a Boost.Serialization archive.
 template <class Result>
 void run_work_queue(const Communicator& comm, std::int64_t n_units, const std::function<Result(std::int64_t)>& compute,
@@ -60,6 +67,16 @@ void run_work_queue(const Communicator& comm, std::int64_t n_units, const std::f
   run_work_queue(
       comm, n_units, [&](std::int64_t u) { return to_bytes(compute(u)); },
       [&](std::int64_t u, const std::string& bytes) { sink(u, from_bytes<Result>(bytes)); });
+}
+
+/// Typed form with a control.
+template <class Result>
+QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units,
+                           const std::function<Result(std::int64_t)>& compute,
+                           const std::function<void(std::int64_t, Result&&)>& sink, const QueueControl& control) {
+  return run_work_queue(
+      comm, n_units, [&](std::int64_t u) { return to_bytes(compute(u)); },
+      [&](std::int64_t u, const std::string& bytes) { sink(u, from_bytes<Result>(bytes)); }, control);
 }
 
 }  // namespace irrev::dist

@@ -19,6 +19,9 @@ class Communicator;
 namespace irrev::pipeline {
 
 struct AttackOptions {
+  /// Set by `irrev run`: the stage key (what the result depends on), written into the output
+  /// before it takes its final name, never into a committed file.
+  std::string stage_key;
   std::string templates;   ///< templates.h5 (unprotected)
   std::string crops;       ///< crops.h5 of the same images (detection scores choose the image per subject)
   std::string extractor;   ///< the extractor the templates came from (.pt): re-embeds reconstructions

@@ -30,6 +30,9 @@ struct EmbedSettings {
 };
 
 struct EmbedOptions {
+  /// Set by `irrev run`: the stage key (what the result depends on), written into the output
+  /// before it takes its final name, never into a committed file.
+  std::string stage_key;
   std::string crops;
   std::string model;  ///< .pt (TorchScript with metadata) or .onnx
   std::string out;

@@ -32,6 +32,9 @@ struct IngestSettings {
 };
 
 struct IngestOptions {
+  /// Set by `irrev run`: the stage key (what the result depends on), written into the output
+  /// before it takes its final name, never into a committed file.
+  std::string stage_key;
   std::string images_dir;  ///< for the list layout: the base of relative paths (default: the list's folder)
   data::ImageLayout layout = data::ImageLayout::lfw;
   std::string list_file;    ///< the list layout's CSV

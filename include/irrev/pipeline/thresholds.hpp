@@ -14,7 +14,16 @@ struct Thresholds {
   std::string source;          ///< a sentence naming the file and the set
 };
 
-/// Read them from a verify.h5; an InputError naming the file when it has no unprotected row.
+/// Read them from a verify.h5, checked: all-vs-all thresholds must be those its checksummed
+/// impostor histogram gives, View 2's must match the table's checksum (`table_sha256`), and both
+/// must make sense (check_thresholds). An InputError naming the file otherwise.
 Thresholds read_thresholds(const std::string& verify_h5);
+
+/// Thresholds that make sense: finite, within [-1, 1], the one at FMR 0.1 % not below the one at
+/// FMR 1 %, from at least one impostor score (an InputError naming `where` otherwise).
+void check_thresholds(const Thresholds& t, const std::string& where);
+
+/// The checksum verify writes beside its table (`table_sha256`): SHA-256 of the JSON text.
+std::string table_checksum(const std::string& table_json);
 
 }  // namespace irrev::pipeline

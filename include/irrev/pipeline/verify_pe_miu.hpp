@@ -48,6 +48,9 @@ struct VerifySettings {
 };
 
 struct VerifyOptions {
+  /// Set by `irrev run`: the stage key (what the result depends on), written into the output
+  /// before it takes its final name, never into a committed file.
+  std::string stage_key;
   std::string templates;
   VerifySettings settings;
   std::string out;  ///< verify.h5 (optional)
