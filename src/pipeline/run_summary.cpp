@@ -155,7 +155,7 @@ void write_paper_csv(const std::string& path, const std::vector<RsrRecord>& rsr)
     if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
   }
   std::string csv = "plan,complexity";
-  for (const auto& e : columns) csv += "," + e + "_rsr_fmr0.1," + e + "_rsr_fmr1";
+  for (const auto& e : columns) csv += fmt::format(",{0}_rsr_fmr0.1,{0}_rsr_fmr1", e);
   csv += "\n";
   for (const auto& [key, row] : paper) {
     csv += fmt::format("{},{}", std::get<2>(key), std::get<1>(key));

@@ -250,7 +250,7 @@ std::string damaged_fr_feature(const std::string& name, Damage&& damage) {
     EXPECT_TRUE(model.ParseFromIstream(&f));
   }
   damage(*model.mutable_graph());
-  const auto path = (temp_dir() / name).string();
+  auto path = (temp_dir() / name).string();
   std::ofstream f(path, std::ios::binary);
   model.SerializeToOstream(&f);
   return path;
