@@ -6,12 +6,14 @@
 #   scripts/setup.sh                 packages + models + build (Release, ./build)
 #   IRREV_MODELS=DIR scripts/setup.sh   put the models in DIR (default ~/.local/share/irrev/models)
 #   IRREV_SHARED=DIR                 where datasets/ and models/ of the project live (default ../shared)
+#   IRREV_SECOND_EXTRACTOR=FILE      the second extractor's ONNX file (default SHARED/models/mobilefacenet-128.onnx)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${IRREV_BUILD:-$here/build}"
 models="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
 shared="${IRREV_SHARED:-$here/../shared}"
+second="${IRREV_SECOND_EXTRACTOR:-$shared/models/mobilefacenet-128.onnx}"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -65,11 +67,10 @@ import() {  # name source.onnx channel_order mean std
   fi
 }
 import fr_feature "$models/fr_feature.onnx" bgr 127 128
-if [ -f "$shared/models/mobilefacenet-128.onnx" ]; then
-  "$here/scripts/check_sha256.sh" "$shared/models/mobilefacenet-128.onnx" \
-    f055d9c9a4d826d198c42666590fdefa0fdc1374a75ccb6306c3d1b1bf8f74c5
-  import mobilefacenet-128 "$shared/models/mobilefacenet-128.onnx" rgb 127.5 128
+if [ -f "$second" ]; then
+  "$here/scripts/check_sha256.sh" "$second" f055d9c9a4d826d198c42666590fdefa0fdc1374a75ccb6306c3d1b1bf8f74c5
+  import mobilefacenet-128 "$second" rgb 127.5 128
 else
-  log "no $shared/models/mobilefacenet-128.onnx: the second extractor is not imported"
+  log "no $second: the second extractor is not imported"
 fi
 log "ready: $build/src/app/irrev (models in $models)"

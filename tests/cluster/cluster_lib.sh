@@ -10,6 +10,8 @@ REPO="$(cd "$HERE/../.." && pwd)"
 source "$HERE/ns_cluster.sh"
 source "$HERE/../slurm/small_job.sh"
 CLUSTER_DIR="$WORK/cluster"
+need_genders  # the fixture's small job
+export CLUSTER_VISIBLE="$IRREV $SHARED $WORK $LFW $LFW_IMAGES"
 export SLURM_CONF="$CLUSTER_DIR/slurm.conf" IRREV="$IRREV" IRREV_HOME="$REPO"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Open MPI between the nodes: the cluster's network only (what a site sets, see cpu_nodes.sbatch).

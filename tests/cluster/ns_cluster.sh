@@ -66,12 +66,37 @@ cluster_start() {
   return 1
 }
 
-# node_start NODE: its slurmd, in the node's namespaces (a fresh /tmp of its own).
+# The folders under /tmp that hold this fixture's shared file system: the checkout, the cluster's
+# folder and whatever CLUSTER_VISIBLE names (the binary, LFW, the work folder). A node's fresh /tmp
+# would hide them where the checkout lives under /tmp, so each node binds these back over its own.
+tmp_roots() {
+  local p
+  for p in "$NS_CLUSTER_REPO" "$CLUSTER_DIR" ${CLUSTER_VISIBLE:-}; do
+    # As given, with its '..' resolved but not its links (/tmp/co/../shared, a link), and where it leads.
+    for p in "$(realpath -ms "$p")" "$(realpath -m "$p")"; do
+      case "$p" in /tmp/?*) p="${p#/tmp/}"; echo "${p%%/*}" ;; esac
+    done
+  done | sort -u
+}
+NS_CLUSTER_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# node_start NODE: its slurmd, in the node's namespaces (a fresh /tmp of its own, with the shared
+# folders that live under /tmp bound back: the machine's /tmp is first bound to DIR/tmp.NODE/.host,
+# which the recursive bind over /tmp then carries along, and let go once they are bound).
 node_start() {
-  mkdir -p "$CLUSTER_DIR/tmp.$1"
-  chmod 1777 "$CLUSTER_DIR/tmp.$1"
+  local tmp="$CLUSTER_DIR/tmp.$1" roots r private
+  mkdir -p "$tmp"
+  chmod 1777 "$tmp"
+  roots=$(tmp_roots)
+  private="mount --bind '$tmp' /tmp"
+  if [ -n "$roots" ]; then
+    mkdir -p "$tmp/.host"
+    private="mount --rbind /tmp '$tmp/.host' && mount --rbind '$tmp' /tmp"
+    for r in $roots; do private="$private && mkdir -p '/tmp/$r' && mount --rbind '/tmp/.host/$r' '/tmp/$r'"; done
+    private="$private && umount -l /tmp/.host"
+  fi
   in_ns "$1" unshare --uts --mount --propagation private \
-    sh -c "hostname $1 && mount --bind '$CLUSTER_DIR/tmp.$1' /tmp && exec slurmd -N $1 -f '$SLURM_CONF'"
+    sh -c "hostname $1 && $private && exec slurmd -N $1 -f '$SLURM_CONF'"
 }
 
 # The processes inside a node's network namespace: its slurmd and everything it started.

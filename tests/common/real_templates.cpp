@@ -24,8 +24,8 @@ const dist::Communicator& comm() {
 fs::path real_templates() {
   static fs::path out;
   if (!out.empty()) return out;
-  const std::string lfw = IRREV_SHARED_DIR "/datasets/lfw/lfw-deepfunneled";
-  IRREV_CHECK(fs::is_directory(lfw), "real LFW images are needed at '{}' (set IRREV_SHARED_DIR)", lfw);
+  const std::string lfw = IRREV_TEST_LFW_IMAGES;
+  IRREV_CHECK(fs::is_directory(lfw), "real LFW images are needed at '{}' (scripts/test.sh sets IRREV_TEST_LFW)", lfw);
   const auto dir = fs::temp_directory_path() / ("irrev_real_templates_" + std::to_string(::getpid()));
   for (const char* s : {"Abel_Pacheco", "Serena_Williams", "Zico"}) {
     fs::create_directories(dir / "lfw" / s);

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 D="$WORK/lfw"
 mkdir -p "$D/Good_Face" "$D/Cut_Short" "$D/Empty_File" "$D/Grey_Wall" "$D/Plain_Text" "$WORK/genders"
-good="$LFW/lfw-deepfunneled/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"
+good="$LFW_IMAGES/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"
 cp "$good" "$D/Good_Face/Good_Face_0001.jpg"
 head -c 6000 "$good" > "$D/Cut_Short/Cut_Short_0001.jpg"
 : > "$D/Empty_File/Empty_File_0001.jpg"

@@ -12,6 +12,7 @@
 #   3. a step that hangs ends at its time limit ("timed out") and a budget that runs out skips
 #      the rest ("skipped for time"), with the table printed all the same.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="$(cd "$(dirname "$IRREV")/../.." && pwd)"
 GPU_RUN="$ROOT/scripts/device/gpu_run.sh"

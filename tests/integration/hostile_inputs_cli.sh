@@ -16,6 +16,7 @@
 #      are refused before the work.
 # Needs root for its mounts (a small tmpfs, a read-only bind mount); they are undone at exit.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 [ "$(id -u)" = 0 ] || { echo "hostile_inputs_cli: needs root for its mounts; skipped"; exit 77; }
 SMALL="$WORK/small" RO="$WORK/ro"
 cleanup() {

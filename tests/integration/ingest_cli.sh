@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # irrev ingest on real LFW images: one rank and three ranks give the same crops.h5, bit for bit.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 make_subset "$WORK/lfw" 20 2
 n_images=$(find "$WORK/lfw" -name '*.jpg' | wc -l)
 

@@ -5,6 +5,7 @@
 # subjects and genders each layout gives, bad entries in the rejects table with their line, and
 # the same file from 1 and 3 ranks.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 make_subset "$WORK/lfw" 5 1
 n_images=$(find "$WORK/lfw" -name '*.jpg' | wc -l)
 "$IRREV" --no-progress ingest --images "$WORK/lfw" --genders "$LFW" --out "$WORK/lfw.h5" > /dev/null
@@ -63,7 +64,7 @@ lines.insert(7, lines[1])
 lines[9] = lines[9].rsplit(",", 1)[0] + ",x"
 open(out, "w").write("\n".join(lines) + "\n")
 PY
-"$IRREV" --no-progress ingest --layout list --list "$WORK/list.csv" --images "$LFW/lfw-deepfunneled" \
+"$IRREV" --no-progress ingest --layout list --list "$WORK/list.csv" --images "$LFW_IMAGES" \
   --out "$WORK/list.h5" --json > "$WORK/list.json"
 [ "$(json "$WORK/list.json" "d['crops']")" = "$n_images" ] || fail "list: $(cat "$WORK/list.json")"
 json "$WORK/list.json" "'\n'.join(r['file'] + ' ' + r['reason'] for r in d['rejects'])" > "$WORK/list_rejects.txt"

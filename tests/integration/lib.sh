@@ -4,7 +4,7 @@ set -euo pipefail
 IRREV="$1"
 SHARED="$2"
 WORK="$3"
-LFW="$SHARED/datasets/lfw"
+source "$(dirname "${BASH_SOURCE[0]}")/../common/test_data.sh"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 MPIEXEC="${MPIEXEC:-mpiexec}"
@@ -47,7 +47,7 @@ make_subset() {
       sed -n "$((302 + 600 * f)),$((301 + 600 * f + k))p" "$LFW/pairs.txt"
     done
   } > "$dir.pairs.txt"
-  python3 - "$dir" "$LFW/lfw-deepfunneled" "$dir.pairs.txt" <<'PY'
+  python3 - "$dir" "$LFW_IMAGES" "$dir.pairs.txt" <<'PY'
 import os, sys
 out, src, pairs = sys.argv[1:]
 names = set()
@@ -69,7 +69,7 @@ PY
 make_attack_inputs() {
   make_subset "$WORK/lfw" 100 2
   "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress ingest --images "$WORK/lfw" \
-    --genders "$LFW" --out "$WORK/crops.h5"
+    "${LFW_GENDERS[@]}" --out "$WORK/crops.h5"
   "$IRREV" --no-progress embed --crops "$WORK/crops.h5" --model "$MODELS/fr_feature.pt" --out "$WORK/t.h5"
   "$IRREV" --no-progress verify --templates "$WORK/t.h5" --protocol error-rates --pairs all-vs-all \
     --blocks 64 --out "$WORK/verify.h5" > /dev/null

@@ -5,6 +5,7 @@
 # a cluster's scratch to a laptop) and `irrev report` runs on the copy from another folder: it
 # finds every stage's files from the run folder, and puts the reference study's tables beside.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 make_subset "$WORK/lfw" 100 2
 cat > "$WORK/job.toml" <<TOML
 [run]

@@ -4,6 +4,7 @@
 # gives the same results file by file (the engine's rank-count rule); one value changed in an
 # attack file, or one crop, is a difference named by file and dataset; a changed time is not.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 SAME="$(dirname "$0")/../../scripts/same_results.py"
 make_subset "$WORK/lfw" 40 2
 cat > "$WORK/job.toml" <<TOML

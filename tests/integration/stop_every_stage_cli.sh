@@ -10,6 +10,7 @@
 #     to the other worker after the deadline, the result is whole and equal to an undisturbed
 #     one, the job ends (it does not wait for ever) and says which rank stopped answering.
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 stopped_pid=""
 trap '[ -z "$stopped_pid" ] || kill -9 "$stopped_pid" 2> /dev/null || true' EXIT

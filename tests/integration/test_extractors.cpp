@@ -26,8 +26,8 @@ using namespace irrev;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kLfw = IRREV_SHARED_DIR "/datasets/lfw/lfw-deepfunneled";
-const std::string kMobileFaceNet = IRREV_SHARED_DIR "/models/mobilefacenet-128.onnx";
+const std::string kLfw = IRREV_TEST_LFW_IMAGES;
+const std::string kMobileFaceNet = IRREV_TEST_SECOND_EXTRACTOR;
 
 std::string models_dir() { return config::default_models_dir(); }
 
@@ -41,7 +41,7 @@ fs::path temp_dir() {
 const std::vector<std::uint8_t>& real_crops(std::int64_t& n) {
   static std::vector<std::uint8_t> crops;
   static std::int64_t count = 0;
-  IRREV_CHECK(fs::is_directory(kLfw), "real LFW images are needed at '{}' (set IRREV_SHARED_DIR)", kLfw);
+  IRREV_CHECK(fs::is_directory(kLfw), "real LFW images are needed at '{}' (scripts/test.sh sets IRREV_TEST_LFW)", kLfw);
   if (crops.empty()) {
     vision::FaceCropper cropper(models_dir(), {});
     for (const char* f : {"Aaron_Eckhart/Aaron_Eckhart_0001.jpg", "Abel_Pacheco/Abel_Pacheco_0001.jpg",
@@ -186,7 +186,9 @@ TEST(FrFeature, OneDnnModuleGivesTheFp32Embeddings) {
 }
 
 TEST(MobileFaceNet, ImportsWithClipInputsAndEmbeds128D) {
-  ASSERT_TRUE(fs::exists(kMobileFaceNet)) << kMobileFaceNet;
+  // Not redistributable and not on a public registry: read from ../shared (or the path the build
+  // was given); a machine without it says so.
+  if (!fs::exists(kMobileFaceNet)) GTEST_SKIP() << "the second extractor is not at " << kMobileFaceNet;
   std::int64_t n = 0;
   const auto& crops = real_crops(n);
   models::ExtractorInfo norm;

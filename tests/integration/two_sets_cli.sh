@@ -5,10 +5,11 @@
 # table; then one evaluation image is put into the training folder under another name, and the
 # attack is refused, naming it (only the content check can see it: the names differ).
 source "$(dirname "$0")/lib.sh"
+need_genders  # it reads LFW's gender lists
 make_subset "$WORK/lfw" 40 1
-python3 - "$WORK/lfw" "$LFW" "$WORK/train" "$WORK/leak.txt" <<'PY'
+python3 - "$WORK/lfw" "$LFW" "$WORK/train" "$WORK/leak.txt" "$LFW_IMAGES" <<'PY'
 import os, sys
-evaluation, lfw, out, leak = sys.argv[1:]
+evaluation, lfw, out, leak, images = sys.argv[1:]
 eval_people = set(os.listdir(evaluation))
 names = set()
 for line in open(os.path.join(lfw, "pairs.txt")).read().split("\n")[1201:1801]:  # fold 3
@@ -19,7 +20,7 @@ os.makedirs(out)
 k = 0
 for person, n in sorted(names):
     if person in eval_people: continue
-    src = os.path.join(lfw, "lfw-deepfunneled", person, f"{person}_{n:04d}.jpg")
+    src = os.path.join(images, person, f"{person}_{n:04d}.jpg")
     os.symlink(src, os.path.join(out, f"img_{k:05d}.jpg"))
     k += 1
 # The image to leak later: a woman's with no other image in the evaluation set (so that the

@@ -2,7 +2,7 @@
 # Fixture: start a local SLURM in WORK/slurm and write a small real job (an LFW subset,
 # fr_feature, all-vs-all thresholds, a 2-epoch quick inverter, 4 blocks exhaustive + 8 blocks
 # stratified on 32 templates) whose shared stages live in WORK/common. Exit 77 (skipped) only
-# where slurm-wlm is not installed.
+# where slurm-wlm is not installed or the LFW copy has no gender lists.
 set -euo pipefail
 IRREV="$1" SHARED="$2" WORK="$3"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +15,7 @@ fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 source "$HERE/small_job.sh"
+need_genders  # the small job's gender stage
 small_job "$IRREV" "$SHARED" "$WORK"
 slurm_start "$WORK/slurm"
 echo "local SLURM up in $WORK/slurm"

@@ -8,6 +8,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 source "$HERE/local_slurm.sh"
 source "$HERE/small_job.sh"
+need_genders  # the fixture's small job
 export SLURM_CONF="$WORK/slurm/slurm.conf" IRREV="$IRREV" IRREV_HOME="$REPO"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -2,6 +2,7 @@
 # subjects in WORK/data, fr_feature, all-vs-all thresholds, a 2-epoch quick inverter, 4 blocks
 # exhaustive + 8 blocks stratified on 32 templates), its shared stages in WORK/common and its run
 # folder WORK/run. Used by the SLURM fixtures (one node, and the namespace cluster).
+source "$(dirname "${BASH_SOURCE[0]}")/../common/test_data.sh"  # LFW, need_genders
 small_job() {
   local irrev="$1" shared="$2" work="$3"
   (
@@ -14,7 +15,7 @@ out_dir = "$work/run"
 work_dir = "$work/common"
 [data]
 images = "$work/data/lfw"
-genders = "$shared/datasets/lfw"
+genders = "$LFW"
 [[extractors]]
 name = "fr_feature"
 model = "fr_feature.pt"
