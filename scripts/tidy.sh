@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tidy.sh [BASE]: clang-tidy (the checks in .clang-tidy) over the C++ files changed since BASE,
 # with every finding an error. BASE defaults to the commit in .ci/tidy-base: the last one whose
-# whole tree was checked clean (`tidy.sh --all`, 10.6 minutes on 2 cores here, which is why CI
+# whole tree was checked clean (`tidy.sh --all`, 16 minutes on 2 cores here, which is why CI
 # checks only what changed since). A changed header is checked through the first translation
 # unit that includes it. Needs the build's compile_commands.json ($IRREV_BUILD, default build/).
 set -euo pipefail
