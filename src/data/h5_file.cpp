@@ -2,15 +2,13 @@
 
 #include <hdf5.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/text_file.hpp"
 
 namespace irrev::h5 {
 namespace {
@@ -365,18 +363,6 @@ File& AtomicOutput::file() {
   if (!m_file) m_file = std::make_unique<File>(m_temp, File::Mode::truncate);
   return *m_file;
 }
-
-namespace {
-/// fsync a file or folder: what was renamed survives a crash of the node.
-void sync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return;
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  IRREV_SYSTEM_CHECK(rc == 0 || err == EINVAL, "cannot sync '{}' to disk: {}", path, errno_text(err));
-}
-}  // namespace
 
 void AtomicOutput::commit(const std::function<void(const std::string&)>& check) {
   if (m_file) m_file->close();
