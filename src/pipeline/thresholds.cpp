@@ -6,6 +6,7 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/sha256.hpp"
 #include "irrev/data/h5_file.hpp"
+#include "irrev/data/json_reading.hpp"
 #include "irrev/metrics/score_histogram.hpp"
 
 namespace irrev::pipeline {
@@ -67,8 +68,8 @@ Thresholds read_thresholds(const std::string& path) {
   IRREV_CHECK(f.has_attribute("table_json"), "'{}' holds no error-rate table (run verify --protocol error-rates)",
               path);
   const std::string text = f.attribute("table_json");
-  const json table = json::parse(text, nullptr, false);
-  IRREV_CHECK(!table.is_discarded() && table.is_array(), "'{}': its attribute table_json is not a JSON table", path);
+  const json table = data::parse_json(text, fmt::format("'{}': its attribute 'table_json'", path));
+  IRREV_CHECK(table.is_array(), "'{}': its attribute table_json is not a JSON table", path);
   for (const char* pairs : {"all-vs-all", "lfw-view2"}) {
     const json* row = unprotected_row(table, pairs);
     if (!row) continue;
