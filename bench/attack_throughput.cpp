@@ -24,9 +24,10 @@
 #include <cstdio>
 #include <memory>
 
-#include "irrev/attack/attack_pipeline.hpp"
+#include "irrev//attack/attack_pipeline.hpp"
 #include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/memory_policy.hpp"
 #include "irrev/data/template_set.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
@@ -109,6 +110,7 @@ std::string guard_line(const std::vector<float>& s, const std::vector<float>& re
 }  // namespace
 
 int main(int argc, char** argv) {
+  irrev::core::keep_freed_memory();  // as irrev itself runs
   CLI::App app{"attack throughput on real templates"};
   std::string inverter_path, extractor_path, templates_path, device = "cpu", thresholds, guard_device;
   std::vector<int> batches, graphs, fused{0}, cudnn_benchmark{0};

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdio>
 
-#include "irrev/data/h5_file.hpp"
+#include "irrev//data/h5_file.hpp"
+#include "irrev/core/memory_policy.hpp"
 #include "irrev/models/extractor.hpp"
 
 int main(int argc, char** argv) {
+  irrev::core::keep_freed_memory();  // as irrev itself runs
   using namespace irrev;
   CLI::App app{"embedding throughput on real crops"};
   std::string crops, model, device = "cpu";

@@ -17,7 +17,8 @@
 #include <cstdio>
 #include <functional>
 
-#include "irrev/data/template_set.hpp"
+#include "irrev//data/template_set.hpp"
+#include "irrev/core/memory_policy.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/protect/keyed_stream.hpp"
@@ -77,6 +78,7 @@ jit::Module emulated(const std::string& path, const Where& w) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  irrev::core::keep_freed_memory();  // as irrev itself runs
   CLI::App app{"the extractor's bf16 error by place in its graph, on real reconstructions"};
   std::string inverter_path, extractor_path, templates_path;
   std::int64_t n = 64;

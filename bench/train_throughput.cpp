@@ -13,11 +13,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "irrev/dist/communicator.hpp"
+#include "irrev//dist/communicator.hpp"
+#include "irrev/core/memory_policy.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/train_inverter.hpp"
 
 int main(int argc, char** argv) {
+  irrev::core::keep_freed_memory();  // as irrev itself runs
   using namespace irrev;
   CLI::App app{"inverter training throughput"};
   pipeline::TrainInverterOptions o;

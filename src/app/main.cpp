@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
+#include "irrev/core/memory_policy.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/dist/work_queue.hpp"
@@ -90,6 +91,7 @@ std::string describe(const std::filesystem::filesystem_error& e) {
 
 int main(int argc, char** argv) {
   using namespace irrev;
+  const char* memory_policy = core::keep_freed_memory();  // before the allocations it is for
   CLI::App app{"irrev: how reversible are PE-MIU protected face templates?"};
   app.require_subcommand(1);
   app::GlobalOptions g;
@@ -144,6 +146,7 @@ int main(int argc, char** argv) {
       log_file = g.log_dir + "/rank" + std::to_string(comm.rank()) + ".log";
     }
     init_logging(comm.rank(), g.log_level, log_file);
+    spdlog::debug("{}", memory_policy);
     if (comm.size() > 1) app::log_placement(comm);
     for (auto& c : commands) {
       if (!c.sub->parsed()) continue;
