@@ -13,18 +13,28 @@
 
 namespace irrev::dist {
 namespace {
-// Work-queue messages: worker -> master (the result tag) [unit:int64][bytes] (unit -1: "ready");
+// Work-queue messages: worker -> master (the result tag) [unit:int64][compute seconds:double][bytes]
+// (unit -1 alone: "ready");
 // master -> worker (the unit tag) [unit:int64] (kStopComplete / kStopStopped: no more work, and
 // how the queue ended).
 constexpr std::int64_t kStopComplete = -1;
 constexpr std::int64_t kStopStopped = -2;
 
-std::string encode_unit(std::int64_t unit, const std::string& payload = {}) {
+std::string encode_unit(std::int64_t unit) {
   std::string out(sizeof unit, '\0');
   std::memcpy(out.data(), &unit, sizeof unit);
+  return out;
+}
+
+/// A result: its unit, the worker's compute time (for the efficiency figure) and the payload.
+std::string encode_result(std::int64_t unit, double seconds, const std::string& payload) {
+  std::string out(sizeof unit + sizeof seconds, '\0');
+  std::memcpy(out.data(), &unit, sizeof unit);
+  std::memcpy(out.data() + sizeof unit, &seconds, sizeof seconds);
   out += payload;
   return out;
 }
+constexpr std::size_t kResultHeader = sizeof(std::int64_t) + sizeof(double);
 
 std::int64_t decode_unit(const std::string& bytes) {
   IRREV_ASSERT(bytes.size() >= sizeof(std::int64_t), "short work-queue message");
@@ -71,23 +81,36 @@ class Master {
   }
 
   QueueResult run() {
+    const auto t_start = Clock::now();
     int active = m_comm.size() - 1;  // workers not yet told to stop, stalled ones excluded
     while (active > 0) {
       int sender = -1;
       // Poll with a short sleep: a blocking receive in Open MPI spins a whole core, which the
       // workers need when ranks outnumber cores.
+      auto t = Clock::now();
       if (!m_comm.poll(m_tags.result, &sender)) {
         active -= check_deadlines();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
+        m_stats.idle_seconds += seconds_since(t);
         continue;
       }
+      t = Clock::now();
       const std::string msg = m_comm.recv(sender, m_tags.result);
+      m_stats.receive_seconds += seconds_since(t);
       if (m_stalled.erase(sender)) {
         spdlog::warn("work queue: rank {} answered again after it had been given up on", sender);
         ++active;
       }
       const std::int64_t unit = decode_unit(msg);
-      if (unit >= 0) accept(sender, unit, msg.substr(sizeof(std::int64_t)));
+      if (unit >= 0) {
+        IRREV_ASSERT(msg.size() >= kResultHeader, "short work-queue result from rank {}", sender);
+        double seconds;
+        std::memcpy(&seconds, msg.data() + sizeof unit, sizeof seconds);
+        ++m_stats.units;
+        m_stats.bytes += static_cast<std::int64_t>(msg.size() - kResultHeader);
+        m_stats.compute_seconds += seconds;
+        accept(sender, unit, msg.substr(kResultHeader));
+      }
       const std::int64_t u = next_unit();
       if (u >= 0) {
         m_in_flight[u] = {sender, Clock::now()};
@@ -101,14 +124,15 @@ class Master {
       }
       active -= release_waiting();
     }
-    if (m_control.checkpoint && (m_stopped || unfinished() > 0)) m_control.checkpoint();
+    if (m_control.checkpoint && (m_stopped || unfinished() > 0)) checkpoint();
     IRREV_SYSTEM_CHECK(m_stopped || unfinished() == 0,
                        "every worker missed its deadline ({} units not done; the checkpoint holds the rest): the job "
                        "cannot go on",
                        unfinished());
     // A stalled rank still waits for a word: it gets the end as well, should it wake up.
     for (int r : m_stalled) m_comm.send(r, m_tags.unit, encode_unit(m_stopped ? kStopStopped : kStopComplete));
-    return {m_stopped ? QueueOutcome::stopped : QueueOutcome::complete, {m_stalled.begin(), m_stalled.end()}};
+    m_stats.wall_seconds = seconds_since(t_start);
+    return {m_stopped ? QueueOutcome::stopped : QueueOutcome::complete, {m_stalled.begin(), m_stalled.end()}, m_stats};
   }
 
  private:
@@ -126,11 +150,18 @@ class Master {
     }
     if (m_finished[static_cast<std::size_t>(unit)]) return;  // a late answer: the unit was done by another worker
     m_finished[static_cast<std::size_t>(unit)] = 1;
+    const auto t = Clock::now();
     m_sink(unit, result);
-    if (m_control.checkpoint && seconds_since(m_last_checkpoint) >= m_control.checkpoint_seconds) {
-      m_control.checkpoint();
-      m_last_checkpoint = Clock::now();
-    }
+    m_stats.sink_seconds += seconds_since(t);
+    if (m_control.checkpoint && seconds_since(m_last_checkpoint) >= m_control.checkpoint_seconds) checkpoint();
+  }
+
+  void checkpoint() {
+    const auto t = Clock::now();
+    m_control.checkpoint();
+    m_last_checkpoint = Clock::now();
+    m_stats.checkpoint_seconds += seconds_since(t);
+    ++m_stats.checkpoints;
   }
 
   std::int64_t unfinished() const {
@@ -213,6 +244,7 @@ class Master {
   double m_unit_seconds = 0;
   std::int64_t m_units_timed = 0;
   Clock::time_point m_last_checkpoint = Clock::now();
+  QueueStats m_stats;
 };
 
 }  // namespace
@@ -230,6 +262,14 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
                  "done flags for {} units, the queue has {}", control.done.size(), n_units);
     if (comm.size() > 1) {
       auto r = Master(comm, tags, n_units, sink, control).run();
+      const auto& s = r.stats;
+      spdlog::info(
+          "work queue '{}': {} results ({:.1f} MB) in {:.2f} s, the workers' compute {:.2f} s (efficiency {:.3f}); "
+          "rank "
+          "0's time: receive {:.3f} s, sink {:.3f} s, checkpoint {:.3f} s ({}), idle {:.2f} s",
+          control.name, s.units, static_cast<double>(s.bytes) / 1e6, s.wall_seconds, s.compute_seconds,
+          s.compute_seconds / ((comm.size() - 1) * std::max(s.wall_seconds, 1e-9)), s.receive_seconds, s.sink_seconds,
+          s.checkpoint_seconds, s.checkpoints, s.idle_seconds);
       for (int rank : r.stalled_ranks)
         if (std::find(g_stalled.begin(), g_stalled.end(), rank) == g_stalled.end()) g_stalled.push_back(rank);
       return r;
@@ -240,7 +280,7 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
       if (!control.done.empty() && control.done[static_cast<std::size_t>(u)]) continue;
       if (control.stop_requested && control.stop_requested()) {
         if (control.checkpoint) control.checkpoint();
-        return {QueueOutcome::stopped, {}};
+        return {QueueOutcome::stopped, {}, {}};
       }
       sink(u, compute(u));
       if (control.checkpoint && seconds_since(last_checkpoint) >= control.checkpoint_seconds) {
@@ -248,15 +288,17 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
         last_checkpoint = Clock::now();
       }
     }
-    return {QueueOutcome::complete, {}};
+    return {QueueOutcome::complete, {}, {}};
   }
   comm.send(0, tags.result, encode_unit(-1));
   while (true) {
     // Waiting for work sleeps between probes: an idle worker leaves its core to the others.
     const std::int64_t unit = decode_unit(comm.recv_idle(0, tags.unit));
-    if (unit == kStopComplete) return {QueueOutcome::complete, {}};
-    if (unit == kStopStopped) return {QueueOutcome::stopped, {}};
-    comm.send(0, tags.result, encode_unit(unit, compute(unit)));
+    if (unit == kStopComplete) return {QueueOutcome::complete, {}, {}};
+    if (unit == kStopStopped) return {QueueOutcome::stopped, {}, {}};
+    const auto t = Clock::now();
+    const std::string result = compute(unit);
+    comm.send(0, tags.result, encode_result(unit, seconds_since(t), result));
   }
 }
 

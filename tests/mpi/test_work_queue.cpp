@@ -94,6 +94,32 @@ TEST(WorkQueue, FinishedUnitsAreSkippedAndCheckpointsFollowSinks) {
   }
 }
 
+/// Rank 0's account of a multi-rank queue: every result and its payload bytes counted, the
+/// workers' compute (each unit sleeps 3 ms) summed from what they report, and the checkpoints
+/// counted and timed (each sleeps 1 ms).
+TEST(WorkQueue, StatsCountResultsBytesComputeAndCheckpoints) {
+  const std::int64_t n = 24;
+  dist::QueueControl control;
+  control.checkpoint_seconds = 0;
+  control.checkpoint = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); };
+  const auto r = dist::run_work_queue(
+      *g_comm, n,
+      [](std::int64_t u) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+        return std::string(static_cast<std::size_t>(u), 'x');  // u bytes
+      },
+      [](std::int64_t, const std::string&) {}, control);
+  if (!g_comm->is_master() || g_comm->size() == 1) return;
+  const auto& s = r.stats;
+  EXPECT_EQ(s.units, n);
+  EXPECT_EQ(s.bytes, n * (n - 1) / 2);
+  EXPECT_GE(s.compute_seconds, n * 0.003);
+  EXPECT_LE(s.compute_seconds, s.wall_seconds * (g_comm->size() - 1));
+  EXPECT_EQ(s.checkpoints, n);
+  EXPECT_GE(s.checkpoint_seconds, n * 0.001);
+  EXPECT_LE(s.receive_seconds + s.sink_seconds + s.checkpoint_seconds + s.idle_seconds, s.wall_seconds);
+}
+
 /// A stop (a signal, in the attack) ends the queue on every rank as "stopped": no unit is handed
 /// out after it, the units in flight are sunk, and the state is checkpointed once more.
 TEST(WorkQueue, AStopEndsEveryRankAndCheckpoints) {

@@ -38,12 +38,27 @@ struct QueueControl {
 
 enum class QueueOutcome { complete, stopped };
 
+/// Where rank 0's time went in one queue call (bench/queue_capacity, docs/scaling.md): what
+/// bounds how many workers one master can feed. Measured, never a result.
+struct QueueStats {
+  std::int64_t units = 0;         ///< results received (late answers included)
+  std::int64_t bytes = 0;         ///< their payload bytes
+  std::int64_t checkpoints = 0;   ///< checkpoint calls
+  double receive_seconds = 0;     ///< taking results off the network
+  double sink_seconds = 0;        ///< the caller's sink (decode and merge)
+  double checkpoint_seconds = 0;  ///< the caller's checkpoint
+  double idle_seconds = 0;        ///< polling for a result with nothing there
+  double wall_seconds = 0;        ///< the whole call
+  double compute_seconds = 0;     ///< the workers' compute of the results received
+};
+
 struct QueueResult {
   QueueOutcome outcome = QueueOutcome::complete;
   /// Rank 0: workers that missed a deadline and never answered again. They take no part in
   /// anything after the queue, so the caller must end the job (after writing its results)
   /// instead of entering another collective call.
   std::vector<int> stalled_ranks;
+  QueueStats stats;  ///< rank 0's time, by what it did
 };
 
 /// Run the units that are not done; every rank returns the same outcome. On a stop, rank 0

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Real jobs for the queue model's check (bench/queue_model.py check): the attack and verify's
+# all-vs-all of a quickstart run folder at each rank count given, on this machine. Each prints
+# one "run" line from rank 0's work-queue log line (results, bytes, wall, the workers' compute).
+#   bash bench/queue_model_runs.sh BUILD_DIR RUN_DIR RANKS... > runs.txt
+# e.g. bash bench/queue_model_runs.sh build runs/quickstart 2 3 5 9
+set -euo pipefail
+build="$(cd "${1:?usage: queue_model_runs.sh BUILD_DIR RUN_DIR RANKS...}" && pwd)"
+run="$(cd "${2:?usage: queue_model_runs.sh BUILD_DIR RUN_DIR RANKS...}" && pwd)"
+shift 2
+irrev="$build/src/app/irrev"
+models="${IRREV_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/irrev/models}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+# "work queue 'NAME': U results (M MB) in W s, the workers' compute C s (...); rank 0's time:
+# receive R s, sink S s, checkpoint K s (N), idle I s" -> a run line.
+as_run() {
+  python3 -c '
+import re, sys
+kind, ranks = sys.argv[1:3]
+# verify hands out its all-vs-all rows in order, each unit pairing its rows with every later one
+profile = "triangular" if kind == "verify" else "flat"
+for line in sys.stdin:
+    m = re.search(r"work queue .(\w+).: (\d+) results \(([\d.]+) MB\) in ([\d.]+) s, the workers. compute ([\d.]+) s", line)
+    if m and m.group(1) == kind:
+        units, mb, wall, compute = int(m.group(2)), float(m.group(3)), float(m.group(4)), float(m.group(5))
+        print(f"run kind={kind} ranks={ranks} hosts=1 units={units} wall_s={wall} "
+              f"compute_ms_per_unit={1e3 * compute / units:.4f} bytes_per_unit={1e6 * mb / units:.0f} spread=0.1 "
+              f"profile={profile}")
+' "$@"
+}
+for ranks in "$@"; do
+  mpiexec --oversubscribe -n "$ranks" "$irrev" --no-progress attack --templates "$run/templates_fr_feature.h5" \
+    --crops "$run/crops.h5" --extractor "$models/fr_feature.pt" --inverter "$run/inverter_fr_feature/inverter.pt" \
+    --thresholds "$run/verify_fr_feature.h5" --out "$tmp/attack.h5" --plan 8:stratified:4 --plan 4:exhaustive \
+    --max-templates 128 --gender-balanced --batch 32 --templates-per-unit 32 --permutations-per-unit 1 2>&1 |
+    as_run attack "$ranks"
+  rm -f "$tmp/attack.h5"
+  mpiexec --oversubscribe -n "$ranks" "$irrev" --no-progress verify --templates "$run/templates_fr_feature.h5" \
+    --protocol error-rates --pairs all-vs-all --blocks 16 --limit 4000 --unit-rows 64 2>&1 |
+    as_run verify "$ranks"
+done
