@@ -6,7 +6,7 @@ compute / (workers x wall)). docs/scaling.md explains the model and where its fi
 
   queue_model.py predict --workers 512 --units 1000000 --unit-seconds 0.05 [--spread 0.1]
                  [--bytes 3000] [--receive-us 2 --receive-us-per-kb 0.5] [--sink-us 3]
-                 [--checkpoint-seconds 60 --checkpoint-ms 40] [--handoff-us 850]
+                 [--checkpoint-seconds 60 --checkpoint-ms 40] [--handoff-us 1000]
   queue_model.py check RUNS.txt --costs CAPACITY.txt   # measured runs beside their predictions
 
 What it models, as the engine does it:
@@ -26,6 +26,7 @@ import heapq
 import math
 import random
 import sys
+
 
 def simulate(a, seed=1):
     """Wall time and worker compute of one run under the arguments `a`."""
@@ -48,11 +49,10 @@ def simulate(a, seed=1):
 
     for w in range(min(a.workers, a.units)):
         start(w, 0.0)
-    master_free, last_ckpt, done = 0.0, 0.0, 0
+    master_free, last_ckpt = 0.0, 0.0
     while arrivals:
         arrive, w = heapq.heappop(arrivals)
         t = max(arrive, master_free) + service
-        done += 1
         if a.checkpoint_seconds > 0 and t - last_ckpt >= a.checkpoint_seconds:
             t += a.checkpoint_ms * 1e-3
             last_ckpt = t
@@ -85,7 +85,7 @@ def add_model_args(p):
     p.add_argument("--sink-us", type=float, default=3.0, help="the master's merge of one result")
     p.add_argument("--checkpoint-seconds", type=float, default=0, help="checkpoint cadence (0: none)")
     p.add_argument("--checkpoint-ms", type=float, default=0, help="one checkpoint's cost")
-    p.add_argument("--handoff-us", type=float, default=850,
+    p.add_argument("--handoff-us", type=float, default=1000,
                    help="a unit's way from its worker to the master and the next unit's back, at rest "
                         "(queue_capacity on 2 ranks, --unit-ms 0: wall / units - compute - receive - sink)")
     p.add_argument("--bandwidth-mbps", type=float, default=1000, help="link bandwidth, MB/s")
