@@ -24,7 +24,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "irrev//attack/attack_pipeline.hpp"
+#include "irrev/attack/attack_pipeline.hpp"
 #include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/memory_policy.hpp"

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "irrev//data/h5_file.hpp"
 #include "irrev/core/memory_policy.hpp"
+#include "irrev/data/h5_file.hpp"
 #include "irrev/models/extractor.hpp"
 
 int main(int argc, char** argv) {

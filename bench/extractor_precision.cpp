@@ -17,8 +17,8 @@
 #include <cstdio>
 #include <functional>
 
-#include "irrev//data/template_set.hpp"
 #include "irrev/core/memory_policy.hpp"
+#include "irrev/data/template_set.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/protect/keyed_stream.hpp"

@@ -13,8 +13,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "irrev//dist/communicator.hpp"
 #include "irrev/core/memory_policy.hpp"
+#include "irrev/dist/communicator.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/pipeline/train_inverter.hpp"
 

@@ -265,8 +265,7 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
       const auto& s = r.stats;
       spdlog::info(
           "work queue '{}': {} results ({:.1f} MB) in {:.2f} s, the workers' compute {:.2f} s (efficiency {:.3f}); "
-          "rank "
-          "0's time: receive {:.3f} s, sink {:.3f} s, checkpoint {:.3f} s ({}), idle {:.2f} s",
+          "rank 0's time: receive {:.3f} s, sink {:.3f} s, checkpoint {:.3f} s ({}), idle {:.2f} s",
           control.name, s.units, static_cast<double>(s.bytes) / 1e6, s.wall_seconds, s.compute_seconds,
           s.compute_seconds / ((comm.size() - 1) * std::max(s.wall_seconds, 1e-9)), s.receive_seconds, s.sink_seconds,
           s.checkpoint_seconds, s.checkpoints, s.idle_seconds);
