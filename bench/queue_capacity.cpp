@@ -1,15 +1,19 @@
 // How many units a second one master (rank 0) can take, and where its time goes: the real work
-// queue (dist::run_work_queue) with results of the real size and the real merge, and workers
+// queue (dist::run_merging_queue for the attack, run_work_queue for verify) with results of the
+// real size and the real merge, and workers
 // whose compute is replaced by a sleep of --unit-ms (with a log-normal spread of --spread), so
 // that the master, not the workers, is what is measured. Two kinds of result:
 //   attack  an attack unit's UnitResult (entries x kOutcomes counts, the sparse histogram of its
-//           samples' scores), merged into the plan's PlanTally and checkpointed as the attack
-//           does (write_attack_checkpoint every --checkpoint-seconds, when --checkpoint is set);
+//           samples' scores), merged on the worker with the other units of its grant
+//           (--grant-seconds, as the attack's grant_seconds; 0: one unit a result), added into
+//           the plan's PlanTally and checkpointed as the attack does (write_attack_checkpoint
+//           every --checkpoint-seconds, when --checkpoint is set);
 //   verify  verify's per-protection score histograms (2 x --bins counts each), merged.
 // Also the message latency and bandwidth between rank 0 and the last rank (--pingpong).
 // Prints one line of key=value pairs on rank 0.
 //   mpiexec -n R queue_capacity --kind attack --units 2000 --unit-ms 5 [--samples-per-unit 4096]
-//           [--blocks 8] [--checkpoint ckpt.h5 --checkpoint-seconds 60] [--pingpong 200]
+//           [--blocks 8] [--grant-seconds 1] [--checkpoint ckpt.h5 --checkpoint-seconds 60]
+//           [--pingpong 200]
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -24,6 +28,7 @@
 #include "irrev/attack/attack_tally.hpp"
 #include "irrev/core/memory_policy.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/message_tags.hpp"
 #include "irrev/dist/serialize.hpp"
 #include "irrev/dist/work_queue.hpp"
 #include "irrev/metrics/score_histogram.hpp"
@@ -45,6 +50,7 @@ struct Options {
   int bins = 20000;
   std::string checkpoint;
   double checkpoint_seconds = 60;
+  double grant_seconds = 0;
   int pingpong = 0;
 };
 
@@ -89,7 +95,7 @@ std::vector<metrics::ScoreHistogram> verify_result(const Options& o, std::int64_
 /// Half the round trip of `bytes` between rank 0 and the last rank, over `reps` round trips.
 /// The other ranks wait asleep (a barrier would spin their cores away from the two that time).
 double pingpong(const dist::Communicator& comm, std::size_t bytes, int reps) {
-  constexpr int kTag = 17, kDone = 18;  // before any work queue's tags
+  constexpr int kTag = dist::kTagBenchPingPong, kDone = dist::kTagBenchPingPongDone;
   const int peer = comm.size() - 1;
   std::string msg(bytes, 'x');
   comm.barrier();
@@ -130,6 +136,7 @@ int main(int argc, char** argv) {
   app.add_option("--bins", o.bins, "verify: bins per histogram");
   app.add_option("--checkpoint", o.checkpoint, "attack: write the attack checkpoint here");
   app.add_option("--checkpoint-seconds", o.checkpoint_seconds, "attack: checkpoint cadence");
+  app.add_option("--grant-seconds", o.grant_seconds, "attack: units per result sized to this much compute (0: one)");
   app.add_option("--pingpong", o.pingpong, "round trips for the latency and bandwidth figures (0: none)");
   CLI11_PARSE(app, argc, argv);
   if (comm.size() < 2) {
@@ -154,28 +161,19 @@ int main(int argc, char** argv) {
   std::lognormal_distribution<double> spread(-o.spread * o.spread / 2, o.spread);
   std::mt19937_64 rng(static_cast<std::uint64_t>(comm.rank()));
   double compute_seconds = 0;
-  const dist::ComputeFn compute = [&](std::int64_t u) {
+  // A unit's result made, then the rest of its --unit-ms slept: the worker's compute.
+  const auto timed = [&](auto make) {
     const auto t0 = Clock::now();
-    std::string bytes = o.kind == "attack" ? dist::to_bytes(attack_result(plan, u, o.samples_per_unit))
-                                           : dist::to_bytes(verify_result(o, u, o.samples_per_unit));
+    auto result = make();
     const auto made = Clock::now() - t0;
     const auto delay = std::chrono::duration<double, std::milli>(o.unit_ms * spread(rng));
     if (delay > made) std::this_thread::sleep_for(delay - made);
     compute_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    return bytes;
-  };
-  const dist::SinkFn sink = [&](std::int64_t u, const std::string& bytes) {
-    if (o.kind == "attack") {
-      state.tallies[0].add(dist::from_bytes<attack::UnitResult>(bytes));
-      state.done[static_cast<std::size_t>(u)] = 1;
-      state.samples_done += o.samples_per_unit;
-    } else {
-      const auto h = dist::from_bytes<std::vector<metrics::ScoreHistogram>>(bytes);
-      for (std::size_t p = 0; p < h.size(); ++p) total[p].merge(h[p]);
-    }
+    return result;
   };
   dist::QueueControl control;
   control.name = "queue_capacity";
+  control.grant_seconds = o.grant_seconds;
   if (!o.checkpoint.empty() && o.kind == "attack") {
     control.checkpoint_seconds = o.checkpoint_seconds;
     control.checkpoint = [&] {
@@ -184,7 +182,30 @@ int main(int argc, char** argv) {
     };
   }
   comm.barrier();
-  const auto r = dist::run_work_queue(comm, o.units, compute, sink, control);
+  dist::QueueResult r;
+  if (o.kind == "attack") {
+    const std::function<attack::UnitResult(std::int64_t)> compute = [&](std::int64_t u) {
+      return timed([&] { return attack_result(plan, u, o.samples_per_unit); });
+    };
+    const std::function<void(attack::MergedUnits&, attack::UnitResult &&)> merge =
+        [](attack::MergedUnits& into, attack::UnitResult&& unit) { into.add(unit); };
+    const std::function<void(std::int64_t, std::int64_t, attack::MergedUnits &&)> sink =
+        [&](std::int64_t first, std::int64_t count, attack::MergedUnits&& m) {
+          for (const auto& d : m.plans) state.tallies[0].add(d);
+          std::fill_n(state.done.begin() + first, count, 1);
+          state.samples_done += count * o.samples_per_unit;
+        };
+    r = dist::run_merging_queue(comm, o.units, compute, merge, sink, control);
+  } else {
+    const dist::ComputeFn compute = [&](std::int64_t u) {
+      return timed([&] { return dist::to_bytes(verify_result(o, u, o.samples_per_unit)); });
+    };
+    const dist::SinkFn sink = [&](std::int64_t, const std::string& bytes) {
+      const auto h = dist::from_bytes<std::vector<metrics::ScoreHistogram>>(bytes);
+      for (std::size_t p = 0; p < h.size(); ++p) total[p].merge(h[p]);
+    };
+    r = dist::run_work_queue(comm, o.units, compute, sink, control);
+  }
   // The workers' compute, summed on rank 0: the efficiency is compute / (workers x wall).
   const auto all = comm.all_gather(std::to_string(compute_seconds));
   double worker_seconds = 0;
@@ -193,16 +214,18 @@ int main(int argc, char** argv) {
   const std::set<std::string> hosts(names.begin(), names.end());
   if (!comm.is_master()) return 0;
   const auto& s = r.stats;
-  const double per = 1e6 / static_cast<double>(std::max<std::int64_t>(1, s.units));
+  const double per = 1e6 / static_cast<double>(std::max<std::int64_t>(1, s.results));  // per result
   const int workers = comm.size() - 1;
   std::printf(
-      "queue_capacity kind=%s ranks=%d hosts=%zu units=%ld unit_ms=%.3f spread=%.2f samples_per_unit=%ld "
-      "wall_s=%.3f units_per_s=%.1f bytes_per_unit=%.0f bytes_per_s=%.0f us_per_unit_receive=%.2f "
-      "us_per_unit_sink=%.2f us_per_unit_checkpoint=%.2f checkpoint_seconds=%.1f checkpoints=%ld "
+      "queue_capacity kind=%s ranks=%d hosts=%zu units=%ld results=%ld grant_seconds=%.3f unit_ms=%.3f spread=%.2f "
+      "samples_per_unit=%ld wall_s=%.3f units_per_s=%.1f results_per_s=%.1f bytes_per_result=%.0f bytes_per_s=%.0f "
+      "us_per_result_receive=%.2f us_per_result_sink=%.2f us_per_result_checkpoint=%.2f checkpoint_seconds=%.1f "
+      "checkpoints=%ld "
       "checkpoint_ms_each=%.2f "
       "master_busy=%.4f compute_ms_per_unit=%.4f efficiency=%.4f latency_us=%.2f bandwidth_MBps=%.1f\n",
-      o.kind.c_str(), comm.size(), hosts.size(), static_cast<long>(s.units), o.unit_ms, o.spread,
-      static_cast<long>(o.samples_per_unit), s.wall_seconds, static_cast<double>(s.units) / s.wall_seconds,
+      o.kind.c_str(), comm.size(), hosts.size(), static_cast<long>(s.units), static_cast<long>(s.results),
+      o.grant_seconds, o.unit_ms, o.spread, static_cast<long>(o.samples_per_unit), s.wall_seconds,
+      static_cast<double>(s.units) / s.wall_seconds, static_cast<double>(s.results) / s.wall_seconds,
       static_cast<double>(s.bytes) * per / 1e6, static_cast<double>(s.bytes) / s.wall_seconds, s.receive_seconds * per,
       s.sink_seconds * per, s.checkpoint_seconds * per, o.checkpoint.empty() ? 0.0 : o.checkpoint_seconds,
       static_cast<long>(s.checkpoints),

@@ -528,7 +528,6 @@ std::vector<float> AttackPipeline::reembed(const float* templates, std::int64_t 
 UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t first, std::int64_t entries,
                                std::int64_t t0, std::int64_t t1) const {
   const auto& m = *m_impl;
-  const auto t_start = std::chrono::steady_clock::now();
   const int batch = m.options.batch;
   IRREV_ASSERT(t0 % batch == 0 && t0 >= 0 && t1 <= m.count && t0 < t1, "template shard [{}, {}) is not batch-aligned",
                t0, t1);
@@ -603,7 +602,6 @@ UnitResult AttackPipeline::run(const Plan& plan, int plan_index, std::int64_t fi
       r.hist_counts.push_back(static_cast<std::uint32_t>(hp[key]));
     }
   r.recheck = queue.done;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return r;
 }
 

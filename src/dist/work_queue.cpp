@@ -10,37 +10,50 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/dist/message_tags.hpp"
+#include "irrev/dist/queue_model.hpp"
 
 namespace irrev::dist {
 namespace {
-// Work-queue messages: worker -> master (the result tag) [unit:int64][compute seconds:double][bytes]
-// (unit -1 alone: "ready");
-// master -> worker (the unit tag) [unit:int64] (kStopComplete / kStopStopped: no more work, and
-// how the queue ended).
+// Work-queue messages: worker -> master (the result tag)
+// [first unit:int64][units:int64][compute seconds:double][merged result bytes] (first unit -1
+// alone: "ready"); master -> worker (the unit tag) [first unit:int64][units:int64] (first unit
+// kStopComplete / kStopStopped: no more work, and how the queue ended).
 constexpr std::int64_t kStopComplete = -1;
 constexpr std::int64_t kStopStopped = -2;
 
-std::string encode_unit(std::int64_t unit) {
-  std::string out(sizeof unit, '\0');
-  std::memcpy(out.data(), &unit, sizeof unit);
+/// Consecutive units [first, first + count); count 0: none.
+struct Grant {
+  std::int64_t first = -1, count = 0;
+};
+
+std::string encode_grant(Grant g) {
+  std::string out(2 * sizeof(std::int64_t), '\0');
+  std::memcpy(out.data(), &g.first, sizeof g.first);
+  std::memcpy(out.data() + sizeof g.first, &g.count, sizeof g.count);
   return out;
 }
 
-/// A result: its unit, the worker's compute time (for the efficiency figure) and the payload.
-std::string encode_result(std::int64_t unit, double seconds, const std::string& payload) {
-  std::string out(sizeof unit + sizeof seconds, '\0');
-  std::memcpy(out.data(), &unit, sizeof unit);
-  std::memcpy(out.data() + sizeof unit, &seconds, sizeof seconds);
+/// A result: its grant, the worker's compute time (for the efficiency figure and the next
+/// grant's size) and the payload.
+std::string encode_result(Grant g, double seconds, const std::string& payload) {
+  std::string out = encode_grant(g);
+  out.append(reinterpret_cast<const char*>(&seconds), sizeof seconds);
   out += payload;
   return out;
 }
-constexpr std::size_t kResultHeader = sizeof(std::int64_t) + sizeof(double);
+constexpr std::size_t kResultHeader = 2 * sizeof(std::int64_t) + sizeof(double);
 
-std::int64_t decode_unit(const std::string& bytes) {
+/// A message's grant (a "ready" or a stop: its first unit alone, count 0).
+Grant decode_grant(const std::string& bytes) {
   IRREV_ASSERT(bytes.size() >= sizeof(std::int64_t), "short work-queue message");
-  std::int64_t unit;
-  std::memcpy(&unit, bytes.data(), sizeof unit);
-  return unit;
+  Grant g;
+  std::memcpy(&g.first, bytes.data(), sizeof g.first);
+  if (g.first >= 0) {
+    IRREV_ASSERT(bytes.size() >= 2 * sizeof(std::int64_t), "short work-queue message");
+    std::memcpy(&g.count, bytes.data() + sizeof g.first, sizeof g.count);
+    IRREV_ASSERT(g.count >= 1, "a work-queue grant of {} units", g.count);
+  }
+  return g;
 }
 
 /// The tags of one queue call: every rank calls the queues in the same order, so the n-th call
@@ -71,13 +84,21 @@ std::vector<int> g_stalled;  ///< rank 0: every rank given up on so far (stalled
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-/// Rank 0's side of a multi-rank queue: hands out units, sinks results, checkpoints, and hands
-/// a unit whose worker missed its deadline to another worker (a late answer is then ignored).
+/// Rank 0's side of a multi-rank queue: hands out grants, sinks results, checkpoints, and hands
+/// a grant whose worker missed its deadline to another worker (a late answer is then ignored).
 class Master {
  public:
-  Master(const Communicator& comm, Tags tags, std::int64_t n_units, const SinkFn& sink, const QueueControl& control)
-      : m_comm(comm), m_tags(tags), m_sink(sink), m_control(control), m_finished(static_cast<std::size_t>(n_units), 0) {
+  Master(const Communicator& comm, Tags tags, std::int64_t n_units, const SinkGrantFn& sink,
+         const QueueControl& control)
+      : m_comm(comm),
+        m_tags(tags),
+        m_sink(sink),
+        m_control(control),
+        m_finished(static_cast<std::size_t>(n_units), 0),
+        m_seconds_per_unit(static_cast<std::size_t>(comm.size()), 0),
+        m_last_grant(static_cast<std::size_t>(comm.size()), 0) {
     if (!control.done.empty()) m_finished = control.done;
+    m_not_handed = unfinished();
   }
 
   QueueResult run() {
@@ -101,26 +122,26 @@ class Master {
         spdlog::warn("work queue: rank {} answered again after it had been given up on", sender);
         ++active;
       }
-      const std::int64_t unit = decode_unit(msg);
-      if (unit >= 0) {
+      const Grant done = decode_grant(msg);
+      if (done.first >= 0) {
         IRREV_ASSERT(msg.size() >= kResultHeader, "short work-queue result from rank {}", sender);
         double seconds;
-        std::memcpy(&seconds, msg.data() + sizeof unit, sizeof seconds);
-        ++m_stats.units;
+        std::memcpy(&seconds, msg.data() + 2 * sizeof(std::int64_t), sizeof seconds);
+        ++m_stats.results;
+        m_stats.units += done.count;
         m_stats.bytes += static_cast<std::int64_t>(msg.size() - kResultHeader);
         m_stats.compute_seconds += seconds;
-        accept(sender, unit, msg.substr(kResultHeader));
+        m_seconds_per_unit[static_cast<std::size_t>(sender)] = seconds / static_cast<double>(done.count);
+        accept(sender, done, msg.substr(kResultHeader));
       }
-      const std::int64_t u = next_unit();
-      if (u >= 0) {
-        m_in_flight[u] = {sender, Clock::now()};
-        m_comm.send(sender, m_tags.unit, encode_unit(u));
-        spdlog::debug("work queue: unit {} to rank {}", u, sender);
+      const Grant g = next_grant(sender);
+      if (g.count > 0) {
+        hand_out(sender, g);
       } else if (m_in_flight.empty() || m_stopped) {
-        m_comm.send(sender, m_tags.unit, encode_unit(m_stopped ? kStopStopped : kStopComplete));
+        m_comm.send(sender, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
         --active;
       } else {
-        m_waiting.push_back(sender);  // nothing to hand out now; a missed deadline may free a unit
+        m_waiting.push_back(sender);  // nothing to hand out now; a missed deadline may free a grant
       }
       active -= release_waiting();
     }
@@ -130,7 +151,7 @@ class Master {
                        "cannot go on",
                        unfinished());
     // A stalled rank still waits for a word: it gets the end as well, should it wake up.
-    for (int r : m_stalled) m_comm.send(r, m_tags.unit, encode_unit(m_stopped ? kStopStopped : kStopComplete));
+    for (int r : m_stalled) m_comm.send(r, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
     m_stats.wall_seconds = seconds_since(t_start);
     return {m_stopped ? QueueOutcome::stopped : QueueOutcome::complete, {m_stalled.begin(), m_stalled.end()}, m_stats};
   }
@@ -138,20 +159,39 @@ class Master {
  private:
   struct InFlight {
     int worker;
+    std::int64_t count;
     Clock::time_point since;
   };
 
-  void accept(int sender, std::int64_t unit, const std::string& result) {
-    auto it = m_in_flight.find(unit);
+  void hand_out(int worker, Grant g) {
+    m_in_flight[g.first] = {worker, g.count, Clock::now()};
+    m_comm.send(worker, m_tags.unit, encode_grant(g));
+    spdlog::debug("work queue: units {}+{} to rank {}", g.first, g.count, worker);
+  }
+
+  /// A grant's units are finished all together or not at all: a grant is only ever handed out
+  /// again whole (a missed deadline), so a late answer covers a grant already sunk, or none.
+  bool finished(Grant g) const {
+    const auto* f = m_finished.data() + g.first;
+    const bool first = f[0] != 0;
+    for (std::int64_t i = 1; i < g.count; ++i)
+      IRREV_ASSERT((f[i] != 0) == first, "units {}+{} are partly finished", g.first, g.count);
+    return first;
+  }
+
+  void accept(int sender, Grant g, const std::string& result) {
+    IRREV_ASSERT(g.first + g.count <= static_cast<std::int64_t>(m_finished.size()),
+                 "rank {} returned units {}+{} of a queue of {}", sender, g.first, g.count, m_finished.size());
+    auto it = m_in_flight.find(g.first);
     if (it != m_in_flight.end() && it->second.worker == sender) {
       m_unit_seconds += seconds_since(it->second.since);
-      ++m_units_timed;
+      m_units_timed += g.count;
       m_in_flight.erase(it);
     }
-    if (m_finished[static_cast<std::size_t>(unit)]) return;  // a late answer: the unit was done by another worker
-    m_finished[static_cast<std::size_t>(unit)] = 1;
+    if (finished(g)) return;  // a late answer: the grant was done by another worker
+    std::fill_n(m_finished.begin() + g.first, g.count, 1);
     const auto t = Clock::now();
-    m_sink(unit, result);
+    m_sink(g.first, g.count, result);
     m_stats.sink_seconds += seconds_since(t);
     if (m_control.checkpoint && seconds_since(m_last_checkpoint) >= m_control.checkpoint_seconds) checkpoint();
   }
@@ -170,57 +210,75 @@ class Master {
     return n;
   }
 
-  std::int64_t next_unit() {
-    if (!m_stopped && m_control.stop_requested && m_control.stop_requested()) m_stopped = true;
-    if (m_stopped) return -1;
-    while (!m_retry.empty()) {
-      const auto u = m_retry.back();
-      m_retry.pop_back();
-      if (!m_finished[static_cast<std::size_t>(u)] && !m_in_flight.count(u)) return u;
-    }
-    while (m_next < static_cast<std::int64_t>(m_finished.size()) && m_finished[static_cast<std::size_t>(m_next)])
-      ++m_next;
-    return m_next < static_cast<std::int64_t>(m_finished.size()) ? m_next++ : -1;
+  /// How many units `worker`'s next grant holds (QueueControl::grant_seconds).
+  std::int64_t grant_size(int worker) const {
+    const auto w = static_cast<std::size_t>(worker);
+    return grant_units(m_control.grant_seconds, m_seconds_per_unit[w], m_last_grant[w], m_not_handed,
+                       m_comm.size() - 1);
   }
 
-  /// Units past their deadline go back to the queue and their workers are given up on (until
+  /// The next grant for `worker`: one freed by a missed deadline, else the next units not done,
+  /// as many as grant_size() and as are consecutive. Count 0: none now.
+  Grant next_grant(int worker) {
+    if (!m_stopped && m_control.stop_requested && m_control.stop_requested()) m_stopped = true;
+    if (m_stopped) return {};
+    while (!m_retry.empty()) {
+      const Grant g = m_retry.back();
+      m_retry.pop_back();
+      if (!finished(g) && !m_in_flight.count(g.first)) return g;
+    }
+    const auto n = static_cast<std::int64_t>(m_finished.size());
+    while (m_next < n && m_finished[static_cast<std::size_t>(m_next)]) ++m_next;
+    if (m_next >= n) return {};
+    const std::int64_t want = grant_size(worker);
+    Grant g{m_next, 0};
+    while (g.count < want && m_next < n && !m_finished[static_cast<std::size_t>(m_next)]) {
+      ++m_next;
+      ++g.count;
+    }
+    m_not_handed -= g.count;
+    m_last_grant[static_cast<std::size_t>(worker)] = g.count;
+    return g;
+  }
+
+  /// Grants past their deadline go back to the queue and their workers are given up on (until
   /// they answer). Returns how many workers were given up on.
   int check_deadlines() {
     if (m_control.deadline_factor <= 0 || m_units_timed == 0) return 0;
-    const double deadline = std::max(m_control.deadline_floor_seconds,
-                                     m_control.deadline_factor * m_unit_seconds / static_cast<double>(m_units_timed));
+    const double per_unit = m_unit_seconds / static_cast<double>(m_units_timed);
     int given_up = 0;
     for (auto it = m_in_flight.begin(); it != m_in_flight.end();) {
       const double waited = seconds_since(it->second.since);
+      const double deadline = std::max(m_control.deadline_floor_seconds,
+                                       m_control.deadline_factor * per_unit * static_cast<double>(it->second.count));
       if (waited < deadline) {
         ++it;
         continue;
       }
       const int worker = it->second.worker;
       spdlog::warn(
-          "work queue: rank {} has not returned unit {} after {:.0f} s (deadline {:.0f} s: {} x the mean unit "
-          "time); {}",
-          worker, it->first, waited, deadline, m_control.deadline_factor,
-          m_stopped ? "the unit is left for the resume" : "the unit goes to another worker");
-      if (!m_stopped) m_retry.push_back(it->first);
+          "work queue: rank {} has not returned units {}+{} after {:.0f} s (deadline {:.0f} s: {} x the mean unit "
+          "time x the units); {}",
+          worker, it->first, it->second.count, waited, deadline, m_control.deadline_factor,
+          m_stopped ? "they are left for the resume" : "they go to another worker");
+      if (!m_stopped) m_retry.push_back({it->first, it->second.count});
       it = m_in_flight.erase(it);
       if (m_stalled.insert(worker).second) ++given_up;
     }
     return given_up + release_waiting();
   }
 
-  /// Workers waiting for a unit get one that a missed deadline freed, or the end once nothing
+  /// Workers waiting for work get a grant that a missed deadline freed, or the end once nothing
   /// is in flight. Returns how many were told to stop.
   int release_waiting() {
     int stopped = 0;
     while (!m_waiting.empty()) {
-      const std::int64_t u = next_unit();
       const int w = m_waiting.back();
-      if (u >= 0) {
-        m_in_flight[u] = {w, Clock::now()};
-        m_comm.send(w, m_tags.unit, encode_unit(u));
+      const Grant g = next_grant(w);
+      if (g.count > 0) {
+        hand_out(w, g);
       } else if (m_in_flight.empty() || m_stopped) {
-        m_comm.send(w, m_tags.unit, encode_unit(m_stopped ? kStopStopped : kStopComplete));
+        m_comm.send(w, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
         ++stopped;
       } else {
         break;
@@ -232,27 +290,66 @@ class Master {
 
   const Communicator& m_comm;
   const Tags m_tags;
-  const SinkFn& m_sink;
+  const SinkGrantFn& m_sink;
   const QueueControl& m_control;
   std::vector<std::uint8_t> m_finished;
+  std::vector<double> m_seconds_per_unit;  ///< per worker: its last grant's compute per unit
+  std::vector<std::int64_t> m_last_grant;  ///< per worker: its last fresh grant's units
   std::int64_t m_next = 0;
-  std::vector<std::int64_t> m_retry;
-  std::map<std::int64_t, InFlight> m_in_flight;
+  std::int64_t m_not_handed = 0;  ///< units not done and never handed out
+  std::vector<Grant> m_retry;
+  std::map<std::int64_t, InFlight> m_in_flight;  ///< by first unit
   std::vector<int> m_waiting;
   std::set<int> m_stalled;
   bool m_stopped = false;
-  double m_unit_seconds = 0;
+  double m_unit_seconds = 0;  ///< the round trips of the grants timed, over their units
   std::int64_t m_units_timed = 0;
   Clock::time_point m_last_checkpoint = Clock::now();
   QueueStats m_stats;
 };
 
+/// Rank 0 alone computes every unit itself, one at a time, with the same account as a master.
+QueueResult run_alone(std::int64_t n_units, const ComputeGrantFn& compute, const SinkGrantFn& sink,
+                      const QueueControl& control) {
+  QueueStats s;
+  const auto t_start = Clock::now();
+  auto last_checkpoint = Clock::now();
+  const auto checkpoint = [&] {
+    const auto t = Clock::now();
+    control.checkpoint();
+    last_checkpoint = Clock::now();
+    s.checkpoint_seconds += seconds_since(t);
+    ++s.checkpoints;
+  };
+  QueueOutcome outcome = QueueOutcome::complete;
+  for (std::int64_t u = 0; u < n_units; ++u) {
+    if (!control.done.empty() && control.done[static_cast<std::size_t>(u)]) continue;
+    if (control.stop_requested && control.stop_requested()) {
+      if (control.checkpoint) checkpoint();
+      outcome = QueueOutcome::stopped;
+      break;
+    }
+    auto t = Clock::now();
+    const std::string result = compute(u, 1);
+    s.compute_seconds += seconds_since(t);
+    ++s.results;
+    ++s.units;
+    s.bytes += static_cast<std::int64_t>(result.size());
+    t = Clock::now();
+    sink(u, 1, result);
+    s.sink_seconds += seconds_since(t);
+    if (control.checkpoint && seconds_since(last_checkpoint) >= control.checkpoint_seconds) checkpoint();
+  }
+  s.wall_seconds = seconds_since(t_start);
+  return {outcome, {}, s};
+}
+
 }  // namespace
 
 const std::vector<int>& stalled_ranks() { return g_stalled; }
 
-QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink,
-                           const QueueControl& control) {
+QueueResult run_grant_queue(const Communicator& comm, std::int64_t n_units, const ComputeGrantFn& compute,
+                            const SinkGrantFn& sink, const QueueControl& control) {
   static int calls = 0;
   const int call = calls++;
   check_same_queue(comm, call, control.name, n_units);
@@ -260,45 +357,38 @@ QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const
   if (comm.is_master()) {
     IRREV_ASSERT(control.done.empty() || control.done.size() == static_cast<std::size_t>(n_units),
                  "done flags for {} units, the queue has {}", control.done.size(), n_units);
-    if (comm.size() > 1) {
-      auto r = Master(comm, tags, n_units, sink, control).run();
-      const auto& s = r.stats;
-      spdlog::info(
-          "work queue '{}': {} results ({:.1f} MB) in {:.2f} s, the workers' compute {:.2f} s (efficiency {:.3f}); "
-          "rank 0's time: receive {:.3f} s, sink {:.3f} s, checkpoint {:.3f} s ({}), idle {:.2f} s",
-          control.name, s.units, static_cast<double>(s.bytes) / 1e6, s.wall_seconds, s.compute_seconds,
-          s.compute_seconds / ((comm.size() - 1) * std::max(s.wall_seconds, 1e-9)), s.receive_seconds, s.sink_seconds,
-          s.checkpoint_seconds, s.checkpoints, s.idle_seconds);
-      for (int rank : r.stalled_ranks)
-        if (std::find(g_stalled.begin(), g_stalled.end(), rank) == g_stalled.end()) g_stalled.push_back(rank);
-      return r;
-    }
-    // Alone: rank 0 computes every unit itself.
-    auto last_checkpoint = Clock::now();
-    for (std::int64_t u = 0; u < n_units; ++u) {
-      if (!control.done.empty() && control.done[static_cast<std::size_t>(u)]) continue;
-      if (control.stop_requested && control.stop_requested()) {
-        if (control.checkpoint) control.checkpoint();
-        return {QueueOutcome::stopped, {}, {}};
-      }
-      sink(u, compute(u));
-      if (control.checkpoint && seconds_since(last_checkpoint) >= control.checkpoint_seconds) {
-        control.checkpoint();
-        last_checkpoint = Clock::now();
-      }
-    }
-    return {QueueOutcome::complete, {}, {}};
+    if (comm.size() == 1) return run_alone(n_units, compute, sink, control);
+    auto r = Master(comm, tags, n_units, sink, control).run();
+    const auto& s = r.stats;
+    spdlog::info(
+        "work queue '{}': {} results of {} units ({:.1f} MB) in {:.2f} s, the workers' compute {:.2f} s (efficiency "
+        "{:.3f}); rank 0's time: receive {:.3f} s, sink {:.3f} s, checkpoint {:.3f} s ({}), idle {:.2f} s",
+        control.name, s.results, s.units, static_cast<double>(s.bytes) / 1e6, s.wall_seconds, s.compute_seconds,
+        s.compute_seconds / ((comm.size() - 1) * std::max(s.wall_seconds, 1e-9)), s.receive_seconds, s.sink_seconds,
+        s.checkpoint_seconds, s.checkpoints, s.idle_seconds);
+    for (int rank : r.stalled_ranks)
+      if (std::find(g_stalled.begin(), g_stalled.end(), rank) == g_stalled.end()) g_stalled.push_back(rank);
+    return r;
   }
-  comm.send(0, tags.result, encode_unit(-1));
+  comm.send(0, tags.result, encode_grant({-1, 0}));  // ready
   while (true) {
     // Waiting for work sleeps between probes: an idle worker leaves its core to the others.
-    const std::int64_t unit = decode_unit(comm.recv_idle(0, tags.unit));
-    if (unit == kStopComplete) return {QueueOutcome::complete, {}, {}};
-    if (unit == kStopStopped) return {QueueOutcome::stopped, {}, {}};
+    const Grant g = decode_grant(comm.recv_idle(0, tags.unit));
+    if (g.first == kStopComplete) return {QueueOutcome::complete, {}, {}};
+    if (g.first == kStopStopped) return {QueueOutcome::stopped, {}, {}};
     const auto t = Clock::now();
-    const std::string result = compute(unit);
-    comm.send(0, tags.result, encode_result(unit, seconds_since(t), result));
+    const std::string result = compute(g.first, g.count);
+    comm.send(0, tags.result, encode_result(g, seconds_since(t), result));
   }
+}
+
+QueueResult run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink,
+                           const QueueControl& control) {
+  IRREV_ASSERT(control.grant_seconds == 0, "work queue '{}': grants need results that merge (run_merging_queue)",
+               control.name);
+  return run_grant_queue(
+      comm, n_units, [&](std::int64_t first, std::int64_t) { return compute(first); },
+      [&](std::int64_t first, std::int64_t, const std::string& result) { sink(first, result); }, control);
 }
 
 void run_work_queue(const Communicator& comm, std::int64_t n_units, const ComputeFn& compute, const SinkFn& sink) {

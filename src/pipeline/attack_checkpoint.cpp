@@ -6,8 +6,21 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/sha256.hpp"
 #include "irrev/data/json_reading.hpp"
+#include "irrev/pipeline/attack_stage.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/protect/keyed_stream.hpp"
+
+namespace irrev::pipeline {
+
+std::int64_t attack_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
+                          std::int64_t per_templates) {
+  const auto runs = [](std::int64_t n, std::int64_t per) { return (n + per - 1) / per; };
+  std::int64_t units = 0;
+  for (const auto& p : plans) units += runs(p.size(), per_entries) * runs(templates, per_templates);
+  return units;
+}
+
+}  // namespace irrev::pipeline
 
 namespace irrev::pipeline::detail {
 using nlohmann::json;
@@ -20,6 +33,8 @@ std::vector<AttackUnit> cut_units(const std::vector<attack::Plan>& plans, std::i
       for (std::int64_t t = 0; t < templates; t += per_templates)
         units.push_back({static_cast<int>(p), e, std::min(per_entries, plans[p].size() - e), t,
                          std::min(t + per_templates, templates)});
+  IRREV_ASSERT(static_cast<std::int64_t>(units.size()) == attack_units(plans, templates, per_entries, per_templates),
+               "attack_units() does not count the units cut_units() cuts");
   protect::KeyedStream s(order_seed, 0, 0);
   protect::keyed_shuffle(units, s);
   return units;

@@ -41,6 +41,7 @@ void AttackSettings::validate(const std::string& where) const {
               checkpoint_seconds);
   IRREV_CHECK(unit_deadline_factor >= 0, "{}: unit_deadline_factor (--unit-deadline-factor) must be >= 0, got {}",
               where, unit_deadline_factor);
+  IRREV_CHECK(grant_seconds >= 0, "{}: grant_seconds (--grant-seconds) must be >= 0, got {}", where, grant_seconds);
 }
 
 }  // namespace irrev::pipeline

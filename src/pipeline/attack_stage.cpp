@@ -105,8 +105,9 @@ AttackState open_state(const std::string& ckpt, const std::string& key, const st
   return state;
 }
 
-/// The units not yet done, over the work queue: workers run them through `pipeline`, the
-/// master merges each result into `state` and checkpoints it on the settings' cadence.
+/// The units not yet done, over the work queue: workers run grants of units through `pipeline`
+/// and merge their counts; the master adds each grant into `state` and checkpoints it on the
+/// settings' cadence. The run's overhead figures are the queue's account of rank 0.
 dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions& o,
                             const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units,
                             attack::AttackPipeline* pipeline, AttackState& state, detail::AttackRunFigures& fig,
@@ -114,41 +115,40 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
   dist::install_stop_handlers();
   dist::QueueControl control;
   control.name = "attack";
+  control.grant_seconds = o.settings.grant_seconds;
   Progress progress("attack", fig.samples_total - state.samples_done, comm.is_master() && o.progress);
   if (comm.is_master()) {
     control.done = state.done;
     control.checkpoint_seconds = o.settings.checkpoint_seconds;
-    control.checkpoint = [&] {
-      const auto t0 = std::chrono::steady_clock::now();
-      write_checkpoint();
-      fig.checkpoint_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      ++fig.checkpoints;
-    };
+    control.checkpoint = write_checkpoint;
     control.stop_requested = [] { return dist::stop_signal() != 0; };
     control.deadline_factor = o.settings.unit_deadline_factor;
   }
-  // The master's own cost per unit (receive, merge; checkpoints are timed separately) against
-  // the workers' compute per unit: the overhead figure of the schedule.
-  const auto merge = [&](std::int64_t u, const std::string& bytes) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto r = dist::from_bytes<attack::UnitResult>(bytes);
-    fig.compute_seconds += r.seconds;
-    fig.recheck.add(r.recheck);
-    ++fig.units_run;
-    state.tallies[static_cast<std::size_t>(r.plan)].add(r);
-    state.done[static_cast<std::size_t>(u)] = 1;
+  const std::function<void(std::int64_t, std::int64_t, attack::MergedUnits &&)> sink =
+      [&](std::int64_t first, std::int64_t count, attack::MergedUnits&& r) {
+        fig.recheck.add(r.recheck);
+        for (const auto& d : r.plans) state.tallies[static_cast<std::size_t>(d.plan)].add(d);
+        for (std::int64_t u = first; u < first + count; ++u) {
+          state.done[static_cast<std::size_t>(u)] = 1;
+          const std::int64_t samples = units[static_cast<std::size_t>(u)].samples();
+          state.samples_done += samples;
+          progress.advance(samples);
+        }
+        fig.units_run += count;
+      };
+  const std::function<attack::UnitResult(std::int64_t)> compute = [&](std::int64_t u) {
     const auto& x = units[static_cast<std::size_t>(u)];
-    state.samples_done += x.samples();
-    progress.advance(x.samples());
-    fig.master_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return pipeline->run(plans[static_cast<std::size_t>(x.plan)], x.plan, x.first, x.entries, x.t0, x.t1);
   };
-  const auto compute = [&](std::int64_t u) {
-    const auto& x = units[static_cast<std::size_t>(u)];
-    return dist::to_bytes(
-        pipeline->run(plans[static_cast<std::size_t>(x.plan)], x.plan, x.first, x.entries, x.t0, x.t1));
-  };
-  auto outcome = dist::run_work_queue(comm, static_cast<std::int64_t>(units.size()), compute, merge, control);
+  const std::function<void(attack::MergedUnits&, attack::UnitResult &&)> merge =
+      [](attack::MergedUnits& into, attack::UnitResult&& unit) { into.add(unit); };
+  auto outcome = dist::run_merging_queue(comm, static_cast<std::int64_t>(units.size()), compute, merge, sink, control);
   progress.finish();
+  const auto& s = outcome.stats;
+  fig.compute_seconds = s.compute_seconds;
+  fig.master_seconds = s.receive_seconds + s.sink_seconds;
+  fig.checkpoint_seconds = s.checkpoint_seconds;
+  fig.checkpoints = s.checkpoints;
   return outcome;
 }
 

@@ -15,6 +15,29 @@ json "$WORK/np1.json" "[r for r in d['rsr'] if r['complexity']==0 and r['type']=
 attack 3 "$WORK/np3.h5" --templates-per-unit 16 --permutations-per-unit 3 > /dev/null
 same "$WORK/np1.h5" "$WORK/np3.h5"
 
+# Grants (a worker's consecutive units merged into one result, sized by its speed): 8 ranks
+# with small units (8 templates x 1 permutation: 128 units of about 5 s each on 7 workers
+# sharing 2 cores) in grants of about 30 s, merged into fewer results, and 3 ranks one unit a
+# result (grant_seconds 0), count as 1 rank does.
+queue_line() {  # log expected-units: rank 0's queue line; prints "results units"
+  python3 - "$1" "$2" <<'PY' || fail "no work-queue line of $2 units in $1: $(grep -m1 "work queue" "$1")"
+import re, sys
+m = re.search(r"work queue 'attack': (\d+) results of (\d+) units", open(sys.argv[1]).read())
+assert m and m.group(2) == sys.argv[2], m and m.group(0)
+print(m.group(1), m.group(2))
+PY
+}
+attack 8 "$WORK/np8.h5" --templates-per-unit 8 --permutations-per-unit 1 --batch 8 --grant-seconds 30 \
+  > /dev/null 2> "$WORK/np8.log"
+same "$WORK/np1.h5" "$WORK/np8.h5"
+read -r results units < <(queue_line "$WORK/np8.log" 128)
+[ "$results" -le 96 ] || fail "8 ranks with grants of 30 s sent $results results for $units units of 8 samples"
+attack 3 "$WORK/one_unit.h5" --templates-per-unit 8 --permutations-per-unit 1 --batch 8 --grant-seconds 0 \
+  > /dev/null 2> "$WORK/one_unit.log"
+same "$WORK/np1.h5" "$WORK/one_unit.h5"
+read -r results units < <(queue_line "$WORK/one_unit.log" 128)
+[ "$results" = 128 ] || fail "grant_seconds 0 sent $results results for $units units"
+
 # SIGKILL every process of the job once a unit is checkpointed; the same command resumes.
 attack 3 "$WORK/killed.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 > /dev/null 2>&1 &
 wait_for_units "$WORK/killed.checkpoint.h5"
@@ -107,4 +130,4 @@ gender 1 "$WORK/gender1.json"
 gender 3 "$WORK/gender3.json"
 cmp "$WORK/gender1.json" "$WORK/gender3.json" || fail "gender table differs between 1 and 3 ranks"
 [ "$(json "$WORK/gender1.json" "len(d['rows'])")" = 3 ] || fail "gender rows: $(cat "$WORK/gender1.json")"
-echo "attack_cli: np1 = np3 = killed+resumed = signalled+resumed; foreign checkpoint and seen identities refused; unshuffled np1 = np3"
+echo "attack_cli: np1 = np3 = np8 with grants = np3 a unit a result = killed+resumed = signalled+resumed; foreign checkpoint and seen identities refused; unshuffled np1 = np3"

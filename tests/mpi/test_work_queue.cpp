@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -242,4 +243,107 @@ TEST(WorkQueue, RanksInDifferentQueuesAreAnErrorOnEveryRank) {
   dist::run_work_queue<std::int64_t>(
       *g_comm, 5, [](std::int64_t u) { return u; }, [&](std::int64_t u, std::int64_t&& r) { sunk += u == r; });
   if (g_comm->is_master()) EXPECT_EQ(sunk, 5);
+}
+
+namespace {
+/// A grant's merged result in the tests below: the units it covered, in the order computed.
+using Units = std::vector<std::int64_t>;
+const std::function<void(Units&, std::int64_t&&)> append_unit = [](Units& into, std::int64_t&& u) {
+  into.push_back(u);
+};
+}  // namespace
+
+/// Grants sized by speed: units of 0.5 ms and grants of 20 ms make workers take many units a
+/// result, each grant a contiguous run of units not done before, every unit sunk once with the
+/// result its number alone determines; the units done before (a checkpoint's) are never handed out.
+TEST(WorkQueue, GrantsMergeConsecutiveUnitsAndSkipFinishedOnes) {
+  const std::int64_t n = 600;
+  dist::QueueControl control;
+  control.name = "grants";
+  control.grant_seconds = 0.02;
+  control.done.assign(n, 0);
+  for (std::int64_t u = 100; u < 130; ++u) control.done[static_cast<std::size_t>(u)] = 1;  // a finished stretch
+  if (!g_comm->is_master()) control.done.clear();
+  std::vector<int> sunk(n, 0);
+  std::int64_t grants = 0, computed = 0;
+  const auto r = dist::run_merging_queue<std::int64_t, Units>(
+      *g_comm, n,
+      [&](std::int64_t u) {
+        ++computed;
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        return u;
+      },
+      append_unit,
+      [&](std::int64_t first, std::int64_t count, Units&& units) {
+        ++grants;
+        ASSERT_EQ(static_cast<std::int64_t>(units.size()), count);
+        for (std::int64_t i = 0; i < count; ++i) {
+          EXPECT_EQ(units[static_cast<std::size_t>(i)], first + i) << "grant " << first << "+" << count;
+          ++sunk[static_cast<std::size_t>(first + i)];
+        }
+      },
+      control);
+  EXPECT_EQ(r.outcome, dist::QueueOutcome::complete);
+  EXPECT_EQ(g_comm->sum(computed), n - 30);
+  if (!g_comm->is_master()) return;
+  for (std::int64_t u = 0; u < n; ++u)
+    EXPECT_EQ(sunk[static_cast<std::size_t>(u)], u >= 100 && u < 130 ? 0 : 1) << "unit " << u;
+  if (g_comm->size() == 1) {
+    EXPECT_EQ(grants, n - 30);  // alone: one unit at a time
+    return;
+  }
+  EXPECT_EQ(r.stats.units, n - 30);
+  EXPECT_EQ(r.stats.results, grants);
+  // 20 ms grants of 0.5 ms units: far fewer results than units (each worker starts at 1 unit
+  // and at most quadruples; the tail shrinks them again).
+  EXPECT_LT(grants * 4, n - 30) << grants << " grants";
+}
+
+/// A grant whose worker sits on it past the deadline goes whole to another worker: every unit
+/// is sunk once, the late answer is ignored, and the slow rank is reported.
+TEST(WorkQueue, AGrantPastItsDeadlineGoesWholeToAnotherWorker) {
+  if (g_comm->size() < 3) GTEST_SKIP() << "needs two workers";
+  const std::int64_t n = 200;
+  dist::QueueControl control;
+  control.name = "late grant";
+  control.grant_seconds = 0.05;
+  control.deadline_factor = 4;
+  control.deadline_floor_seconds = 0.5;
+  std::vector<int> sunk(n, 0);
+  int computed_here = 0;
+  const auto r = dist::run_merging_queue<std::int64_t, Units>(
+      *g_comm, n,
+      [&](std::int64_t u) {
+        ++computed_here;
+        // Rank 1 takes 2.5 s over its 20th unit (the others take 2 ms): its grant misses the deadline.
+        const bool slow = g_comm->rank() == 1 && computed_here == 20;
+        std::this_thread::sleep_for(std::chrono::milliseconds(slow ? 2500 : 2));
+        return u;
+      },
+      append_unit,
+      [&](std::int64_t first, std::int64_t count, Units&& units) {
+        for (std::int64_t i = 0; i < count; ++i) {
+          EXPECT_EQ(units[static_cast<std::size_t>(i)], first + i);
+          ++sunk[static_cast<std::size_t>(first + i)];
+        }
+      },
+      control);
+  EXPECT_EQ(r.outcome, dist::QueueOutcome::complete);
+  if (g_comm->is_master()) {
+    for (std::int64_t u = 0; u < n; ++u) EXPECT_EQ(sunk[static_cast<std::size_t>(u)], 1) << "unit " << u;
+    EXPECT_EQ(r.stalled_ranks, std::vector<int>{1});
+  }
+  // The slow grant was computed twice: by rank 1, late, and whole by another worker.
+  EXPECT_GT(g_comm->sum(computed_here), n);
+}
+
+/// Results that cannot merge take one unit at a time: grants asked of such a queue are a
+/// programming error on every rank, before any message.
+TEST(WorkQueue, GrantsNeedMergingResults) {
+  dist::QueueControl control;
+  control.grant_seconds = 1;
+  EXPECT_THROW(
+      dist::run_work_queue(
+          *g_comm, 3, [](std::int64_t) { return std::string("x"); }, [](std::int64_t, const std::string&) {}, control),
+      InternalError);
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "irrev/attack/attack_tally.hpp"
@@ -44,6 +45,43 @@ TEST(AttackTally, MergeIsOrderFreeAndSurvivesSerialisation) {
   EXPECT_EQ(x.histogram(2, 0)[131], 6);
   EXPECT_EQ(x.histogram(3, 1)[80], 1);
   EXPECT_EQ(x.histogram(3, 1)[81], 0);
+}
+
+/// A grant's units merged on the worker add up to the same tally as the units one by one,
+/// however the units are grouped, after serialisation too; histogram keys stay ascending.
+TEST(AttackTally, MergedUnitsAddUpToTheUnitsOneByOne) {
+  std::vector<UnitResult> units;
+  for (std::int64_t i = 0; i < 6; ++i) {
+    UnitResult u = unit(i % 3, {i + 1}, 10);
+    u.plan = static_cast<std::int32_t>(i % 2);
+    // Ascending keys, as the pipeline sends them, overlapping between units.
+    u.hist_keys = {static_cast<std::uint32_t>(2 * kScoreBins + 100 + i),
+                   static_cast<std::uint32_t>(7 * kScoreBins + 3)};
+    u.hist_counts = {static_cast<std::uint32_t>(i + 1), 2};
+    u.recheck = {10, i, 0.001 * static_cast<double>(i)};
+    units.push_back(u);
+  }
+  std::vector<PlanTally> one_by_one{PlanTally(4, 3), PlanTally(4, 3)};
+  for (const auto& u : units) one_by_one[static_cast<std::size_t>(u.plan)].add(u);
+  for (std::size_t grant : {1, 2, 4, 6}) {
+    std::vector<PlanTally> merged{PlanTally(4, 3), PlanTally(4, 3)};
+    RecheckStats recheck;
+    for (std::size_t first = 0; first < units.size(); first += grant) {
+      MergedUnits m;
+      for (std::size_t i = first; i < std::min(units.size(), first + grant); ++i) m.add(units[i]);
+      for (const auto& d : m.plans) EXPECT_TRUE(std::is_sorted(d.hist_keys.begin(), d.hist_keys.end()));
+      m = dist::from_bytes<MergedUnits>(dist::to_bytes(m));
+      for (const auto& d : m.plans) merged[static_cast<std::size_t>(d.plan)].add(d);
+      recheck.add(m.recheck);
+    }
+    for (std::size_t p = 0; p < 2; ++p) {
+      EXPECT_EQ(merged[p].counts, one_by_one[p].counts) << "grants of " << grant;
+      EXPECT_EQ(merged[p].histograms, one_by_one[p].histograms) << "grants of " << grant;
+    }
+    EXPECT_EQ(recheck.rechecked, 0 + 1 + 2 + 3 + 4 + 5);
+    EXPECT_DOUBLE_EQ(recheck.max_difference, 0.005);
+  }
+  EXPECT_EQ(one_by_one[1].histogram(1, 0)[101], 2);  // unit 1: key 2 x bins + 101, count 2
 }
 
 TEST(RsrSummary, MeanSpreadAndExpectationOverComplexities) {

@@ -53,12 +53,40 @@ struct UnitResult {
   /// Sparse histogram increments: key = (complexity * 2 + type) * kScoreBins + bin, type 0 = I.
   std::vector<std::uint32_t> hist_keys;
   std::vector<std::uint32_t> hist_counts;
-  double seconds = 0;    ///< the worker's compute time (for the overhead figures, not a result)
   RecheckStats recheck;  ///< this unit's fp32 recheck (a log figure, not a result)
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& plan& first& entries& counts& hist_keys& hist_counts& seconds& recheck;
+    ar& plan& first& entries& counts& hist_keys& hist_counts& recheck;
+  }
+};
+
+/// What a grant of units added to one plan: counts per plan entry (an entry twice where two
+/// units tried it on different templates), the histogram increments summed. Flat arrays, so that
+/// a grant of thousands of units costs the master a copy and adds, not an object per unit.
+struct PlanDelta {
+  std::int32_t plan = 0;
+  std::vector<std::int64_t> entries;     ///< plan entries, in the order the units came
+  std::vector<std::int64_t> counts;      ///< entries x kOutcomes
+  std::vector<std::uint32_t> hist_keys;  ///< ascending
+  std::vector<std::uint32_t> hist_counts;
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& plan& entries& counts& hist_keys& hist_counts;
+  }
+};
+
+/// Several units' results merged on their worker (one grant of the work queue, one message to
+/// the master): per plan, each entry's counts and the summed histogram.
+struct MergedUnits {
+  std::vector<PlanDelta> plans;  ///< one per plan met, in the order met
+  RecheckStats recheck;
+
+  void add(const UnitResult& unit);
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& plans& recheck;
   }
 };
 
@@ -77,8 +105,9 @@ struct PlanTally {
   std::int64_t* histogram(int complexity, int type) {
     return histograms.data() + (static_cast<std::size_t>(complexity) * 2 + static_cast<std::size_t>(type)) * kScoreBins;
   }
-  /// Add a unit's result (an InternalError if it does not fit this plan).
+  /// Add a unit's result, or a grant's delta (an InternalError if it does not fit this plan).
   void add(const UnitResult& unit);
+  void add(const PlanDelta& delta);
 };
 
 }  // namespace irrev::attack

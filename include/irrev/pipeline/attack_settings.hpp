@@ -59,6 +59,11 @@ struct AttackSettings {
   /// A work unit not returned within this multiple of the mean unit time (at least 10 s) goes
   /// to another worker, and its rank is reported as stalled; 0: wait for ever.
   double unit_deadline_factor = 10;
+  /// A worker gets as many consecutive units at once as take it about this long (measured on
+  /// its last ones), merges their counts and sends one result: rank 0's load per sample falls
+  /// as workers get faster (docs/scaling.md). 0: one unit at a time. Not part of any key: the
+  /// counts are the same sums whatever the grants.
+  double grant_seconds = 1;
   /// Key of the work units' shuffled order. A job stopped part-way has finished a uniform sample
   /// of each plan's permutations and of the template shards under any key, and the final
   /// counts do not depend on it; a second key gives a second, independent partial sample. Part
@@ -140,6 +145,9 @@ struct AttackSettings {
     visit("unit_deadline_factor", unit_deadline_factor,
           "A unit not back within this many times the mean unit time (at least 10 s) goes to another worker "
           "(0: no deadline)");
+    visit("grant_seconds", grant_seconds,
+          "Hand a worker as many units at once as take it about this many seconds, their counts merged into one "
+          "result (0: one unit at a time; the counts do not depend on it)");
     visit("unit_order_seed", unit_order_seed,
           "Key of the work units' shuffled order (the final counts do not "
           "depend on it)");

@@ -61,6 +61,11 @@ nlohmann::json outcome_json(const AttackOutcome& outcome);
 /// run`'s up-to-date key, so that neither misses one.
 nlohmann::json attack_settings_json(const AttackSettings& settings);
 
+/// How many work units an attack of `plans` on `templates` templates has: each plan's entries
+/// in runs of `per_entries`, times the templates in shards of `per_templates`.
+std::int64_t attack_units(const std::vector<attack::Plan>& plans, std::int64_t templates, std::int64_t per_entries,
+                          std::int64_t per_templates);
+
 /// The checkpoint file of an attack writing `out`.
 std::string attack_checkpoint_path(const std::string& out);
 
