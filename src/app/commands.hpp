@@ -54,6 +54,7 @@ Command add_gender(CLI::App& app, const GlobalOptions& g);
 Command add_report(CLI::App& app, const GlobalOptions& g);
 Command add_unshuffle(CLI::App& app, const GlobalOptions& g);
 Command add_devices(CLI::App& app, const GlobalOptions& g);
+Command add_estimate(CLI::App& app, const GlobalOptions& g);
 
 /// An option that takes one of E's names (core/enum_names.hpp) into `target`; its help shows
 /// the names and the default.

@@ -105,11 +105,12 @@ int main(int argc, char** argv) {
                "Make outputs readable by the group (files 0640, folders 0750) instead of the owner only: crops, "
                "templates and results are biometric data");
 
-  std::vector<app::Command> commands = {add_ingest(app, g), add_import_onnx(app, g), add_embed(app, g),
-                                        add_verify(app, g), add_run(app, g),         add_metrics(app, g),
-                                        add_plan(app, g),   add_protect(app, g),     add_train_inverter(app, g),
-                                        add_attack(app, g), add_status(app, g),      add_gender(app, g),
-                                        add_report(app, g), add_unshuffle(app, g),   add_devices(app, g)};
+  std::vector<app::Command> commands = {add_ingest(app, g),  add_import_onnx(app, g), add_embed(app, g),
+                                        add_verify(app, g),  add_run(app, g),         add_metrics(app, g),
+                                        add_plan(app, g),    add_protect(app, g),     add_train_inverter(app, g),
+                                        add_attack(app, g),  add_status(app, g),      add_gender(app, g),
+                                        add_report(app, g),  add_unshuffle(app, g),   add_devices(app, g),
+                                        add_estimate(app, g)};
   // The long commands, which stop at a safe point on SIGTERM / SIGUSR1 (exit 75, resumable).
   for (auto& c : commands)
     for (const char* name : {"ingest", "embed", "verify", "train-inverter", "attack", "unshuffle", "gender", "run"})

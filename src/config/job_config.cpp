@@ -401,7 +401,7 @@ void expand_paths(JobConfig& c, const std::string& where) {
 
 }  // namespace
 
-JobConfig parse_job(const std::string& text, const std::string& where) {
+JobConfig parse_job(const std::string& text, const std::string& where, JobPaths paths) {
   toml::table root;
   try {
     root = toml::parse(text, where);
@@ -431,16 +431,16 @@ JobConfig parse_job(const std::string& text, const std::string& where) {
         "block-position model on [data]'s training identities, which a job with its own training set does not have",
         where);
   }
-  expand_paths(c, where);
+  if (paths == JobPaths::expanded) expand_paths(c, where);
   return c;
 }
 
-JobConfig load_job(const std::string& path) {
+JobConfig load_job(const std::string& path, JobPaths paths) {
   std::ifstream in(path);
   IRREV_CHECK(in.good(), "job file '{}' cannot be read", path);
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_job(ss.str(), path);
+  return parse_job(ss.str(), path, paths);
 }
 
 }  // namespace irrev::config

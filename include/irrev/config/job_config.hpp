@@ -111,10 +111,14 @@ struct JobConfig {
   }
 };
 
+/// What a job's paths become: "~" and "${VAR}" expanded (an unset variable is an error), or
+/// left as written, for a reader that opens none of them (irrev estimate).
+enum class JobPaths { expanded, as_written };
+
 /// Parse and validate a job file.
-JobConfig load_job(const std::string& path);
+JobConfig load_job(const std::string& path, JobPaths paths = JobPaths::expanded);
 /// Parse and validate job text; `where` names it in messages.
-JobConfig parse_job(const std::string& text, const std::string& where);
+JobConfig parse_job(const std::string& text, const std::string& where, JobPaths paths = JobPaths::expanded);
 
 /// The folder scripts/setup.sh puts models in: $IRREV_MODELS, else
 /// ${XDG_DATA_HOME:-~/.local/share}/irrev/models.
