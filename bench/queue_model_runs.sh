@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real jobs for the queue model's check (bench/queue_model.py check): the attack and verify's
+# Real jobs for the queue model's check (build/bench/queue_model check): the attack and verify's
 # all-vs-all of a quickstart run folder at each rank count given, on this machine. Each prints
 # one "run" line from rank 0's work-queue log line (results, units, bytes, wall, the workers'
 # compute). The attack's grants: $GRANT_SECONDS (default 1, the attack's default; 0: a unit a
