@@ -83,7 +83,7 @@ echo "4. second run refused: $(grep -o "in use by another irrev run ([^)]*)" "$W
 LOG_LEVEL=debug attack 3 "$WORK/stall.h5" --templates-per-unit 16 --permutations-per-unit 1 --checkpoint-seconds 0 \
   > "$WORK/stall.json" 2> "$WORK/stall.log" &
 job=$!
-for _ in $(seq 1200); do grep -q "work queue: unit [0-9]* to rank 2" "$WORK/stall.log" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "work queue: units [0-9]*+[0-9]* to rank 2" "$WORK/stall.log" && break; sleep 0.05; done
 for p in $(pgrep -f "$WORK/stall.h5"); do
   if tr '\0' '\n' < "/proc/$p/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2"; then stopped_pid=$p; fi
 done
@@ -94,7 +94,7 @@ rc=0
 timeout 300 tail --pid="$job" -f /dev/null || fail "the job with a stopped worker did not end in 300 s"
 wait "$job" || rc=$?
 took=$(( $(date +%s) - t0 ))
-grep -q "rank 2 has not returned unit" "$WORK/stall.log" || fail "the stalled rank was not reported: $(cat "$WORK/stall.log")"
+grep -q "rank 2 has not returned units" "$WORK/stall.log" || fail "the stalled rank was not reported: $(cat "$WORK/stall.log")"
 [ "$(json "$WORK/stall.json" "d['status']")" = complete ] || fail "stalled job: $(cat "$WORK/stall.json")"
 same "$WORK/np1.h5" "$WORK/stall.h5"
 kill -9 "$stopped_pid" 2> /dev/null || true

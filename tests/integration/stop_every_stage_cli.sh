@@ -120,7 +120,7 @@ stalled() {  # NAME COMMAND...: the command on 3 ranks with rank 2 stopped after
   shift
   "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress --log-level debug "$@" > "$WORK/$name.out" 2> "$WORK/$name.log" &
   local job=$! rc=0
-  for _ in $(seq 1200); do grep -q "work queue: unit [0-9]* to rank 2" "$WORK/$name.log" && break; sleep 0.02; done
+  for _ in $(seq 1200); do grep -q "work queue: units [0-9]*+[0-9]* to rank 2" "$WORK/$name.log" && break; sleep 0.02; done
   stopped_pid=""
   for p in $(rank_pids "$WORK/$name"); do
     tr '\0' '\n' < "/proc/$p/environ" | grep -qx "OMPI_COMM_WORLD_RANK=2" && stopped_pid=$p
@@ -133,7 +133,7 @@ stalled() {  # NAME COMMAND...: the command on 3 ranks with rank 2 stopped after
   wait "$job" || rc=$?
   kill -9 "$stopped_pid" 2> /dev/null || true
   stopped_pid=""
-  grep -q "rank 2 has not returned unit" "$WORK/$name.log" || fail "$name: the stalled rank was not named"
+  grep -q "rank 2 has not returned units" "$WORK/$name.log" || fail "$name: the stalled rank was not named"
   grep -q "irrev: .*rank(s) 2 stopped answering" "$WORK/$name.log" || fail "$name: no plain end: $(tail -5 "$WORK/$name.log")"
   echo "$name: a stopped worker; ended $(($(date +%s) - t0)) s later with exit $rc, rank 2 named"
 }
