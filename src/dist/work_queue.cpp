@@ -138,7 +138,7 @@ class Master {
       if (g.count > 0) {
         hand_out(sender, g);
       } else if (m_in_flight.empty() || m_stopped) {
-        m_comm.send(sender, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
+        send_end(sender);
         --active;
       } else {
         m_waiting.push_back(sender);  // nothing to hand out now; a missed deadline may free a grant
@@ -151,7 +151,7 @@ class Master {
                        "cannot go on",
                        unfinished());
     // A stalled rank still waits for a word: it gets the end as well, should it wake up.
-    for (int r : m_stalled) m_comm.send(r, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
+    for (int r : m_stalled) send_end(r);
     m_stats.wall_seconds = seconds_since(t_start);
     return {m_stopped ? QueueOutcome::stopped : QueueOutcome::complete, {m_stalled.begin(), m_stalled.end()}, m_stats};
   }
@@ -162,6 +162,11 @@ class Master {
     std::int64_t count;
     Clock::time_point since;
   };
+
+  /// No more work for `worker`, and how the queue ended.
+  void send_end(int worker) {
+    m_comm.send(worker, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
+  }
 
   void hand_out(int worker, Grant g) {
     m_in_flight[g.first] = {worker, g.count, Clock::now()};
@@ -278,7 +283,7 @@ class Master {
       if (g.count > 0) {
         hand_out(w, g);
       } else if (m_in_flight.empty() || m_stopped) {
-        m_comm.send(w, m_tags.unit, encode_grant({m_stopped ? kStopStopped : kStopComplete, 0}));
+        send_end(w);
         ++stopped;
       } else {
         break;
