@@ -24,6 +24,7 @@
 #include "inverter_evaluation.hpp"
 #include "inverter_training_data.hpp"
 #include "irrev/attack/template_selection.hpp"
+#include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
@@ -512,10 +513,31 @@ class InverterTraining {
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
 };
 
+/// bf16 autocast on a CPU without bf16 units (AVX-512-BF16 or AMX) sends LibTorch 1.13's bf16
+/// convolutions outside oneDNN: the CI machine trained the quick preset at 3 samples/s there,
+/// against 131 (bf16) and 75 (fp32) on an AVX-512-BF16 machine. Such a CPU trains in fp32; the
+/// trainers' master decides for all of them, and the model records the precision it trained in.
+TrainInverterOptions bf16_only_with_units(const dist::Communicator& trainers, TrainInverterOptions o) {
+  auto& c = o.config;
+  if (c.device.is_cuda() || !(c.bf16 || c.id_bf16)) return o;
+  std::string units;
+  if (trainers.is_master()) units = has_bf16_units(cpu_flags()) ? "yes" : "no";
+  trainers.broadcast(units, 0);
+  if (units == "yes") return o;
+  if (trainers.is_master())
+    spdlog::warn(
+        "train-inverter: this CPU has no bf16 units (avx512_bf16 or amx_bf16 in /proc/cpuinfo), where "
+        "LibTorch's bf16 convolutions run outside oneDNN, many times slower than fp32: training in fp32 "
+        "(bf16 and id_bf16 off)");
+  c.bf16 = false;
+  c.id_bf16 = false;
+  return o;
+}
 }  // namespace
 
-TrainingSummary run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& o) {
-  o.config.validate();
+TrainingSummary run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& asked) {
+  asked.config.validate();
+  const auto o = bf16_only_with_units(comm, asked);
   OutputLock lock;  // one training per output folder
   if (comm.is_master()) {
     require_output_folder(o.out_dir, "inverter output folder (--out)");

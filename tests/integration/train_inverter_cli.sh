@@ -51,6 +51,20 @@ train2 "$WORK/ranks2_resumed" 2 > /dev/null 2> "$WORK/ranks2.log" || fail "2-ran
 grep -q "resuming after epoch 1" "$WORK/ranks2.log" || fail "the 2-rank run did not resume"
 cmp "$WORK/ranks2/inverter.pt" "$WORK/ranks2_resumed/inverter.pt" || fail "resumed 2-rank weights differ"
 
+# A CPU without bf16 units (its /proc/cpuinfo seen without avx512_bf16 and amx_bf16, in a mount
+# namespace of its own) trains the bf16 preset in fp32, says so, and records it.
+sed -E 's/ (avx512_bf16|amx_bf16)//g' /proc/cpuinfo > "$WORK/cpuinfo"
+unshare --mount bash -c 'mount --bind "$1" /proc/cpuinfo && shift && exec "$@"' _ "$WORK/cpuinfo" \
+  "$IRREV" --no-progress train-inverter --crops "$WORK/crops.h5" --templates "$WORK/t.h5" \
+  --extractor "$MODELS/fr_feature.pt" --out "$WORK/no_bf16" --preset quick-cpu --epochs 1 --max-minutes 0 \
+  > /dev/null 2> "$WORK/no_bf16.log" || fail "training without bf16 units: $(tail -3 "$WORK/no_bf16.log")"
+grep -q "has no bf16 units" "$WORK/no_bf16.log" || fail "no word of the fp32 fallback"
+python3 - "$WORK/no_bf16/checkpoint/state.json" "$WORK/straight/checkpoint/state.json" <<'PY' || fail "recorded precision"
+import json, sys
+fp32, bf16 = (json.loads(json.load(open(f))["key"])["config"] for f in sys.argv[1:])
+assert (fp32["bf16"], fp32["id_bf16"], bf16["bf16"], bf16["id_bf16"]) == (False, False, True, True), (fp32, bf16)
+PY
+
 # Training identities recorded; none is an evaluation identity of the same split.
 python3 - "$WORK/straight.json" <<'PY' || fail "identity split"
 import json, sys
