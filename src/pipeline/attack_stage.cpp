@@ -9,6 +9,7 @@
 #include "attack_inputs.hpp"
 #include "attack_result_file.hpp"
 #include "irrev/attack/attack_pipeline.hpp"
+#include "irrev/attack/joint_model.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
@@ -179,7 +180,10 @@ json attack_settings_json(const AttackSettings& o) {
   if (o.unshuffle_model == attack::UnshuffleModel::synthesis)
     recovery["synthesis"] = {o.synthesis_candidates, o.synthesis_exchange_rounds, o.synthesis_climb_starts,
                              o.synthesis_weight, name_of(o.synthesis_proposals)};
-  if (o.uses_joint_model()) recovery["joint_beam"] = o.joint_beam;
+  if (o.uses_joint_model()) {
+    recovery["joint_beam"] = o.joint_beam;
+    recovery["joint_search"] = attack::kJointSearchVersion;
+  }
   json settings{{"unit", {o.entries_per_unit, o.templates_per_unit}},
                 {"batch", o.batch},
                 {"device", o.device.is_cuda() ? "cuda" : "cpu"},

@@ -25,6 +25,7 @@
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/samplers.hpp"
+#include "stage_queue.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline {
@@ -134,30 +135,63 @@ std::vector<attack::Placement> model_placements(const UnshuffleEvalOptions& o, c
   return attack::recover_placements(model, eval.data(), static_cast<std::int64_t>(s.eval.size()), o.seed);
 }
 
-/// The joint model's recovery of every evaluation template under its first draw, with the
-/// search's cost and its misses: templates whose true order is more likely than the one found
-/// (the search's fault; the others are the model's).
-std::vector<attack::Placement> joint_placements(const UnshuffleEvalOptions& o, const UnshuffleSets& s,
-                                                const attack::JointTemplateModel& joint, int blocks,
-                                                nlohmann::ordered_json& figures) {
+/// One evaluation template's search by the joint model: the placement of the order found, and
+/// the log-likelihoods of that order and of the true one (a search miss where the truth is more
+/// likely).
+struct JointFound {
+  attack::Placement placement;
+  double found = 0, truth = 0;
+  double seconds = 0;  ///< the search's cost (a figure, not a result)
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& placement& found& truth& seconds;
+  }
+};
+
+/// The joint model's search of every evaluation template under its first draw, over the ranks
+/// (a template is a unit: its search depends on the template alone, so any rank count finds the
+/// same orders). Rank 0 gets them all; a stop ends the stage (irrev::Stopped), and its rerun
+/// searches again.
+std::vector<JointFound> joint_search(const UnshuffleEvalOptions& o, const UnshuffleSets& s,
+                                     const attack::JointTemplateModel& joint, int blocks,
+                                     const dist::Communicator& comm) {
   const int dim = s.set.dim;
-  std::vector<float> prot(static_cast<std::size_t>(dim));
+  std::vector<JointFound> found(s.eval.size());
+  detail::run_stage_queue<JointFound>(
+      comm, fmt::format("unshuffle joint {} blocks", blocks), static_cast<std::int64_t>(s.eval.size()),
+      [&](std::int64_t e) {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<float> prot(static_cast<std::size_t>(dim));
+        const auto p = detail::search_draw(blocks, o.seed, false, e);
+        protect::apply_blocks(s.set.row(s.eval[static_cast<std::size_t>(e)]), dim, dim / blocks, p, prot.data());
+        const auto score = joint.score(prot.data(), blocks, o.joint_beam);
+        const auto best = score.most_likely(1).front();
+        return JointFound{attack::placement_of(best.order, p), best.log_likelihood, score.log_likelihood(p),
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+      },
+      [&](std::int64_t e, JointFound&& f) { found[static_cast<std::size_t>(e)] = std::move(f); });
+  return found;
+}
+
+/// The joint model's placements, with the search's cost and its misses: templates whose true
+/// order is more likely than the one found (the search's fault; the others are the model's).
+std::vector<attack::Placement> joint_placements(const std::vector<JointFound>& found, int blocks, int beam,
+                                                nlohmann::ordered_json& figures) {
   std::vector<attack::Placement> out;
   std::int64_t search_misses = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t e = 0; e < s.eval.size(); ++e) {
-    const auto p = detail::search_draw(blocks, o.seed, false, static_cast<std::int64_t>(e));
-    protect::apply_blocks(s.set.row(s.eval[e]), dim, dim / blocks, p, prot.data());
-    const auto score = joint.score(prot.data(), blocks, o.joint_beam);
-    const auto found = score.most_likely(1).front();
-    search_misses += score.log_likelihood(p) > found.log_likelihood;
-    out.push_back(attack::placement_of(found.order, p));
+  double seconds = 0;
+  for (const auto& f : found) {
+    out.push_back(f.placement);
+    search_misses += f.truth > f.found;
+    seconds += f.seconds;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   figures["search"] = blocks <= attack::kJointExhaustiveBlocks
                           ? std::string("every order")
-                          : fmt::format("beam of {} over positions, then climbs from each", o.joint_beam);
-  figures["seconds_per_template"] = seconds / static_cast<double>(std::max<std::size_t>(s.eval.size(), 1));
+                          : fmt::format(
+                                "beam of {} over positions, climbs from each, then {} kicks of an iterated "
+                                "local search",
+                                beam, attack::joint_search_kicks(blocks));
+  figures["seconds_per_template"] = seconds / static_cast<double>(std::max<std::size_t>(found.size(), 1));
   figures["search_misses"] = search_misses;
   return out;
 }
@@ -202,6 +236,7 @@ std::string search_key(const UnshuffleEvalOptions& o) {
                         {"templates_taken", {o.max_templates, o.fit_templates}},
                         {"proposals", std::string(name_of(o.proposals))},
                         {"joint_beam", o.joint_beam},
+                        {"joint_search", attack::kJointSearchVersion},
                         {"search", {o.candidates, o.exchange_rounds, o.climb_starts, o.chunk, o.search_group}},
                         {"forward", {std::string(name_of(o.precision)), o.batch, o.device.is_cuda() ? "cuda" : "cpu"}},
                         {"controls", {o.untrained_inverter, o.identical_blocks}}}
@@ -240,11 +275,12 @@ UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dis
     if (!locked.empty()) lock = OutputLock(locked);
   }
   o.precision = agreed_precision(o.precision, o.device, comm);
-  if (!synthesis && !comm.is_master()) return {};  // the model alone runs on rank 0
+  const bool joint = o.method == attack::UnshuffleModel::joint;
+  // The position models run on rank 0 alone; the searches (synthesis, joint) over the ranks.
+  if (!synthesis && !joint && !comm.is_master()) return {};
   const auto s = read_sets(o);
   if (synthesis && comm.is_master()) check_synthesis_inputs(o, s);
   if (synthesis) comm.barrier();  // a refused input ends rank 0 here, and the launcher ends the others
-  const bool joint = o.method == attack::UnshuffleModel::joint;
   const bool joint_fitted = joint || (synthesis && o.proposals == attack::SynthesisProposals::joint);
   std::vector<attack::BlockPositionModel> models;
   for (int blocks : o.blocks) {
@@ -267,6 +303,9 @@ UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dis
                                : std::string(),
               false};
   }
+  std::vector<std::vector<JointFound>> joint_found;
+  if (joint)
+    for (int blocks : o.blocks) joint_found.push_back(joint_search(o, s, joint_model, blocks, comm));
   if (!comm.is_master()) return {};
   nlohmann::ordered_json results = nlohmann::json::array();
   std::vector<Placements> placements(o.blocks.size());
@@ -277,7 +316,7 @@ UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dis
       r = detail::synthesis_figures(o, s, blocks, searched[c], placements[c]);
     } else if (joint) {
       nlohmann::ordered_json search;
-      placements[c] = {{"joint", joint_placements(o, s, joint_model, blocks, search)}};
+      placements[c] = {{"joint", joint_placements(joint_found[c], blocks, o.joint_beam, search)}};
       r = metrics_json(o, placements[c].front().second, blocks);
       r.update(search);
     } else {
