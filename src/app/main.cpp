@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "commands.hpp"
+#include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/memory_policy.hpp"
@@ -149,6 +150,7 @@ int main(int argc, char** argv) {
     init_logging(comm.rank(), g.log_level, log_file);
     spdlog::debug("{}", memory_policy);
     if (comm.size() > 1) app::log_placement(comm);
+    if (comm.is_master()) spdlog::info("CPU: {}", describe_cpu());  // what a log's times and precisions came from
     for (auto& c : commands) {
       if (!c.sub->parsed()) continue;
       // SIGTERM and SIGUSR1 (SLURM's warning before a time limit) stop a long command at its

@@ -21,6 +21,23 @@ std::set<std::string> cpu_flags(const std::string& cpuinfo) {
   return {};
 }
 
+std::string describe_cpu(const std::string& cpuinfo) {
+  std::string model = "unknown processor";
+  std::ifstream in(cpuinfo);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+      model = line.substr(line.find(':') + 1);
+      model.erase(0, model.find_first_not_of(" \t"));
+      break;
+    }
+  const auto flags = cpu_flags(cpuinfo);
+  std::string units;
+  for (const char* f : {"avx2", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_bf16"})
+    if (flags.count(f) > 0) units += std::string(units.empty() ? "" : " ") + f;
+  return model + ": " + (units.empty() ? "no AVX2" : units) +
+         (has_bf16_units(flags) ? ", bf16 units" : ", no bf16 units");
+}
+
 bool has_bf16_units(const std::set<std::string>& flags) {
   return flags.count("avx512_bf16") > 0 || flags.count("amx_bf16") > 0;
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../common/attack_counting.hpp"
+#include "../common/cpu_bf16.hpp"
 #include "../common/real_templates.hpp"
 #include "irrev/config/job_config.hpp"
 #include "irrev/data/template_set.hpp"
@@ -65,8 +66,11 @@ TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
   in.threshold_fmr01 = s[48];
   in.threshold_fmr1 = s[16];
   ASSERT_LT(in.threshold_fmr1, in.threshold_fmr01) << "the scores do not spread";
-  for (auto precision : {attack::Precision::fp32, attack::Precision::bf16, attack::Precision::bf16_all,
-                         attack::Precision::bf16_checked, attack::Precision::bf16_all_checked})
+  test_support::expect_counts_match_scores(*inv, *ext, in, attack::Precision::fp32, false);
+  if (!test_support::cpu_has_bf16_units())
+    GTEST_SKIP() << "fp32 checked; the bf16 precisions not: " << test_support::kNoBf16Units;
+  for (auto precision : {attack::Precision::bf16, attack::Precision::bf16_all, attack::Precision::bf16_checked,
+                         attack::Precision::bf16_all_checked})
     test_support::expect_counts_match_scores(*inv, *ext, in, precision, false);
 }
 
@@ -74,6 +78,7 @@ TEST(AttackDeviceCounting, MatchesTheHostOnTheCpu) {
 // samples' scores are fp32's (to the last bits: the recheck's batch is smaller), the others
 // bf16's or bf16-all's to the bit, and the counts are fp32's.
 TEST(AttackBf16Checked, DecidesAsFp32) {
+  if (!test_support::cpu_has_bf16_units()) GTEST_SKIP() << test_support::kNoBf16Units;
   const auto set = data::read_template_set(test_support::real_templates().string());
   auto in = inputs(set);
   auto inv = models::Inverter::load(small_inverter(set), Device::cpu());

@@ -11,6 +11,7 @@
 #include <opencv2/dnn.hpp>
 
 #include <torch/cuda.h>
+#include "../common/cpu_bf16.hpp"
 #include "irrev/config/job_config.hpp"
 #include "irrev/core/error.hpp"
 #include "irrev/data/lfw_layout.hpp"
@@ -142,6 +143,7 @@ double largest_score_change(const torch::Tensor& a, const torch::Tensor& b) {
 // of real faces within the guard's 1e-2 (autocast's rounding is printed beside it: on real crops
 // the two are alike; the split pays on reconstructions, bench/RESULTS.md).
 TEST(FrFeature, LowPrecisionModuleComputesInBf16WithinTheGuard) {
+  if (!test_support::cpu_has_bf16_units()) GTEST_SKIP() << test_support::kNoBf16Units;
   std::int64_t n = 0;
   const auto& crops = real_crops(n);
   auto ex = models::Extractor::load(models_dir() + "/fr_feature.onnx", Device::cpu(), fr_feature_norm());

@@ -17,9 +17,10 @@ TEST(CpuFeatures, ReadsTheFirstProcessorsFlags) {
   std::ofstream(path) << "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx512f avx512_bf16\n\n"
                          "processor\t: 1\nflags\t\t: fpu\n";
   const auto flags = cpu_flags(path.string());
-  fs::remove(path);
   EXPECT_EQ(flags, (std::set<std::string>{"fpu", "sse2", "avx512f", "avx512_bf16"}));
   EXPECT_TRUE(has_bf16_units(flags));
+  EXPECT_EQ(describe_cpu(path.string()), "AMD EPYC: avx512f avx512_bf16, bf16 units");
+  fs::remove(path);
   EXPECT_TRUE(cpu_flags((fs::temp_directory_path() / "irrev_no_such_cpuinfo").string()).empty());
 }
 
