@@ -1,6 +1,7 @@
 #include "irrev/attack/attack_pipeline.hpp"
 
-#include <torch/torch.h>
+#include <torch/cuda.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <chrono>

@@ -1,6 +1,6 @@
 #include "irrev/attack/joint_model.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 #pragma once
 // Private: the score histograms' bin rule, the one place it is written. The attack bins on the
 // device (AttackPipeline::run), so the rule is a tensor operation; scores are float64 there.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "irrev/attack/attack_tally.hpp"
 

@@ -1,6 +1,6 @@
 #include "irrev/attack/unshuffle.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>

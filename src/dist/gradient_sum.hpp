@@ -2,7 +2,7 @@
 /// The gradient all-reduce of data-parallel training, owned by dist/ so that a training loop
 /// only says "average these gradients over the ranks". Where MPI is CUDA-aware the sum runs
 /// on the device buffer itself; otherwise the flattened gradients travel through host memory.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <vector>
 

@@ -2,7 +2,7 @@
 // Private: autocast (bf16, or fp16 on CUDA) for a scope, on the CPU or CUDA, across LibTorch
 // versions (1.13 has per-device setters; 2.4 and later take the device type).
 #include <ATen/autocast_mode.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <torch/version.h>
 
 namespace irrev::models {

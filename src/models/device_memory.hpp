@@ -1,6 +1,6 @@
 #pragma once
 // Private: how much memory a device has, for what may live on it.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #ifdef IRREV_TORCH_CUDA
 #include <ATen/cuda/CUDAContext.h>

@@ -1,6 +1,13 @@
 #pragma once
 // Private: the inversion network in LibTorch (template of D values -> RGB image in [0, 1]).
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/upsampling.h>
+#include <torch/nn/pimpl.h>
 
 #include "irrev/models/inverter_config.hpp"
 

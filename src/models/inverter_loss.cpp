@@ -1,5 +1,7 @@
 #include "inverter_loss.hpp"
 
+#include <torch/nn/functional/loss.h>
+
 #include <cmath>
 
 #include "autocast.hpp"

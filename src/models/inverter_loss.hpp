@@ -1,7 +1,7 @@
 #pragma once
 // Private: the inverter's training loss, w_mse MSE + w_ssim (1 - SSIM) + w_id ID, where ID
 // compares the extractor's embedding of the reconstruction with the template it came from.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "extractor_impl.hpp"
 #include "irrev/models/inverter_config.hpp"

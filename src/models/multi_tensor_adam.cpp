@@ -1,5 +1,7 @@
 #include "multi_tensor_adam.hpp"
 
+#include <torch/serialize.h>
+
 #include <cmath>
 
 #include "irrev/core/error.hpp"

@@ -4,7 +4,7 @@
 // the study's batch of 32 a GPU step is mostly launch overhead. The same arithmetic, element for
 // element, as LibTorch's Adam (no weight decay, no AMSGrad), done with the multi-tensor
 // (_foreach) operations: a handful of launches per step on CUDA.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <vector>

@@ -1,8 +1,6 @@
 #pragma once
 // Private to train-inverter: how well reconstructions are recognised, on held-out images
 // (validation, every epoch) and on the evaluation identities (once, at the end).
-#include <torch/torch.h>
-
 #include <string>
 #include <vector>
 

@@ -1,5 +1,7 @@
 #include "inverter_training_data.hpp"
 
+#include <torch/nn/functional/upsampling.h>
+
 #include "irrev/core/error.hpp"
 #include "irrev/data/identity_split.hpp"
 #include "irrev/dist/communicator.hpp"

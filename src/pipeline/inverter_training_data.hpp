@@ -1,6 +1,6 @@
 #pragma once
 // Private to train-inverter: which images train the inverter, and the tensors a step samples.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <set>

@@ -3,6 +3,7 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <sched.h>
+#include <torch/serialize.h>
 
 #include <chrono>
 #include <cmath>

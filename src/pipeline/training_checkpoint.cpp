@@ -1,5 +1,7 @@
 #include "training_checkpoint.hpp"
 
+#include <torch/serialize.h>
+
 #include <cerrno>
 #include <fstream>
 

@@ -2,6 +2,7 @@
 // with the mean of the ranks' gradients, on the CPU and, where there is one, on a GPU (through
 // the device buffer where MPI is CUDA-aware, through host memory otherwise).
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include "dist/gradient_sum.hpp"
 #include "mpi_main.hpp"

@@ -1,6 +1,8 @@
 // MultiTensorAdam against LibTorch's own Adam on the same network and data: the same updates,
 // and a save/load in the middle changes nothing (what a resumed training relies on).
 #include <gtest/gtest.h>
+#include <torch/optim/adam.h>
+#include <torch/serialize.h>
 
 #include <filesystem>
 
