@@ -10,8 +10,8 @@
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/models/extractor.hpp"
-#include "irrev/pipeline/job_runner.hpp"
 #include "irrev/pipeline/run_summary.hpp"
+#include "irrev/run/job_runner.hpp"
 #include "number_options.hpp"
 
 namespace irrev::app {
@@ -21,7 +21,7 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
   auto job = std::make_shared<std::string>();
   auto run_dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  auto opts = std::make_shared<pipeline::RunOptions>();
+  auto opts = std::make_shared<run::RunOptions>();
   sub->add_option("job", *job, "Job file, e.g. jobs/quickstart.toml")->required();
   add_value(sub, "--run-dir", *run_dir, "Output folder (instead of the job's run.out_dir)");
   sub->add_flag("--force", opts->force, "Rerun stages whose outputs are up to date");
@@ -33,7 +33,7 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
             if (config.share_with_group) ::umask(027);  // before any stage writes
             models::set_torch_threads(g.threads);
             opts->progress = !g.no_progress;
-            const auto outcome = pipeline::run_job(comm, config, *opts);
+            const auto outcome = run::run_job(comm, config, *opts);
             if (!comm.is_master()) return kExitDone;  // rank 0 decides the job's exit code below
             std::filesystem::create_directories(config.out_dir);
             const std::string table = pipeline::write_run_summary(config.out_dir, outcome.summary_json);

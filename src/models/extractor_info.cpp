@@ -54,8 +54,16 @@ void ExtractorInfo::validate(const std::string& where) const {
   for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);
 }
 
-bool same_extractor(const std::string& a_json, const std::string& b_json) {
-  return nlohmann::json::parse(a_json) == nlohmann::json::parse(b_json);
+bool operator==(const ExtractorInfo& a, const ExtractorInfo& b) {
+  return a.name == b.name && a.input_width == b.input_width && a.input_height == b.input_height &&
+         a.channel_order == b.channel_order && a.mean == b.mean && a.std == b.std &&
+         a.embedding_size == b.embedding_size && a.source == b.source && a.source_sha256 == b.source_sha256;
+}
+
+bool same_extractor(const std::string& a_json, const std::string& b_json, const std::string& where) {
+  // As values read by from_json: a field a later version adds is not read, one an older
+  // version lacked takes its default, so records of every version compare by what they mean.
+  return ExtractorInfo::from_json(a_json, where) == ExtractorInfo::from_json(b_json, where);
 }
 
 std::string sha256_file(const std::string& path) { return sha256_of_file(path); }

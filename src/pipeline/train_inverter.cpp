@@ -27,6 +27,7 @@
 #include "irrev/attack/template_selection.hpp"
 #include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/gnuplot.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
@@ -40,9 +41,9 @@
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/thresholds.hpp"
+#include "irrev/pipeline/training_curves.hpp"
 #include "irrev/pipeline/training_summary.hpp"
 #include "irrev/protect/keyed_stream.hpp"
-#include "irrev/report/gnuplot.hpp"
 #include "training_checkpoint.hpp"
 
 namespace irrev::pipeline {
@@ -427,11 +428,10 @@ class InverterTraining {
     }
     if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, json(m_history));
     write_losses_csv(m_out / "losses.csv", m_history);
-    if (report::gnuplot_available())
-      report::plot_training_curves(
-          (m_out / "losses.csv").string(), (m_out / "training_curves.png").string(),
-          fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
-                      m_cfg.generator.output_size(), m_split.subjects.size()));
+    if (gnuplot_available())
+      plot_training_curves((m_out / "losses.csv").string(), (m_out / "training_curves.png").string(),
+                           fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
+                                       m_cfg.generator.output_size(), m_split.subjects.size()));
     else if (first_of_run)
       spdlog::warn(
           "train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");

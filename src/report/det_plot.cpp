@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/gnuplot.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/metrics/error_rates.hpp"
 #include "irrev/metrics/score_histogram.hpp"
-#include "irrev/report/gnuplot.hpp"
 
 namespace irrev::report::detail {
 namespace fs = std::filesystem;

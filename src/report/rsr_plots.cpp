@@ -10,11 +10,11 @@
 #include <set>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/gnuplot.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/json_reading.hpp"
 #include "irrev/pipeline/attack_settings.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
-#include "irrev/report/gnuplot.hpp"
 
 namespace irrev::report::detail {
 namespace fs = std::filesystem;

@@ -10,6 +10,7 @@
 
 #include "det_plot.hpp"
 #include "irrev/core/error.hpp"
+#include "irrev/core/gnuplot.hpp"
 #include "irrev/core/text_file.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/json_reading.hpp"
@@ -18,7 +19,6 @@
 #include "irrev/pipeline/attack_summary.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/pipeline/training_summary.hpp"
-#include "irrev/report/gnuplot.hpp"
 #include "reconstruction_grid.hpp"
 #include "report_csv.hpp"
 #include "rsr_plots.hpp"

@@ -382,8 +382,9 @@ TEST(Extractor, ForeignTorchScriptLoadsWithSidecarMetadata) {
 }
 
 /// The check that an inverter, templates and an extractor belong together compares the records
-/// as JSON: the real model's record matches itself re-spaced and re-ordered, and another
-/// normalisation or another model does not.
+/// as values: the real model's record matches itself re-spaced and re-ordered, with a field a
+/// later version may add, and without a field an older version lacked that has its default;
+/// another normalisation or another model does not.
 TEST(Extractor, SameExtractorComparesRecordsNotText) {
   const auto fr = models::Extractor::load(models_dir() + "/fr_feature.pt", Device::cpu())->info();
   const std::string text = fr.to_json();
@@ -396,4 +397,14 @@ TEST(Extractor, SameExtractorComparesRecordsNotText) {
   other_norm.mean[0] += 0.5f;
   EXPECT_FALSE(models::same_extractor(text, other_norm.to_json()));
   EXPECT_FALSE(models::same_extractor(text, fr_feature_norm().to_json()));  // no embedding size or source yet
+  auto added = j;
+  added["opset"] = 13;
+  EXPECT_TRUE(models::same_extractor(text, added.dump()));
+  auto plain = fr_feature_norm();  // embedding size 0, no source: the defaults
+  auto older = nlohmann::json::parse(plain.to_json());
+  older.erase("embedding_size");
+  older.erase("source");
+  EXPECT_TRUE(models::same_extractor(plain.to_json(), older.dump()));
+  older["embedding_size"] = 128;
+  EXPECT_FALSE(models::same_extractor(plain.to_json(), older.dump()));
 }

@@ -10,7 +10,7 @@ namespace irrev::dist {
 class Communicator;
 }
 
-namespace irrev::pipeline {
+namespace irrev::run {
 
 struct RunOptions {
   bool force = false;  ///< rerun every stage
@@ -34,4 +34,4 @@ JobOutcome run_job(const dist::Communicator& comm, const config::JobConfig& job,
 /// True when `path` exists and holds stage_key == `key` (an unreadable file is not up to date).
 bool up_to_date(const std::string& path, const std::string& key);
 
-}  // namespace irrev::pipeline
+}  // namespace irrev::run

@@ -1,9 +1,10 @@
 #pragma once
 /// Plots are drawn by gnuplot (Debian's gnuplot-nox, installed by scripts/setup.sh) from data
-/// files the engine writes: the engine writes the script, gnuplot renders the PNG.
+/// files the engine writes: the engine writes the script, gnuplot renders the PNG. Here, below
+/// every stage, because both the training (its curves) and the report draw.
 #include <string>
 
-namespace irrev::report {
+namespace irrev {
 
 /// True when a gnuplot executable is on PATH.
 bool gnuplot_available();
@@ -12,7 +13,4 @@ bool gnuplot_available();
 /// to `png`. An Error naming the script when gnuplot fails or writes nothing.
 void render_gnuplot(const std::string& script, const std::string& png);
 
-/// Training curves of an inverter: losses.csv (epoch,lr,train_loss,val_loss,...) -> PNG.
-void plot_training_curves(const std::string& losses_csv, const std::string& png, const std::string& title);
-
-}  // namespace irrev::report
+}  // namespace irrev

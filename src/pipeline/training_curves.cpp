@@ -1,27 +1,10 @@
-#include "irrev/report/gnuplot.hpp"
+#include "irrev/pipeline/training_curves.hpp"
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <fmt/format.h>
 
-#include "irrev/core/error.hpp"
-#include "irrev/core/text_file.hpp"
+#include "irrev/core/gnuplot.hpp"
 
-namespace irrev::report {
-namespace fs = std::filesystem;
-
-bool gnuplot_available() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
-
-void render_gnuplot(const std::string& script, const std::string& png) {
-  const std::string gp = png + ".gp";
-  write_text_file(gp, script, "gnuplot script");
-  fs::remove(png);
-  const std::string cmd = "gnuplot '" + gp + "' 2> '" + gp + ".log'";
-  const int rc = std::system(cmd.c_str());
-  IRREV_CHECK(rc == 0 && fs::exists(png) && fs::file_size(png) > 0,
-              "gnuplot failed on '{}' (exit {}); its messages are in '{}.log'", gp, rc, gp);
-  fs::remove(gp + ".log");
-}
+namespace irrev::pipeline {
 
 void plot_training_curves(const std::string& csv, const std::string& png, const std::string& title) {
   // Columns of losses.csv: epoch, lr, train_loss, val_loss, val_cosine, val_rsr_fmr1, seconds,
@@ -48,4 +31,4 @@ plot '{}' using 1:3 skip 1 with linespoints pt 7 ps 0.6 title 'training loss', \
                  png);
 }
 
-}  // namespace irrev::report
+}  // namespace irrev::pipeline

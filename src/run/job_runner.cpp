@@ -1,4 +1,4 @@
-#include "irrev/pipeline/job_runner.hpp"
+#include "irrev/run/job_runner.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -25,10 +25,13 @@
 #include "irrev/pipeline/train_inverter.hpp"
 #include "irrev/pipeline/verify_lfw.hpp"
 #include "irrev/pipeline/verify_pe_miu.hpp"
+#include "irrev/run/stage_keys.hpp"
 
-namespace irrev::pipeline {
+namespace irrev::run {
 namespace fs = std::filesystem;
 using nlohmann::json;
+// The runner drives the stages: their options and entry points are its vocabulary.
+using namespace irrev::pipeline;  // NOLINT(google-build-using-namespace)
 
 bool up_to_date(const std::string& path, const std::string& key) {
   if (!fs::exists(path)) return false;
@@ -54,10 +57,12 @@ std::string model_path(const config::JobConfig& j, const config::ExtractorEntry&
   return p.is_relative() && !fs::exists(p) ? (fs::path(j.models_dir) / p).string() : p.string();
 }
 
-/// What a collection's crops depend on: where its images are and what the folder holds, its
-/// pairs and gender lists ([data] only), the models and the cropper's settings.
-std::string ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
-                       const std::string& pairs, const std::string& genders);
+/// The stage key of a collection's crops, with a scan of its folder (data::collection_fingerprint).
+std::string scanned_ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
+                               const std::string& pairs, const std::string& genders) {
+  return ingest_key(job, source, pairs, genders,
+                    data::collection_fingerprint(source.layout, source.images, source.list));
+}
 
 /// One job on every rank: the stages share the communicator, the options and the summary that
 /// rank 0 fills. Decisions (run a stage or skip it) are taken on rank 0 and broadcast, so that
@@ -69,8 +74,8 @@ class JobRun {
     // The keys list the image folders (a scan of every file): rank 0 makes them, the others
     // receive them, so that a shared file system sees one scan per job, not one per rank.
     if (comm.is_master()) {
-      m_ingest_key = ingest_key(job, job.data_source(), job.pairs, job.genders);
-      if (job.has_train_set) m_train_ingest_key = ingest_key(job, job.train_set, "", "");
+      m_ingest_key = scanned_ingest_key(job, job.data_source(), job.pairs, job.genders);
+      if (job.has_train_set) m_train_ingest_key = scanned_ingest_key(job, job.train_set, "", "");
     }
     comm.broadcast(m_ingest_key, 0);
     comm.broadcast(m_train_ingest_key, 0);
@@ -181,27 +186,6 @@ void JobRun::check_paths() const {
     require_input_file(model_path(m_job, e), src + ": extractor '" + e.name + "' model");
 }
 
-std::string ingest_key(const config::JobConfig& job, const config::JobConfig::ImageSource& source,
-                       const std::string& pairs, const std::string& genders) {
-  // Each option's value in its list's order (as the key always held them).
-  const auto values = [](auto settings) {
-    json out = json::array();
-    settings.each_option([&](const char*, const auto& field, const char*) { out.push_back(field); });
-    return out;
-  };
-  return json{{"images", source.images},
-              {"layout", name_of(source.layout)},
-              {"list", source.list},
-              {"limit", source.limit},
-              {"contents", data::collection_fingerprint(source.layout, source.images, source.list)},
-              {"pairs", pairs},
-              {"genders", genders},
-              {"models", job.models_dir},
-              {"detector", values(job.cropper.detector)},
-              {"landmarks", values(job.cropper.landmarks)}}
-      .dump();
-}
-
 void JobRun::ingest() {
   ingest_set(m_job.data_source(), m_job.pairs, m_job.genders, m_job.crops_path(), m_ingest_key, "ingest");
   if (m_job.has_train_set)
@@ -243,11 +227,7 @@ std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& cr
                           const std::string& templates) {
   const std::string model = model_path(m_job, e);
   IRREV_CHECK(fs::is_regular_file(model), "{}: extractor '{}': model '{}' does not exist", m_job.source, e.name, model);
-  std::string ekey = json{{"crops", crops_key},
-                          {"model", models::sha256_file(model)},
-                          {"onnx_info", e.onnx_info.to_json()},
-                          {"batch", m_job.embed_settings.batch}}
-                         .dump();
+  const std::string ekey = embed_key(crops_key, models::sha256_file(model), e.onnx_info, m_job.embed_settings.batch);
   if (must_run(up_to_date(templates, ekey))) {
     EmbedOptions eo;
     eo.crops = crops;
@@ -286,11 +266,7 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
     vo.out = m_job.verify_path(e.name);
     vo.progress = m_options.progress;
     const bool all_vs_all = has_all_vs_all(vo.settings.pairs);
-    vkey = json{{"templates", ekey},
-                {"blocks", vo.settings.blocks},
-                {"pairs", name_of(vo.settings.pairs)},
-                {"seed", vo.settings.seed}}
-               .dump();
+    vkey = verify_key(ekey, vo.settings);
     if (must_run(up_to_date(vo.out, vkey) && all_vs_all)) {
       if (all_vs_all) vo.stage_key = vkey;
       auto rows = run_verify(m_comm, vo);
@@ -323,11 +299,7 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   const std::string dir = m_job.inverter_dir(e.name);
   auto config = m_job.inverter;
   if (m_job.has_train_set) config.eval_share = 0;  // every identity of its own collection trains
-  auto cfg = json::parse(config.to_json());
-  cfg.erase("max_minutes");  // a time limit does not change what was trained, once trained
-  json key{{"templates", ekey}, {"verify", vkey}, {"config", cfg}};
-  if (m_job.has_train_set) key["training_templates"] = train_ekey;
-  std::string tkey = key.dump();
+  const std::string tkey = inverter_key(ekey, vkey, config, m_job.has_train_set, train_ekey);
   if (!must_run(inverter_up_to_date(dir, tkey))) {
     if (m_comm.is_master()) {
       spdlog::info("train-inverter: '{}/inverter.pt' is up to date, skipped", dir);
@@ -380,11 +352,7 @@ bool JobRun::attack(const config::ExtractorEntry& e, const std::string& tkey, At
     sel.gender_balanced = false;
   }
   ao.progress = m_options.progress;
-  const std::string akey = json{{"inverter", tkey},
-                                {"plans", m_job.attack_settings.plans},
-                                {"selection", m_job.attack_settings.selection},
-                                {"settings", attack_settings_json(ao.settings)}}
-                               .dump();
+  const std::string akey = attack_key(tkey, m_job.attack_settings, ao.settings);
   const std::string section = summary_section(mode);
   if (!must_run(up_to_date(ao.out, akey))) {
     if (m_comm.is_master()) {
@@ -425,13 +393,9 @@ void JobRun::gender(const config::ExtractorEntry& e) {
   }
   go.out_csv = m_job.out_dir + "/gender_" + e.name + ".csv";
   const std::string path = m_job.gender_path(e.name);
-  const std::string gkey = json{
-      {"templates", h5::File(go.templates, h5::File::Mode::read).attribute("stage_key")},
-      {"inverter", go.inverter.empty() ? "" : models::sha256_file(go.inverter)},
-      {"blocks", go.settings.blocks},
-      {"max", go.settings.max_templates},
-      {"folds", go.settings.folds},
-      {"seed", go.seed}}.dump();
+  const std::string gkey =
+      gender_key(h5::File(go.templates, h5::File::Mode::read).attribute("stage_key"),
+                 go.inverter.empty() ? std::string{} : models::sha256_file(go.inverter), go.settings, go.seed);
   bool fresh = false;
   if (m_comm.is_master() && fs::exists(path)) {
     std::ifstream f(path);
@@ -456,4 +420,4 @@ JobOutcome run_job(const dist::Communicator& comm, const config::JobConfig& job,
   return JobRun(comm, job, options).run();
 }
 
-}  // namespace irrev::pipeline
+}  // namespace irrev::run
