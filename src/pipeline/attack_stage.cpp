@@ -1,5 +1,6 @@
 #include "irrev/pipeline/attack_stage.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -182,7 +183,12 @@ json attack_settings_json(const AttackSettings& o) {
                              o.synthesis_weight, name_of(o.synthesis_proposals)};
   if (o.uses_joint_model()) {
     recovery["joint_beam"] = o.joint_beam;
-    recovery["joint_search"] = attack::kJointSearchVersion;
+    // Up to kJointExhaustiveBlocks every order is scored: no search whose version could change
+    // the orders, so that a better search does not rerun those attacks.
+    const bool searched = std::any_of(o.plans.begin(), o.plans.end(), [](const attack::PlanSpec& p) {
+      return p.blocks > attack::kJointExhaustiveBlocks;
+    });
+    recovery["joint_search"] = searched ? attack::kJointSearchVersion : "every order";
   }
   json settings{{"unit", {o.entries_per_unit, o.templates_per_unit}},
                 {"batch", o.batch},

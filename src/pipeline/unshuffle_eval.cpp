@@ -185,12 +185,11 @@ std::vector<attack::Placement> joint_placements(const std::vector<JointFound>& f
     search_misses += f.truth > f.found;
     seconds += f.seconds;
   }
-  figures["search"] = blocks <= attack::kJointExhaustiveBlocks
-                          ? std::string("every order")
-                          : fmt::format(
-                                "beam of {} over positions, climbs from each, then {} kicks of an iterated "
-                                "local search",
-                                beam, attack::joint_search_kicks(blocks));
+  figures["search"] =
+      blocks <= attack::kJointExhaustiveBlocks
+          ? std::string("every order")
+          : fmt::format("beam of {} over positions, climbs from each, then {} moves of a robust tabu search", beam,
+                        attack::joint_search_iterations(blocks));
   figures["seconds_per_template"] = seconds / static_cast<double>(std::max<std::size_t>(found.size(), 1));
   figures["search_misses"] = search_misses;
   return out;

@@ -186,7 +186,7 @@ print("joint exact:", [r["exact_permutation_rate"] for r in joint["results"]],
       "full exact:", [r["exact_permutation_rate"] for r in full["results"]])
 PY
 # The joint search runs over the ranks, a template a unit: 1 and 3 ranks find the same orders
-# (placements and search misses), up to 32 blocks (beam, climbs and the iterated local search).
+# (placements and search misses), up to 32 blocks (beam, climbs and the tabu search).
 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 16 32 --method joint --out "$WORK/joint1.h5" \
   > "$WORK/joint1.json"
 "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 16 32 --method joint \
@@ -197,7 +197,7 @@ import json, sys
 one, three = (json.load(open(f))["results"] for f in sys.argv[1:])
 for a, b in zip(one, three):
     assert a["search_misses"] == b["search_misses"] and a["exact_permutation_rate"] == b["exact_permutation_rate"], (a, b)
-assert "iterated local search" in one[1]["search"], one[1]["search"]
+assert "robust tabu search" in one[1]["search"], one[1]["search"]
 PY
 
 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 8 --full-covariance --out "$WORK/f1.h5" > "$WORK/f1.json"

@@ -118,8 +118,8 @@ TEST(JointModel, SearchesSixteenBlocksAndFindsTheSamePlacementUnderAnyPermutatio
 
 // Beyond 16 blocks the climbs from a narrow beam end in local optima: the true order (here
 // the identity: the templates are scored unshuffled, which the search cannot tell) is more
-// likely than the one found. The iterated local search's kicks find those orders.
-TEST(JointModel, IteratedSearchFindsTheOrdersTheClimbsMiss) {
+// likely than the one found. The tabu search finds those orders.
+TEST(JointModel, TabuSearchFindsTheOrdersTheClimbsMiss) {
   const int blocks = 32, dim = blocks * 4;
   const auto [eval, joint] = fitted_chain(37, blocks, 4, 0.7, 30);
   int climb_misses = 0, search_misses = 0;
@@ -128,7 +128,7 @@ TEST(JointModel, IteratedSearchFindsTheOrdersTheClimbsMiss) {
     const double truth = score.log_likelihood(protect::identity(blocks));
     const auto found = score.most_likely(1).front();
     EXPECT_DOUBLE_EQ(found.log_likelihood, score.log_likelihood(found.order));
-    climb_misses += truth > score.most_likely(1, /*kicks=*/0).front().log_likelihood;
+    climb_misses += truth > score.most_likely(1, /*iterations=*/0).front().log_likelihood;
     search_misses += truth > found.log_likelihood;
   }
   // Measured: the climbs from a beam of 1 miss 3 of these 30 templates, the search none.

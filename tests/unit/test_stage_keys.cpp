@@ -3,6 +3,8 @@
 // with settings of every kind; a change to a key must be deliberate, and this test updated with it.
 #include <gtest/gtest.h>
 
+#include "irrev/attack/joint_model.hpp"
+#include "irrev/attack/plan_text.hpp"
 #include "irrev/config/job_config.hpp"
 #include "irrev/run/stage_keys.hpp"
 
@@ -91,9 +93,15 @@ TEST(StageKeys, AttackKeyIsPinned) {
   unshuffled.unshuffle = true;
   EXPECT_EQ(
       run::attack_key("INVERTER", j.attack_settings, unshuffled),
-      R"key({"inverter":"INVERTER","plans":[{"blocks":8,"kind":"stratified","per_complexity":4,"seed":2021},{"blocks":4,"kind":"exhaustive","seed":2021}],"selection":{"eval_share":0.25,"gender_balanced":true,"max_templates":64,"seed":2021,"split_seed":2021,"subjects":"evaluation"},"settings":{"batch":32,"cudnn_benchmark":false,"device":"cpu","fused_relu":false,"layout":"nhwc","precision":"auto","recovery":{"joint_beam":64,"joint_search":"beam, climbs, iterated local search","model":"joint","targeted":-1,"unshuffle":true},"unit":[4,64],"upsampling":"subpixel"}})key");
+      R"key({"inverter":"INVERTER","plans":[{"blocks":8,"kind":"stratified","per_complexity":4,"seed":2021},{"blocks":4,"kind":"exhaustive","seed":2021}],"selection":{"eval_share":0.25,"gender_balanced":true,"max_templates":64,"seed":2021,"split_seed":2021,"subjects":"evaluation"},"settings":{"batch":32,"cudnn_benchmark":false,"device":"cpu","fused_relu":false,"layout":"nhwc","precision":"auto","recovery":{"joint_beam":64,"joint_search":"every order","model":"joint","targeted":-1,"unshuffle":true},"unit":[4,64],"upsampling":"subpixel"}})key");
   EXPECT_NE(run::attack_key("INVERTER", j.attack_settings, unshuffled),
             run::attack_key("INVERTER", j.attack_settings, j.attack_settings));
+  // Up to 8 blocks the joint model scores every order; beyond, the key names the search, so
+  // that a better search reruns those attacks and only those.
+  auto searched = unshuffled;
+  searched.plans.push_back(attack::parse_plan("16:uniform:100", 2021, "test"));
+  EXPECT_NE(run::attack_key("INVERTER", j.attack_settings, searched).find(attack::kJointSearchVersion),
+            std::string::npos);
 }
 
 TEST(StageKeys, GenderKeyIsPinned) {

@@ -9,6 +9,7 @@
 /// exactly by enumeration where n! is small (n <= 8: 40,320 orders), and by local search
 /// (linearised assignments and exchanges of two blocks, from several starts) beyond.
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "irrev/protect/permutation.hpp"
@@ -24,11 +25,12 @@ struct ScoredOrder {
 
 /// The largest block count whose orders are all enumerated (8! = 40,320).
 constexpr int kJointExhaustiveBlocks = 8;
-/// The iterated local search's kicks beyond kJointExhaustiveBlocks (JointOrderScore::most_likely).
-constexpr int joint_search_kicks(int blocks) { return 10 * blocks; }
+/// The tabu search's moves beyond kJointExhaustiveBlocks (JointOrderScore::most_likely): 50 n^2,
+/// 51,200 at 32 blocks.
+constexpr int joint_search_iterations(int blocks) { return 50 * blocks * blocks; }
 /// The search's name in the keys of results it made (attack, synthesis checkpoints): a new
 /// search changes it, so that orders an earlier search found are not taken for its own.
-constexpr const char* kJointSearchVersion = "beam, climbs, iterated local search";
+constexpr const char* kJointSearchVersion = "beam, climbs, robust tabu search";
 
 /// One protected template cut into n blocks, seen by the joint model: the pair terms
 /// pair(i, j, k, l) = (x_i - mu_j)^T P_jl (x_k - mu_l) for block i at position j and block k
@@ -46,18 +48,20 @@ class JointOrderScore {
   /// Where n <= kJointExhaustiveBlocks every order is scored, so the list is exact. Beyond,
   /// the search climbs from each start, alternating a linearised assignment (each block
   /// placed given where the others are) with the best exchange of two blocks until neither
-  /// raises the likelihood; every order it visits is a candidate. Then an iterated local
-  /// search from the best: `kicks` times (joint_search_kicks() where negative) it rotates three
-  /// random blocks' positions of the best order and climbs by exchanges again, keeping what
-  /// is more likely; each climb's end is a candidate. Its draws are fixed, so the orders
-  /// found depend on the template alone.
-  std::vector<ScoredOrder> most_likely(int k, int kicks = -1) const;
+  /// raises the likelihood; every order it visits is a candidate. Then a robust tabu search
+  /// (Taillard, 1991) from the best: `iterations` moves (joint_search_iterations() where
+  /// negative), each the best exchange of two blocks that does not send both back to positions
+  /// they left within the last ~n moves (unless it beats the best order found), the less
+  /// likely ones included, so that it walks out of local optima; each order better than all
+  /// before is a candidate. Its draws are fixed, so the orders found depend on the template alone.
+  std::vector<ScoredOrder> most_likely(int k, int iterations = -1) const;
 
  private:
   /// Blocks `a` and `c` exchange positions in `q`: the log-likelihood's change, in O(n).
   double exchange_gain(const protect::Permutation& q, int a, int c) const;
-  /// Best exchanges of two blocks until none raises the log-likelihood; returns it.
-  double climb_by_exchanges(protect::Permutation& q) const;
+  /// The tabu search of most_likely from `best`, which it replaces by the most likely order it
+  /// meets; each order more likely than all before goes into `visited`. Returns its likelihood.
+  double tabu_search(protect::Permutation& best, int iterations, std::map<protect::Permutation, double>& visited) const;
   double pair(int i, int j, int k, int l) const {
     return m_pair[((static_cast<std::size_t>(i) * m_n + j) * m_n + k) * m_n + l];
   }
