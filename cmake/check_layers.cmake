@@ -2,7 +2,8 @@ cmake_policy(SET CMP0007 NEW)  # keep the empty "below" of the lowest layer
 # Fails when an engine file includes a layer above its own (src/CMakeLists.txt, irrev_layer).
 # RULES_FILE: one line per layer, "name:below1;below2;..."; ROOT: the source tree; STAMP: written
 # when every file keeps to its layers. A file's layer is its first folder under src/ or
-# include/irrev/; an include names a layer as "irrev/<layer>/..." or "../<layer>/...".
+# include/irrev/; an include names a layer as "irrev/<layer>/..." or "../<layer>/..." (any
+# number of "../"), in quotes or angle brackets, indented or not.
 file(STRINGS "${RULES_FILE}" rules)
 set(layers "")
 foreach(rule ${rules})
@@ -14,13 +15,15 @@ foreach(rule ${rules})
 endforeach()
 set(errors "")
 foreach(layer ${layers})
-  file(GLOB_RECURSE files "${ROOT}/src/${layer}/*.cpp" "${ROOT}/src/${layer}/*.hpp" "${ROOT}/src/${layer}/*.cu"
-       "${ROOT}/include/irrev/${layer}/*.hpp")
+  file(GLOB_RECURSE files "${ROOT}/src/${layer}/*.cpp" "${ROOT}/src/${layer}/*.hpp" "${ROOT}/src/${layer}/*.h"
+       "${ROOT}/src/${layer}/*.cu" "${ROOT}/src/${layer}/*.cuh" "${ROOT}/include/irrev/${layer}/*.hpp")
   foreach(f ${files})
-    file(STRINGS "${f}" includes REGEX "^#include \"(irrev|\\.\\.)/[a-z_]+/")
+    file(STRINGS "${f}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<](irrev/|(\\.\\./)+)[a-z_]+/")
     foreach(line ${includes})
-      string(REGEX REPLACE "^#include \"(irrev|\\.\\.)/([a-z_]+)/.*" "\\2" to "${line}")
-      if(to STREQUAL layer OR to STREQUAL "detail")  # "../detail/...": the layer's own private folder
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*[\"<](irrev/|(\\.\\./)+)([a-z_]+)/.*" "\\3" to "${line}")
+      # Only the names of layers count: "../detail/..." from a layer's subfolder is its own.
+      list(FIND layers "${to}" is_layer)
+      if(to STREQUAL layer OR is_layer EQUAL -1)
         continue()
       endif()
       list(FIND below_${layer} "${to}" at)

@@ -60,10 +60,11 @@ bool operator==(const ExtractorInfo& a, const ExtractorInfo& b) {
          a.embedding_size == b.embedding_size && a.source == b.source && a.source_sha256 == b.source_sha256;
 }
 
-bool same_extractor(const std::string& a_json, const std::string& b_json, const std::string& where) {
+bool same_extractor(const std::string& a_json, const std::string& b_json, const std::string& a_where,
+                    const std::string& b_where) {
   // As values read by from_json: a field a later version adds is not read, one an older
   // version lacked takes its default, so records of every version compare by what they mean.
-  return ExtractorInfo::from_json(a_json, where) == ExtractorInfo::from_json(b_json, where);
+  return ExtractorInfo::from_json(a_json, a_where) == ExtractorInfo::from_json(b_json, b_where);
 }
 
 std::string sha256_file(const std::string& path) { return sha256_of_file(path); }

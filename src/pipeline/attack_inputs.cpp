@@ -97,7 +97,7 @@ std::unique_ptr<models::Inverter> load_inverter(const AttackOptions& o, const da
   const auto& info = inverter->info();
   IRREV_CHECK(info.template_dim == set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D", o.inverter,
               info.template_dim, o.templates, set.dim);
-  IRREV_CHECK(models::same_extractor(info.extractor_json, set.extractor_json),
+  IRREV_CHECK(models::same_extractor(info.extractor_json, set.extractor_json, o.inverter, o.templates),
               "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
               o.templates);
   return inverter;

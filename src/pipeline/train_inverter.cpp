@@ -185,7 +185,8 @@ void evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptio
   data::TemplateSet other;
   if (other_set) {
     other = data::read_template_set(o.eval_templates);
-    IRREV_CHECK(other.dim == in.set.dim && models::same_extractor(other.extractor_json, in.set.extractor_json),
+    IRREV_CHECK(other.dim == in.set.dim &&
+                    models::same_extractor(other.extractor_json, in.set.extractor_json, o.eval_templates, o.templates),
                 "evaluation templates '{}' come from another extractor than the training templates '{}'",
                 o.eval_templates, o.templates);
   }

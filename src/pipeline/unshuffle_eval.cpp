@@ -208,7 +208,7 @@ void check_synthesis_inputs(const UnshuffleEvalOptions& o, const UnshuffleSets& 
   const auto inverter = models::Inverter::load(o.inverter, Device::cpu());
   IRREV_CHECK(inverter->info().template_dim == s.set.dim, "inverter '{}' takes {}-D templates, '{}' holds {}-D",
               o.inverter, inverter->info().template_dim, o.templates, s.set.dim);
-  IRREV_CHECK(models::same_extractor(inverter->info().extractor_json, s.set.extractor_json),
+  IRREV_CHECK(models::same_extractor(inverter->info().extractor_json, s.set.extractor_json, o.inverter, o.templates),
               "inverter '{}' was trained through another extractor than the one that made '{}'", o.inverter,
               o.templates);
   const auto& cfg = inverter->info().config;

@@ -227,7 +227,7 @@ std::string JobRun::embed(const config::ExtractorEntry& e, const std::string& cr
                           const std::string& templates) {
   const std::string model = model_path(m_job, e);
   IRREV_CHECK(fs::is_regular_file(model), "{}: extractor '{}': model '{}' does not exist", m_job.source, e.name, model);
-  const std::string ekey = embed_key(crops_key, models::sha256_file(model), e.onnx_info, m_job.embed_settings.batch);
+  std::string ekey = embed_key(crops_key, models::sha256_file(model), e.onnx_info, m_job.embed_settings.batch);
   if (must_run(up_to_date(templates, ekey))) {
     EmbedOptions eo;
     eo.crops = crops;
@@ -299,7 +299,7 @@ std::string JobRun::train_inverter(const config::ExtractorEntry& e, const std::s
   const std::string dir = m_job.inverter_dir(e.name);
   auto config = m_job.inverter;
   if (m_job.has_train_set) config.eval_share = 0;  // every identity of its own collection trains
-  const std::string tkey = inverter_key(ekey, vkey, config, m_job.has_train_set, train_ekey);
+  std::string tkey = inverter_key(ekey, vkey, config, m_job.has_train_set, train_ekey);
   if (!must_run(inverter_up_to_date(dir, tkey))) {
     if (m_comm.is_master()) {
       spdlog::info("train-inverter: '{}/inverter.pt' is up to date, skipped", dir);

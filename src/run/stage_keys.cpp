@@ -29,7 +29,7 @@ std::string ingest_key(const config::JobConfig& job, const config::JobConfig::Im
 }
 
 std::string embed_key(const std::string& crops_key, const std::string& model_sha256,
-                      const models::ExtractorInfo& onnx_info, int batch) {
+                      const models::ExtractorInfo& onnx_info, std::int64_t batch) {
   return json{{"crops", crops_key}, {"model", model_sha256}, {"onnx_info", onnx_info.to_json()}, {"batch", batch}}
       .dump();
 }

@@ -407,4 +407,11 @@ TEST(Extractor, SameExtractorComparesRecordsNotText) {
   EXPECT_TRUE(models::same_extractor(plain.to_json(), older.dump()));
   older["embedding_size"] = 128;
   EXPECT_FALSE(models::same_extractor(plain.to_json(), older.dump()));
+  // A record that is not one (no input size) is an error naming the file that holds it.
+  try {
+    models::same_extractor(text, R"({"name": "fr_feature"})", "inverter.pt", "templates.h5");
+    ADD_FAILURE() << "a record without an input size compared";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("templates.h5"), std::string::npos) << e.what();
+  }
 }

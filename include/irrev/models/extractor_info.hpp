@@ -36,9 +36,10 @@ bool operator==(const ExtractorInfo& a, const ExtractorInfo& b);
 /// Whether two extractor records (ExtractorInfo::to_json, as templates, inverters and models
 /// carry them) describe the same extractor: equal as values (ExtractorInfo::from_json), whatever
 /// their key order or spacing, a field unknown to this version, or an absent one with its
-/// default. A record that is not one is an InputError naming `where`.
+/// default. A record that is not one is an InputError naming its file (`a_where`, `b_where`).
 bool same_extractor(const std::string& a_json, const std::string& b_json,
-                    const std::string& where = "an extractor record");
+                    const std::string& a_where = "an extractor record",
+                    const std::string& b_where = "an extractor record");
 
 /// sha256 of a file's bytes, as lowercase hex.
 std::string sha256_file(const std::string& path);

@@ -6,6 +6,7 @@
 /// one pure function and its bytes are pinned by tests/unit/test_stage_keys.cpp.
 /// Whatever needs the file system (a folder's fingerprint, a model's checksum) comes in as an
 /// argument.
+#include <cstdint>
 #include <string>
 
 #include "irrev/config/job_config.hpp"
@@ -22,7 +23,7 @@ std::string ingest_key(const config::JobConfig& job, const config::JobConfig::Im
 /// An extractor's templates: the crops' key, the model's bytes (`model_sha256`), the ONNX
 /// normalisation record and the batch (the embedding's rounding depends on it).
 std::string embed_key(const std::string& crops_key, const std::string& model_sha256,
-                      const models::ExtractorInfo& onnx_info, int batch);
+                      const models::ExtractorInfo& onnx_info, std::int64_t batch);
 
 /// Verification: the templates' key and the settings that run (blocks already those D admits).
 std::string verify_key(const std::string& templates_key, const pipeline::VerifySettings& settings);
