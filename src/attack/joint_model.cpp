@@ -185,8 +185,8 @@ double JointOrderScore::exchange_gain(const protect::Permutation& q, int a, int 
   return -0.5 * delta;  // log-likelihood = -S / 2
 }
 
-double JointOrderScore::tabu_search(protect::Permutation& best, int iterations,
-                                    std::map<protect::Permutation, double>& visited) const {
+void JointOrderScore::tabu_search(protect::Permutation& best, int iterations,
+                                  std::map<protect::Permutation, double>& visited) const {
   const int n = m_n;
   const auto at = [n](int a, int c) { return static_cast<std::size_t>(a) * n + c; };
   auto q = best;
@@ -248,7 +248,6 @@ double JointOrderScore::tabu_search(protect::Permutation& best, int iterations,
       if (ll > best_ll) best = q, best_ll = ll;
     }
   }
-  return best_ll;
 }
 
 std::vector<ScoredOrder> JointOrderScore::most_likely(int k, int iterations) const {

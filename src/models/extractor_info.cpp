@@ -54,17 +54,12 @@ void ExtractorInfo::validate(const std::string& where) const {
   for (float s : std) IRREV_CHECK(s > 0, "extractor '{}': std values must be positive", where);
 }
 
-bool operator==(const ExtractorInfo& a, const ExtractorInfo& b) {
-  return a.name == b.name && a.input_width == b.input_width && a.input_height == b.input_height &&
-         a.channel_order == b.channel_order && a.mean == b.mean && a.std == b.std &&
-         a.embedding_size == b.embedding_size && a.source == b.source && a.source_sha256 == b.source_sha256;
-}
-
 bool same_extractor(const std::string& a_json, const std::string& b_json, const std::string& a_where,
                     const std::string& b_where) {
   // As values read by from_json: a field a later version adds is not read, one an older
   // version lacked takes its default, so records of every version compare by what they mean.
-  return ExtractorInfo::from_json(a_json, a_where) == ExtractorInfo::from_json(b_json, b_where);
+  // Written again by to_json, the one list of the record's fields.
+  return ExtractorInfo::from_json(a_json, a_where).to_json() == ExtractorInfo::from_json(b_json, b_where).to_json();
 }
 
 std::string sha256_file(const std::string& path) { return sha256_of_file(path); }

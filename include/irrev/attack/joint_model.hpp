@@ -60,8 +60,8 @@ class JointOrderScore {
   /// Blocks `a` and `c` exchange positions in `q`: the log-likelihood's change, in O(n).
   double exchange_gain(const protect::Permutation& q, int a, int c) const;
   /// The tabu search of most_likely from `best`, which it replaces by the most likely order it
-  /// meets; each order more likely than all before goes into `visited`. Returns its likelihood.
-  double tabu_search(protect::Permutation& best, int iterations, std::map<protect::Permutation, double>& visited) const;
+  /// meets; each order more likely than all before goes into `visited`.
+  void tabu_search(protect::Permutation& best, int iterations, std::map<protect::Permutation, double>& visited) const;
   double pair(int i, int j, int k, int l) const {
     return m_pair[((static_cast<std::size_t>(i) * m_n + j) * m_n + k) * m_n + l];
   }

@@ -30,9 +30,6 @@ struct ExtractorInfo {
   void validate(const std::string& where) const;
 };
 
-/// Every field equal.
-bool operator==(const ExtractorInfo& a, const ExtractorInfo& b);
-
 /// Whether two extractor records (ExtractorInfo::to_json, as templates, inverters and models
 /// carry them) describe the same extractor: equal as values (ExtractorInfo::from_json), whatever
 /// their key order or spacing, a field unknown to this version, or an absent one with its
