@@ -1,9 +1,11 @@
 # Third-party dependencies. Two ways to get each:
 #  - installed packages (scripts/setup.sh on Debian), found with find_package;
-#  - IRREV_DEPS_DIR, a folder that scripts/device/bundle.sh fills on a machine that has the
-#    packages, for a machine that lacks them (the lent GPU machine: no OpenCV, no compiled Boost,
-#    none of the header-only libraries): include/ holds the header-only libraries and OpenSSL's
-#    headers, boost_serialization/ the Boost.Serialization sources, compiled here.
+#  - IRREV_DEPS_DIR, for a machine that lacks them (the lent GPU machine: no OpenCV, no compiled
+#    Boost, none of the header-only libraries; a cluster without root): include/ holds the
+#    header-only libraries and, where they are there, OpenSSL's and Boost's headers (else the
+#    machine's are used), boost_serialization/ the Boost.Serialization sources, compiled here.
+#    scripts/deps_from_debian.sh fills it from Debian's packages, scripts/build_cluster.sh from
+#    pinned release archives.
 
 set(IRREV_DEPS_DIR "" CACHE PATH "Carried dependencies (scripts/device/bundle.sh); empty: installed packages")
 
@@ -30,9 +32,10 @@ endif()
 
 if(IRREV_DEPS_DIR)
   set(_inc "${IRREV_DEPS_DIR}/include")
-  foreach(h fmt/format.h spdlog/spdlog.h nlohmann/json.hpp toml++/toml.h CLI/CLI.hpp openssl/evp.h)
+  foreach(h fmt/format.h spdlog/spdlog.h nlohmann/json.hpp toml++/toml.h CLI/CLI.hpp)
     if(NOT EXISTS "${_inc}/${h}")
-      message(FATAL_ERROR "IRREV_DEPS_DIR: '${_inc}/${h}' is missing; run scripts/device/bundle.sh")
+      message(FATAL_ERROR "IRREV_DEPS_DIR: '${_inc}/${h}' is missing; run scripts/deps_from_debian.sh "
+                          "or scripts/build_cluster.sh")
     endif()
   endforeach()
   add_library(irrev_fmt INTERFACE)
@@ -49,15 +52,25 @@ if(IRREV_DEPS_DIR)
     target_include_directories(irrev_${_id} SYSTEM INTERFACE "${_inc}")
     add_library(${t} ALIAS irrev_${_id})
   endforeach()
-  # OpenSSL's libcrypto is part of every Linux base system; only its headers travel.
-  find_library(IRREV_LIBCRYPTO NAMES crypto libcrypto.so.3 REQUIRED)
-  add_library(irrev_crypto INTERFACE)
-  target_include_directories(irrev_crypto SYSTEM INTERFACE "${_inc}")
-  target_link_libraries(irrev_crypto INTERFACE "${IRREV_LIBCRYPTO}")
-  add_library(OpenSSL::Crypto ALIAS irrev_crypto)
-  # Boost.Serialization compiled from its sources against the machine's Boost headers.
-  # CMake 4 has no FindBoost: the installation's BoostConfig.cmake, else the bare headers.
-  find_package(Boost QUIET)
+  if(EXISTS "${_inc}/openssl/evp.h")
+    # OpenSSL's libcrypto is part of every Linux base system; only its headers travel.
+    find_library(IRREV_LIBCRYPTO NAMES crypto libcrypto.so.3 REQUIRED)
+    add_library(irrev_crypto INTERFACE)
+    target_include_directories(irrev_crypto SYSTEM INTERFACE "${_inc}")
+    target_link_libraries(irrev_crypto INTERFACE "${IRREV_LIBCRYPTO}")
+    add_library(OpenSSL::Crypto ALIAS irrev_crypto)
+  else()
+    find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+  endif()
+  # Boost.Serialization compiled from its sources against Boost's headers: the folder's own (the
+  # sources' version), else the installation's BoostConfig.cmake (CMake 4 has no FindBoost), else
+  # the bare headers.
+  if(EXISTS "${_inc}/boost/version.hpp")
+    add_library(Boost::headers INTERFACE IMPORTED)
+    target_include_directories(Boost::headers SYSTEM INTERFACE "${_inc}")
+  else()
+    find_package(Boost QUIET)
+  endif()
   if(NOT TARGET Boost::headers)
     find_path(IRREV_BOOST_INCLUDE boost/version.hpp REQUIRED)
     add_library(Boost::headers INTERFACE IMPORTED)
@@ -68,8 +81,8 @@ if(IRREV_DEPS_DIR)
     message(FATAL_ERROR "IRREV_DEPS_DIR: no Boost.Serialization sources in '${IRREV_DEPS_DIR}/boost_serialization'")
   endif()
   # Shared: one copy of its type registry for all the engine's layers.
+  # (Each source defines the BOOST_*_SOURCE macro it needs itself.)
   add_library(irrev_boost_serialization SHARED ${_bs})
-  target_compile_definitions(irrev_boost_serialization PRIVATE BOOST_SERIALIZATION_SOURCE BOOST_ARCHIVE_SOURCE)
   target_link_libraries(irrev_boost_serialization PUBLIC Boost::headers)
   set_target_properties(irrev_boost_serialization PROPERTIES POSITION_INDEPENDENT_CODE ON)
   add_library(Boost::serialization ALIAS irrev_boost_serialization)

@@ -4,6 +4,7 @@
 # tree), and what scripts/device/gpu_run.sh checks it against:
 #   include/             header-only libraries and OpenSSL's headers, from Debian's packages
 #   boost_serialization/ Boost.Serialization's sources, from Debian's boost1.81 source package
+#                        (both by scripts/deps_from_debian.sh)
 #   models/              the TorchScript extractor made here by `irrev import-onnx`
 #   inputs/              RUN_DIR's crops.h5 as JPEG (scripts/device/crops_jpeg.py) and its
 #                        verify_<extractor>.h5 (the FMR thresholds from all-vs-all impostors)
@@ -37,34 +38,9 @@ for f in "$run/crops.h5" "$run/templates_$ext.h5" "$run/verify_$ext.h5" "$invert
 done
 [ -d "$lfw/lfw-deepfunneled" ] || { echo "bundle: no LFW at '$lfw' (set IRREV_LFW)" >&2; exit 1; }
 
+# The header-only libraries, OpenSSL's headers and Boost.Serialization's sources.
 if [ "${IRREV_BUNDLE_DEPS:-1}" != 0 ]; then
-  mkdir -p "$out"/{include,boost_serialization}
-  # Header-only libraries and OpenSSL's headers: the -dev packages' /usr/include.
-  if [ ! -f "$out/include/CLI/CLI.hpp" ] || [ ! -f "$out/include/openssl/evp.h" ]; then
-    (cd "$cache" && apt-get download -q libfmt-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev \
-      libcli11-dev libssl-dev)
-    for deb in "$cache"/*.deb; do dpkg -x "$deb" "$cache/root"; done
-    cp -r "$cache/root/usr/include/." "$out/include/"
-    # OpenSSL keeps two configuration headers in the multiarch folder.
-    cp "$cache/root/usr/include/x86_64-linux-gnu/openssl/"*.h "$out/include/openssl/"
-    rm -rf "$out/include/x86_64-linux-gnu"
-  fi
-
-  # Boost.Serialization sources (the .ipp files too: the XML grammar includes one).
-  if ! ls "$out/boost_serialization/"*.cpp > /dev/null 2>&1; then
-    src_list=/etc/apt/sources.list.d/irrev-deb-src.sources
-    if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      uris="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)"
-      printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-        "$uris" > "$src_list"
-      apt-get update -q
-    fi
-    (cd "$cache" && apt-get source --download-only -q boost1.81)
-    tarball="$(ls "$cache"/boost1.81_*.orig.tar.* | head -1)"
-    mkdir -p "$cache/boost_src"
-    tar -xf "$tarball" -C "$cache/boost_src" --wildcards '*/libs/serialization/src/*'
-    cp "$cache"/boost_src/*/libs/serialization/src/*.{cpp,ipp} "$out/boost_serialization/"
-  fi
+  bash "$root/scripts/deps_from_debian.sh" "$out"
 fi
 
 cp "$models/$ext.pt" "$out/models/"
