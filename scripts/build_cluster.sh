@@ -41,25 +41,21 @@ done
 build="${build:-$root/build-cluster}"
 
 # --- the dependencies: a folder given, or the pinned archives ------------------------------------
-sha256_of() { sha256sum "$1" | awk '{print $1}'; }
 fetch() {  # URL FILE: FILE from IRREV_ARCHIVES, else downloaded there
   local url="$1" file="$2"
+  local by_hand="download it elsewhere and put it at '$file' (IRREV_ARCHIVES names the folder)"
   [ -f "$file" ] && return 0
   say "downloading $url"
   if command -v curl > /dev/null; then
-    curl -fsSL --retry 2 -o "$file.part" "$url" || {
-      rm -f "$file.part"
-      die "could not download '$url' (curl says above). Without network here, download it elsewhere and put it at '$file' (IRREV_ARCHIVES names the folder)"
-    }
+    curl -fsSL --retry 2 -o "$file.part" "$url" && mv "$file.part" "$file" && return 0
+    rm -f "$file.part"
+    die "could not download '$url' (curl says above). Without network here, $by_hand"
   elif command -v wget > /dev/null; then
-    wget -q -O "$file.part" "$url" || {
-      rm -f "$file.part"
-      die "could not download '$url' (wget failed). Without network here, download it elsewhere and put it at '$file' (IRREV_ARCHIVES names the folder)"
-    }
-  else
-    die "neither curl nor wget to download '$url': put the archive at '$file' (IRREV_ARCHIVES names the folder)"
+    wget -q -O "$file.part" "$url" && mv "$file.part" "$file" && return 0
+    rm -f "$file.part"
+    die "could not download '$url' (wget failed). Without network here, $by_hand"
   fi
-  mv "$file.part" "$file"
+  die "neither curl nor wget to download '$url': $by_hand"
 }
 archive_file() {  # NAME VERSION URL: the archive's file name in IRREV_ARCHIVES
   local base="${3##*/}"
@@ -67,7 +63,7 @@ archive_file() {  # NAME VERSION URL: the archive's file name in IRREV_ARCHIVES
 }
 lay_out_deps() {  # DEPS_DIR: every row of cluster_archives.tsv fetched, checked and extracted
   local deps="$1" archives="${IRREV_ARCHIVES:-$root/.cache/archives}"
-  local name version url sum member dest file got top tmp
+  local name version url sum member dest file top tmp
   mkdir -p "$archives" "$deps"
   while IFS=$'\t' read -r name version url sum member dest; do
     case "$name" in '' | '#'*) continue ;; esac
@@ -76,8 +72,8 @@ lay_out_deps() {  # DEPS_DIR: every row of cluster_archives.tsv fetched, checked
     rm -rf "${deps:?}/$dest" "$deps/$dest.sha256"
     file="$archives/$(archive_file "$name" "$version" "$url")"
     fetch "$url" "$file"
-    got="$(sha256_of "$file")"
-    [ "$got" = "$sum" ] || die "'$file' ($name $version) has SHA-256 $got, not the pinned $sum (scripts/cluster_archives.tsv): a damaged or different archive; delete it and fetch it again"
+    "$root/scripts/check_sha256.sh" "$file" "$sum" \
+      || die "$name $version (pinned in scripts/cluster_archives.tsv): a damaged or different archive; delete '$file' and fetch it again"
     say "$name $version: checksum matches; $member -> $dest"
     if [[ "$file" == *.bz2 ]] && ! command -v bzip2 > /dev/null; then
       die "'$file' is bzip2-compressed and there is no bzip2 on PATH: load a module that has it"
