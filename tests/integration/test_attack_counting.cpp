@@ -16,7 +16,9 @@
 #include "irrev/data/template_set.hpp"
 #include "models/inverter_impl.hpp"
 
-using namespace irrev;
+// Inside the engine's namespace rather than `using namespace irrev`, which in a unity build
+// would reach the next file's includes (LibTorch's Device against irrev::Device).
+namespace irrev {
 namespace fs = std::filesystem;
 
 namespace {
@@ -165,3 +167,5 @@ TEST(AttackBf16Checked, DecidesAsFp32) {
     EXPECT_EQ(got.recheck.max_difference, stats.max_difference);
   }
 }
+
+}  // namespace irrev

@@ -23,7 +23,9 @@
 #include "models/extractor_impl.hpp"
 #include "models/onnx_to_torchscript.hpp"
 
-using namespace irrev;
+// Inside the engine's namespace rather than `using namespace irrev`, which in a unity build
+// would reach the next file's includes (LibTorch's Device against irrev::Device).
+namespace irrev {
 namespace fs = std::filesystem;
 
 namespace {
@@ -415,3 +417,5 @@ TEST(Extractor, SameExtractorComparesRecordsNotText) {
     EXPECT_NE(std::string(e.what()).find("templates.h5"), std::string::npos) << e.what();
   }
 }
+
+}  // namespace irrev

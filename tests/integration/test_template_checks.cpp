@@ -13,7 +13,9 @@
 #include "irrev/data/template_set.hpp"
 #include "irrev/pipeline/protect_stage.hpp"
 
-using namespace irrev;
+// Inside the engine's namespace rather than `using namespace irrev`, which in a unity build
+// would reach the next file's includes (LibTorch's Device against irrev::Device).
+namespace irrev {
 namespace fs = std::filesystem;
 
 namespace {
@@ -69,3 +71,5 @@ TEST(TemplateChecks, InfiniteAndUnnormalisedRowsAreRefused) {
   expect_refused(spoiled("twice.h5", 5, twice),
                  "template 5 (image '" + set.images.names[5] + "') is not L2-normalised (norm 2");
 }
+
+}  // namespace irrev
