@@ -75,6 +75,13 @@ torch::Tensor flat_output(torch::jit::Module& m, const torch::Tensor& input) {
 }  // namespace
 
 torch::Tensor Extractor::Impl::infer(const torch::Tensor& input) const {
+  // Fewer than 16 float32 images on the CPU would reach LibTorch's im2col + BLAS path for the 1x1
+  // convolutions (onednn_module.hpp: ~15x slower per image with Debian's BLAS): such batches are
+  // computed by oneDNN, as larger ones are. Measured: a 16-template attack at batch 8 took 33 s
+  // on one rank, all but 10 % of it in the generic BLAS.
+  if (input.device().is_cpu() && input.scalar_type() == torch::kFloat && input.size(0) < kOneDnnFromBatch) {
+    return infer_onednn(input);
+  }
   if (!inference) {
     auto copy = eval_copy(module);
     inference = torch::jit::optimize_for_inference(copy);

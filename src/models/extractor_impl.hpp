@@ -34,8 +34,11 @@ struct Extractor::Impl {
   torch::Tensor from_rgb(const torch::Tensor& rgb) const;
   /// The network on an already normalised batch (differentiable).
   torch::Tensor forward(const torch::Tensor& input) const;
-  /// The same through the frozen inference module (no gradients).
+  /// The same through the frozen inference module (no gradients); a float32 batch of fewer than
+  /// kOneDnnFromBatch images on the CPU through the oneDNN module instead.
   torch::Tensor infer(const torch::Tensor& input) const;
+  /// LibTorch 1.13 calls oneDNN for a float32 1x1 convolution on one thread from this batch size.
+  static constexpr std::int64_t kOneDnnFromBatch = 16;
   /// The same through the low-precision module (no gradients): float32 in and out.
   torch::Tensor infer_low(const torch::Tensor& input, at::ScalarType dtype) const;
   /// The same through the oneDNN module (no gradients; CPU, float32): fast at any batch size.
