@@ -3,7 +3,7 @@
 # registry (checked against pinned sha256 sums), and the build. Idempotent: a second run only
 # checks what is there and rebuilds what changed.
 #
-#   scripts/setup.sh                 packages + models + build (Release, ./build)
+#   scripts/setup.sh                 packages + models + the engine and its command (Release, ./build)
 #   IRREV_MODELS=DIR scripts/setup.sh   put the models in DIR (default ~/.local/share/irrev/models)
 #   IRREV_SHARED=DIR                 where datasets/ and models/ of the project live (default ../shared)
 #   IRREV_SECOND_EXTRACTOR=FILE      the second extractor's ONNX file (default SHARED/models/mobilefacenet-128.onnx)
@@ -53,8 +53,10 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DIRREV_SHARED_DIR="$shared" ${IRREV_CMAKE_ARGS:-}
 fi
-log "building"
-cmake --build "$build" --parallel "$(nproc)"
+# The engine and its command: what the quickstart runs (scripts/test.sh builds the tests and the
+# benchmarks on top; `cmake --build build` builds everything).
+log "building the engine and its command"
+cmake --build "$build" --parallel "$(env -u OMP_NUM_THREADS nproc)" --target irrev  # nproc obeys OMP_NUM_THREADS
 
 # --- 4. import the extractors into TorchScript (needs the build) -----------------------------
 import() {  # name source.onnx channel_order mean std

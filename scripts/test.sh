@@ -27,6 +27,6 @@ else echo "test: no second extractor at $second: the tests that need it are skip
 IRREV_SECOND_EXTRACTOR="$second" bash "$here/scripts/setup.sh"
 # The test data the build's tests read (a change rebuilds only the test programs).
 cmake "$build" -DIRREV_TEST_LFW="$lfw" -DIRREV_TEST_SECOND_EXTRACTOR="$second" > /dev/null
-cmake --build "$build" --parallel "$(nproc)"
+cmake --build "$build" --parallel "$(env -u OMP_NUM_THREADS nproc)"  # nproc obeys OMP_NUM_THREADS
 export OMP_NUM_THREADS=1
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" "$@"
