@@ -13,7 +13,10 @@ if [ -d "$lfw/lfw-deepfunneled" ]; then
 else
   echo "quickstart: no local LFW at $lfw; downloading it (checksummed) into the cache" >&2
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/irrev/lfw"
-  export IRREV_LFW_IMAGES="$("$here/scripts/fetch_lfw.sh" "$cache")" IRREV_LFW_PAIRS="$cache/pairs.txt" IRREV_LFW_GENDERS=""
+  # Not inside `export`, whose own status would hide the download's failure from set -e.
+  images="$("$here/scripts/fetch_lfw.sh" "$cache")" ||
+    { echo "error: LFW could not be downloaded (above); give a local copy with IRREV_LFW=DIR" >&2; exit 2; }
+  export IRREV_LFW_IMAGES="$images" IRREV_LFW_PAIRS="$cache/pairs.txt" IRREV_LFW_GENDERS=""
 fi
 ranks=$(( $(nproc) + 1 ))  # one worker per core, plus the master that hands out work
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
