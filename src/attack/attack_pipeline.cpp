@@ -264,13 +264,11 @@ struct AttackPipeline::Impl {
     return reembed(generator->forward(z), low_extractor);
   }
 
-  /// The recheck: both networks in fp32 (eager; one batch of kRecheckRows). On the CPU the
-  /// extractor's convolutions are called in oneDNN, whatever the batch (onednn_module.hpp).
+  /// The recheck: both networks in fp32 (eager; one batch of kRecheckRows). On the CPU a batch
+  /// that small is re-embedded in oneDNN by Extractor::Impl::infer (onednn_module.hpp).
   torch::Tensor exact_forward(const torch::Tensor& z) const {
     torch::NoGradGuard no_grad;
-    const auto recon = exact_generator->forward(z);
-    if (!device.is_cpu()) return reembed(recon, false);
-    return extractor->infer_onednn(extractor_input(recon));
+    return reembed(exact_generator->forward(z), false);
   }
 
   /// Reconstructions as the extractor's input, in the layout the options ask for.
