@@ -1,14 +1,11 @@
 #include "attack_checkpoint.hpp"
 
-#include <chrono>
-#include <ctime>
-
 #include "irrev/core/error.hpp"
-#include "irrev/core/sha256.hpp"
 #include "irrev/data/json_reading.hpp"
 #include "irrev/pipeline/attack_stage.hpp"
 #include "irrev/pipeline/rsr_records.hpp"
 #include "irrev/protect/keyed_stream.hpp"
+#include "unit_checkpoint.hpp"
 
 namespace irrev::pipeline {
 
@@ -50,34 +47,6 @@ std::vector<RsrRecord> rsr_records(const std::vector<attack::RsrRow>& rows) {
   return out;
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-std::string digest(const std::string& key, const std::vector<attack::Plan>& plans, const AttackState& s) {
-  Sha256 h;
-  h.update(key).update(s.done);
-  for (std::size_t p = 0; p < plans.size(); ++p)
-    h.update(plans[p].spec.name()).update(s.tallies[p].counts).update(s.tallies[p].histograms);
-  return h.hex();
-}
-
-/// Which parts of two attack keys differ, for the refusal message: JSON-patch paths, cut to two
-/// levels ("settings/batch", "plans/0"), each named once.
-std::string key_difference(const std::string& a, const std::string& b) {
-  std::vector<std::string> diff;
-  for (const auto& op : json::diff(json::parse(b), json::parse(a))) {
-    auto path = op.at("path").get<std::string>().substr(1);
-    const auto second = path.find('/', path.find('/') + 1);
-    if (path.find('/') != std::string::npos && second != std::string::npos) path.resize(second);
-    if (std::find(diff.begin(), diff.end(), path) == diff.end()) diff.push_back(path);
-  }
-  return fmt::format("{}", fmt::join(diff, ", "));
-}
-
 /// An empty string when `s` is what its finished units imply; else what is wrong.
 std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units,
                           const AttackState& s) {
@@ -85,7 +54,6 @@ std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vec
   std::vector<std::vector<std::int64_t>> tried(plans.size());
   for (std::size_t p = 0; p < plans.size(); ++p) tried[p].assign(static_cast<std::size_t>(plans[p].size()), 0);
   for (std::size_t u = 0; u < units.size(); ++u) {
-    if (s.done[u] > 1) return fmt::format("unit {} is marked {} (not 0 or 1)", u, s.done[u]);
     if (!s.done[u]) continue;
     for (std::int64_t e = units[u].first; e < units[u].first + units[u].entries; ++e)
       tried[static_cast<std::size_t>(units[u].plan)][static_cast<std::size_t>(e)] += units[u].t1 - units[u].t0;
@@ -123,91 +91,58 @@ std::string inconsistency(const std::vector<attack::Plan>& plans, const std::vec
   return {};
 }
 
+/// The attack's layout, unchanged since before the schema attribute: a file without one is
+/// read as version 1.
+const CheckpointFormat kAttackCheckpoint{"attack", "irrev.attack-checkpoint/1", true, {}};
+
+/// Per plan its counts (the plan's name hashed before them) and its histograms.
+UnitCheckpoint as_checkpoint(const std::vector<attack::Plan>& plans, const AttackState& s) {
+  UnitCheckpoint c{s.done, {}};
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    const auto& name = plans[p].spec.name();
+    const auto& t = s.tallies[p];
+    c.arrays.push_back({"plans/" + name + "/counts",
+                        t.counts,
+                        {static_cast<std::uint64_t>(plans[p].size()), static_cast<std::uint64_t>(attack::kOutcomes)},
+                        name});
+    c.arrays.push_back({"plans/" + name + "/histograms",
+                        t.histograms,
+                        {static_cast<std::uint64_t>(t.histograms.size() / attack::kScoreBins),
+                         static_cast<std::uint64_t>(attack::kScoreBins)},
+                        ""});
+  }
+  return c;
+}
+
+AttackState from_checkpoint(const std::vector<attack::Plan>& plans, const UnitCheckpoint& c) {
+  AttackState s;
+  s.done = c.done;
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    s.tallies.emplace_back(plans[p].spec.blocks, plans[p].size());
+    s.tallies.back().counts = std::get<std::vector<std::int64_t>>(c.arrays[2 * p].values);
+    s.tallies.back().histograms = std::get<std::vector<std::int64_t>>(c.arrays[2 * p + 1].values);
+  }
+  return s;
+}
+
 }  // namespace
 
 void write_attack_checkpoint(const std::string& path, const std::string& key, const std::vector<attack::Plan>& plans,
                              const AttackState& s, const std::string& status, std::int64_t samples_total) {
-  h5::AtomicOutput out(path);
-  h5::File& f = out.file();
-  f.set_attribute("key", key);
-  f.set_attribute("status", status);
-  f.set_attribute("updated", utc_now());
-  std::int64_t units_done = 0;
-  for (auto d : s.done) units_done += d;
-  f.set_attribute("progress", json{{"units_done", units_done},
-                                   {"units_total", s.done.size()},
-                                   {"samples_done", s.samples_done},
-                                   {"samples_total", samples_total}}
-                                  .dump());
-  f.set_attribute("sha256", digest(key, plans, s));
-  f.write("done", s.done);
-  for (std::size_t p = 0; p < plans.size(); ++p) {
-    const std::string g = "plans/" + plans[p].spec.name();
-    f.write(g + "/counts", s.tallies[p].counts,
-            {static_cast<std::uint64_t>(plans[p].size()), static_cast<std::uint64_t>(attack::kOutcomes)});
-    f.write(g + "/histograms", s.tallies[p].histograms,
-            {static_cast<std::uint64_t>(s.tallies[p].histograms.size() / attack::kScoreBins),
-             static_cast<std::uint64_t>(attack::kScoreBins)});
-  }
-  // Read back before it replaces the last good one: a disk that filled or a write that went
-  // astray fails here, with the previous checkpoint still in place.
-  out.commit([&](const std::string& temp) {
-    h5::File back(temp, h5::File::Mode::read);
-    AttackState r;
-    r.done = back.read<std::uint8_t>("done");
-    for (std::size_t p = 0; p < plans.size(); ++p) {
-      const std::string g = "plans/" + plans[p].spec.name();
-      r.tallies.emplace_back(plans[p].spec.blocks, plans[p].size());
-      r.tallies.back().counts = back.read<std::int64_t>(g + "/counts");
-      r.tallies.back().histograms = back.read<std::int64_t>(g + "/histograms");
-    }
-    IRREV_SYSTEM_CHECK(back.attribute("sha256") == digest(key, plans, r),
-                       "the checkpoint '{}' read back differs from what was written; the previous checkpoint is kept",
-                       temp);
-  });
+  write_unit_checkpoint(path, kAttackCheckpoint, key, as_checkpoint(plans, s), status,
+                        {{"samples_done", s.samples_done}, {"samples_total", samples_total}});
 }
 
 AttackState read_attack_checkpoint(const std::string& path, const std::string& key,
                                    const std::vector<attack::Plan>& plans, const std::vector<AttackUnit>& units) {
-  auto damaged = [&](const std::string& why) {
-    return fmt::format(
-        "the checkpoint '{}' is damaged ({}); it is not resumed. Move it aside to start the attack over "
-        "(or put back a copy of it)",
-        path, why);
+  AttackState empty;
+  for (const auto& p : plans) empty.tallies.emplace_back(p.spec.blocks, p.size());
+  empty.done.assign(units.size(), 0);
+  const auto consistent = [&](const UnitCheckpoint& c) {
+    return inconsistency(plans, units, from_checkpoint(plans, c));
   };
-  AttackState s;
-  std::string stored_digest;
-  try {
-    h5::File f(path, h5::File::Mode::read);
-    const std::string old = f.has_attribute("key") ? f.attribute("key") : std::string();
-    if (json::accept(old) && old != key)
-      IRREV_FAIL(
-          "'{}' is the checkpoint of a different attack (it differs in: {}); remove it to start over, or run the "
-          "attack it belongs to",
-          path, key_difference(key, old));
-    IRREV_CHECK(old == key, "no readable key");
-    IRREV_CHECK(f.has_attribute("sha256"), "it carries no checksum");
-    stored_digest = f.attribute("sha256");
-    s.done = f.read<std::uint8_t>("done");
-    IRREV_CHECK(s.done.size() == units.size(), "{} units recorded, the attack has {}", s.done.size(), units.size());
-    for (const auto& p : plans) {
-      const std::string g = "plans/" + p.spec.name();
-      s.tallies.emplace_back(p.spec.blocks, p.size());
-      auto counts = f.read<std::int64_t>(g + "/counts");
-      auto hist = f.read<std::int64_t>(g + "/histograms");
-      IRREV_CHECK(counts.size() == s.tallies.back().counts.size() && hist.size() == s.tallies.back().histograms.size(),
-                  "plan {} has other sizes", p.spec.name());
-      s.tallies.back().counts = std::move(counts);
-      s.tallies.back().histograms = std::move(hist);
-    }
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.find("different attack") != std::string::npos) throw;
-    IRREV_FAIL("{}", damaged(what));
-  }
-  IRREV_CHECK(stored_digest == digest(key, plans, s), "{}", damaged("its checksum does not match its contents"));
-  const auto wrong = inconsistency(plans, units, s);
-  IRREV_CHECK(wrong.empty(), "{}", damaged(wrong));
+  auto s = from_checkpoint(plans, read_unit_checkpoint(path, kAttackCheckpoint, key, as_checkpoint(plans, empty),
+                                                       static_cast<std::int64_t>(units.size()), consistent));
   for (std::size_t u = 0; u < units.size(); ++u)
     if (s.done[u]) s.samples_done += units[u].samples();
   return s;

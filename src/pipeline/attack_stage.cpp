@@ -26,6 +26,8 @@
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/pipeline/attack_summary.hpp"
+#include "stage_queue.hpp"
+#include "unit_checkpoint.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
@@ -115,17 +117,12 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
                             attack::AttackPipeline* pipeline, AttackState& state, detail::AttackRunFigures& fig,
                             const std::function<void()>& write_checkpoint) {
   dist::install_stop_handlers();
-  dist::QueueControl control;
-  control.name = "attack";
+  // The units done and the checkpoint are the master's (a worker's state is empty).
+  auto control =
+      detail::resumable_control("attack", state.done, write_checkpoint, o.settings.checkpoint_seconds,
+                                o.settings.unit_deadline_factor, dist::QueueControl{}.deadline_floor_seconds);
   control.grant_seconds = o.settings.grant_seconds;
   Progress progress("attack", fig.samples_total - state.samples_done, comm.is_master() && o.progress);
-  if (comm.is_master()) {
-    control.done = state.done;
-    control.checkpoint_seconds = o.settings.checkpoint_seconds;
-    control.checkpoint = write_checkpoint;
-    control.stop_requested = [] { return dist::stop_signal() != 0; };
-    control.deadline_factor = o.settings.unit_deadline_factor;
-  }
   const std::function<void(std::int64_t, std::int64_t, attack::MergedUnits &&)> sink =
       [&](std::int64_t first, std::int64_t count, attack::MergedUnits&& r) {
         fig.recheck.add(r.recheck);
@@ -157,8 +154,7 @@ dist::QueueResult run_units(const dist::Communicator& comm, const AttackOptions&
 /// A stopped attack: its state goes to the checkpoint, marked resumable.
 AttackStopped save_resumable(const std::string& ckpt, const std::string& key, const std::vector<attack::Plan>& plans,
                              const AttackState& state, std::int64_t samples_total) {
-  detail::write_attack_checkpoint(ckpt, key, plans, state,
-                                  fmt::format("resumable (stopped by signal {})", dist::stop_signal()), samples_total);
+  detail::write_attack_checkpoint(ckpt, key, plans, state, detail::stopped_status(dist::stop_signal()), samples_total);
   spdlog::warn("attack: stopped by signal {}; state saved in '{}': run the same command to continue",
                dist::stop_signal(), ckpt);
   return {ckpt, state.samples_done, samples_total};

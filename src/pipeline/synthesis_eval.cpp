@@ -22,6 +22,7 @@
 #include "irrev/protect/permutation.hpp"
 #include "search_checkpoint.hpp"
 #include "stage_queue.hpp"
+#include "unit_checkpoint.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline::detail {
@@ -277,7 +278,6 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
   };
   SearchCheckpoint state;
   const auto path = o.checkpoint_path();
-  dist::QueueControl control;
   if (comm.is_master()) {
     if (!path.empty() && fs::exists(path)) {
       state = read_search_checkpoint(path, key, n_units);
@@ -292,16 +292,13 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
       state.done.assign(static_cast<std::size_t>(n_units), 0);
       state.results.assign(static_cast<std::size_t>(n_units), {});
     }
-    control.done = state.done;
-    if (!path.empty()) control.checkpoint = [&] { write_search_checkpoint(path, key, state, "running"); };
-    control.checkpoint_seconds = o.checkpoint_seconds;
-    control.stop_requested = [] { return dist::stop_signal() != 0; };
-    // A silent rank's search goes to another worker, as in every distributed stage.
-    control.deadline_factor = kStageDeadlineFactor;
-    control.deadline_floor_seconds = 30;
   }
+  // The units done and the checkpoint are the master's (a worker's state is empty).
+  std::function<void()> checkpoint;
+  if (!path.empty()) checkpoint = [&] { write_search_checkpoint(path, key, state, "running"); };
+  const auto control =
+      resumable_control("synthesis search", state.done, checkpoint, o.checkpoint_seconds, kStageDeadlineFactor);
   dist::install_stop_handlers();
-  control.name = "synthesis search";
   const auto outcome = dist::run_work_queue(
       comm, n_units,
       [&](std::int64_t u) {
@@ -319,7 +316,7 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
   if (comm.is_master()) {
     IRREV_CHECK(!path.empty(), "unshuffle: stopped by signal {} with no checkpoint (give --out or --checkpoint)",
                 dist::stop_signal());
-    write_search_checkpoint(path, key, state, fmt::format("resumable (stopped by signal {})", dist::stop_signal()));
+    write_search_checkpoint(path, key, state, stopped_status(dist::stop_signal()));
     spdlog::warn("unshuffle: stopped by signal {}; the search is saved in '{}': run the same command to continue",
                  dist::stop_signal(), path);
   }

@@ -67,7 +67,7 @@ wait_for_units "$WORK/killed.h5.checkpoint.h5"
 pkill -9 -f "$WORK/killed.h5" || true
 wait || true
 [ ! -f "$WORK/killed.h5" ] || fail "the killed search finished before the kill; nothing was tested"
-expect_error 2 "belongs to another search" unshuffle 1 "$WORK/killed.h5" "${interrupted[@]}" --joint-beam 8
+expect_error 2 "checkpoint of a different synthesis search (it differs in: joint_beam)" unshuffle 1 "$WORK/killed.h5" "${interrupted[@]}" --joint-beam 8
 unshuffle 3 "$WORK/killed.h5" "${interrupted[@]}" > "$WORK/killed.json" 2> "$WORK/killed.log"
 grep -q "resuming" "$WORK/killed.log" || fail "the killed search did not resume"
 h5diff "$WORK/np1.h5" "$WORK/killed.h5" > /dev/null || fail "killed and resumed: other orders than uninterrupted"
