@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     std::ifstream f(config);
     std::stringstream ss;
     ss << f.rdbuf();
-    o.config = models::InverterTrainingConfig::from_json(ss.str(), config);
+    o.config = models::InverterTrainingConfig::parse(ss.str(), config);
   } else {
     o.config = models::InverterTrainingConfig::from_preset(enum_from_name<models::InverterPreset>(preset, "--preset"));
   }

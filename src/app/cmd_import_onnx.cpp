@@ -27,7 +27,7 @@ Command add_import_onnx(CLI::App& app, const GlobalOptions& /*g*/) {
               require_output_file(*out, "TorchScript output (--out)");  // before the translation, not after
               info = models::import_onnx(*in, *out, info);
             }
-            print_master(comm, info.to_json());
+            print_master(comm, info.to_text());
             return 0;
 #else
             IRREV_FAIL("this build has no ONNX importer (configure with IRREV_ENABLE_ONNX=ON)");

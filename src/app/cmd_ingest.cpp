@@ -1,4 +1,6 @@
 // irrev ingest: photographs (LFW layout, a flat folder or a CSV list) -> crops.h5
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
 #include "irrev/config/job_config.hpp"
 #include "irrev/core/error.hpp"
@@ -41,7 +43,7 @@ Command add_ingest(CLI::App& app, const GlobalOptions& g) {
             IRREV_CHECK(o->list_file.empty() || o->layout == data::ImageLayout::list,
                         "irrev ingest: --list is read with --layout list only");
             auto s = pipeline::run_ingest(comm, *o);
-            if (*json) print_master(comm, s.to_json());
+            if (*json) print_master(comm, s.to_json().dump());
             return 0;
           }};
 }

@@ -36,8 +36,8 @@ Command add_run(CLI::App& app, const GlobalOptions& g) {
             const auto outcome = run::run_job(comm, config, *opts);
             if (!comm.is_master()) return kExitDone;  // rank 0 decides the job's exit code below
             std::filesystem::create_directories(config.out_dir);
-            const std::string table = pipeline::write_run_summary(config.out_dir, outcome.summary_json);
-            print_master(comm, *json || table.empty() ? outcome.summary_json : table);
+            const std::string table = pipeline::write_run_summary(config.out_dir, outcome.summary);
+            print_master(comm, *json || table.empty() ? outcome.summary.dump(2) : table);
             // A stalled rank cannot take part in the end of MPI: end the job, taking it along.
             if (!outcome.stalled_ranks.empty())
               comm.end_job(kExitResumable,

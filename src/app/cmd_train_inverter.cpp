@@ -45,7 +45,7 @@ Command add_train_inverter(CLI::App& app, const GlobalOptions& g) {
               IRREV_CHECK(f.good(), "configuration '{}' cannot be read", *config_file);
               std::stringstream ss;
               ss << f.rdbuf();
-              o->config = models::InverterTrainingConfig::from_json(ss.str(), *config_file);
+              o->config = models::InverterTrainingConfig::parse(ss.str(), *config_file);
             } else {
               o->config = models::InverterTrainingConfig::from_preset(*preset);
             }

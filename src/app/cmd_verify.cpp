@@ -1,5 +1,6 @@
 // irrev verify: verification accuracy and error rates of a template set
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "irrev/core/error.hpp"
@@ -54,7 +55,7 @@ Command add_verify(CLI::App& app, const GlobalOptions& g) {
               if (!csv->empty()) {
                 write_text_file(*csv, pipeline::verify_table_csv(rows), "verify table (--csv)");
               }
-              print_master(comm, *json ? pipeline::verify_table_json(rows) : pipeline::verify_table_csv(rows));
+              print_master(comm, *json ? pipeline::verify_table(rows).dump() : pipeline::verify_table_csv(rows));
               return 0;
             }
             if (!comm.is_master()) return 0;

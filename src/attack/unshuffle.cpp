@@ -261,7 +261,7 @@ UnshuffleMetrics evaluate_placements(const std::vector<Placement>& placements, i
   return m;
 }
 
-std::string UnshuffleMetrics::to_json() const {
+nlohmann::ordered_json UnshuffleMetrics::to_json() const {
   nlohmann::ordered_json by_k = nlohmann::json::array();
   for (std::size_t k = 0; k < samples_by_complexity.size(); ++k)
     if (samples_by_complexity[k] > 0)
@@ -280,12 +280,10 @@ std::string UnshuffleMetrics::to_json() const {
                                 {"mean_displaced_after", mean_displaced_after},
                                 {"complexity_estimate_exact_rate", complexity_exact_rate},
                                 {"complexity_estimate_mean_abs_error", complexity_mean_abs_error},
-                                {"by_complexity", by_k}}
-      .dump();
+                                {"by_complexity", by_k}};
 }
 
-UnshuffleMetrics UnshuffleMetrics::from_json(const std::string& text) {
-  const auto j = nlohmann::json::parse(text);
+UnshuffleMetrics UnshuffleMetrics::from_json(const nlohmann::json& j) {
   UnshuffleMetrics m;
   m.blocks = j.at("blocks").get<int>();
   m.templates = j.at("templates").get<std::int64_t>();

@@ -146,7 +146,7 @@ std::unique_ptr<Extractor> Extractor::load(const std::string& path, const Device
       ss << side.rdbuf();
       meta = ss.str();
     }
-    impl->info = ExtractorInfo::from_json(meta, path);
+    impl->info = ExtractorInfo::parse(meta, path);
   }
   impl->module.eval();
   impl->module.to(impl->device);
@@ -207,7 +207,7 @@ ExtractorInfo import_onnx(const std::string& onnx_path, const std::string& out_p
     IRREV_CHECK(out.size(0) == 2, "'{}': the imported model does not keep the batch dimension", onnx_path);
     info.embedding_size = static_cast<int>(out.numel() / 2);
   }
-  torch::jit::ExtraFilesMap extra{{kMetaFile, info.to_json()}};
+  torch::jit::ExtraFilesMap extra{{kMetaFile, info.to_text()}};
   auto parent = std::filesystem::path(out_path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   std::string tmp = out_path + ".tmp";

@@ -9,26 +9,31 @@
 
 namespace irrev::models {
 
-std::string ExtractorInfo::to_json() const {
-  nlohmann::json j = {{"name", name},
-                      {"input_width", input_width},
-                      {"input_height", input_height},
-                      {"channel_order", name_of(channel_order)},
-                      {"mean", mean},
-                      {"std", std},
-                      {"embedding_size", embedding_size},
-                      {"source", source},
-                      {"source_sha256", source_sha256}};
-  return j.dump(2);
+nlohmann::json ExtractorInfo::to_json() const {
+  return {{"name", name},
+          {"input_width", input_width},
+          {"input_height", input_height},
+          {"channel_order", name_of(channel_order)},
+          {"mean", mean},
+          {"std", std},
+          {"embedding_size", embedding_size},
+          {"source", source},
+          {"source_sha256", source_sha256}};
 }
 
-ExtractorInfo ExtractorInfo::from_json(const std::string& text, const std::string& where) {
+std::string ExtractorInfo::to_text() const { return to_json().dump(2); }
+
+ExtractorInfo ExtractorInfo::parse(const std::string& text, const std::string& where) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     IRREV_FAIL("extractor metadata in '{}' is not valid JSON: {}", where, e.what());
   }
+  return from_json(j, where);
+}
+
+ExtractorInfo ExtractorInfo::from_json(const nlohmann::json& j, const std::string& where) {
   ExtractorInfo info;
   try {
     info.name = j.value("name", std::string{});
@@ -56,10 +61,14 @@ void ExtractorInfo::validate(const std::string& where) const {
 
 bool same_extractor(const std::string& a_json, const std::string& b_json, const std::string& a_where,
                     const std::string& b_where) {
+  return same_extractor(ExtractorInfo::parse(a_json, a_where), b_json, b_where);
+}
+
+bool same_extractor(const ExtractorInfo& a, const std::string& b_json, const std::string& b_where) {
   // As values read by from_json: a field a later version adds is not read, one an older
   // version lacked takes its default, so records of every version compare by what they mean.
   // Written again by to_json, the one list of the record's fields.
-  return ExtractorInfo::from_json(a_json, a_where).to_json() == ExtractorInfo::from_json(b_json, b_where).to_json();
+  return a.to_json() == ExtractorInfo::parse(b_json, b_where).to_json();
 }
 
 std::string sha256_file(const std::string& path) { return sha256_of_file(path); }

@@ -11,21 +11,17 @@
 
 namespace irrev::models {
 
-std::string InverterInfo::to_json() const {
-  return nlohmann::json{{"config", nlohmann::json::parse(config.to_json())},
-                        {"template_dim", template_dim},
-                        {"extractor", extractor_json},
-                        {"training_subjects", training_subjects},
-                        {"training_crops", training_crops},
-                        {"epochs_done", epochs_done}}
-      .dump();
+nlohmann::json InverterInfo::to_json() const {
+  return nlohmann::json{{"config", config.to_json()},       {"template_dim", template_dim},
+                        {"extractor", extractor_json},      {"training_subjects", training_subjects},
+                        {"training_crops", training_crops}, {"epochs_done", epochs_done}};
 }
 
-InverterInfo InverterInfo::from_json(const std::string& text, const std::string& where) {
+InverterInfo InverterInfo::parse(const std::string& text, const std::string& where) {
   InverterInfo i;
   try {
     auto j = nlohmann::json::parse(text);
-    i.config = InverterTrainingConfig::from_json(j.at("config").dump(), where);
+    i.config = InverterTrainingConfig::from_json(j.at("config"), where);
     i.template_dim = j.at("template_dim").get<int>();
     i.extractor_json = j.at("extractor").get<std::string>();
     i.training_subjects = j.at("training_subjects").get<std::vector<std::string>>();
@@ -40,7 +36,7 @@ InverterInfo InverterInfo::from_json(const std::string& text, const std::string&
 void save_inverter(const std::string& path, Generator& generator, const InverterInfo& info) {
   torch::serialize::OutputArchive archive;
   generator->save(archive);
-  archive.write("irrev_meta", c10::IValue(info.to_json()));
+  archive.write("irrev_meta", c10::IValue(info.to_json().dump()));
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   archive.save_to(path + ".tmp");
@@ -73,7 +69,7 @@ std::unique_ptr<Inverter> Inverter::load_weights(const std::string& path, const 
   c10::IValue meta;
   IRREV_CHECK(archive.try_read("irrev_meta", meta) && meta.isString(),
               "'{}' is a LibTorch archive without irrev inverter metadata", path);
-  impl->info = InverterInfo::from_json(meta.toStringRef(), path);
+  impl->info = InverterInfo::parse(meta.toStringRef(), path);
   // The layers draw their initial weights from LibTorch's global generator when constructed.
   if (untrained_seed) torch::manual_seed(*untrained_seed);
   impl->generator = Generator(impl->info.template_dim, impl->info.config.generator);

@@ -54,7 +54,7 @@ InverterTrainingConfig InverterTrainingConfig::quick_cpu() {
   return c;
 }
 
-std::string InverterTrainingConfig::to_json() const {
+nlohmann::ordered_json InverterTrainingConfig::to_json() const {
   nlohmann::ordered_json j{{"generator",
                             {{"stage_sizes", generator.stage_sizes},
                              {"channels", generator.channels},
@@ -81,13 +81,22 @@ std::string InverterTrainingConfig::to_json() const {
   // Written only when used, so that the files and job keys of trainings without shifts stay
   // those of the versions before the setting existed.
   if (shift > 0) j["shift"] = shift;
-  return j.dump();
+  return j;
 }
 
-InverterTrainingConfig InverterTrainingConfig::from_json(const std::string& text, const std::string& where) {
+InverterTrainingConfig InverterTrainingConfig::parse(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    IRREV_FAIL("inverter configuration in '{}' is not valid JSON: {}", where, e.what());
+  }
+  return from_json(j, where);
+}
+
+InverterTrainingConfig InverterTrainingConfig::from_json(const nlohmann::json& j, const std::string& where) {
   InverterTrainingConfig c;
   try {
-    auto j = nlohmann::json::parse(text);
     const auto& g = j.at("generator");
     c.generator.stage_sizes = g.at("stage_sizes").get<std::vector<int>>();
     c.generator.channels = g.at("channels").get<std::vector<int>>();

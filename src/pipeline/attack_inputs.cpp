@@ -174,7 +174,7 @@ PreparedAttack prepare_attack(const AttackOptions& o, const Device& device) {
   a.extractor_sha = models::sha256_file(o.extractor);
   if (st.device.is_cpu())
     check_batch_fits(st.batch, a.inverter->info().config.generator,
-                     models::ExtractorInfo::from_json(a.set.extractor_json, o.templates));
+                     models::ExtractorInfo::parse(a.set.extractor_json, o.templates));
   select(o, det_scores, a);
   gather_inputs(a);
   fit_position_models(st, a);

@@ -244,7 +244,7 @@ AttackOutcome run_attack(const dist::Communicator& comm, const AttackOptions& as
   std::unique_ptr<attack::AttackPipeline> pipeline;
   if (computes) {
     extractor = models::Extractor::load(o.extractor, device);
-    IRREV_CHECK(models::same_extractor(extractor->info().to_json(), a.set.extractor_json, o.extractor, o.templates),
+    IRREV_CHECK(models::same_extractor(extractor->info(), a.set.extractor_json, o.templates),
                 "extractor '{}' is not the one that made '{}'", o.extractor, o.templates);
     po.position_models = a.position_models;
     po.joint_model = a.joint_model;

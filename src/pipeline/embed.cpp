@@ -70,7 +70,7 @@ EmbedSummary run_embed(const dist::Communicator& comm, const EmbedOptions& o) {
   {
     h5::File& f = output.file();
     f.set_attribute("schema", "irrev.templates/1");
-    f.set_attribute("extractor", info.to_json());
+    f.set_attribute("extractor", info.to_text());
     f.set_attribute("crops", o.crops);
     f.write("templates", templates, {static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(d)});
     data::write_images(f, data::read_images(crops));

@@ -28,10 +28,10 @@ void IngestSettings::validate(const std::string& where) const {
   IRREV_CHECK(unit_size > 0, "{}: unit_size (--unit-size) must be positive, got {}", where, unit_size);
 }
 
-std::string IngestSummary::to_json() const {
+nlohmann::json IngestSummary::to_json() const {
   nlohmann::json r = nlohmann::json::array();
   for (const auto& x : rejects) r.push_back({{"file", x.file}, {"reason", x.reason}});
-  return nlohmann::json{{"images", images}, {"crops", crops}, {"rejects", r}}.dump();
+  return {{"images", images}, {"crops", crops}, {"rejects", r}};
 }
 
 #ifdef IRREV_WITH_OPENCV

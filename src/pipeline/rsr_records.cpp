@@ -88,7 +88,7 @@ void from_json(const json& j, ExpectedRsrRecord& r) {
 }
 
 void to_json(json& j, const RecoveryRecord& r) {
-  j = json::parse(r.metrics.to_json());
+  j = r.metrics.to_json();
   j["model"] = r.model;
   j["model_templates"] = r.model_templates;
   put_tags(j, r.extractor, r.mode, r.plan);
@@ -98,7 +98,7 @@ void from_json(const json& j, RecoveryRecord& r) {
   get_tags(j, r.extractor, r.mode, r.plan);
   r.model = j.value("model", "?");
   r.model_templates = j.value("model_templates", std::int64_t{0});
-  r.metrics = attack::UnshuffleMetrics::from_json(j.dump());
+  r.metrics = attack::UnshuffleMetrics::from_json(j);
 }
 
 void to_json(json& j, const TargetedRecord& r) {

@@ -184,8 +184,7 @@ std::string expected_text(const std::vector<ExpectedRsrRecord>& expected_rows) {
 
 }  // namespace
 
-std::string write_run_summary(const std::string& run_dir, const std::string& job_summary_json) {
-  const auto job = json::parse(job_summary_json);
+std::string write_run_summary(const std::string& run_dir, const json& job) {
   const RunRows rows = collect(job);
   json out{{"status", job.value("status", "complete")},
            {"rsr", rows.rsr},

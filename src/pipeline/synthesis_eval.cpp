@@ -431,8 +431,8 @@ nlohmann::ordered_json synthesis_figures(
   placements.clear();
   for (const auto& [name, picks] : methods) {
     placements.emplace_back(name, placed(picks));
-    r[name] = nlohmann::ordered_json::parse(
-        attack::evaluate_placements(placements.back().second, blocks, o.uniform, o.per_complexity, o.seed).to_json());
+    r[name] =
+        attack::evaluate_placements(placements.back().second, blocks, o.uniform, o.per_complexity, o.seed).to_json();
     if (thresholds) r[name]["unshuffled_attack"] = attack_rates(eval, picks, *thresholds);
   }
   r["synthesis"]["misses"] = misses(eval, methods.front().second, weight, dim, truth);

@@ -328,14 +328,14 @@ class InverterTraining {
   /// The checkpoint of this training, resumed when there is one.
   detail::TrainingCheckpoint::State resume() {
     // The number of epochs and the time limit may grow between runs: a schedule can be extended.
-    auto keyed = json::parse(m_cfg.to_json());
+    json keyed = m_cfg.to_json();
     keyed.erase("epochs");
     keyed.erase("max_minutes");
     // "optimizer": checkpoints of torch::optim::Adam (before MultiTensorAdam) hold another state.
     m_ckpt = std::make_unique<detail::TrainingCheckpoint>(m_out, json{{"config", keyed},
                                                                       {"templates", m_o.templates},
                                                                       {"optimizer", "multi-tensor adam"},
-                                                                      {"extractor", m_in.extractor->info().to_json()},
+                                                                      {"extractor", m_in.extractor->info().to_text()},
                                                                       {"ranks", m_comm.size()}}
                                                                      .dump());
     if (m_comm.is_master()) m_ckpt->recover_rotation();
@@ -469,7 +469,7 @@ class InverterTraining {
     models::InverterInfo info;
     info.config = m_cfg;
     info.template_dim = m_in.set.dim;
-    info.extractor_json = m_in.extractor->info().to_json();
+    info.extractor_json = m_in.extractor->info().to_text();
     info.training_subjects.assign(m_split.subjects.begin(), m_split.subjects.end());
     if (!m_in.set.images.crop_sha256.empty()) {
       for (const auto* rows : {&m_split.train, &m_split.val})

@@ -198,8 +198,7 @@ std::vector<attack::Placement> joint_placements(const std::vector<JointFound>& f
 nlohmann::ordered_json metrics_json(const UnshuffleEvalOptions& o, const std::vector<attack::Placement>& p,
                                     int blocks) {
   if (p.empty()) return nullptr;
-  return nlohmann::ordered_json::parse(
-      attack::evaluate_placements(p, blocks, o.uniform, o.per_complexity, o.seed).to_json());
+  return attack::evaluate_placements(p, blocks, o.uniform, o.per_complexity, o.seed).to_json();
 }
 
 /// The synthesis search's inputs checked before any work: the inverter's extractor made these

@@ -210,7 +210,7 @@ void write_verify_file(const VerifyOptions& o, const Scorer& scorer, const std::
   f.set_attribute("templates", o.templates);
   f.set_attribute("extractor", scorer.t.extractor_json);
   f.set_attribute("seed", std::to_string(o.settings.seed));
-  const std::string table = verify_table_json(rows);
+  const std::string table = verify_table(rows).dump();
   f.set_attribute("table_json", table);
   f.set_attribute("table_sha256", table_checksum(table));
   if (!o.stage_key.empty()) f.set_attribute("stage_key", o.stage_key);
@@ -264,7 +264,7 @@ std::string verify_table_csv(const std::vector<VerifyRow>& rows) {
   return out;
 }
 
-std::string verify_table_json(const std::vector<VerifyRow>& rows) {
+nlohmann::ordered_json verify_table(const std::vector<VerifyRow>& rows) {
   nlohmann::ordered_json a = nlohmann::ordered_json::array();
   for (const auto& r : rows) {
     nlohmann::ordered_json j{{"protection", r.protection},
@@ -285,7 +285,7 @@ std::string verify_table_json(const std::vector<VerifyRow>& rows) {
     if (r.d_sys >= 0) j["d_sys"] = r.d_sys;
     a.push_back(j);
   }
-  return a.dump();
+  return a;
 }
 
 }  // namespace irrev::pipeline

@@ -159,13 +159,13 @@ JobOutcome JobRun::run() {
     for (const auto& mode : m_job.attack_modes)
       if (!attack(e, tkey, mode)) {
         m_summary["status"] = "resumable";
-        return {m_summary.dump(2), true, m_stalled_ranks};
+        return {m_summary, true, m_stalled_ranks};
       }
   }
   if (m_job.gender)
     for (const auto& e : m_job.extractors) gender(e);
   m_summary["status"] = "complete";
-  return {m_summary.dump(2), false, {}};
+  return {m_summary, false, {}};
 }
 
 void JobRun::check_paths() const {
@@ -272,7 +272,7 @@ std::string JobRun::verify(const config::ExtractorEntry& e, const std::string& e
       auto rows = run_verify(m_comm, vo);
       if (m_comm.is_master()) {
         write_text_file(m_job.stage_dir() + "/verify_" + e.name + ".csv", verify_table_csv(rows), "verify table");
-        m_summary["verify"][e.name] = json::parse(verify_table_json(rows));
+        m_summary["verify"][e.name] = pipeline::verify_table(rows);
       }
     } else if (m_comm.is_master()) {
       spdlog::info("verify: '{}' is up to date, skipped", vo.out);

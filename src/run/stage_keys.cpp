@@ -30,7 +30,7 @@ std::string ingest_key(const config::JobConfig& job, const config::JobConfig::Im
 
 std::string embed_key(const std::string& crops_key, const std::string& model_sha256,
                       const models::ExtractorInfo& onnx_info, std::int64_t batch) {
-  return json{{"crops", crops_key}, {"model", model_sha256}, {"onnx_info", onnx_info.to_json()}, {"batch", batch}}
+  return json{{"crops", crops_key}, {"model", model_sha256}, {"onnx_info", onnx_info.to_text()}, {"batch", batch}}
       .dump();
 }
 
@@ -45,7 +45,7 @@ std::string verify_key(const std::string& templates_key, const pipeline::VerifyS
 std::string inverter_key(const std::string& templates_key, const std::string& verify_key,
                          const models::InverterTrainingConfig& config, bool has_train_set,
                          const std::string& train_templates_key) {
-  auto cfg = json::parse(config.to_json());
+  json cfg = config.to_json();
   cfg.erase("max_minutes");
   json key{{"templates", templates_key}, {"verify", verify_key}, {"config", cfg}};
   if (has_train_set) key["training_templates"] = train_templates_key;

@@ -9,6 +9,7 @@
 /// instead of an order.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -85,9 +86,9 @@ struct UnshuffleMetrics {
   /// Per true complexity k (index k): exact recovery rate and mean estimated complexity.
   std::vector<double> exact_by_complexity, estimated_by_complexity;
   std::vector<std::int64_t> samples_by_complexity;
-  std::string to_json() const;
+  nlohmann::ordered_json to_json() const;
   /// What to_json wrote (complexities without samples come back as zeros).
-  static UnshuffleMetrics from_json(const std::string& text);
+  static UnshuffleMetrics from_json(const nlohmann::json& j);
 };
 
 /// What a recovery did to one template, whatever order PE-MIU had put it in: placement[j] is

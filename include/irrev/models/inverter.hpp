@@ -5,6 +5,7 @@
 /// identity it saw can be refused).
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,8 +26,9 @@ struct InverterInfo {
   std::vector<std::string> training_crops;
   int epochs_done = 0;
 
-  std::string to_json() const;
-  static InverterInfo from_json(const std::string& text, const std::string& where);
+  nlohmann::json to_json() const;
+  /// From the text a saved inverter carries; `where` names the file in errors.
+  static InverterInfo parse(const std::string& text, const std::string& where);
 };
 
 class Inverter {

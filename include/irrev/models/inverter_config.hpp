@@ -3,6 +3,7 @@
 /// are the reference study's (PROTOCOL.md); quick_cpu() is a smaller variant that trains on a
 /// 2-core CPU in minutes.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -77,8 +78,13 @@ struct InverterTrainingConfig {
   static InverterTrainingConfig from_preset(InverterPreset preset) {
     return preset == InverterPreset::quick_cpu ? quick_cpu() : InverterTrainingConfig{};
   }
-  std::string to_json() const;
-  static InverterTrainingConfig from_json(const std::string& text, const std::string& where);
+  /// In the order of the fields above (files and keys hold it so).
+  nlohmann::ordered_json to_json() const;
+  /// From its value, with the defaults of fields an older version lacked; `where` names the
+  /// file in errors.
+  static InverterTrainingConfig from_json(const nlohmann::json& j, const std::string& where);
+  /// From its text as read from a file (--config).
+  static InverterTrainingConfig parse(const std::string& text, const std::string& where);
   void validate() const;
 
   /// The settings a user sets by name over a preset, each once: its key in a job's

@@ -4,6 +4,7 @@
 /// flat folder of images, or any layout a CSV list describes (data/image_layouts.hpp).
 /// Images are sharded over ranks in units; the file is the same for any rank count.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,7 @@ struct IngestSummary {
   std::int64_t images = 0;
   std::int64_t crops = 0;
   std::vector<Reject> rejects;
-  std::string to_json() const;
+  nlohmann::json to_json() const;
 };
 
 /// Run on every rank; the summary is complete on rank 0.

@@ -11,6 +11,7 @@
 /// mated = genuine pairs with both sides protected under different permutations.
 /// Reference rows are units of work over the ranks; the counts do not depend on the rank count.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,7 @@ struct VerifyRow {
 std::vector<VerifyRow> run_verify(const dist::Communicator& comm, const VerifyOptions& options);
 
 std::string verify_table_csv(const std::vector<VerifyRow>& rows);
-std::string verify_table_json(const std::vector<VerifyRow>& rows);
+nlohmann::ordered_json verify_table(const std::vector<VerifyRow>& rows);
 
 }  // namespace irrev::pipeline
 

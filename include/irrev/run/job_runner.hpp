@@ -1,6 +1,7 @@
 #pragma once
 /// `irrev run JOB.toml`: the stages a job names, in data-flow order, each skipped when its
 /// output exists and was made from the same inputs and settings (its "stage_key" attribute).
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ struct RunOptions {
 struct JobOutcome {
   /// The summary (rank 0's is complete): summary.json's "job" section, whose "status" is
   /// "complete" or "resumable".
-  std::string summary_json;
+  nlohmann::json summary;
   /// A signal stopped an attack, or ranks stalled: the same command continues.
   bool resumable = false;
   /// Rank 0: the ranks given up on; the caller must end the job without another collective call.
