@@ -11,6 +11,29 @@
 namespace irrev::pipeline::detail {
 namespace F = torch::nn::functional;
 
+TrainingInputs open_training_inputs(const TrainInverterOptions& o) {
+  IRREV_CHECK(
+      o.config.eval_share > 0 || !o.eval_templates.empty(),
+      "train-inverter: eval_share 0 trains on every identity of '{}', so the final evaluation needs another set "
+      "(--eval-templates and --eval-crops)",
+      o.templates);
+  IRREV_CHECK(o.eval_templates.empty() == o.eval_crops.empty(),
+              "train-inverter: the evaluation set needs both its templates and its crops");
+  TrainingInputs in;
+  in.set = data::read_template_set(o.templates);
+  in.crops = std::make_unique<h5::File>(o.crops, h5::File::Mode::read);
+  IRREV_CHECK(in.crops->read_strings("images/name") == in.set.images.names,
+              "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
+  in.extractor = models::Extractor::load(o.extractor, o.config.device);
+  IRREV_CHECK(in.extractor->info().embedding_size == in.set.dim, "extractor '{}' gives {}-D templates, '{}' holds {}-D",
+              o.extractor, in.extractor->info().embedding_size, o.templates, in.set.dim);
+  if (!o.thresholds.empty()) {
+    in.thresholds = read_thresholds(o.thresholds);
+    in.has_thresholds = true;
+  }
+  return in;
+}
+
 TrainingSplit split_training_identities(const data::TemplateSet& set, const models::InverterTrainingConfig& cfg) {
   TrainingSplit s;
   for (std::int64_t i = 0; i < set.count; ++i) {

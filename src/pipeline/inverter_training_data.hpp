@@ -1,24 +1,38 @@
 #pragma once
-// Private to train-inverter: which images train the inverter, and the tensors a step samples.
+// Private to train-inverter: what it reads, which images train the inverter, and the tensors a
+// step samples.
 #include <torch/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/template_set.hpp"
+#include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter_config.hpp"
+#include "irrev/pipeline/thresholds.hpp"
+#include "irrev/pipeline/train_inverter.hpp"
 
 namespace irrev::dist {
 class Communicator;
 }
-namespace irrev::models {
-class Extractor;
-}
 
 namespace irrev::pipeline::detail {
+
+/// Everything train-inverter reads, checked against each other: the templates and their crops
+/// (the same images in the same order), the extractor that made them, and the thresholds where
+/// given.
+struct TrainingInputs {
+  data::TemplateSet set;
+  std::unique_ptr<h5::File> crops;
+  std::unique_ptr<models::Extractor> extractor;
+  Thresholds thresholds;
+  bool has_thresholds = false;
+};
+TrainingInputs open_training_inputs(const TrainInverterOptions& options);
 
 /// The attacker's side of the identity split: every image of a training subject, a keyed share
 /// of those subjects held out for validation. Evaluation subjects never appear here.

@@ -1,50 +1,35 @@
 #include "irrev/pipeline/train_inverter.hpp"
 
-#include <ATen/Context.h>
-#include <ATen/Parallel.h>
-#include <sched.h>
 #include <torch/serialize.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#ifdef IRREV_WITH_OPENCV
-#include <opencv2/imgcodecs.hpp>
-#endif
 
 #include "../dist/gradient_sum.hpp"
 #include "../models/autocast.hpp"
 #include "../models/device_memory.hpp"
-#include "../models/extractor_impl.hpp"
 #include "../models/inverter_impl.hpp"
 #include "../models/inverter_loss.hpp"
 #include "../models/multi_tensor_adam.hpp"
 #include "inverter_evaluation.hpp"
 #include "inverter_training_data.hpp"
-#include "irrev/attack/template_selection.hpp"
-#include "irrev/core/cpu_features.hpp"
 #include "irrev/core/error.hpp"
-#include "irrev/core/gnuplot.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/core/output_lock.hpp"
 #include "irrev/core/paths.hpp"
 #include "irrev/core/progress.hpp"
-#include "irrev/core/text_file.hpp"
-#include "irrev/data/h5_file.hpp"
-#include "irrev/data/template_set.hpp"
 #include "irrev/dist/communicator.hpp"
 #include "irrev/dist/message_tags.hpp"
 #include "irrev/dist/stop_signal.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/extractor_info.hpp"
-#include "irrev/pipeline/thresholds.hpp"
-#include "irrev/pipeline/training_curves.hpp"
 #include "irrev/pipeline/training_summary.hpp"
 #include "irrev/protect/keyed_stream.hpp"
+#include "training_callbacks.hpp"
 #include "training_checkpoint.hpp"
+#include "training_environment.hpp"
 
 namespace irrev::pipeline {
 namespace fs = std::filesystem;
@@ -64,165 +49,8 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, int ep
   return p;
 }
 
-/// Originals (top row) above reconstructions (bottom row), as a PNG; a build without OpenCV
-/// writes the same pixels as a binary PPM beside the PNG's name (any viewer converts it).
-void write_grid(const std::string& path, const torch::Tensor& originals, const torch::Tensor& recon) {
-  auto both = torch::cat({torch::cat(originals.unbind(0), 2), torch::cat(recon.unbind(0), 2)}, 1);  // 3 x 2S x kS
-  fs::create_directories(fs::path(path).parent_path());
-#ifdef IRREV_WITH_OPENCV
-  auto img = both.flip(0).permute({1, 2, 0}).mul(255).clamp(0, 255).to(torch::kUInt8).contiguous();  // BGR
-  cv::Mat m(static_cast<int>(img.size(0)), static_cast<int>(img.size(1)), CV_8UC3, img.data_ptr<std::uint8_t>());
-  IRREV_CHECK(cv::imwrite(path, m), "cannot write sample grid '{}'", path);
-#else
-  auto img = both.permute({1, 2, 0}).mul(255).clamp(0, 255).to(torch::kUInt8).contiguous();  // RGB
-  const std::string ppm = fs::path(path).replace_extension(".ppm").string();
-  std::ofstream f(ppm, std::ios::binary);
-  f << "P6\n" << img.size(1) << ' ' << img.size(0) << "\n255\n";
-  f.write(reinterpret_cast<const char*>(img.data_ptr<std::uint8_t>()), static_cast<std::streamsize>(img.numel()));
-  IRREV_CHECK(f.good(), "cannot write sample grid '{}'", ppm);
-#endif
-}
-
-/// On CUDA, a resumed training must end with the weights of an uninterrupted one: cuDNN's
-/// deterministic algorithms only (no timing-based choice) and cuBLAS with a fixed workspace (its
-/// documented condition for reproducible results; read when its handle is made, so set before
-/// any). Not LibTorch's global deterministic mode: from 2.1 on it also fills every new tensor
-/// (a launch per allocation), and the training's other operators (losses, batch norm, Adam,
-/// reductions) have no atomics-based CUDA kernels to replace.
-void make_cuda_deterministic() {
-  setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
-  auto& ctx = at::globalContext();
-  ctx.setBenchmarkCuDNN(false);
-  ctx.setDeterministicCuDNN(true);
-}
-
-/// CPUs this process may run on (its affinity mask; a batch system's allocation).
-int available_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
-}
-
 double minutes_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count() / 60;
-}
-
-void write_losses_csv(const fs::path& path, const std::vector<EpochRecord>& history) {
-  std::string csv = "epoch,lr,train_loss,val_loss,val_cosine,val_rsr_fmr1,seconds,samples_per_second\n";
-  for (const auto& h : history)
-    csv += fmt::format("{},{},{},{},{},{},{},{}\n", h.epoch, h.lr, h.train_loss, h.val_loss.value_or(NAN),
-                       h.val_cosine.value_or(NAN), h.val_rsr_fmr1.value_or(NAN), h.seconds, h.samples_per_second);
-  write_text_file(path.string(), csv, "training log");
-}
-
-/// The figure `keep` ranks epochs by (larger is better), or NaN where the epoch has none.
-double keep_score(models::KeepPolicy keep, const EpochRecord& h) {
-  if (keep == models::KeepPolicy::best) return h.val_loss ? -*h.val_loss : NAN;
-  if (keep == models::KeepPolicy::best_rsr) {
-    if (!h.val_cosine) return NAN;
-    // RSR first; the mean cosine breaks ties (and decides alone without thresholds).
-    return h.val_rsr_fmr1.value_or(0) * 4 +
-           *h.val_cosine;  // cosines lie in [-1, 1]: the RSR step of 1/n dominates when n < 2
-  }
-  return NAN;
-}
-
-/// The epoch of `history` that `keep` chooses (0 when it chooses none).
-int kept_epoch(models::KeepPolicy keep, const std::vector<EpochRecord>& history) {
-  int best = 0;
-  double score = -INFINITY;
-  for (const auto& h : history) {
-    const double s = keep_score(keep, h);
-    if (!std::isnan(s) && s > score) {
-      score = s;
-      best = h.epoch;
-    }
-  }
-  return best;
-}
-
-/// Everything train-inverter reads, checked against each other.
-struct Inputs {
-  data::TemplateSet set;
-  std::unique_ptr<h5::File> crops;
-  std::unique_ptr<models::Extractor> extractor;
-  Thresholds thresholds;
-  bool has_thresholds = false;
-};
-
-Inputs open_inputs(const TrainInverterOptions& o) {
-  IRREV_CHECK(
-      o.config.eval_share > 0 || !o.eval_templates.empty(),
-      "train-inverter: eval_share 0 trains on every identity of '{}', so the final evaluation needs another set "
-      "(--eval-templates and --eval-crops)",
-      o.templates);
-  IRREV_CHECK(o.eval_templates.empty() == o.eval_crops.empty(),
-              "train-inverter: the evaluation set needs both its templates and its crops");
-  Inputs in;
-  in.set = data::read_template_set(o.templates);
-  in.crops = std::make_unique<h5::File>(o.crops, h5::File::Mode::read);
-  IRREV_CHECK(in.crops->read_strings("images/name") == in.set.images.names,
-              "'{}' and '{}' do not hold the same images in the same order", o.templates, o.crops);
-  in.extractor = models::Extractor::load(o.extractor, o.config.device);
-  IRREV_CHECK(in.extractor->info().embedding_size == in.set.dim, "extractor '{}' gives {}-D templates, '{}' holds {}-D",
-              o.extractor, in.extractor->info().embedding_size, o.templates, in.set.dim);
-  if (!o.thresholds.empty()) {
-    in.thresholds = read_thresholds(o.thresholds);
-    in.has_thresholds = true;
-  }
-  return in;
-}
-
-/// Type-I and type-II RSR of the finished inverter on the attack's default template set (one
-/// image per evaluation subject, best detection score, gender-balanced where genders are
-/// known; type II against the subject's next-best image): what the attack at complexity 0 gives.
-/// The final evaluation's figures into `s`.
-void evaluate(models::Generator& gen, const Inputs& in, const TrainInverterOptions& o, const torch::Device& device,
-              TrainingSummary& s) {
-  // A training set of its own (eval_share 0) is evaluated on every subject of the other set.
-  const bool other_set = !o.eval_templates.empty();
-  data::TemplateSet other;
-  if (other_set) {
-    other = data::read_template_set(o.eval_templates);
-    IRREV_CHECK(other.dim == in.set.dim &&
-                    models::same_extractor(other.extractor_json, in.set.extractor_json, o.eval_templates, o.templates),
-                "evaluation templates '{}' come from another extractor than the training templates '{}'",
-                o.eval_templates, o.templates);
-  }
-  const data::TemplateSet& set = other_set ? other : in.set;
-  attack::SelectionSpec spec;
-  attack::select_unseen_by(spec, o.config.seed, other_set ? 0.0 : o.config.eval_share);
-  spec.gender_balanced = false;
-  for (auto g : set.images.genders) spec.gender_balanced = spec.gender_balanced || g >= 0;
-  const auto chosen = attack::select_templates(
-      set.images,
-      data::read_detection_scores(other_set ? o.eval_crops : o.crops, set, other_set ? o.eval_templates : o.templates),
-      spec);
-  auto all = torch::from_blob(const_cast<float*>(set.values.data()), {set.count, set.dim}, torch::kFloat32);
-  auto z = all.index_select(0, torch::tensor(chosen.rows, torch::kInt64));
-  const auto type1 = detail::reembedded_cosines(gen, *in.extractor, z, z, device, "evaluation", o.progress);
-  std::vector<std::int64_t> with_second, second;
-  for (std::size_t i = 0; i < chosen.rows.size(); ++i)
-    if (chosen.second_rows[i] >= 0) {
-      with_second.push_back(static_cast<std::int64_t>(i));
-      second.push_back(chosen.second_rows[i]);
-    }
-  std::vector<double> type2;
-  if (!second.empty())
-    type2 = detail::reembedded_cosines(gen, *in.extractor, z.index_select(0, torch::tensor(with_second, torch::kInt64)),
-                                       all.index_select(0, torch::tensor(second, torch::kInt64)), device,
-                                       "evaluation (type II)", o.progress);
-  s.evaluation_templates = static_cast<std::int64_t>(chosen.rows.size());
-  s.evaluation_with_second_image = static_cast<std::int64_t>(second.size());
-  s.gender_balanced = spec.gender_balanced;
-  s.mean_type1_score = detail::mean(type1);
-  if (in.has_thresholds) {
-    const auto& t = in.thresholds;
-    s.type1_rsr = FmrPair{detail::share_at_least(type1, t.fmr_0_1), detail::share_at_least(type1, t.fmr_1)};
-    s.type2_rsr = FmrPair{detail::share_at_least(type2, t.fmr_0_1), detail::share_at_least(type2, t.fmr_1)};
-    s.thresholds = t;
-  }
 }
 
 /// One training on the ranks of a communicator: the data, the network, the optimizer and the
@@ -233,7 +61,7 @@ class InverterTraining {
       : m_comm(comm),
         m_o(o),
         m_cfg(o.config),
-        m_in(open_inputs(o)),
+        m_in(detail::open_training_inputs(o)),
         m_split(detail::split_training_identities(m_in.set, m_cfg)),
         m_device(models::torch_device(m_cfg.device)),
         m_out(o.out_dir),
@@ -274,6 +102,7 @@ class InverterTraining {
   TrainingSummary run() {
     const auto state = resume();
     m_history = state.history.get<std::vector<EpochRecord>>();
+    if (m_comm.is_master()) register_callbacks();
     if (m_comm.is_master())
       spdlog::info(
           "train-inverter: {} training samples ({} crops{}{}), {} validation images ({} training identities); {}-px "
@@ -413,50 +242,26 @@ class InverterTraining {
     return done;
   }
 
-  /// Rank 0 after an epoch: validation (the loss, and how often the reconstructions are
-  /// recognised), the sample grid, the kept weights, the checkpoint, losses.csv and its plot.
+  /// Rank 0 after each whole epoch, in this order: the sample grid (where there are validation
+  /// images), the kept weights, the checkpoint, losses.csv and its plot.
+  void register_callbacks() {
+    if (m_val.size() > 0) m_callbacks.push_back(detail::sample_grid(m_out, m_val, m_device));
+    m_callbacks.push_back(detail::keep_best(m_out, m_cfg.keep));
+    m_callbacks.push_back(detail::save_checkpoint(*m_ckpt, *m_opt, m_o.checkpoint_every));
+    m_callbacks.push_back(
+        detail::loss_log(m_out, fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
+                                            m_cfg.generator.output_size(), m_split.subjects.size())));
+  }
+
+  /// Rank 0 after an epoch: its validation figures, its line in the log, the callbacks.
   void end_epoch(int epoch, EpochRecord h, bool first_of_run) {
-    if (m_val.size() > 0) validate(epoch, h);
+    if (m_val.size() > 0) detail::validate_epoch(m_gen, m_loss, m_val, m_in, m_device, m_o.progress, h);
     m_history.push_back(h);
     spdlog::info(
         "train-inverter: epoch {} loss {:.5f} validation {:.5f}, re-embedded cosine {:.4f}{} ({:.0f} samples/s)",
         epoch + 1, h.train_loss, h.val_loss.value_or(NAN), h.val_cosine.value_or(NAN),
         h.val_rsr_fmr1 ? fmt::format(", RSR at FMR 1 % {:.1f} %", *h.val_rsr_fmr1 * 100) : "", h.samples_per_second);
-    if (m_cfg.keep != models::KeepPolicy::last && kept_epoch(m_cfg.keep, m_history) == epoch + 1) {
-      torch::save(m_gen, (m_out / "best_generator.pt.tmp").string());
-      sync_path((m_out / "best_generator.pt.tmp").string());  // whole on disk before it takes the name
-      fs::rename(m_out / "best_generator.pt.tmp", m_out / "best_generator.pt");
-    }
-    if ((epoch + 1) % m_o.checkpoint_every == 0) m_ckpt->save(m_gen, *m_opt, epoch, json(m_history));
-    write_losses_csv(m_out / "losses.csv", m_history);
-    if (gnuplot_available())
-      plot_training_curves((m_out / "losses.csv").string(), (m_out / "training_curves.png").string(),
-                           fmt::format("inverter training ({} {}-px, {} identities)", m_in.extractor->info().name,
-                                       m_cfg.generator.output_size(), m_split.subjects.size()));
-    else if (first_of_run)
-      spdlog::warn(
-          "train-inverter: gnuplot is not installed, so no training_curves.png (scripts/setup.sh installs it)");
-  }
-
-  void validate(int epoch, EpochRecord& h) {
-    torch::NoGradGuard no_grad;
-    m_gen->eval();
-    double s = 0;
-    for (std::int64_t f = 0; f < m_val.size(); f += 64) {
-      const auto n = std::min<std::int64_t>(64, m_val.size() - f);
-      auto z = m_val.templates.narrow(0, f, n).to(m_device);
-      s += m_loss(m_gen->forward(z), m_val.images.narrow(0, f, n).to(m_device), z).total.item<double>() *
-           static_cast<double>(n);
-    }
-    h.val_loss = s / static_cast<double>(m_val.size());
-    const auto cos = detail::reembedded_cosines(m_gen, *m_in.extractor, m_val.templates, m_val.templates, m_device,
-                                                fmt::format("validation {}", epoch + 1), m_o.progress);
-    h.val_cosine = detail::mean(cos);
-    if (m_in.has_thresholds) h.val_rsr_fmr1 = detail::share_at_least(cos, m_in.thresholds.fmr_1);
-    const auto k = std::min<std::int64_t>(8, m_val.size());
-    write_grid((m_out / "samples" / fmt::format("epoch_{:03}.png", epoch + 1)).string(), m_val.images.narrow(0, 0, k),
-               m_gen->forward(m_val.templates.narrow(0, 0, k).to(m_device)).to(torch::kCPU));
-    m_gen->train();
+    for (const auto& c : m_callbacks) c->epoch_end({epoch, m_history, m_gen, first_of_run});
   }
 
   /// Rank 0: the kept weights into inverter.pt, and the summary with the final evaluation.
@@ -464,7 +269,7 @@ class InverterTraining {
     int kept = 0;
     if (m_cfg.keep != models::KeepPolicy::last && fs::exists(m_out / "best_generator.pt")) {
       torch::load(m_gen, (m_out / "best_generator.pt").string());
-      kept = kept_epoch(m_cfg.keep, m_history);
+      kept = detail::kept_epoch(m_cfg.keep, m_history);
     }
     models::InverterInfo info;
     info.config = m_cfg;
@@ -494,14 +299,14 @@ class InverterTraining {
     summary.training_identities = static_cast<std::int64_t>(m_split.subjects.size());
     summary.minutes = minutes_since(m_start);
     summary.history = m_history;
-    evaluate(m_gen, m_in, m_o, m_device, summary);
+    detail::evaluate_inverter(m_gen, m_in, m_o, m_device, summary);
     return summary;
   }
 
   const dist::Communicator& m_comm;
   const TrainInverterOptions& m_o;
   const models::InverterTrainingConfig& m_cfg;
-  const Inputs m_in;
+  const detail::TrainingInputs m_in;
   const detail::TrainingSplit m_split;
   const torch::Device m_device;
   const fs::path m_out;
@@ -512,69 +317,26 @@ class InverterTraining {
   std::unique_ptr<detail::TrainingCheckpoint> m_ckpt;
   std::int64_t m_batches = 0;
   std::vector<EpochRecord> m_history;
+  std::vector<std::unique_ptr<detail::TrainingCallback>> m_callbacks;
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
 };
 
-/// bf16 autocast on a CPU without bf16 units (AVX-512-BF16 or AMX) sends LibTorch 1.13's bf16
-/// convolutions outside oneDNN: the CI machine trained the quick preset at 3 samples/s there,
-/// against 131 (bf16) and 75 (fp32) on an AVX-512-BF16 machine. Such a CPU trains in fp32; the
-/// trainers' master decides for all of them, and the model records the precision it trained in.
-TrainInverterOptions bf16_only_with_units(const dist::Communicator& trainers, TrainInverterOptions o) {
-  auto& c = o.config;
-  if (c.device.is_cuda() || !(c.bf16 || c.id_bf16)) return o;
-  std::string units;
-  if (trainers.is_master()) units = has_bf16_units(cpu_flags()) ? "yes" : "no";
-  trainers.broadcast(units, 0);
-  if (units == "yes") return o;
-  if (trainers.is_master())
-    spdlog::warn(
-        "train-inverter: this CPU has no bf16 units (avx512_bf16 or amx_bf16 in /proc/cpuinfo), where "
-        "LibTorch's bf16 convolutions run outside oneDNN, many times slower than fp32: training in fp32 "
-        "(bf16 and id_bf16 off)");
-  c.bf16 = false;
-  c.id_bf16 = false;
-  return o;
-}
 }  // namespace
 
 TrainingSummary run_train_inverter(const dist::Communicator& comm, const TrainInverterOptions& asked) {
   asked.config.validate();
-  const auto o = bf16_only_with_units(comm, asked);
+  const auto o = detail::bf16_only_with_units(comm, asked);
   OutputLock lock;  // one training per output folder
   if (comm.is_master()) {
     require_output_folder(o.out_dir, "inverter output folder (--out)");
     lock = OutputLock(o.out_dir);
   }
-  if (o.config.device.is_cuda()) make_cuda_deterministic();
+  if (o.config.device.is_cuda()) detail::make_cuda_deterministic();
   return InverterTraining(comm, o).run();
 }
 
-namespace {
-/// Training with the cores this process may run on, shared among the trainers of its node (all
-/// of them when the ranks are not bound to cores, as under --oversubscribe), and the thread count
-/// of the caller restored afterwards. The weights depend on the thread count (the order of
-/// oneDNN's sums), so one rank alone takes the cores as a trainer among waiting ranks does: the
-/// same inverter from 1 rank and from N ranks on one node.
-TrainingSummary train_with_node_cores(const dist::Communicator& trainers, const TrainInverterOptions& o) {
-  const int before = at::get_num_threads();
-  const int threads = std::max(before, available_cpus() / trainers.node_size());
-  at::set_num_threads(threads);
-  if (trainers.is_master())
-    spdlog::info("train-inverter: {} training rank(s) with {} thread(s) each", trainers.size(), threads);
-  TrainingSummary summary;
-  try {
-    summary = run_train_inverter(trainers, o);
-  } catch (...) {
-    at::set_num_threads(before);
-    throw;
-  }
-  at::set_num_threads(before);  // the stages after training run one thread per rank again
-  return summary;
-}
-}  // namespace
-
 TrainingSummary train_inverter_on_ranks(const dist::Communicator& comm, const TrainInverterOptions& o, int trainers) {
-  if (comm.size() == 1) return train_with_node_cores(comm, o);
+  if (comm.size() == 1) return detail::train_with_node_cores(comm, o);
   IRREV_CHECK(trainers >= 1 && trainers <= comm.size() - 1,
               "train-inverter: {} training ranks asked for, but the job has {} ranks besides the master", trainers,
               comm.size() - 1);
@@ -591,7 +353,7 @@ TrainingSummary train_inverter_on_ranks(const dist::Communicator& comm, const Tr
   }
   TrainingSummary summary;
   try {
-    summary = train_with_node_cores(*group, o);
+    summary = detail::train_with_node_cores(*group, o);
   } catch (const Stopped& e) {
     // The waiting ranks stop with the trainers: they hear it instead of the summary.
     if (group->is_master())
