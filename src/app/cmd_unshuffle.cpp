@@ -80,9 +80,9 @@ void add_synthesis_options(CLI::App* sub, pipeline::UnshuffleEvalOptions* o) {
                 "Control: fit the models on training templates whose blocks are in random orders (all positions "
                 "alike), so that only synthesis can tell an order");
   add_value(sub, "--checkpoint", o->checkpoint,
-            "Synthesis: the search's checkpoint (default: OUT.checkpoint.h5 with --out); the same command "
+            "Synthesis and joint: the search's checkpoint (default: OUT.checkpoint.h5 with --out); the same command "
             "resumes from it");
-  add_value(sub, "--checkpoint-seconds", o->checkpoint_seconds, "Synthesis: seconds between checkpoints")
+  add_value(sub, "--checkpoint-seconds", o->checkpoint_seconds, "Synthesis and joint: seconds between checkpoints")
       ->check(non_negative())
       ->capture_default_str();
   sub->add_flag("--untrained-inverter", o->untrained_inverter,

@@ -190,7 +190,7 @@ class Master {
     auto it = m_in_flight.find(g.first);
     if (it != m_in_flight.end() && it->second.worker == sender) {
       m_unit_seconds += seconds_since(it->second.since);
-      m_units_timed += g.count;
+      m_cost_timed += cost(g.first, g.count);
       m_in_flight.erase(it);
     }
     if (finished(g)) return;  // a late answer: the grant was done by another worker
@@ -246,24 +246,29 @@ class Master {
     return g;
   }
 
+  /// The work of units [first, first + count): QueueControl::unit_cost, or their count.
+  double cost(std::int64_t first, std::int64_t count) const {
+    return m_control.unit_cost ? m_control.unit_cost(first, count) : static_cast<double>(count);
+  }
+
   /// Grants past their deadline go back to the queue and their workers are given up on (until
   /// they answer). Returns how many workers were given up on.
   int check_deadlines() {
-    if (m_control.deadline_factor <= 0 || m_units_timed == 0) return 0;
-    const double per_unit = m_unit_seconds / static_cast<double>(m_units_timed);
+    if (m_control.deadline_factor <= 0 || m_cost_timed <= 0) return 0;
+    const double per_cost = m_unit_seconds / m_cost_timed;
     int given_up = 0;
     for (auto it = m_in_flight.begin(); it != m_in_flight.end();) {
       const double waited = seconds_since(it->second.since);
       const double deadline = std::max(m_control.deadline_floor_seconds,
-                                       m_control.deadline_factor * per_unit * static_cast<double>(it->second.count));
+                                       m_control.deadline_factor * per_cost * cost(it->first, it->second.count));
       if (waited < deadline) {
         ++it;
         continue;
       }
       const int worker = it->second.worker;
       spdlog::warn(
-          "work queue: rank {} has not returned units {}+{} after {:.0f} s (deadline {:.0f} s: {} x the mean unit "
-          "time x the units); {}",
+          "work queue: rank {} has not returned units {}+{} after {:.0f} s (deadline {:.0f} s: {} x the mean time "
+          "of their work); {}",
           worker, it->first, it->second.count, waited, deadline, m_control.deadline_factor,
           m_stopped ? "they are left for the resume" : "they go to another worker");
       if (!m_stopped) m_retry.push_back({it->first, it->second.count});
@@ -307,8 +312,8 @@ class Master {
   std::vector<int> m_waiting;
   std::set<int> m_stalled;
   bool m_stopped = false;
-  double m_unit_seconds = 0;  ///< the round trips of the grants timed, over their units
-  std::int64_t m_units_timed = 0;
+  double m_unit_seconds = 0;  ///< the round trips of the grants timed
+  double m_cost_timed = 0;    ///< their work (QueueControl::unit_cost)
   Clock::time_point m_last_checkpoint = Clock::now();
   QueueStats m_stats;
 };

@@ -13,16 +13,13 @@
 #include "irrev/core/error.hpp"
 #include "irrev/core/log.hpp"
 #include "irrev/dist/communicator.hpp"
-#include "irrev/dist/stop_signal.hpp"
-#include "irrev/dist/work_queue.hpp"
+#include "irrev/dist/serialize.hpp"
 #include "irrev/models/extractor.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/thresholds.hpp"
 #include "irrev/protect/pe_miu.hpp"
 #include "irrev/protect/permutation.hpp"
-#include "search_checkpoint.hpp"
-#include "stage_queue.hpp"
-#include "unit_checkpoint.hpp"
+#include "resumable_search.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline::detail {
@@ -127,6 +124,15 @@ struct SearchUnit {
   std::int64_t chunk;  ///< which of the template's `chunks`
   std::int64_t chunks;
 };
+
+/// At most how many orders unit `x` scores through the networks: its chunk's, or for each of its
+/// templates the model's candidates and every climb's rounds of pairwise exchanges.
+double unit_orders(const UnshuffleEvalOptions& o, const SearchUnit& x) {
+  if (x.chunks > 1) return static_cast<double>(o.chunk);
+  const double n = o.blocks[x.count];
+  return static_cast<double>(x.items) *
+         (o.candidates + static_cast<double>(o.climb_starts) * o.exchange_rounds * n * (n - 1) / 2);
+}
 
 std::vector<SearchUnit> search_units(const UnshuffleEvalOptions& o, std::int64_t per_count) {
   std::vector<SearchUnit> units;
@@ -251,7 +257,6 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
   const auto n_val = static_cast<std::int64_t>(sets.validation.size());
   const auto per_count = n_val + static_cast<std::int64_t>(sets.eval.size());
   const auto units = search_units(o, per_count);
-  const auto n_units = static_cast<std::int64_t>(units.size());
   std::optional<SearchNetworks> nets;
   out.assign(models.size(), {});
   for (auto& r : out) {
@@ -276,51 +281,28 @@ bool run_synthesis_search(const UnshuffleEvalOptions& o, const UnshuffleSets& se
         spdlog::info("unshuffle: synthesis search {}/{} templates", done, per_count * models.size());
     }
   };
-  SearchCheckpoint state;
-  const auto path = o.checkpoint_path();
-  if (comm.is_master()) {
-    if (!path.empty() && fs::exists(path)) {
-      state = read_search_checkpoint(path, key, n_units);
-      std::int64_t restored = 0;
-      for (std::int64_t u = 0; u < n_units; ++u)
-        if (state.done[static_cast<std::size_t>(u)]) {
-          sink(u, dist::from_bytes<std::vector<SearchedTemplate>>(state.results[static_cast<std::size_t>(u)]));
-          ++restored;
-        }
-      spdlog::info("unshuffle: resuming: {} of {} units from '{}'", restored, n_units, path);
-    } else {
-      state.done.assign(static_cast<std::size_t>(n_units), 0);
-      state.results.assign(static_cast<std::size_t>(n_units), {});
-    }
-  }
-  // The units done and the checkpoint are the master's (a worker's state is empty).
-  std::function<void()> checkpoint;
-  if (!path.empty()) checkpoint = [&] { write_search_checkpoint(path, key, state, "running"); };
-  const auto control =
-      resumable_control("synthesis search", state.done, checkpoint, o.checkpoint_seconds, kStageDeadlineFactor);
-  dist::install_stop_handlers();
-  const auto outcome = dist::run_work_queue(
-      comm, n_units,
-      [&](std::int64_t u) {
-        if (!nets) nets.emplace(o, sets.set);
-        return dist::to_bytes(search_unit(o, sets, units[static_cast<std::size_t>(u)],
-                                          models[units[static_cast<std::size_t>(u)].count], joint, *nets->pipeline));
-      },
-      [&](std::int64_t u, const std::string& bytes) {
-        state.done[static_cast<std::size_t>(u)] = 1;
-        state.results[static_cast<std::size_t>(u)] = bytes;
-        sink(u, dist::from_bytes<std::vector<SearchedTemplate>>(bytes));
-      },
-      control);
-  if (outcome.outcome == dist::QueueOutcome::complete) return true;
-  if (comm.is_master()) {
-    IRREV_CHECK(!path.empty(), "unshuffle: stopped by signal {} with no checkpoint (give --out or --checkpoint)",
-                dist::stop_signal());
-    write_search_checkpoint(path, key, state, stopped_status(dist::stop_signal()));
-    spdlog::warn("unshuffle: stopped by signal {}; the search is saved in '{}': run the same command to continue",
-                 dist::stop_signal(), path);
-  }
-  return false;
+  SearchQueue q;
+  q.kind = SearchKind::synthesis;
+  q.path = o.checkpoint_path();
+  q.key = key;
+  q.units = static_cast<std::int64_t>(units.size());
+  q.checkpoint_seconds = o.checkpoint_seconds;
+  q.compute = [&](std::int64_t u) {
+    if (!nets) nets.emplace(o, sets.set);
+    const auto& x = units[static_cast<std::size_t>(u)];
+    return dist::to_bytes(search_unit(o, sets, x, models[x.count], joint, *nets->pipeline));
+  };
+  q.sink = [&](std::int64_t u, const std::string& bytes) {
+    sink(u, dist::from_bytes<std::vector<SearchedTemplate>>(bytes));
+  };
+  // A chunk of one template's orders and a group of whole searches differ many times in work:
+  // each unit's deadline follows the orders it scores (at most), not the mean unit.
+  q.unit_cost = [&](std::int64_t first, std::int64_t count) {
+    double orders = 0;
+    for (std::int64_t u = first; u < first + count; ++u) orders += unit_orders(o, units[static_cast<std::size_t>(u)]);
+    return orders;
+  };
+  return run_resumable_search(comm, q);
 }
 
 namespace {

@@ -18,14 +18,16 @@
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/identity_split.hpp"
 #include "irrev/dist/communicator.hpp"
+#include "irrev/dist/serialize.hpp"
 #include "irrev/match/pe_miu_compare.hpp"
 #include "irrev/models/extractor_info.hpp"
 #include "irrev/models/inverter.hpp"
 #include "irrev/pipeline/agreed_precision.hpp"
 #include "irrev/protect/keyed_stream.hpp"
 #include "irrev/protect/pe_miu.hpp"
+#include "irrev/protect/permutation.hpp"
 #include "irrev/protect/samplers.hpp"
-#include "stage_queue.hpp"
+#include "resumable_search.hpp"
 #include "unshuffle_sets.hpp"
 
 namespace irrev::pipeline {
@@ -148,29 +150,59 @@ struct JointFound {
   }
 };
 
-/// The joint model's search of every evaluation template under its first draw, over the ranks
-/// (a template is a unit: its search depends on the template alone, so any rank count finds the
-/// same orders). Rank 0 gets them all; a stop ends the stage (irrev::Stopped), and its rerun
-/// searches again.
-std::vector<JointFound> joint_search(const UnshuffleEvalOptions& o, const UnshuffleSets& s,
-                                     const attack::JointTemplateModel& joint, int blocks,
-                                     const dist::Communicator& comm) {
+/// What a joint search's results depend on: its checkpoint's key.
+std::string joint_key(const UnshuffleEvalOptions& o) {
+  return nlohmann::json{{"templates", sha256_of_file(o.templates)},    {"blocks", o.blocks},
+                        {"split", {o.split_seed, o.eval_share}},       {"seed", o.seed},
+                        {"templates_taken", o.max_templates},          {"joint_beam", o.joint_beam},
+                        {"joint_search", attack::kJointSearchVersion}, {"identical_blocks", o.identical_blocks}}
+      .dump();
+}
+
+/// The joint model's search of every evaluation template under its first draw, at each block
+/// count, over the ranks (a template at a block count is a unit: its search depends on the
+/// template alone, so any rank count finds the same orders), resumable through the checkpoint
+/// like the synthesis search. Rank 0 gets them all (per block count, per template); false when
+/// a signal stopped it (its checkpoint saved).
+bool joint_search(const UnshuffleEvalOptions& o, const UnshuffleSets& s, const attack::JointTemplateModel& joint,
+                  const dist::Communicator& comm, std::vector<std::vector<JointFound>>& found) {
   const int dim = s.set.dim;
-  std::vector<JointFound> found(s.eval.size());
-  detail::run_stage_queue<JointFound>(
-      comm, fmt::format("unshuffle joint {} blocks", blocks), static_cast<std::int64_t>(s.eval.size()),
-      [&](std::int64_t e) {
-        const auto t0 = std::chrono::steady_clock::now();
-        std::vector<float> prot(static_cast<std::size_t>(dim));
-        const auto p = detail::search_draw(blocks, o.seed, false, e);
-        protect::apply_blocks(s.set.row(s.eval[static_cast<std::size_t>(e)]), dim, dim / blocks, p, prot.data());
-        const auto score = joint.score(prot.data(), blocks, o.joint_beam);
-        const auto best = score.most_likely(1).front();
-        return JointFound{attack::placement_of(best.order, p), best.log_likelihood, score.log_likelihood(p),
-                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
-      },
-      [&](std::int64_t e, JointFound&& f) { found[static_cast<std::size_t>(e)] = std::move(f); });
-  return found;
+  const auto per_count = static_cast<std::int64_t>(s.eval.size());
+  found.assign(o.blocks.size(), std::vector<JointFound>(s.eval.size()));
+  const auto count_of = [&](std::int64_t u) { return static_cast<std::size_t>(u / per_count); };
+  detail::SearchQueue q;
+  q.kind = detail::SearchKind::joint;
+  q.path = o.checkpoint_path();
+  q.key = comm.is_master() ? joint_key(o) : std::string();
+  q.units = per_count * static_cast<std::int64_t>(o.blocks.size());
+  q.checkpoint_seconds = o.checkpoint_seconds;
+  q.compute = [&](std::int64_t u) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int blocks = o.blocks[count_of(u)];
+    const std::int64_t e = u % per_count;
+    std::vector<float> prot(static_cast<std::size_t>(dim));
+    const auto p = detail::search_draw(blocks, o.seed, false, e);
+    protect::apply_blocks(s.set.row(s.eval[static_cast<std::size_t>(e)]), dim, dim / blocks, p, prot.data());
+    const auto score = joint.score(prot.data(), blocks, o.joint_beam);
+    const auto best = score.most_likely(1).front();
+    return dist::to_bytes(JointFound{attack::placement_of(best.order, p), best.log_likelihood, score.log_likelihood(p),
+                                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+  };
+  q.sink = [&](std::int64_t u, const std::string& bytes) {
+    found[count_of(u)][static_cast<std::size_t>(u % per_count)] = dist::from_bytes<JointFound>(bytes);
+  };
+  // Every order up to kJointExhaustiveBlocks, beyond it the tabu search's moves over n^2
+  // exchanges: each unit's deadline follows its block count's work.
+  q.unit_cost = [&](std::int64_t first, std::int64_t count) {
+    double work = 0;
+    for (std::int64_t u = first; u < first + count; ++u) {
+      const double n = o.blocks[count_of(u)];
+      work += n <= attack::kJointExhaustiveBlocks ? static_cast<double>(protect::factorial(static_cast<int>(n)))
+                                                  : attack::joint_search_iterations(static_cast<int>(n)) * n * n;
+    }
+    return work;
+  };
+  return detail::run_resumable_search(comm, q);
 }
 
 /// The joint model's placements, with the search's cost and its misses: templates whose true
@@ -258,22 +290,32 @@ void write_placements(const std::string& path, const UnshuffleSets& s, const std
 
 }  // namespace
 
+namespace {
+/// A search stopped by a signal, its checkpoint saved: what every rank returns.
+UnshuffleOutcome stopped(const UnshuffleEvalOptions& o, const dist::Communicator& comm) {
+  return {comm.is_master() ? nlohmann::json{{"status", "resumable"}, {"checkpoint", o.checkpoint_path()}}.dump(2)
+                           : std::string(),
+          false};
+}
+}  // namespace
+
 UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dist::Communicator& comm) {
   asked.validate("unshuffle");
   UnshuffleEvalOptions o = asked;
   const bool synthesis = o.method == attack::UnshuffleModel::synthesis;
+  const bool joint = o.method == attack::UnshuffleModel::joint;
+  const bool searches = synthesis || joint;  // over the ranks, resumable
   // One run per output, and its folder writable, before any work: two runs on one --out would
   // share the search's checkpoint and the results file.
   OutputLock lock;
   if (comm.is_master()) {
     if (!o.out.empty()) require_output_file(o.out, "unshuffle output (--out)");
-    if (synthesis && !o.checkpoint_path().empty())
+    if (searches && !o.checkpoint_path().empty())
       require_output_file(o.checkpoint_path(), "the search's checkpoint (--checkpoint)");
-    const std::string locked = !o.out.empty() ? o.out : synthesis ? o.checkpoint_path() : std::string();
+    const std::string locked = !o.out.empty() ? o.out : searches ? o.checkpoint_path() : std::string();
     if (!locked.empty()) lock = OutputLock(locked);
   }
   o.precision = agreed_precision(o.precision, o.device, comm);
-  const bool joint = o.method == attack::UnshuffleModel::joint;
   // The position models run on rank 0 alone; the searches (synthesis, joint) over the ranks.
   if (!synthesis && !joint && !comm.is_master()) return {};
   const auto s = read_sets(o);
@@ -297,13 +339,10 @@ UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dis
   if (synthesis) {
     const auto key = comm.is_master() ? search_key(o) : std::string();
     if (!detail::run_synthesis_search(o, s, models, joint_fitted ? &joint_model : nullptr, key, comm, searched))
-      return {comm.is_master() ? nlohmann::json{{"status", "resumable"}, {"checkpoint", o.checkpoint_path()}}.dump(2)
-                               : std::string(),
-              false};
+      return stopped(o, comm);
   }
   std::vector<std::vector<JointFound>> joint_found;
-  if (joint)
-    for (int blocks : o.blocks) joint_found.push_back(joint_search(o, s, joint_model, blocks, comm));
+  if (joint && !joint_search(o, s, joint_model, comm, joint_found)) return stopped(o, comm);
   if (!comm.is_master()) return {};
   nlohmann::ordered_json results = nlohmann::json::array();
   std::vector<Placements> placements(o.blocks.size());
@@ -332,7 +371,7 @@ UnshuffleOutcome run_unshuffle_eval(const UnshuffleEvalOptions& asked, const dis
   }
   if (!o.out.empty()) write_placements(o.out, s, o.blocks, placements);
   // The results are written: the search's checkpoint has served.
-  if (synthesis && !o.checkpoint_path().empty()) std::filesystem::remove(o.checkpoint_path());
+  if (searches && !o.checkpoint_path().empty()) std::filesystem::remove(o.checkpoint_path());
   std::string extractor = "?";
   if (!s.set.extractor_json.empty()) extractor = nlohmann::json::parse(s.set.extractor_json).value("name", "?");
   return {nlohmann::ordered_json{{"templates", o.templates},

@@ -52,12 +52,8 @@ same "$WORK/np1.h5" "$WORK/killed.h5"
 # SIGUSR1 to mpiexec (as SLURM's --signal does): exit 75 (resumable), then continued.
 attack 3 "$WORK/usr1.h5" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 \
   > "$WORK/usr1.json" 2> "$WORK/usr1.log" &
-pid=$!
-wait_for_units "$WORK/usr1.checkpoint.h5"
-pkill -USR1 -f "$WORK/usr1.h5"  # mpiexec and its ranks, as scancel --signal does
-rc=0
-wait "$pid" || rc=$?
-[ "$rc" = 75 ] || fail "a signalled attack must exit 75 (resumable), not $rc"
+usr1_once_a_unit_is_saved $! "$WORK/usr1.checkpoint.h5" "$WORK/usr1.h5"
+[ "$stopped_rc" = 75 ] || fail "a signalled attack must exit 75 (resumable), not $stopped_rc"
 [ "$(json "$WORK/usr1.json" "d['status']")" = resumable ] || fail "not resumable: $(cat "$WORK/usr1.json")"
 "$IRREV" status "$WORK" > "$WORK/status.json"
 python3 - "$WORK/status.json" <<'PY' || fail "irrev status: $(cat "$WORK/status.json")"

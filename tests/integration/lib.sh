@@ -101,6 +101,18 @@ wait_for_units() {  # checkpoint: until it records at least one finished unit
   fail "no checkpoint with a finished unit in $1"
 }
 
+# usr1_once_a_unit_is_saved PID CHECKPOINT PATTERN: once CHECKPOINT records a finished unit,
+# SIGUSR1 to every process whose command line holds PATTERN (mpiexec and its ranks, as scancel
+# --signal does); PID's exit status (75 for a run stopped resumably) goes into $stopped_rc.
+usr1_once_a_unit_is_saved() {
+  wait_for_units "$2"
+  pkill -USR1 -f "$3"
+  set +e
+  wait "$1"
+  stopped_rc=$?
+  set -e
+}
+
 # damage_int64 FILE DATASET: add 2 to the first positive value of an int64 dataset in the file's
 # bytes (found by its raw values), as a disk or a copy would, leaving the HDF5 structure intact.
 damage_int64() {

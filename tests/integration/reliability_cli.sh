@@ -18,12 +18,8 @@ make_attack_inputs
 
 stopped_by_usr1() {  # out: an attack stopped resumable once a unit is checkpointed
   attack 3 "$1" --templates-per-unit 16 --permutations-per-unit 3 --checkpoint-seconds 0 > /dev/null 2>&1 &
-  local pid=$!
-  wait_for_units "${1%.h5}.checkpoint.h5"
-  pkill -USR1 -f "$1"
-  local rc=0
-  wait "$pid" || rc=$?
-  [ "$rc" = 75 ] || fail "a signalled attack exits 75, not $rc"
+  usr1_once_a_unit_is_saved $! "${1%.h5}.checkpoint.h5" "$1"
+  [ "$stopped_rc" = 75 ] || fail "a signalled attack exits 75, not $stopped_rc"
 }
 attack 1 "$WORK/np1.h5" --templates-per-unit 32 --permutations-per-unit 5 > /dev/null
 

@@ -10,7 +10,8 @@
 # carry no order of their own, the models are at chance and synthesis is not (untrained: all at
 # chance, flagged; an inverter trained for 8 epochs finds the order by synthesis); a damaged
 # checkpoint is refused; the joint model's
-# attack counts the same on 1 and 3 ranks and recovers at least as many orders as the full model.
+# attack counts the same on 1 and 3 ranks and recovers at least as many orders as the full model;
+# its search over the ranks finds the same orders on 1 and 3 ranks and resumes after a signal.
 source "$(dirname "$0")/lib.sh"
 make_attack_inputs
 
@@ -73,14 +74,8 @@ grep -q "resuming" "$WORK/killed.log" || fail "the killed search did not resume"
 h5diff "$WORK/np1.h5" "$WORK/killed.h5" > /dev/null || fail "killed and resumed: other orders than uninterrupted"
 [ ! -f "$WORK/killed.h5.checkpoint.h5" ] || fail "the checkpoint outlived the results"
 unshuffle 3 "$WORK/usr1.h5" "${interrupted[@]}" > "$WORK/usr1.json" 2> /dev/null &
-pid=$!
-wait_for_units "$WORK/usr1.h5.checkpoint.h5"
-pkill -USR1 -f "$WORK/usr1.h5"
-set +e
-wait "$pid"
-rc=$?
-set -e
-[ "$rc" = 75 ] || fail "a signalled search must exit 75 (resumable), not $rc"
+usr1_once_a_unit_is_saved $! "$WORK/usr1.h5.checkpoint.h5" "$WORK/usr1.h5"
+[ "$stopped_rc" = 75 ] || fail "a signalled search must exit 75 (resumable), not $stopped_rc"
 json "$WORK/usr1.json" "d['status']" | grep -q resumable || fail "the signalled search did not say resumable"
 # A checkpoint damaged on disk (one finished unit's offset moved) is refused, the good one resumed.
 cp "$WORK/usr1.h5.checkpoint.h5" "$WORK/good.checkpoint.h5"
@@ -199,6 +194,25 @@ for a, b in zip(one, three):
     assert a["search_misses"] == b["search_misses"] and a["exact_permutation_rate"] == b["exact_permutation_rate"], (a, b)
 assert "robust tabu search" in one[1]["search"], one[1]["search"]
 PY
+# The joint search stopped by SIGUSR1 (exit 75, its checkpoint saved) resumes on the same
+# command to the placements of the uninterrupted one (on its first 24 templates: the same
+# templates, the same draws), and its checkpoint is gone after.
+joint_usr1=(--templates "$WORK/t.h5" --blocks 16 32 --method joint --max-templates 24 --out "$WORK/jusr1.h5")
+"$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress unshuffle "${joint_usr1[@]}" --checkpoint-seconds 0 \
+  > "$WORK/jusr1.json" 2> /dev/null &
+usr1_once_a_unit_is_saved $! "$WORK/jusr1.h5.checkpoint.h5" "$WORK/jusr1.h5"
+[ "$stopped_rc" = 75 ] || fail "a signalled joint search must exit 75 (resumable), not $stopped_rc"
+h5dump -a schema "$WORK/jusr1.h5.checkpoint.h5" | grep -q "irrev.joint-search-checkpoint/1" \
+  || fail "the joint search's checkpoint carries no schema of its own"
+"$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress unshuffle "${joint_usr1[@]}" > "$WORK/jusr1.json" 2> "$WORK/jusr1.log"
+grep -q "resuming the joint search" "$WORK/jusr1.log" || fail "the joint search did not resume: $(cat "$WORK/jusr1.log")"
+python3 - "$WORK/joint1.h5" "$WORK/jusr1.h5" <<'PY' || fail "signalled and resumed joint search: other placements"
+import sys, h5py, numpy
+with h5py.File(sys.argv[1]) as whole, h5py.File(sys.argv[2]) as resumed:
+    for d in ("eval_rows", "b16/joint", "b32/joint"):
+        assert numpy.array_equal(whole[d][:24], resumed[d][:]), d
+PY
+[ ! -f "$WORK/jusr1.h5.checkpoint.h5" ] || fail "the joint search's checkpoint outlived the results"
 
 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 8 --full-covariance --out "$WORK/f1.h5" > "$WORK/f1.json"
 "$IRREV" --no-progress unshuffle --templates "$WORK/t.h5" --blocks 8 --method full --out "$WORK/f2.h5" > "$WORK/f2.json"

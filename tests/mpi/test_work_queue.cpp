@@ -191,6 +191,39 @@ TEST(WorkQueue, AUnitPastItsDeadlineGoesToAnotherWorker) {
   EXPECT_EQ(g_comm->sum(computed_here), n + 1);
 }
 
+/// Units of unequal work (a search's chunks of a few orders, then groups of whole searches):
+/// the last unit takes 75 times the light ones' time, far past a deadline of 4 times the mean
+/// unit, but its cost says it is 100 times their work, so its worker is not taken for stalled
+/// and every unit is computed once.
+TEST(WorkQueue, AHeavyUnitsDeadlineFollowsItsCost) {
+  if (g_comm->size() < 3) GTEST_SKIP() << "needs two workers";
+  const std::int64_t n = 16;
+  dist::QueueControl control;
+  control.deadline_factor = 4;
+  control.deadline_floor_seconds = 0.5;
+  control.unit_cost = [&](std::int64_t first, std::int64_t count) {
+    double c = 0;
+    for (std::int64_t u = first; u < first + count; ++u) c += u == n - 1 ? 100 : 1;
+    return c;
+  };
+  int computed_here = 0;
+  std::int64_t sunk = 0;
+  const auto r = dist::run_work_queue(
+      *g_comm, n,
+      [&](std::int64_t u) {
+        ++computed_here;
+        std::this_thread::sleep_for(std::chrono::milliseconds(u == n - 1 ? 1500 : 20));
+        return std::to_string(u);
+      },
+      [&](std::int64_t, const std::string&) { ++sunk; }, control);
+  EXPECT_EQ(r.outcome, dist::QueueOutcome::complete);
+  if (g_comm->is_master()) {
+    EXPECT_EQ(sunk, n);
+    EXPECT_TRUE(r.stalled_ranks.empty()) << "a worker was taken for stalled over a heavy unit";
+  }
+  EXPECT_EQ(g_comm->sum(computed_here), n);  // none computed twice
+}
+
 /// Workers without work wait without spinning: a worker idle for 1.5 s uses a small share of a
 /// core (a blocking MPI receive would use all of it).
 TEST(WorkQueue, IdleWorkersSleep) {

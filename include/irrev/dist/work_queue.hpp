@@ -42,6 +42,11 @@ struct QueueControl {
   /// up on until it answers (a late answer is ignored: results stay exact). 0: no deadline.
   double deadline_factor = 0;
   double deadline_floor_seconds = 10;
+  /// The work in units [first, first + count) relative to other units, where units differ (a
+  /// search's chunk of a few orders beside a group of whole searches): the deadline then scales
+  /// with a grant's work instead of its units, so a heavy unit after many light ones is not
+  /// taken for a stalled worker. Empty: every unit is alike (the cost of a grant is its count).
+  std::function<double(std::int64_t first, std::int64_t count)> unit_cost;
   /// Grants (only where results merge: run_merging_queue): > 0 lets rank 0 hand a worker as
   /// many consecutive units as take it about this many seconds, from the speed of its last
   /// grant. A worker's first grant is one unit, each next at most 4 times its last, and none

@@ -59,7 +59,7 @@ struct UnshuffleEvalOptions {
   std::string thresholds;           ///< optional verify.h5: the unshuffled attack's RSR at its thresholds
   std::int64_t fit_templates = 64;  ///< validation identities' templates the combining weight is fitted on
   bool untrained_inverter = false;  ///< the control: the inverter's generator re-initialised (seeded)
-  /// The search's checkpoint (search_checkpoint.hpp); empty: `out` + ".checkpoint.h5" where
+  /// The synthesis or joint search's checkpoint (resumable_search.hpp); empty: `out` + ".checkpoint.h5" where
   /// there is an `out`, else none. Written every `checkpoint_seconds` and on a stop signal
   /// (SIGTERM, SIGUSR1), removed once the results are written.
   std::string checkpoint;
