@@ -206,7 +206,7 @@ h5dump -a schema "$WORK/jusr1.h5.checkpoint.h5" | grep -q "irrev.joint-search-ch
   || fail "the joint search's checkpoint carries no schema of its own"
 "$MPIEXEC" --oversubscribe -n 3 "$IRREV" --no-progress unshuffle "${joint_usr1[@]}" > "$WORK/jusr1.json" 2> "$WORK/jusr1.log"
 grep -q "resuming the joint search" "$WORK/jusr1.log" || fail "the joint search did not resume: $(cat "$WORK/jusr1.log")"
-python3 - "$WORK/joint1.h5" "$WORK/jusr1.h5" <<'PY' || fail "signalled and resumed joint search: other placements"
+/usr/bin/python3 - "$WORK/joint1.h5" "$WORK/jusr1.h5" <<'PY' || fail "signalled and resumed joint search: other placements"
 import sys, h5py, numpy
 with h5py.File(sys.argv[1]) as whole, h5py.File(sys.argv[2]) as resumed:
     for d in ("eval_rows", "b16/joint", "b32/joint"):
