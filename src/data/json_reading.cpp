@@ -5,14 +5,6 @@
 
 namespace irrev::data {
 
-nlohmann::json parse_json(const std::string& text, const std::string& where) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    IRREV_FAIL("{} is not valid JSON ({}); the file is damaged or from another program", where, e.what());
-  }
-}
-
 nlohmann::json json_attribute(const h5::File& f, const std::string& name) {
   IRREV_CHECK(f.has_attribute(name), "'{}' has no attribute '{}' (not a file this step writes, or damaged)", f.path(),
               name);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/json_text.hpp"
 #include "irrev/core/sha256.hpp"
 
 namespace irrev::models {
@@ -24,13 +25,7 @@ nlohmann::json ExtractorInfo::to_json() const {
 std::string ExtractorInfo::to_text() const { return to_json().dump(2); }
 
 ExtractorInfo ExtractorInfo::parse(const std::string& text, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    IRREV_FAIL("extractor metadata in '{}' is not valid JSON: {}", where, e.what());
-  }
-  return from_json(j, where);
+  return from_json(parse_json(text, fmt::format("extractor metadata in '{}'", where)), where);
 }
 
 ExtractorInfo ExtractorInfo::from_json(const nlohmann::json& j, const std::string& where) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/json_text.hpp"
 
 namespace irrev::models {
 
@@ -85,13 +86,7 @@ nlohmann::ordered_json InverterTrainingConfig::to_json() const {
 }
 
 InverterTrainingConfig InverterTrainingConfig::parse(const std::string& text, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    IRREV_FAIL("inverter configuration in '{}' is not valid JSON: {}", where, e.what());
-  }
-  return from_json(j, where);
+  return from_json(parse_json(text, fmt::format("inverter configuration in '{}'", where)), where);
 }
 
 InverterTrainingConfig InverterTrainingConfig::from_json(const nlohmann::json& j, const std::string& where) {

@@ -34,7 +34,7 @@ inline dist::QueueControl stage_control(const std::string& stage, double deadlin
   return control;
 }
 
-/// A resumable stage's (the attack's, the synthesis search's): the same, with the units `done`
+/// A resumable stage's (the attack's, unshuffle's searches'): the same, with the units `done`
 /// before (from its checkpoint, unit_checkpoint.hpp) skipped and `checkpoint` called every
 /// `checkpoint_seconds` and on a stop.
 inline dist::QueueControl resumable_control(const std::string& stage, std::vector<std::uint8_t> done,

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/json_text.hpp"
 #include "irrev/core/sha256.hpp"
 #include "irrev/data/h5_file.hpp"
 #include "irrev/data/json_reading.hpp"
@@ -68,7 +69,7 @@ Thresholds read_thresholds(const std::string& path) {
   IRREV_CHECK(f.has_attribute("table_json"), "'{}' holds no error-rate table (run verify --protocol error-rates)",
               path);
   const std::string text = f.attribute("table_json");
-  const json table = data::parse_json(text, fmt::format("'{}': its attribute 'table_json'", path));
+  const json table = parse_json(text, fmt::format("'{}': its attribute 'table_json'", path));
   IRREV_CHECK(table.is_array(), "'{}': its attribute table_json is not a JSON table", path);
   for (const char* pairs : {"all-vs-all", "lfw-view2"}) {
     const json* row = unprotected_row(table, pairs);

@@ -6,12 +6,10 @@
 #include <string>
 
 #include "irrev/core/error.hpp"
+#include "irrev/core/json_text.hpp"  // parse_json
 #include "irrev/data/h5_file.hpp"
 
 namespace irrev::data {
-
-/// `text` parsed; `where` names its origin ("'attack.h5': its attribute 'summary_json'").
-nlohmann::json parse_json(const std::string& text, const std::string& where);
 
 /// The JSON an HDF5 file's attribute holds.
 nlohmann::json json_attribute(const h5::File& f, const std::string& name);
